@@ -1,0 +1,75 @@
+"""The narrow interface between the Slack edge (``bot/``) and the command layer.
+
+``bot/`` turns a Slack payload into an ``Invocation`` (or ``ActionInvocation`` for a button),
+calls ``commands.handlers.handle`` / ``handle_action`` and renders the ``Reply``. Nothing in
+``commands/`` knows about Slack payloads, Block Kit or HTTP.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from sqlalchemy.orm import Session
+
+from labspec.model import Lab
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A person typed ``/fuel <text>`` in a channel."""
+
+    user_id: str
+    channel_id: str
+    text: str
+    delivery_id: str | None = None       # Slack's trigger_id: the same delivery never makes two jobs
+    user_groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ActionInvocation:
+    """A person clicked a button fuelbot posted (``action_id`` and its ``value``)."""
+
+    user_id: str
+    channel_id: str
+    action_id: str
+    value: str
+    delivery_id: str | None = None
+    user_groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Button:
+    """A neutral button the edge renders (Block Kit in Slack, ``[n]`` in the console)."""
+
+    action_id: str
+    label: str
+    value: str
+    style: str | None = None             # primary | danger
+    confirm: str | None = None           # confirmation question, for destructive actions
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to answer the person right away (within Slack's 3 seconds)."""
+
+    text: str
+    ephemeral: bool = True
+    buttons: tuple[Button, ...] = ()
+    ok: bool = True                      # False for refusals and mistakes (metrics, tests)
+
+
+@dataclass(frozen=True)
+class LabCatalog:
+    """The labs fuelbot knows, loaded from ``FUELBOT_LABS_DIR`` (reloaded on each call)."""
+
+    load: Callable[[], tuple[Mapping[str, Lab], list]]   # -> (labs by name, spec problems)
+
+
+@dataclass(frozen=True)
+class CommandServices:
+    """What command handlers may use: the database, the labs, the access policy."""
+
+    session_factory: Callable[[], Session]
+    labs: LabCatalog
+    policy: object                       # commands.authz.Policy
+    admins: frozenset[str] = field(default_factory=frozenset)

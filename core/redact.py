@@ -1,0 +1,64 @@
+"""Keep secrets out of Slack, logs, job records and exception texts.
+
+Known secret values (from settings and lab specs) are registered at start-up; every outgoing
+text passes through :func:`scrub`, which also masks token-shaped strings and URL passwords.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+MASK = "••••"
+_MIN_SECRET_LENGTH = 4
+_PATTERNS = [
+    re.compile(r"xox[abposre]-[A-Za-z0-9-]+"),
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+    re.compile(r"https://hooks\.slack\.com/\S+"),
+    re.compile(r"(?i)(password|passwd|secret|token)(\"?\s*[:=]\s*\"?)([^\s\"',}]+)"),
+]
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value so that :func:`scrub` masks it wherever it appears."""
+    if value and len(value) >= _MIN_SECRET_LENGTH:
+        with _lock:
+            _secrets.add(value)
+
+
+def scrub(text: str) -> str:
+    """Return ``text`` with every known secret and token-shaped string masked."""
+    if not text:
+        return text
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    for pattern in _PATTERNS[:3]:
+        text = pattern.sub(MASK, text)
+    return _PATTERNS[3].sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with its password (if any) replaced by the mask."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return scrub(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{netloc}"))
+
+
+class ScrubbingFilter(logging.Filter):
+    """A logging filter that scrubs every record's rendered message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        return True

@@ -1,0 +1,188 @@
+"""The job store: submit, claim with a lease, heartbeat, transition, cancel, audit.
+
+Every function takes the caller's session and never commits: the caller owns the unit of work.
+``transition`` is the one place a job's state changes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidTransition, JobError, JobNotFound, LabBusy
+from core.redact import scrub
+from jobs.states import JobKind, JobState, can_transition
+from store.models import Job, JobEvent
+from store.types import utcnow
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The outcome of ``submit``: the job, and whether this call created it."""
+
+    job: Job
+    created: bool
+
+
+def submit(session: Session, *, kind: JobKind, requester: str, lab: str | None = None,
+           channel: str | None = None, params: dict | None = None, dedupe_key: str | None = None,
+           schedule_id: int | None = None, now: datetime | None = None) -> Submission:
+    """Record a queued job; the same ``dedupe_key`` never makes two jobs.
+
+    Raises LabBusy when ``kind`` mutates ``lab`` and another mutating job holds it.
+    """
+    now = now or utcnow()
+    if dedupe_key:
+        existing = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
+        if existing is not None:
+            return Submission(existing, created=False)
+    params = dict(params or {})
+    mutating = kind.is_mutating(params)
+    if mutating and lab:
+        _raise_if_busy(session, lab)
+    job = Job(kind=kind.value, lab=lab, requester=requester, channel=channel, state=JobState.QUEUED.value,
+              params=params, context={}, dedupe_key=dedupe_key, lab_lock=lab if mutating else None,
+              schedule_id=schedule_id, created_at=now, updated_at=now, progress=0, attempts=0,
+              cancel_requested=False)
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:
+        # A concurrent submit won the race on the dedupe key or the lab lock.
+        if dedupe_key:
+            existing = session.scalar(select(Job).where(Job.dedupe_key == dedupe_key))
+            if existing is not None:
+                return Submission(existing, created=False)
+        if mutating and lab:
+            _raise_if_busy(session, lab)
+        raise
+    record_event(session, job, actor=requester, kind="submitted",
+                 message=f"{kind.value} of {lab or 'all labs'} queued", at=now)
+    return Submission(job, created=True)
+
+
+def _raise_if_busy(session: Session, lab: str) -> None:
+    holder = session.scalar(select(Job).where(Job.lab_lock == lab))
+    if holder is not None:
+        raise LabBusy(f"{lab} is busy with {holder.kind} job #{holder.id} ({holder.state}) "
+                      f"requested by {holder.requester}.", job_id=holder.id)
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    """The job with ``job_id``, or JobNotFound."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise JobNotFound(f"There is no job #{job_id}. `/fuel jobs` lists recent jobs.")
+    return job
+
+
+def list_jobs(session: Session, *, lab: str | None = None, active_only: bool = False,
+              limit: int = 15) -> list[Job]:
+    """Most recent jobs first, optionally for one lab or only the unfinished ones."""
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    if lab:
+        query = query.where(Job.lab == lab)
+    if active_only:
+        query = query.where(Job.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]))
+    return list(session.scalars(query))
+
+
+def active_mutating_job(session: Session, lab: str) -> Job | None:
+    return session.scalar(select(Job).where(Job.lab_lock == lab))
+
+
+def transition(session: Session, job: Job, new: JobState, *, actor: str, message: str,
+               error: str | None = None, result: dict | None = None, now: datetime | None = None) -> None:
+    """Move ``job`` to ``new`` if the table allows it, and append the audit event."""
+    now = now or utcnow()
+    current = JobState(job.state)
+    if not can_transition(current, new):
+        raise InvalidTransition(f"Job #{job.id} is {current.value}; it cannot become {new.value}.")
+    job.state = new.value
+    job.updated_at = now
+    if new is JobState.RUNNING and job.started_at is None:
+        job.started_at = now
+    if new is JobState.QUEUED:
+        job.lease_owner = None
+        job.lease_expires_at = None
+    if new.is_final:
+        job.finished_at = now
+        job.lab_lock = None
+        job.lease_owner = None
+        job.lease_expires_at = None
+        if error is not None:
+            job.error = scrub(error)
+        if result is not None:
+            job.result = result
+    record_event(session, job, actor=actor, kind=f"state:{new.value}", message=message, at=now)
+
+
+def claim_next(session: Session, *, worker_id: str, lease_seconds: float,
+               now: datetime | None = None) -> Job | None:
+    """Claim the oldest runnable job (queued, or running with an expired lease) for ``worker_id``.
+
+    On PostgreSQL the row is locked with ``FOR UPDATE SKIP LOCKED`` so replicas never claim the
+    same job; SQLite serialises writers, which gives the same guarantee for one process.
+    """
+    now = now or utcnow()
+    query = (select(Job)
+             .where(or_(Job.state == JobState.QUEUED.value,
+                        (Job.state == JobState.RUNNING.value) & (Job.lease_expires_at < now)))
+             .order_by(Job.id).limit(1).with_for_update(skip_locked=True))
+    job = session.scalar(query)
+    if job is None:
+        return None
+    if job.state == JobState.RUNNING.value:
+        previous = job.lease_owner
+        record_event(session, job, actor=worker_id, kind="takeover",
+                     message=f"lease of {previous} expired; {worker_id} resumes at step {job.step or 'start'}",
+                     at=now)
+    else:
+        transition(session, job, JobState.RUNNING, actor=worker_id, message=f"claimed by {worker_id}", now=now)
+    job.attempts += 1
+    job.lease_owner = worker_id
+    job.lease_expires_at = now + timedelta(seconds=lease_seconds)
+    job.heartbeat_at = now
+    return job
+
+
+def heartbeat(session: Session, job_id: int, *, worker_id: str, lease_seconds: float,
+              now: datetime | None = None) -> bool:
+    """Extend the lease; False when the job is no longer ours (taken over or finished)."""
+    now = now or utcnow()
+    outcome = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.lease_owner == worker_id, Job.state == JobState.RUNNING.value)
+        .values(lease_expires_at=now + timedelta(seconds=lease_seconds), heartbeat_at=now)
+        .execution_options(synchronize_session=False))
+    return outcome.rowcount == 1
+
+
+def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
+    """Cancel a queued job now, or ask a running one to stop at its next safe point."""
+    job = get_job(session, job_id)
+    state = JobState(job.state)
+    if state.is_final:
+        raise JobError(f"Job #{job.id} already {state.value}; there is nothing to cancel.")
+    if state is JobState.QUEUED:
+        transition(session, job, JobState.CANCELLED, actor=actor, message=f"cancelled by {actor} before it started")
+        return job
+    if not job.cancel_requested:
+        job.cancel_requested = True
+        job.updated_at = utcnow()
+        record_event(session, job, actor=actor, kind="cancel-requested",
+                     message=f"cancel requested by {actor}; stopping at the next safe point")
+    return job
+
+
+def record_event(session: Session, job: Job | None, *, actor: str, kind: str, message: str,
+                 data: dict | None = None, at: datetime | None = None) -> JobEvent:
+    """Append an audit event (secrets scrubbed)."""
+    event = JobEvent(job_id=job.id if job is not None else None, at=at or utcnow(), actor=actor,
+                     kind=kind, message=scrub(message), data=data)
+    session.add(event)
+    return event

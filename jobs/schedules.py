@@ -1,0 +1,116 @@
+"""Recurring digests and health checks: cron in a time zone, stored, fired exactly once.
+
+Each fire time is claimed by inserting a ``ScheduleFire`` row whose (schedule, fire time) key is
+unique, in the same transaction that submits the job and moves ``next_fire_at`` on: with N
+replicas exactly one wins. Fire times missed while every replica was down are coalesced into
+one run that says how many it stands for.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import CommandError, JobError, LabBusy
+from jobs.announce import announce
+from jobs.queue import submit
+from jobs.states import JobKind
+from store.models import Schedule, ScheduleFire
+from store.types import utcnow
+
+SCHEDULABLE = {"digest": JobKind.DIGEST, "health": JobKind.HEALTH}
+
+
+def parse_trigger(cron: str, timezone: str) -> CronTrigger:
+    """A CronTrigger for a 5-field crontab in ``timezone``, or a CommandError saying what is wrong."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"Unknown time zone `{timezone}`; use an IANA name like `Europe/Paris` or `UTC`.") from None
+    fields = cron.split()
+    if len(fields) != 5:
+        raise CommandError(f"`{cron}` is not a cron expression: it needs 5 fields "
+                           "(minute hour day month weekday), e.g. `0 9 * * mon-fri`.")
+    try:
+        return CronTrigger.from_crontab(cron, timezone=zone)
+    except ValueError as exc:
+        raise CommandError(f"`{cron}` is not a valid cron expression ({exc}); e.g. `0 9 * * mon-fri`.") from None
+
+
+def next_fire(trigger: CronTrigger, after: datetime) -> datetime | None:
+    fire = trigger.get_next_fire_time(None, after)
+    return fire.astimezone(ZoneInfo("UTC")) if fire else None
+
+
+def create_schedule(session: Session, *, kind: str, cron: str, timezone: str, channel: str, created_by: str,
+                    lab: str | None = None, mention: str | None = None, params: dict | None = None,
+                    now: datetime | None = None) -> Schedule:
+    """Validate and store a schedule; nothing is stored when the cron or zone is invalid."""
+    if kind not in SCHEDULABLE:
+        raise CommandError(f"Only {', '.join(SCHEDULABLE)} can be scheduled, not `{kind}`.")
+    now = now or utcnow()
+    trigger = parse_trigger(cron, timezone)
+    schedule = Schedule(kind=kind, lab=lab, cron=cron, timezone=timezone, channel=channel, mention=mention,
+                        params=dict(params or {}), created_by=created_by, enabled=True, created_at=now,
+                        next_fire_at=next_fire(trigger, now))
+    session.add(schedule)
+    session.flush()
+    return schedule
+
+
+def list_schedules(session: Session) -> list[Schedule]:
+    return list(session.scalars(select(Schedule).where(Schedule.enabled.is_(True)).order_by(Schedule.id)))
+
+
+def delete_schedule(session: Session, schedule_id: int) -> Schedule:
+    schedule = session.get(Schedule, schedule_id)
+    if schedule is None or not schedule.enabled:
+        raise JobError(f"There is no schedule #{schedule_id}. `/fuel schedules` lists them.")
+    schedule.enabled = False
+    return schedule
+
+
+def fire_due(session: Session, *, worker_id: str, now: datetime | None = None) -> list[int]:
+    """Submit one job per due schedule (missed fires coalesced); returns the job ids created.
+
+    Call in its own transaction; a lost race on the fire key rolls back only that schedule.
+    """
+    now = now or utcnow()
+    created = []
+    due = session.scalars(select(Schedule).where(Schedule.enabled.is_(True), Schedule.next_fire_at <= now)
+                          .order_by(Schedule.id)).all()
+    for schedule in due:
+        trigger = parse_trigger(schedule.cron, schedule.timezone)
+        fire_at, missed = schedule.next_fire_at, 0
+        following = next_fire(trigger, fire_at)
+        while following is not None and following <= now:
+            fire_at, missed = following, missed + 1
+            following = next_fire(trigger, fire_at)
+        try:
+            with session.begin_nested():
+                fire = ScheduleFire(schedule_id=schedule.id, fire_at=fire_at, missed=missed, fired_by=worker_id,
+                                    created_at=now)
+                session.add(fire)
+                session.flush()
+        except IntegrityError:
+            continue  # another replica fired this time already
+        params = dict(schedule.params or {}, schedule_id=schedule.id, missed=missed, mention=schedule.mention,
+                      scheduled=True)
+        try:
+            submission = submit(session, kind=SCHEDULABLE[schedule.kind], requester=f"schedule:{schedule.id}",
+                                lab=schedule.lab, channel=schedule.channel, params=params,
+                                dedupe_key=f"schedule:{schedule.id}:{fire_at.isoformat()}",
+                                schedule_id=schedule.id, now=now)
+            fire.job_id = submission.job.id
+            if submission.created:
+                announce(session, submission.job)
+            created.append(submission.job.id)
+        except LabBusy:
+            pass  # health/digest are read-only, but keep the fire recorded either way
+        schedule.last_fire_at = fire_at
+        schedule.next_fire_at = following
+    return created

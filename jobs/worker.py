@@ -1,0 +1,66 @@
+"""Claim runnable jobs from the database and run them on a small thread pool.
+
+``tick`` is what APScheduler calls every ``tick_seconds``; it never blocks on a job.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from jobs.queue import claim_next
+from jobs.runner import JobRunner
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    """One per process; several processes (replicas) share the work through leases."""
+
+    def __init__(self, *, session_factory: Callable[[], Session], runner: JobRunner, worker_id: str,
+                 lease_seconds: float, max_running: int = 4) -> None:
+        self._session_factory = session_factory
+        self._runner = runner
+        self._worker_id = worker_id
+        self._lease_seconds = lease_seconds
+        self._max_running = max_running
+        self._pool = ThreadPoolExecutor(max_workers=max_running, thread_name_prefix="fuelbot-job")
+        self._running: set[int] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> frozenset[int]:
+        with self._lock:
+            return frozenset(self._running)
+
+    def tick(self) -> int:
+        """Claim as many jobs as there is room for; returns how many were started."""
+        started = 0
+        while True:
+            with self._lock:
+                if len(self._running) >= self._max_running:
+                    return started
+            with self._session_factory() as session, session.begin():
+                job = claim_next(session, worker_id=self._worker_id, lease_seconds=self._lease_seconds)
+                job_id = job.id if job is not None else None
+            if job_id is None:
+                return started
+            with self._lock:
+                self._running.add(job_id)
+            self._pool.submit(self._run, job_id)
+            started += 1
+
+    def _run(self, job_id: int) -> None:
+        try:
+            self._runner.run(job_id)
+        except Exception:
+            log.exception("job %s: runner crashed", job_id)
+        finally:
+            with self._lock:
+                self._running.discard(job_id)
+
+    def shutdown(self, *, wait: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""Declarative lab specs: the YAML a user writes, validated into frozen dataclasses."""

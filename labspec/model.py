@@ -1,0 +1,174 @@
+"""The validated shape of a lab spec (``labs/<name>.yaml``).
+
+Every other package reads labs through these frozen dataclasses only; the loader
+(``labspec.loader``) is the one place that turns YAML into them. Secrets have already been
+resolved from the environment and are ``repr=False``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ROLES = ("controller", "compute", "cinder", "ceph-osd", "mongo", "zabbix-server")
+RELEASES = {  # (name, version) as Fuel 6.0 lists them
+    "Juno on CentOS 6.5": "2014.2-6.0",
+    "Juno on Ubuntu 12.04.4": "2014.2-6.0",
+}
+FUEL_NETWORKS = ("fuelweb_admin", "public", "management", "storage", "fixed")
+
+
+@dataclass(frozen=True)
+class VCenterTarget:
+    """Where the lab lives in vSphere and how to log in."""
+
+    url: str                       # e.g. https://vc.example.com/sdk or http://127.0.0.1:8989/sdk
+    user: str
+    password: str = field(repr=False)
+    datacenter: str
+    cluster: str
+    datastore: str
+    insecure: bool = False         # skip TLS verification (explicit switch)
+    ca_file: str | None = None     # CA bundle to verify the vCenter certificate with
+
+
+@dataclass(frozen=True)
+class DistributedPortGroup:
+    """A port group on a distributed switch (the article's ``pxe``)."""
+
+    name: str
+    switch: str
+    vlan: int = 0
+    promiscuous: bool = False
+
+
+@dataclass(frozen=True)
+class StandardPortGroup:
+    """A port group on a host's standard vSwitch (the article's ``br100``)."""
+
+    name: str
+    vswitch: str = "vSwitch0"
+    uplink: str = "vmnic0"
+    vlan: int = 0
+
+
+@dataclass(frozen=True)
+class VSphereNetworks:
+    """The port groups the lab needs; ``pxe`` names the one nodes PXE-boot from."""
+
+    pxe: str
+    distributed: tuple[DistributedPortGroup, ...]
+    standard: tuple[StandardPortGroup, ...]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.distributed) + tuple(p.name for p in self.standard)
+
+
+@dataclass(frozen=True)
+class Nic:
+    """One virtual NIC, in spec order, and the Fuel networks it must carry."""
+
+    portgroup: str
+    fuel_networks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VMSpec:
+    """A virtual machine fuelbot creates (a node or the Fuel master)."""
+
+    name: str
+    cpus: int
+    memory_mb: int
+    disk_gb: int
+    guest_id: str
+    nics: tuple[Nic, ...]
+    iso: str | None = None         # datastore path of an ISO to attach as CD-ROM (Fuel master)
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """A lab node: its VM and the Fuel roles it gets."""
+
+    vm: VMSpec
+    roles: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.vm.name
+
+
+@dataclass(frozen=True)
+class FuelMaster:
+    """The Fuel master: its API endpoint, credentials and VM."""
+
+    url: str                       # e.g. http://10.20.0.2:8000
+    user: str
+    password: str = field(repr=False)
+    tenant: str = "admin"
+    vm: VMSpec | None = None
+
+
+@dataclass(frozen=True)
+class Network:
+    """One Fuel network of the environment."""
+
+    name: str                      # public | management | storage | fixed
+    cidr: str
+    vlan: int | None = None        # None = untagged
+    gateway: str | None = None
+    ip_range: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The environment's Settings tab."""
+
+    openstack_password: str = field(repr=False)
+    public_key: str | None = None
+    syslog_host: str | None = None
+    syslog_port: int = 514
+    syslog_transport: str = "tcp"
+    glance_vcenter_datastore: str | None = None
+    zabbix_password: str | None = field(default=None, repr=False)
+    provisioning: str = "image"    # image | cobbler
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The OpenStack environment Fuel deploys."""
+
+    name: str
+    release: str                   # e.g. "Juno on CentOS 6.5"
+    release_version: str           # e.g. "2014.2-6.0"
+    mode: str                      # multinode | ha_compact
+    compute: str                   # vcenter | kvm | qemu
+    network_provider: str          # nova_network
+    network_manager: str           # FlatDHCPManager | VlanManager
+    volumes: str                   # cinder backend: lvm | vmdk | ceph | none
+    images: str                    # glance backend: vcenter | ceph | file
+    services: tuple[str, ...]      # enabled of: sahara, murano, ceilometer, heat
+    settings: Settings
+    networks: tuple[Network, ...]
+    dns_servers: tuple[str, ...] = ("8.8.4.4", "8.8.8.8")
+    floating_range: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Lab:
+    """A whole lab: vSphere target and networks, Fuel master, environment and nodes."""
+
+    name: str
+    source: str                    # the file it was read from
+    vcenter: VCenterTarget
+    networks: VSphereNetworks
+    fuel: FuelMaster
+    environment: Environment
+    nodes: tuple[NodeSpec, ...]
+    channel: str | None = None     # Slack channel id or name for scheduled posts
+    oncall: str | None = None      # Slack mention for health alerts, e.g. <!subteam^S123>
+
+    def node(self, name: str) -> NodeSpec | None:
+        return next((n for n in self.nodes if n.name == name), None)
+
+    def secrets(self) -> tuple[str, ...]:
+        values = [self.vcenter.password, self.fuel.password, self.environment.settings.openstack_password,
+                  self.environment.settings.zabbix_password]
+        return tuple(v for v in values if v)

@@ -1,0 +1,180 @@
+"""SQLAlchemy 2.0 typed models: the database is fuelbot's source of truth.
+
+Tables: jobs and their audit trail (job_events), the Slack outbox (every message fuelbot
+sends, so nothing is lost across restarts or 429s), schedules and their fires (exactly once per
+fire time across replicas), lab observations (for digests), health runs (for comparisons)
+and announced nodes (discovery watch announces each MAC once).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class Job(Base):
+    """One unit of durable work (a deploy, a health check, a digest, …)."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    lab: Mapped[str | None] = mapped_column(String(64), index=True)
+    requester: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    step: Mapped[str | None] = mapped_column(String(64))
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    params: Mapped[dict] = mapped_column(default=dict)
+    context: Mapped[dict] = mapped_column(default=dict)
+    result: Mapped[dict | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Set to the lab's name while a mutating job is active, NULL otherwise: the unique
+    # constraint is what guarantees one mutating job per lab across replicas.
+    lab_lock: Mapped[str | None] = mapped_column(String(64), unique=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    step_started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    events: Mapped[list["JobEvent"]] = relationship(back_populates="job", order_by="JobEvent.id",
+                                                    cascade="all, delete-orphan")
+
+
+class JobEvent(Base):
+    """The audit trail: every transition and notable event of a job, with time and actor."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict | None] = mapped_column(default=None)
+
+    job: Mapped[Job | None] = relationship(back_populates="events")
+
+
+class OutboxMessage(Base):
+    """A Slack message to post or edit; delivered in order, throttled, retried after 429s."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(64))
+    # "parent": the job's thread root; "reply": a thread reply; "post": a plain channel post.
+    placement: Mapped[str] = mapped_column(String(16))
+    # Messages sharing a slot are one message edited in place (the first posts, later ones edit).
+    slot: Mapped[str | None] = mapped_column(String(128), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict] = mapped_column(default=dict)   # neutral content the bot renders to blocks
+    state: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    ts: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Schedule(Base):
+    """A recurring digest or health check on a cron expression in a time zone."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    lab: Mapped[str | None] = mapped_column(String(64))
+    cron: Mapped[str] = mapped_column(String(128))
+    timezone: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    mention: Mapped[str | None] = mapped_column(String(128))
+    params: Mapped[dict] = mapped_column(default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    last_fire_at: Mapped[datetime | None]
+    next_fire_at: Mapped[datetime | None]
+
+
+class ScheduleFire(Base):
+    """One fire time of one schedule; the unique key makes each fire run exactly once."""
+
+    __tablename__ = "schedule_fires"
+    __table_args__ = (UniqueConstraint("schedule_id", "fire_at", name="uq_schedule_fires_schedule_fire"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    fire_at: Mapped[datetime]
+    missed: Mapped[int] = mapped_column(Integer, default=0)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    fired_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+
+
+class LabObservation(Base):
+    """What fuelbot last saw of a lab's Fuel environment, nodes and health (for digests)."""
+
+    __tablename__ = "lab_observations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))       # snapshot | digest
+    observed_at: Mapped[datetime]
+    data: Mapped[dict] = mapped_column(default=dict)
+
+
+class HealthRun(Base):
+    """One OSTF run's per-test outcome, kept as history for comparisons."""
+
+    __tablename__ = "health_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab: Mapped[str] = mapped_column(String(64), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    at: Mapped[datetime]
+    testsets: Mapped[list] = mapped_column(default=list)
+    summary: Mapped[dict] = mapped_column(default=dict)   # {"passed": n, "failed": n, "skipped": n, ...}
+    tests: Mapped[dict] = mapped_column(default=dict)     # test id -> {name, status, message, step, taken}
+
+
+class AnnouncedNode(Base):
+    """A discovered node already announced in its lab's channel (announce each MAC once)."""
+
+    __tablename__ = "announced_nodes"
+    __table_args__ = (UniqueConstraint("lab", "mac", name="uq_announced_nodes_lab_mac"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
