@@ -7,7 +7,7 @@ one run that says how many it stands for.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -42,7 +42,9 @@ def parse_trigger(cron: str, timezone: str) -> CronTrigger:
 
 
 def next_fire(trigger: CronTrigger, after: datetime) -> datetime | None:
-    fire = trigger.get_next_fire_time(None, after)
+    """The first fire time strictly after ``after``, in UTC."""
+    # APScheduler's answer may equal ``after`` itself; cron has one-second resolution.
+    fire = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
     return fire.astimezone(ZoneInfo("UTC")) if fire else None
 
 

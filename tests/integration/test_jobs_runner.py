@@ -1,0 +1,141 @@
+"""The runner drives a workflow's steps on a real database: resume, retry, fail, cancel."""
+import threading
+import time
+
+from sqlalchemy import select
+
+from core.errors import IntegrationError, StepFailed
+from jobs.queue import claim_next, get_job, request_cancel, submit
+from jobs.runner import JobRunner
+from jobs.states import JobKind
+from jobs.steps import Step
+from jobs.worker import Worker
+from store.models import OutboxMessage
+
+
+class RecordingWorkflow:
+    """A real workflow whose steps append their names to the job's persisted data."""
+
+    def __init__(self, *, flaky: int = 0, fail_at: str | None = None, block: threading.Event | None = None):
+        self.flaky = flaky
+        self.fail_at = fail_at
+        self.block = block
+        self.finished: list[tuple[str, str | None]] = []
+
+    def _step(self, name):
+        def run(ctx):
+            if name == "two" and self.flaky:
+                self.flaky -= 1
+                raise IntegrationError("Fuel at http://fuel answered 503", retryable=True)
+            if name == self.fail_at:
+                raise StepFailed("the VM lab1-controller-1 is missing", step=name)
+            if name == "two" and self.block is not None:
+                while not self.block.is_set():
+                    ctx.checkpoint()
+                    time.sleep(0.05)
+            ctx.data.setdefault("ran", []).append(name)
+            ctx.report.say(f"step {name} done")
+        return Step(name=name, title=f"Step {name}", run=run, backoff_seconds=0.01, deadline_seconds=5)
+
+    def steps(self, ctx):
+        return [self._step("one"), self._step("two"), self._step("three")]
+
+    def on_finish(self, ctx, *, state, error, elapsed):
+        self.finished.append((state, str(error) if error else None))
+        ctx.report.parent(f"{state}")
+
+    def on_cancel(self, ctx):
+        ctx.report.say("stopping")
+
+
+def _runner(sessions, workflow, worker_id="w1"):
+    return JobRunner(session_factory=sessions, workflows={"deploy": workflow}, deps=None,
+                     worker_id=worker_id, lease_seconds=5)
+
+
+def _claimed_job(sessions, worker_id="w1", step=None):
+    with sessions() as s, s.begin():
+        job = submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1", channel="C1").job
+        claim_next(s, worker_id=worker_id, lease_seconds=5)
+        if step:
+            job.step = step
+        return job.id
+
+
+def test_runs_every_step_in_order_and_succeeds(sessions):
+    workflow = RecordingWorkflow()
+    job_id = _claimed_job(sessions)
+    _runner(sessions, workflow).run(job_id)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert (job.state, job.progress, job.context["ran"]) == ("succeeded", 100, ["one", "two", "three"])
+        assert job.lab_lock is None and job.finished_at is not None
+        texts = [m.text for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        assert texts == ["step one done", "step two done", "step three done", "succeeded"]
+
+
+def test_resumes_at_the_step_it_was_in(sessions):
+    workflow = RecordingWorkflow()
+    job_id = _claimed_job(sessions, step="two")
+    _runner(sessions, workflow).run(job_id)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert job.context["ran"] == ["two", "three"]
+        replies = [m.text for m in s.scalars(select(OutboxMessage))]
+        assert any("Picked up again" in t and "Step two" in t for t in replies)
+
+
+def test_retryable_errors_are_retried_with_backoff(sessions):
+    workflow = RecordingWorkflow(flaky=2)
+    job_id = _claimed_job(sessions)
+    _runner(sessions, workflow).run(job_id)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert job.state == "succeeded"
+        assert [e.kind for e in job.events].count("retry") == 2
+
+
+def test_a_failing_step_fails_the_job_naming_step_object_and_cause(sessions):
+    workflow = RecordingWorkflow(fail_at="two")
+    job_id = _claimed_job(sessions)
+    _runner(sessions, workflow).run(job_id)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert job.state == "failed" and job.step == "two"
+        assert "lab1-controller-1 is missing" in job.error
+        assert job.context["ran"] == ["one"]
+    assert workflow.finished[0][0] == "failed"
+
+
+def test_cancel_stops_at_a_safe_point(sessions):
+    block = threading.Event()
+    workflow = RecordingWorkflow(block=block)
+    job_id = _claimed_job(sessions)
+    thread = threading.Thread(target=_runner(sessions, workflow).run, args=(job_id,))
+    thread.start()
+    time.sleep(0.3)
+    with sessions() as s, s.begin():
+        request_cancel(s, job_id, actor="U2")
+    thread.join(timeout=10)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert job.state == "cancelled" and job.context.get("ran") == ["one"]
+    assert workflow.finished == [("cancelled", None)]
+
+
+def test_worker_claims_and_runs_queued_jobs(sessions):
+    workflow = RecordingWorkflow()
+    with sessions() as s, s.begin():
+        ids = [submit(s, kind=JobKind.DEPLOY, requester="U1", lab=f"lab{i}").job.id for i in range(3)]
+    worker = Worker(session_factory=sessions, runner=_runner(sessions, workflow), worker_id="w1",
+                    lease_seconds=5, max_running=2)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        worker.tick()
+        with sessions() as s:
+            if all(get_job(s, i).state == "succeeded" for i in ids):
+                break
+        time.sleep(0.05)
+    worker.shutdown(wait=True)
+    with sessions() as s:
+        assert [get_job(s, i).state for i in ids] == ["succeeded"] * 3
