@@ -64,12 +64,14 @@ class JobRunner:
                                f"(attempt {attempts}); checking what already happened before acting.")
             for step in steps[start:]:
                 ctx.checkpoint()
+                ctx.data["_step"] = step.name
                 self._enter(job_id, step)
                 self._run_step(ctx, step)
                 self._save(job_id, ctx.data)
         except LeaseLost:
             log.warning("job %s: lease lost; another worker continues it", job_id)
             lease.stop()
+            ctx.close_resources()
             return
         except JobCancelled:
             state = JobState.CANCELLED
@@ -85,6 +87,7 @@ class JobRunner:
                 f"internal error: {type(exc).__name__}: {scrub(str(exc))[:300]}", step=self._current_step(job_id))
         finally:
             lease.stop()
+            ctx.close_resources()
         if lease.lost:
             return
         elapsed = (utcnow() - started_at).total_seconds()

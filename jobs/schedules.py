@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import CommandError, JobError, LabBusy
-from jobs.announce import announce
 from jobs.queue import submit
 from jobs.states import JobKind
 from store.models import Schedule, ScheduleFire
@@ -108,8 +107,6 @@ def fire_due(session: Session, *, worker_id: str, now: datetime | None = None) -
                                 dedupe_key=f"schedule:{schedule.id}:{fire_at.isoformat()}",
                                 schedule_id=schedule.id, now=now)
             fire.job_id = submission.job.id
-            if submission.created:
-                announce(session, submission.job)
             created.append(submission.job.id)
         except LabBusy:
             pass  # health/digest are read-only, but keep the fire recorded either way

@@ -8,7 +8,7 @@ acts. What it learns for later steps goes into ``ctx.data``, which is persisted 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence
 
 from core.errors import FuelbotError
@@ -48,6 +48,7 @@ class StepContext:
     _save: Callable[[dict], None]
     _set_progress: Callable[[int], None]
     deadline: float = float("inf")
+    resources: dict = field(default_factory=dict)   # per-run clients (not persisted)
 
     def checkpoint(self) -> None:
         """A safe point: stop here if the job was cancelled or taken over."""
@@ -69,6 +70,17 @@ class StepContext:
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
+
+    def close_resources(self) -> None:
+        """Close the clients opened during this run (logout, release sockets)."""
+        for resource in list(self.resources.values()):
+            close = getattr(resource, "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:  # closing must never change a job's outcome
+                    pass
+        self.resources.clear()
 
 
 @dataclass(frozen=True)

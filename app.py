@@ -1,0 +1,288 @@
+"""fuelbot's single entry point, and the only place where everything is wired together.
+
+    python app.py serve            the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)
+    python app.py console          the local chat on the embedded lab (what `make demo` runs)
+    python app.py lab              start the embedded lab (vcsim + Fuel simulator) until Ctrl-C
+    python app.py migrate          bring the database schema to head
+    python app.py check-lab FILE…  validate lab specs
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Sequence
+
+from core.errors import ConfigError, DatabaseError, FuelbotError
+from core.redact import ScrubbingFilter
+from core.settings import Settings
+
+log = logging.getLogger("fuelbot")
+WATCH_SECONDS = 60.0
+SCHEDULE_SECONDS = 15.0
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ScrubbingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("apscheduler", "urllib3", "slack_bolt", "slack_sdk", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@dataclass
+class Runtime:
+    """Everything a fuelbot process runs: database, command services, worker, ticker, delivery."""
+
+    settings: Settings
+    engine: object
+    sessions: Callable
+    services: object
+    worker: object
+    ticker: object
+    delivery: object | None
+    metrics: object
+
+    def stop(self) -> None:
+        self.ticker.shutdown()
+        self.worker.shutdown(wait=False)
+
+
+def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = False) -> Runtime:
+    """Build (not start) a process: checks the database first, with one clear line on failure."""
+    from bot.delivery import OutboxDelivery
+    from bot.metrics import Metrics
+    from bot.slack_client import slack_client as make_slack_client
+    from commands.api import CommandServices, LabCatalog
+    from commands.authz import Policy
+    from integrations.fuel.client import FuelClient
+    from integrations.vsphere.client import VSphereClient
+    from jobs.runner import JobRunner
+    from jobs.schedules import fire_due
+    from jobs.ticker import Tick, Ticker
+    from jobs.worker import Worker
+    from labspec.catalog import load_labs
+    from store.db import make_engine, require_schema_at_head, session_factory
+    from store.migrate import upgrade
+    from workflows.deps import Timeouts, WorkflowDeps
+    from workflows.registry import workflows
+
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    require_schema_at_head(engine)
+    sessions = session_factory(engine)
+
+    def labs():
+        return load_labs(settings.labs_dir, settings.environ)
+
+    policy = Policy.load(settings.policy_file, settings.admins)
+    services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,
+                               admins=settings.admins)
+    deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
+                        vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
+                        fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
+                        timeouts=Timeouts(poll=float(settings.environ.get("FUELBOT_POLL_SECONDS", "2"))))
+    runner = JobRunner(session_factory=sessions, workflows=workflows(), deps=deps, worker_id=settings.worker_id,
+                       lease_seconds=settings.lease_seconds)
+    worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,
+                    lease_seconds=settings.lease_seconds, max_running=settings.max_running_jobs)
+    metrics = Metrics(session_factory=sessions)
+    client = slack_client or (make_slack_client(settings, metrics) if settings.slack_bot_token else None)
+    delivery = None
+    if client is not None:
+        delivery = OutboxDelivery(session_factory=sessions, client=client, worker_id=settings.worker_id,
+                                  metrics=metrics)
+
+    def fire_schedules() -> None:
+        with sessions() as session, session.begin():
+            fire_due(session, worker_id=settings.worker_id)
+
+    def watch_discovery() -> None:
+        submit_watches(sessions, labs)
+
+    ticks = [Tick("worker", worker.tick, settings.tick_seconds),
+             Tick("schedules", fire_schedules, SCHEDULE_SECONDS),
+             Tick("discovery-watch", watch_discovery, WATCH_SECONDS)]
+    if delivery is not None:
+        ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
+    return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
+                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics)
+
+
+def submit_watches(sessions, labs) -> None:
+    """One discovery-watch job per lab with a channel and per minute, whichever replica gets there first."""
+    import time
+
+    from core.errors import LabBusy
+    from jobs.queue import submit
+    from jobs.states import JobKind
+
+    bucket = int(time.time() // WATCH_SECONDS)
+    found, _ = labs()
+    for lab in found.values():
+        if not lab.channel:
+            continue
+        with sessions() as session, session.begin():
+            try:
+                submit(session, kind=JobKind.WATCH, requester="fuelbot", lab=lab.name, channel=lab.channel,
+                       dedupe_key=f"watch:{lab.name}:{bucket}")
+            except LabBusy:
+                pass
+
+
+def serve(settings: Settings, *, migrate: bool = False) -> int:
+    """Run the bot until SIGTERM/SIGINT; returns the exit code."""
+    missing = settings.missing_for_serve()
+    if missing:
+        print(f"fuelbot: cannot serve, missing settings: {', '.join(missing)} (see README, Configuration).",
+              file=sys.stderr)
+        return 2
+    from bot.slack_app import build_app
+    from bot.web import FuelbotWSGI, serve_http, serve_socket_mode
+
+    runtime = build_runtime(settings, migrate=migrate)
+    app = build_app(settings=settings, services=runtime.services, metrics=runtime.metrics)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                                 scheduler_running=lambda: runtime.ticker.running), "0.0.0.0", settings.port)
+    socket = serve_socket_mode(app, settings.slack_app_token) if settings.slack_app_token else None
+    runtime.ticker.start()
+    mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"
+    log.info("fuelbot %s serving (%s), database %s", settings.worker_id, mode, settings.database_url_masked)
+    stop.wait()
+    log.info("fuelbot stopping; running jobs keep their lease until it expires, then any replica resumes them")
+    runtime.stop()
+    if socket is not None:
+        socket.stop()
+    web.stop()
+    return 0
+
+
+def run_lab(args: argparse.Namespace, settings: Settings) -> int:
+    from integrations.embedded_lab import EmbeddedLab
+
+    lab = EmbeddedLab.start(vcenter_port=args.vcenter_port, fuel_port=args.fuel_port, speed=args.speed,
+                            log_dir=Path("var"))
+    print(f"vCenter simulator: {lab.vcsim.url}  (user {lab.environ()['VCENTER_USER']}, password from the embedded "
+          "lab's default)")
+    print(f"Fuel master simulator: {lab.fuel.url}  (Fuel 6.0 API, speed x{args.speed})")
+    print("labs/*.yaml point here by default. Ctrl-C stops both.", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        lab.stop()
+    return 0
+
+
+def run_console(args: argparse.Namespace, settings: Settings) -> int:
+    """The embedded lab, the bot on SQLite and a local Slack, in one terminal."""
+    from bot.console import Console
+    from bot.local_slack import LocalSlack
+    from bot.slack_app import build_app
+    from bot.web import FuelbotWSGI, serve_http
+    from integrations.embedded_lab import EmbeddedLab
+
+    Path("var").mkdir(exist_ok=True)
+    print("Starting the embedded lab (vCenter simulator + Fuel master simulator)…", flush=True)
+    lab = EmbeddedLab.start(vcenter_port=0, fuel_port=0, speed=args.speed, log_dir=Path("var"))
+    slack = LocalSlack().start()
+    signing_secret = secrets.token_hex(16)
+    environ = {**settings.environ, **lab.environ()}
+    console_settings = replace(settings, environ=environ, slack_bot_token="xoxb-local-console",
+                               slack_signing_secret=signing_secret, slack_api_url=slack.api_url,
+                               admins=settings.admins | {args.user}, tick_seconds=0.5)
+    runtime = build_runtime(console_settings, migrate=True)
+    app = build_app(settings=console_settings, services=runtime.services, metrics=runtime.metrics)
+    web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                                 scheduler_running=lambda: runtime.ticker.running), "127.0.0.1", 0)
+    runtime.ticker.start()
+    print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} · bot {web.url} · database "
+          f"{console_settings.database_url_masked}", flush=True)
+    try:
+        Console(local_slack=slack, events_url=f"{web.url}/slack/events", signing_secret=signing_secret,
+                user_id=args.user, channel_id="C_LAB", channel_name="lab").run(sys.stdin, sys.stdout)
+    finally:
+        runtime.stop()
+        web.stop()
+        slack.stop()
+        lab.stop()
+    return 0
+
+
+def check_lab(paths: Sequence[str], settings: Settings) -> int:
+    from labspec.check import check_files, describe
+    from labspec.loader import load_lab
+
+    problems = check_files([Path(p) for p in paths], settings.environ)
+    for problem in problems:
+        print(problem)
+    bad_files = {getattr(p, "file", None) for p in problems}
+    for path in paths:
+        if path not in bad_files and str(Path(path)) not in bad_files:
+            print(f"{path}: ok ({describe(load_lab(Path(path), settings.environ))})")
+    return 1 if problems else 0
+
+
+def migrate(settings: Settings) -> int:
+    from store.db import make_engine
+    from store.migrate import upgrade
+
+    upgrade(make_engine(settings.database_url))
+    print(f"database {settings.database_url_masked} is at the schema's head")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="app.py", description="fuelbot: deploy and operate Fuel labs on vSphere "
+                                  "from Slack.")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_cmd = sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)")
+    serve_cmd.add_argument("--migrate", action="store_true", help="bring the schema to head before serving")
+    console = sub.add_parser("console", help="chat with fuelbot locally on the embedded lab (what `make demo` runs)")
+    console.add_argument("--user", default="U_CONSOLE", help="the Slack user id you type as")
+    console.add_argument("--speed", type=float, default=float(os.environ.get("FUELSIM_SPEED", "4")),
+                         help="Fuel simulator speed factor (default 4)")
+    lab = sub.add_parser("lab", help="start the embedded lab (vcsim + Fuel simulator) on loopback until Ctrl-C")
+    lab.add_argument("--vcenter-port", type=int, default=8989)
+    lab.add_argument("--fuel-port", type=int, default=8000)
+    lab.add_argument("--speed", type=float, default=float(os.environ.get("FUELSIM_SPEED", "1")))
+    sub.add_parser("migrate", help="bring the database schema to head")
+    check = sub.add_parser("check-lab", help="validate lab specs and print every problem")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        configure_logging(settings.log_level)
+        if args.command == "serve":
+            return serve(settings, migrate=args.migrate)
+        if args.command == "console":
+            return run_console(args, settings)
+        if args.command == "lab":
+            return run_lab(args, settings)
+        if args.command == "migrate":
+            return migrate(settings)
+        return check_lab(args.files, settings)
+    except (ConfigError, DatabaseError, FuelbotError) as exc:
+        print(f"fuelbot: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

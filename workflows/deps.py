@@ -1,0 +1,67 @@
+"""What workflows need from the outside world, built once in ``app.py`` and handed to steps.
+
+Clients are opened lazily per job and kept in ``ctx.resources`` so that a job logs in once;
+the runner closes them when the job ends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from sqlalchemy.orm import Session
+
+from core.errors import StepFailed
+from jobs.steps import StepContext
+from labspec.model import Lab
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Deadlines of the long waits (seconds of wall time)."""
+
+    fuel_reachable: float = 600.0
+    discovery: float = 1800.0
+    verify: float = 900.0
+    deploy: float = 4 * 3600.0
+    health: float = 3600.0
+    poll: float = 2.0
+
+
+@dataclass(frozen=True)
+class WorkflowDeps:
+    """Factories and settings every workflow step may use."""
+
+    session_factory: Callable[[], Session]
+    load_labs: Callable[[], tuple[Mapping[str, Lab], list]]
+    vsphere_factory: Callable[[Lab], Any]     # -> integrations.vsphere.VSphereClient (context manager)
+    fuel_factory: Callable[[Lab], Any]        # -> integrations.fuel.FuelClient
+    timeouts: Timeouts = Timeouts()
+
+
+def lab_of(ctx: StepContext, name: str | None = None) -> Lab:
+    """The job's lab, freshly loaded from its spec; a clear failure when it is gone or invalid."""
+    name = name or ctx.lab_name
+    labs, problems = ctx.deps.load_labs()
+    if name in labs:
+        return labs[name]
+    mine = [p for p in problems if getattr(p, "file", "").endswith(f"{name}.yaml")]
+    if mine:
+        details = "; ".join(str(p) for p in mine[:3])
+        raise StepFailed(f"The spec of {name} is invalid: {details}. Run `python app.py check-lab` on it.")
+    raise StepFailed(f"No lab named `{name}` (labs: {', '.join(sorted(labs)) or 'none'}).")
+
+
+def vsphere(ctx: StepContext, lab: Lab) -> Any:
+    """The job's vSphere client for ``lab`` (connected on first use)."""
+    key = f"vsphere:{lab.name}"
+    if key not in ctx.resources:
+        ctx.resources[key] = ctx.deps.vsphere_factory(lab)
+    return ctx.resources[key]
+
+
+def fuel(ctx: StepContext, lab: Lab) -> Any:
+    """The job's Fuel client for ``lab``."""
+    key = f"fuel:{lab.name}"
+    if key not in ctx.resources:
+        ctx.resources[key] = ctx.deps.fuel_factory(lab)
+    return ctx.resources[key]

@@ -1,0 +1,52 @@
+"""The words fuelbot uses in threads: durations, node lines, progress, health summaries."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+
+def duration(seconds: float) -> str:
+    """``14m 32s``, ``2h 05m``, ``40s``."""
+    seconds = int(max(0, seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def node_label(node_id: int, vm_name: str | None = None) -> str:
+    return f"node-{node_id}" + (f" ⇐ `{vm_name}`" if vm_name else "")
+
+
+def bar(percent: int, width: int = 10) -> str:
+    filled = max(0, min(width, round(percent * width / 100)))
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def deploy_progress(*, percent: int, subtasks: Sequence[tuple[str, int, str]],
+                    nodes: Iterable[tuple[str, str, int, str]], elapsed: float) -> str:
+    """One line per thing moving: overall, subtasks, then each node (name, roles, %, status)."""
+    eta = ""
+    if 5 <= percent < 100 and elapsed > 30:
+        eta = f", ~{duration(elapsed * (100 - percent) / percent)} left"
+    lines = [f"🚧 Deploying — {percent}% {bar(percent)} · {duration(elapsed)} elapsed{eta}"]
+    parts = [f"{name} {'✓' if status == 'ready' else ('✗' if status == 'error' else f'{progress}%')}"
+             for name, progress, status in subtasks]
+    if parts:
+        lines.append("· " + " · ".join(parts))
+    for name, roles, progress, status in nodes:
+        lines.append(f"   • {name} {roles} {progress}% ({status})")
+    return "\n".join(lines)
+
+
+def health_counts(summary: dict) -> str:
+    """``sanity 12/12 ✓ · smoke 9/10 ✗`` from a per-set summary."""
+    parts = []
+    for testset, counts in summary.get("sets", {}).items():
+        total = counts["passed"] + counts["failed"]
+        mark = "✓" if counts["failed"] == 0 else "✗"
+        skipped = f" ({counts['skipped']} skipped)" if counts.get("skipped") else ""
+        parts.append(f"{testset} {counts['passed']}/{total} {mark}{skipped}")
+    return " · ".join(parts) or "no tests ran"
