@@ -99,7 +99,7 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
     delivery = None
     if client is not None:
         delivery = OutboxDelivery(session_factory=sessions, client=client, worker_id=settings.worker_id,
-                                  metrics=metrics)
+                                  metrics=metrics, min_interval_per_channel=settings.slack_post_interval)
 
     def fire_schedules() -> None:
         with sessions() as session, session.begin():
@@ -202,7 +202,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     signing_secret = secrets.token_hex(16)
     environ = {**settings.environ, **lab.environ()}
     console_settings = replace(settings, environ=environ, slack_bot_token="xoxb-local-console",
-                               slack_signing_secret=signing_secret, slack_api_url=slack.api_url,
+                               slack_signing_secret=signing_secret, slack_api_url=slack.base_url,
                                admins=settings.admins | {args.user}, tick_seconds=0.5)
     runtime = build_runtime(console_settings, migrate=True)
     app = build_app(settings=console_settings, services=runtime.services, metrics=runtime.metrics)

@@ -34,6 +34,7 @@ class Settings:
     lease_seconds: float = 30.0
     tick_seconds: float = 1.0
     max_running_jobs: int = 4
+    slack_post_interval: float = 1.0
     log_level: str = "INFO"
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
@@ -60,6 +61,7 @@ class Settings:
             lease_seconds=_float(env, "FUELBOT_LEASE_SECONDS", 30.0),
             tick_seconds=_float(env, "FUELBOT_TICK_SECONDS", 1.0),
             max_running_jobs=_int(env, "FUELBOT_MAX_RUNNING_JOBS", 4),
+            slack_post_interval=_float(env, "FUELBOT_SLACK_POST_INTERVAL", 1.0),
             log_level=(env.get("FUELBOT_LOG_LEVEL") or "INFO").upper(),
             environ=env,
         )

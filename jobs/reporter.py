@@ -20,6 +20,7 @@ class OutboxReporter:
         self._progress_interval = progress_interval
         self._last_progress = 0.0
         self._last_progress_text: str | None = None
+        self._phase: str | None = None
 
     def _enqueue(self, *, text: str, placement: Placement, slot: str | None, body: dict | None) -> None:
         if not self._channel:
@@ -32,16 +33,18 @@ class OutboxReporter:
         """A new reply in the job's thread."""
         self._enqueue(text=text, placement=Placement.REPLY, slot=None, body=body)
 
-    def progress(self, text: str, *, body: dict | None = None, force: bool = False) -> None:
-        """The job's single progress reply, edited in place; at most one edit per interval."""
+    def progress(self, text: str, *, body: dict | None = None, force: bool = False, phase: str = "main") -> None:
+        """One progress reply per ``phase``, edited in place; at most one edit per interval."""
         now = time.monotonic()
         if text == self._last_progress_text:
             return
+        if phase != self._phase:
+            self._phase, force = phase, True
         if not force and now - self._last_progress < self._progress_interval:
             return
         self._last_progress = now
         self._last_progress_text = text
-        self._enqueue(text=text, placement=Placement.REPLY, slot=f"job:{self._job_id}:progress", body=body)
+        self._enqueue(text=text, placement=Placement.REPLY, slot=f"job:{self._job_id}:progress:{phase}", body=body)
 
     def parent(self, text: str, *, body: dict | None = None) -> None:
         """Post or edit the job's parent message (the thread root)."""

@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.vcsim",
     "tests.fixtures.fuelsim",
     "tests.fixtures.slack",
+    "tests.fixtures.stack",
 ]

@@ -65,7 +65,7 @@ def step_discover(ctx: StepContext) -> None:
                              f"{duration(ctx.deps.timeouts.discovery)}. Check in the VM console that it PXE-boots "
                              f"from `{lab.networks.pxe}` and that nothing else answers DHCP there.")
         ctx.report.progress(f"⏳ Waiting for Fuel to discover {', '.join(f'`{m}`' for m in missing)} "
-                            f"({duration(time.monotonic() - started)})")
+                            f"({duration(time.monotonic() - started)})", phase="discover")
         ctx.checkpoint()
         time.sleep(ctx.deps.timeouts.poll)
 
@@ -280,7 +280,7 @@ def step_follow_deploy(ctx: StepContext) -> None:
                  for n in client.nodes(cluster_id)]
         ctx.set_progress(task.progress)
         ctx.report.progress(deploy_progress(percent=task.progress, subtasks=subtasks, nodes=nodes,
-                                            elapsed=time.time() - started))
+                                            elapsed=time.time() - started), phase="deploy")
         ctx.checkpoint()
 
     task = client.wait_for_task(task_id, deadline=time.monotonic() + ctx.deps.timeouts.deploy,
@@ -291,10 +291,10 @@ def step_follow_deploy(ctx: StepContext) -> None:
         failed = [n for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
         who = "; ".join(f"node-{n.id}" + (f" (`{names[n.id]}`)" if n.id in names else "") +
                         f" failed {n.error_type.value if n.error_type else 'deployment'}" for n in failed)
-        ctx.report.progress(f"❌ Deploy failed at {task.progress}%", force=True)
+        ctx.report.progress(f"❌ Deploy failed at {task.progress}%", force=True, phase="deploy")
         raise StepFailed(f"Deploy failed: {who or 'Fuel reported an error'}. Fuel says: {task.message}",
                          step="follow_deploy")
-    ctx.report.progress(f"✅ Deployed — 100% · {duration(time.time() - started)}", force=True)
+    ctx.report.progress(f"✅ Deployed — 100% · {duration(time.time() - started)}", force=True, phase="deploy")
     ctx.data["deployed"] = True
     ctx.save()
 

@@ -49,9 +49,13 @@ def step_preflight(ctx: StepContext) -> None:
     client = vsphere(ctx, lab)
     findings = client.preflight(lab)
     will_create = missing_portgroups(client, lab)
+    creatable = [f for f in findings if f.level == "fail" and f.obj in will_create]
     blocking = [f for f in findings if f.level == "fail" and f.obj not in will_create]
-    counts = {level: sum(1 for f in findings if f.level == level) for level in ("ok", "warn", "fail")}
+    counts = {level: sum(1 for f in findings if f.level == level and f not in creatable)
+              for level in ("ok", "warn", "fail")}
     summary = f"🔎 Preflight: {counts['ok']} ok · {counts['warn']} warning(s) · {counts['fail']} failing"
+    if will_create:
+        summary += f" · {len(will_create)} port group(s) to create"
     lines = format_findings(findings, will_create=will_create)
     ctx.report.say("\n".join([summary, *lines]))
     ctx.data["preflight"] = counts

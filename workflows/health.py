@@ -117,7 +117,8 @@ def run_tests(ctx: StepContext, lab: Lab, testsets: list[str]) -> dict:
     def on_progress(runs) -> None:
         done = sum(1 for r in runs for t in r.tests if t.status not in (TestStatus.WAIT_RUNNING, TestStatus.RUNNING))
         total = sum(len(r.tests) for r in runs)
-        ctx.report.progress(f"🩺 Health check running — {done}/{total} tests · {duration(time.monotonic() - began)}")
+        ctx.report.progress(f"🩺 Health check running — {done}/{total} tests · {duration(time.monotonic() - began)}",
+                            phase="health")
         ctx.checkpoint()
 
     runs = client.wait_for_testruns(cluster.id, run_ids, deadline=time.monotonic() + ctx.deps.timeouts.health,

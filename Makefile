@@ -1,0 +1,37 @@
+# fuelbot — the two commands a new user needs: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test test-postgres bench setup lab clean
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	@command -v $(PYTHON) >/dev/null || { echo "installing Python 3.11 from Debian's packages"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv; }
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+setup: $(VENV)/.installed  ## virtualenv + vcsim (installs golang-go and govmomi from Debian when missing)
+	$(PY) -m integrations.vcsim.build
+
+demo: setup  ## the embedded lab, the bot and a local Slack in this terminal
+	$(PY) app.py console
+
+lab: setup  ## only the simulators, on 127.0.0.1:8989 (vCenter) and 127.0.0.1:8000 (Fuel)
+	$(PY) app.py lab
+
+test: setup  ## the whole suite on SQLite (set FUELBOT_TEST_DATABASE_URL for PostgreSQL)
+	$(PY) -m pytest -q
+
+test-postgres: setup  ## the whole suite on a local PostgreSQL server (installed and started for you)
+	FUELBOT_TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q
+
+bench: setup  ## every benchmark; each prints its figures and one JSON line
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build var .pytest_cache

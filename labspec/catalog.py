@@ -1,0 +1,67 @@
+"""The labs fuelbot knows: every ``*.yaml`` in the labs directory, each loaded on its own.
+
+A broken file costs only itself: its problems are returned and the other labs still load.
+Labs are also checked against each other, because they may share one vCenter and one Fuel
+master: a lab name, a VM name in the same datacenter, or an environment name on the same
+Fuel master may be used once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from labspec.loader import read_lab
+from labspec.model import Lab
+from labspec.problems import ProblemLog, SpecProblem
+
+
+def load_labs(directory: Path, environ: Mapping[str, str]) -> tuple[dict[str, Lab], list[SpecProblem]]:
+    """Every valid lab in ``directory`` by name, and the problems of the files that are not."""
+    if not directory.is_dir():
+        return {}, [SpecProblem(file=str(directory), line=None, path="",
+                                message="is not a directory of lab specs")]
+    return collect(read_lab(path, environ) for path in sorted(directory.glob("*.yaml")))
+
+
+def collect(read: Iterable[tuple[Lab | None, ProblemLog]]) -> tuple[dict[str, Lab], list[SpecProblem]]:
+    """Keep the labs without problems that do not clash with one kept before them."""
+    labs: dict[str, Lab] = {}
+    problems: list[SpecProblem] = []
+    for lab, log in read:
+        if lab is not None:
+            _check_clashes(lab, log, labs.values())
+        if lab is None or log.problems:
+            problems.extend(log.sorted())
+        else:
+            labs[lab.name] = lab
+    return labs, problems
+
+
+def _check_clashes(lab: Lab, log: ProblemLog, others: Iterable[Lab]) -> None:
+    for other in others:
+        if other.name == lab.name:
+            log.add("name", f"lab name '{lab.name}' is already used by {other.source}")
+        if _same_datacenter(lab, other):
+            taken = set(_vm_names(other))
+            for path, name in _vm_paths(lab):
+                if name in taken:
+                    log.add(path, f"VM name '{name}' is already used by lab {other.name} "
+                                  f"({other.source}) in the same datacenter")
+        if lab.fuel.url == other.fuel.url and lab.environment.name == other.environment.name:
+            log.add("environment.name", f"environment '{lab.environment.name}' already exists on "
+                                        f"the same Fuel master, in lab {other.name} ({other.source})")
+
+
+def _same_datacenter(lab: Lab, other: Lab) -> bool:
+    return (lab.vcenter.url, lab.vcenter.datacenter) == (other.vcenter.url, other.vcenter.datacenter)
+
+
+def _vm_paths(lab: Lab) -> list[tuple[str, str]]:
+    paths = [(f"nodes[{i}].name", node.name) for i, node in enumerate(lab.nodes)]
+    if lab.fuel.vm is not None:
+        paths.append(("fuel.master_vm.name", lab.fuel.vm.name))
+    return paths
+
+
+def _vm_names(lab: Lab) -> list[str]:
+    return [name for _, name in _vm_paths(lab)]

@@ -1,0 +1,232 @@
+"""Turn a lab spec file into a ``Lab``, or raise ``SpecError`` carrying every problem at once.
+
+Two passes. Reading (``labspec.document``) checks each field alone — presence, type, allowed
+values, address syntax — and builds a *draft* ``Lab`` in which a field that failed is None (a
+list item that failed keeps its place, so its siblings' paths stay right). The rules
+(``labspec.roles``, ``labspec.wiring``) then check how fields fit together, skipping the Nones.
+A draft never leaves this module: a spec with any problem yields its problems, never a ``Lab``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from yaml.nodes import ScalarNode
+
+from core.errors import SpecError
+from labspec import roles, wiring
+from labspec.addressing import vlan_problem
+from labspec.document import Reader, Section, compose
+from labspec.environment import ENVIRONMENT_FIELDS, read_environment
+from labspec.fuel60 import MASTER_MIN_DISK_GB, MASTER_MIN_MEMORY_MB
+from labspec.model import (FUEL_NETWORKS, ROLES, DistributedPortGroup, FuelMaster, Lab, Nic, NodeSpec,
+                           StandardPortGroup, VCenterTarget, VMSpec, VSphereNetworks)
+from labspec.problems import ProblemLog
+
+TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes")
+VCENTER_FIELDS = ("url", "user", "password", "datacenter", "cluster", "datastore", "insecure", "ca_file")
+VSPHERE_FIELDS = ("pxe", "distributed", "standard")
+DISTRIBUTED_FIELDS = ("name", "switch", "vlan", "promiscuous")
+STANDARD_FIELDS = ("name", "vswitch", "uplink", "vlan")
+FUEL_FIELDS = ("url", "user", "password", "tenant", "master_vm")
+MASTER_FIELDS = ("name", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "iso")
+NODE_FIELDS = ("name", "roles", "guest_id", "cpus", "memory_mb", "disk_gb", "nics")
+NIC_FIELDS = ("portgroup", "fuel_networks")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+_URL = re.compile(r"https?://[^/\s:]+(:\d{1,5})?(/\S*)?")
+
+
+def load_lab(path: Path, environ: Mapping[str, str]) -> Lab:
+    """Read and validate the lab spec at ``path``; raise ``SpecError`` listing every problem."""
+    lab, log = read_lab(path, environ)
+    if lab is None:
+        raise SpecError(log.sorted())
+    return lab
+
+
+def parse_lab(text: str, *, source: str, environ: Mapping[str, str]) -> Lab:
+    """Validate spec ``text`` as if read from ``source``; raise ``SpecError`` listing every problem."""
+    log = ProblemLog(source)
+    lab = _draft(text, log, environ)
+    if lab is None or log.problems:
+        raise SpecError(log.sorted())
+    return lab
+
+
+def read_lab(path: Path, environ: Mapping[str, str]) -> tuple[Lab | None, ProblemLog]:
+    """The valid lab (None if it has problems) and the log, whose lines cross-lab checks use."""
+    log = ProblemLog(str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        log.add("", "is not UTF-8 text")
+        return None, log
+    except OSError as err:
+        log.add("", f"cannot be read: {err.strerror or err}")
+        return None, log
+    lab = _draft(text, log, environ)
+    return (None if log.problems else lab), log
+
+
+def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None:
+    root = compose(text, log)
+    if root is None:
+        return None
+    reader = Reader(log, environ)
+    top = Section(reader, root, path="", fields=TOP_FIELDS)
+    lab = Lab(
+        name=top.text("name", check=_slug_problem),
+        source=log.file,
+        vcenter=_vcenter(top.section("vcenter", VCENTER_FIELDS)),
+        networks=_vsphere_networks(reader, top.section("vsphere_networks", VSPHERE_FIELDS)),
+        fuel=_fuel(reader, top.section("fuel", FUEL_FIELDS)),
+        environment=read_environment(reader, top.section("environment", ENVIRONMENT_FIELDS)),
+        nodes=_nodes(reader, top),
+        channel=top.text("channel", required=False),
+        oncall=top.text("oncall", required=False),
+    )
+    roles.check(lab, log)
+    wiring.check(lab, log)
+    return lab
+
+
+def _vcenter(section: Section | None) -> VCenterTarget | None:
+    if section is None:
+        return None
+    return VCenterTarget(
+        url=section.text("url", check=_url_problem),
+        user=section.text("user"),
+        password=section.secret("password", variable="VCENTER_PASSWORD"),
+        datacenter=section.text("datacenter"),
+        cluster=section.text("cluster"),
+        datastore=section.text("datastore"),
+        insecure=section.boolean("insecure", default=False),
+        ca_file=section.text("ca_file", required=False),
+    )
+
+
+def _vsphere_networks(reader: Reader, section: Section | None) -> VSphereNetworks | None:
+    if section is None:
+        return None
+    distributed = tuple(
+        DistributedPortGroup(name=s.text("name"), switch=s.text("switch"),
+                             vlan=s.integer("vlan", default=0, check=vlan_problem),
+                             promiscuous=s.boolean("promiscuous", default=False))
+        if s else DistributedPortGroup(name=None, switch=None)
+        for s in _sections(reader, section, "distributed", DISTRIBUTED_FIELDS))
+    standard = tuple(
+        StandardPortGroup(name=s.text("name"),
+                          vswitch=s.text("vswitch", required=False) or "vSwitch0",
+                          uplink=s.text("uplink", required=False) or "vmnic0",
+                          vlan=s.integer("vlan", default=0, check=vlan_problem))
+        if s else StandardPortGroup(name=None)
+        for s in _sections(reader, section, "standard", STANDARD_FIELDS))
+    if not distributed and not standard:
+        reader.log.add(section.path, "declares no port groups (distributed or standard)")
+    return VSphereNetworks(pxe=section.text("pxe"), distributed=distributed, standard=standard)
+
+
+def _fuel(reader: Reader, section: Section | None) -> FuelMaster | None:
+    if section is None:
+        return None
+    master = section.section("master_vm", MASTER_FIELDS, required=False)
+    return FuelMaster(
+        url=section.text("url", check=_url_problem),
+        user=section.text("user"),
+        password=section.secret("password", variable="FUEL_PASSWORD"),
+        tenant=section.text("tenant", required=False) or "admin",
+        vm=_vm(reader, master, master=True) if master else None,
+    )
+
+
+def _nodes(reader: Reader, top: Section) -> tuple[NodeSpec, ...] | None:
+    items = top.sequence("nodes")
+    if items is None:
+        return None
+    nodes = []
+    for path, node in items:
+        section = reader.section(node, path, NODE_FIELDS)
+        nodes.append(NodeSpec(vm=_vm(reader, section, master=False), roles=_roles(reader, section))
+                     if section else NodeSpec(vm=None, roles=None))
+    return tuple(nodes)
+
+
+def _roles(reader: Reader, section: Section) -> tuple[str, ...] | None:
+    items = section.sequence("roles")
+    if items is None:
+        return None
+    if not items:
+        reader.log.add(section.at("roles"), "a node needs at least one role", allowed=ROLES)
+    read = tuple(reader.choice(node, path, ROLES, noun="role") for path, node in items)
+    # one unknown role makes the node's roles unknown, or "contrller" would also bring
+    # "the environment has no controller"
+    return None if None in read else read
+
+
+def _vm(reader: Reader, section: Section, *, master: bool) -> VMSpec:
+    return VMSpec(
+        name=section.text("name", check=_vm_name_problem),
+        # the guest OS types the article picks: RHEL 7 for the master, RHEL 6 for nodes
+        guest_id=section.text("guest_id", required=False) or ("rhel7_64Guest" if master else "rhel6_64Guest"),
+        cpus=section.integer("cpus", check=_count_problem),
+        memory_mb=section.integer("memory_mb", check=_master_memory_problem if master else _count_problem),
+        disk_gb=section.integer("disk_gb", check=_master_disk_problem if master else _count_problem),
+        nics=_nics(reader, section, master=master),
+        iso=section.text("iso", required=False) if master else None,
+    )
+
+
+def _nics(reader: Reader, section: Section, *, master: bool) -> tuple[Nic, ...] | None:
+    """NICs in order; ``- pxe`` is short for ``- {portgroup: pxe}``."""
+    items = section.sequence("nics")
+    if items is None:
+        return None
+    nics = []
+    for path, node in items:
+        if isinstance(node, ScalarNode):
+            nics.append(Nic(portgroup=reader.text(node, path)))
+            continue
+        # the master's networks are set up by its own installer, not mapped by fuelbot
+        nic = reader.section(node, path, ("portgroup",) if master else NIC_FIELDS)
+        if nic is None:
+            nics.append(Nic(portgroup=None))
+            continue
+        networks = nic.texts("fuel_networks", allowed=FUEL_NETWORKS, noun="Fuel network")
+        nics.append(Nic(portgroup=nic.text("portgroup"), fuel_networks=networks or ()))
+    return tuple(nics)
+
+
+def _sections(reader: Reader, parent: Section, key: str, fields: tuple[str, ...]) -> list[Section | None]:
+    return [reader.section(node, path, fields) for path, node in parent.sequence(key, required=False) or ()]
+
+
+def _slug_problem(text: str) -> str | None:
+    if _SLUG.fullmatch(text):
+        return None
+    return "is not a lab name: use up to 40 lower-case letters, digits, - and _ (it is typed in Slack)"
+
+
+def _vm_name_problem(text: str) -> str | None:
+    return None if len(text) <= 80 else "is longer than vSphere's 80 characters for a VM name"
+
+
+def _url_problem(text: str) -> str | None:
+    return None if _URL.fullmatch(text) else "is not an http(s) URL (expected e.g. https://vc.example.com/sdk)"
+
+
+def _count_problem(number: int) -> str | None:
+    return None if number >= 1 else f"{number} must be at least 1"
+
+
+def _master_memory_problem(mb: int) -> str | None:
+    if mb >= MASTER_MIN_MEMORY_MB:
+        return None
+    return (f"{mb} MB is below the article's minimum of {MASTER_MIN_MEMORY_MB} MB for the Fuel "
+            "master (unpacking its Docker images fails with less)")
+
+
+def _master_disk_problem(gb: int) -> str | None:
+    if gb >= MASTER_MIN_DISK_GB:
+        return None
+    return f"{gb} GB is below the article's minimum of {MASTER_MIN_DISK_GB} GB for the Fuel master"
