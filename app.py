@@ -3,6 +3,7 @@
     python app.py serve            the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)
     python app.py console          the local chat on the embedded lab (what `make demo` runs)
     python app.py lab              start the embedded lab (vcsim + Fuel simulator) until Ctrl-C
+    python app.py worker           jobs, schedules and the outbox only (scale out beside `serve`)
     python app.py migrate          bring the database schema to head
     python app.py check-lab FILE…  validate lab specs
 """
@@ -168,6 +169,19 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     return 0
 
 
+def run_worker(settings: Settings) -> int:
+    """Run only the job worker, schedules, discovery watch and Slack outbox (no HTTP listener)."""
+    runtime = build_runtime(settings)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runtime.ticker.start()
+    log.info("fuelbot worker %s started, database %s", settings.worker_id, settings.database_url_masked)
+    stop.wait()
+    runtime.stop()
+    return 0
+
+
 def run_lab(args: argparse.Namespace, settings: Settings) -> int:
     from integrations.embedded_lab import EmbeddedLab
 
@@ -259,6 +273,7 @@ def parser() -> argparse.ArgumentParser:
     lab.add_argument("--vcenter-port", type=int, default=8989)
     lab.add_argument("--fuel-port", type=int, default=8000)
     lab.add_argument("--speed", type=float, default=float(os.environ.get("FUELSIM_SPEED", "1")))
+    sub.add_parser("worker", help="run jobs, schedules and the Slack outbox without the HTTP listener")
     sub.add_parser("migrate", help="bring the database schema to head")
     check = sub.add_parser("check-lab", help="validate lab specs and print every problem")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -276,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_console(args, settings)
         if args.command == "lab":
             return run_lab(args, settings)
+        if args.command == "worker":
+            return run_worker(settings)
         if args.command == "migrate":
             return migrate(settings)
         return check_lab(args.files, settings)

@@ -1,0 +1,97 @@
+"""The deploy's failure paths on the real parts, each through signed Slack commands."""
+import time
+
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim
+
+from integrations.vsphere.macs import manual_mac
+
+
+def _set_promiscuous(vcsim, name: str, value: bool) -> None:
+    """Another vCenter user turns promiscuous mode off, behind fuelbot's back."""
+    host, port = vcsim.host_port.rsplit(":", 1) if isinstance(vcsim.host_port, str) else vcsim.host_port
+    si = SmartConnect(host=host, port=int(port), user=vcsim.user, pwd=vcsim.password, protocol="http")
+    try:
+        view = si.content.viewManager.CreateContainerView(si.content.rootFolder,
+                                                          [vim.dvs.DistributedVirtualPortgroup], True)
+        pg = next(p for p in view.view if p.name == name)
+        cur = pg.config
+        V = vim.dvs.VmwareDistributedVirtualSwitch
+        spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
+            configVersion=cur.configVersion, name=cur.name, numPorts=cur.numPorts, type=cur.type,
+            defaultPortConfig=cur.defaultPortConfig, policy=cur.policy)
+        spec.defaultPortConfig.securityPolicy.allowPromiscuous = vim.BoolPolicy(value=value, inherited=False)
+        task = pg.ReconfigureDVPortgroup_Task(spec)
+        while task.info.state not in ("success", "error"):
+            time.sleep(0.05)
+    finally:
+        Disconnect(si)
+
+
+def _wait_step(stack, job_id, step, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if stack.job(job_id).step == step:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"job never reached {step} (at {stack.job(job_id).step})")
+
+
+def test_promiscuous_mode_off_fails_verification_with_the_hint_and_no_deploy_starts(stack):
+    # Hold the verify request for 2 s so that the port group changes while Fuel checks it.
+    stack.fuel.set_fault(route=r"/verify/?$", method="PUT", latency_ms=2000, count=1)
+    stack.command("deploy lab2", trigger_id="T-verify")
+    job_id = stack.last_job("deploy").id
+    _wait_step(stack, job_id, "verify_networks")
+    _set_promiscuous(stack.vcsim, "pxe", False)
+    job = stack.wait_job(job_id, timeout=90)
+    assert job.state == "failed" and job.step == "verify_networks"
+    parent, replies = stack.thread(job_id)
+    assert parent.startswith("❌ *lab2* failed at *verify networks*")
+    failure = replies[-1]
+    assert "Network verification failed" in failure
+    assert "port group `pxe` does not allow promiscuous mode" in failure and "/fuel preflight lab2 --fix" in failure
+    assert [t for t in stack.fuel.state()["tasks"] if t["name"] == "deploy"] == []
+
+
+def test_preflight_reports_promiscuous_off_with_its_fix_and_fix_repairs_it(stack):
+    stack.command("deploy lab1 --skip-health")
+    assert stack.wait_job(stack.last_job("deploy").id, timeout=120).state == "succeeded"
+    _set_promiscuous(stack.vcsim, "pxe", False)
+    stack.command("preflight lab1")
+    job = stack.wait_job(stack.last_job("preflight").id)
+    assert job.state == "failed"
+    _, replies = stack.thread(job.id)
+    assert any("port group `pxe`: promiscuous mode is off" in r and "/fuel preflight lab1 --fix" in r for r in replies)
+    stack.command("preflight lab1 --fix")
+    fixed = stack.wait_job(stack.last_job("preflight").id)
+    assert fixed.state == "succeeded", fixed.error
+    parent, replies = stack.thread(fixed.id)
+    assert "0 failing" in parent and any("promiscuous off→on" in r or "promiscuous" in r for r in replies)
+
+
+def test_a_node_failing_provisioning_fails_the_job_naming_that_node(stack):
+    stack.fuel.fail_node(manual_mac("lab1", "lab1-controller-1", 0), stage="provision",
+                         message="Provisioning failed: disk not found")
+    stack.command("deploy lab1")
+    job = stack.wait_job(stack.last_job("deploy").id, timeout=120)
+    assert job.state == "failed" and job.step == "follow_deploy"
+    assert "`lab1-controller-1`" in job.error and "failed provision" in job.error
+    parent, replies = stack.thread(job.id)
+    assert parent.startswith("❌ *lab1* failed at *deployment*")
+    assert any("Deploy failed at" in r for r in replies)
+
+
+def test_fuel_unreachable_mid_deploy_the_job_waits_and_resumes(stack):
+    stack.fuel.set_speed(20)
+    stack.command("deploy lab1 --skip-health")
+    job_id = stack.last_job("deploy").id
+    _wait_step(stack, job_id, "follow_deploy", timeout=90)
+    outage_started = time.monotonic()
+    stack.fuel.outage(6)
+    job = stack.wait_job(job_id, timeout=120)
+    waited = time.monotonic() - outage_started
+    assert job.state == "succeeded", job.error
+    assert waited >= 5.5, f"the job finished {waited:.1f}s into a 6 s outage: it cannot have seen Fuel"
+    assert job.attempts == 1   # the same worker kept waiting; nothing restarted
+    assert len([t for t in stack.fuel.state()["tasks"] if t["name"] == "deploy"]) == 1
