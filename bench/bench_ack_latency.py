@@ -1,0 +1,139 @@
+"""Slash-command ack latency: fuelbot's served app next to a bare Bolt app that only acks.
+
+Both run on this machine, in this run, behind the same threaded wsgiref server, and receive the
+same signed ``/fuel jobs`` requests over loopback HTTP from a separate client process
+(fuelbot: real handlers, policy, SQLite, outbox delivery ticking against LocalSlack). For 1, 10
+and 50 concurrent clients it prints p50/p99 of each and their ratio, then ONE JSON line.
+
+    .venv/bin/python bench/bench_ack_latency.py [--requests 400] [--text jobs]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from slack_bolt import App  # noqa: E402
+from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: E402
+from slack_sdk import WebClient  # noqa: E402
+
+from bot.local_slack import LocalSlack  # noqa: E402
+from bot.slack_requests import post_signed, slash_command_form  # noqa: E402
+from bot.web import serve_http  # noqa: E402
+from store.db import make_engine, session_factory  # noqa: E402
+from store.migrate import upgrade  # noqa: E402
+from tests.fixtures.slack import ALICE, CHANNEL, DAVE, DEPLOYERS, running_bot  # noqa: E402
+
+LEVELS = (1, 10, 50)
+
+
+def bare_bolt(slack: LocalSlack, secret: str) -> App:
+    """The floor: Bolt with signature verification, one listener that acks and does nothing else.
+
+    Inline like fuelbot's (``process_before_response``): Bolt's default mode polls for the ack
+    every 10 ms, which would put a 10 ms floor under both and flatter the ratio.
+    """
+    app = App(client=WebClient(token="xoxb-bench", base_url=slack.base_url), signing_secret=secret,
+              token_verification_enabled=False, process_before_response=True)
+
+    @app.command("/fuel")
+    def ack_only(ack) -> None:
+        ack(text="ok", response_type="ephemeral")
+    return app
+
+
+def measure(*, url: str, secret: str, team_id: str, hooks_url: str, text: str, concurrency: int,
+            requests: int) -> list[float]:
+    """Seconds from send to response for ``requests`` signed commands, ``concurrency`` at a time.
+
+    Runs in a separate process (see ``run``) so that the clients' threads do not compete with the
+    servers for this process's GIL.
+    """
+    def one(_: int) -> float:
+        body = slash_command_form(text=text, user_id=ALICE, channel_id=CHANNEL, channel_name="lab",
+                                  team_id=team_id, response_url=hooks_url)
+        response = post_signed(url, body, secret=secret, timeout=30)
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {response.body[:200]}")
+        return response.elapsed
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(one, range(requests)))
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def run(requests: int, text: str) -> dict:
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp, \
+            LocalSlack(channels={CHANNEL: "lab"}, usergroups={DEPLOYERS: [DAVE]}) as slack:
+        engine = make_engine(f"sqlite:///{tmp}/bench.db")
+        upgrade(engine)
+        sessions = session_factory(engine)
+        bare_secret = secrets.token_hex(16)
+        bare = serve_http(SlackRequestHandler(bare_bolt(slack, bare_secret)), "127.0.0.1", 0)
+        try:
+            with running_bot(sessions, slack, min_interval=1.0, tick_interval=0.5) as stack, \
+                    ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as clients:
+                def timed(url: str, secret: str, concurrency: int, count: int) -> list[float]:
+                    return clients.submit(measure, url=url, secret=secret, team_id=slack.team_id,
+                                          hooks_url=f"{slack.root_url}hooks/bench", text=text,
+                                          concurrency=concurrency, requests=count).result()
+
+                targets: dict[str, tuple[str, str]] = {"fuelbot": (stack.events_url, stack.signing_secret),
+                                                       "bare": (f"{bare.url}/slack/events", bare_secret)}
+                for name, (url, secret) in targets.items():     # warm-up: auth.test, groups, imports
+                    timed(url, secret, 4, 40)
+                for level in LEVELS:
+                    count = max(requests, 10 * level)
+                    row: dict[str, dict] = {}
+                    for name, (url, secret) in targets.items():
+                        samples = timed(url, secret, level, count)
+                        row[name] = {"p50_ms": round(percentile(samples, 50) * 1000, 2),
+                                     "p99_ms": round(percentile(samples, 99) * 1000, 2),
+                                     "mean_ms": round(statistics.fmean(samples) * 1000, 2), "n": len(samples)}
+                    row["ratio_p50"] = round(row["fuelbot"]["p50_ms"] / row["bare"]["p50_ms"], 2)
+                    row["ratio_p99"] = round(row["fuelbot"]["p99_ms"] / row["bare"]["p99_ms"], 2)
+                    results[str(level)] = row
+        finally:
+            bare.stop()
+        engine.dispose()
+    return results
+
+
+def report(results: dict, text: str, out: Callable[[str], None] = print) -> None:
+    out(f"ack latency of signed `/fuel {text}` over loopback HTTP (SQLite), ms")
+    out(f"{'clients':>7} | {'fuelbot p50':>11} {'p99':>8} | {'bare p50':>8} {'p99':>8} | {'ratio p50':>9} {'p99':>6}")
+    for level, row in results.items():
+        f, b = row["fuelbot"], row["bare"]
+        out(f"{level:>7} | {f['p50_ms']:>11.2f} {f['p99_ms']:>8.2f} | {b['p50_ms']:>8.2f} {b['p99_ms']:>8.2f} | "
+            f"{row['ratio_p50']:>9.2f} {row['ratio_p99']:>6.2f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400, help="requests per level and app (at least 10x clients)")
+    parser.add_argument("--text", default="jobs", help="what follows /fuel (default: jobs, a database read)")
+    args = parser.parse_args(argv)
+    started = time.time()
+    results = run(args.requests, args.text)
+    report(results, args.text)
+    print(json.dumps({"bench": "ack_latency", "command": f"/fuel {args.text}", "db": "sqlite",
+                      "python": sys.version.split()[0], "seconds": round(time.time() - started, 1),
+                      "levels": results}))
+
+
+if __name__ == "__main__":
+    main()
