@@ -1,0 +1,99 @@
+"""Commands answered at once from the catalog and the database: help, labs, jobs, job."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+
+from sqlalchemy import select
+
+from commands import replies
+from commands.api import Reply
+from commands.authz import FLAG_ROLES, REQUIRED_ROLES, Role
+from commands.catalog import BY_NAME, COMMANDS, Command, ListJobs, ListLabs, ShowJob
+from commands.job_commands import subject_of
+from commands.request import Request
+from jobs.queue import active_mutating_job, get_job, list_jobs
+from labspec.model import Lab
+from store.models import Job, JobEvent
+
+RECENT_JOBS = 10
+RECENT_EVENTS = 8
+
+
+def summary(command: type[Command]) -> str:
+    """A command's help: the first line of its docstring."""
+    return (command.__doc__ or "").strip().splitlines()[0]
+
+
+def _flag_roles(command: type[Command]) -> list[tuple[str, str]]:
+    return [(f"--{flag.replace('_', '-')}", role.label) for (kind, flag), role in FLAG_ROLES.items()
+            if kind is command]
+
+
+def _role_note(command: type[Command]) -> str | None:
+    notes = [] if REQUIRED_ROLES[command] is Role.VIEWER else [REQUIRED_ROLES[command].label]
+    notes += [f"{flag}: {label}" for flag, label in _flag_roles(command)]
+    return ", ".join(notes) or None
+
+
+def help_text(role: Role, topic: str | None = None) -> str:
+    """One line per command, or the usage, example and role of the commands under ``topic``."""
+    if topic is None:
+        lines = [replies.help_line(c.usage, summary(c), _role_note(c)) for c in COMMANDS]
+        return replies.help_overview(lines, role.label)
+    chosen = [BY_NAME[topic]] if topic in BY_NAME else [c for c in COMMANDS if c.name.startswith(f"{topic} ")]
+    return "\n\n".join(replies.help_command(usage_line=c.usage, summary=summary(c), example=c.example,
+                                            needs=REQUIRED_ROLES[c].label, flags=_flag_roles(c), have=role.label)
+                        for c in chosen)
+
+
+def _nodes(lab: Lab) -> str:
+    roles = Counter(role for node in lab.nodes for role in node.roles)
+    count = len(lab.nodes)
+    detail = ", ".join(f"{n} {role}" for role, n in sorted(roles.items()))
+    return f"{count} node{'s' if count != 1 else ''}" + (f" ({detail})" if detail else "")
+
+
+def list_labs(command: ListLabs, request: Request) -> Reply:
+    labs, problems = request.services.labs.load()
+    lines = []
+    for name in sorted(labs):
+        lab = labs[name]
+        last = request.session.scalar(select(Job).where(Job.lab == name).order_by(Job.id.desc()).limit(1))
+        holder = active_mutating_job(request.session, name)
+        env = lab.environment
+        lines.append(replies.lab_line(
+            name=name, nodes=_nodes(lab), environment=f"{env.release} · {env.mode} · {env.compute}",
+            last=(f"{last.kind} #{last.id} {last.state} {replies.ago(last.finished_at or last.created_at, request.now)}"
+                  if last else "no jobs yet"),
+            busy=f"{holder.kind} #{holder.id} {holder.state}" if holder else None))
+    by_file = sorted(str(getattr(p, "file", "labs")) for p in problems)
+    for source, group in groupby(by_file):
+        lines.append(replies.invalid_spec_line(Path(source).as_posix(), len(list(group))))
+    return Reply(replies.labs_overview(lines))
+
+
+def list_jobs_command(command: ListJobs, request: Request) -> Reply:
+    jobs = list_jobs(request.session, lab=command.lab, limit=RECENT_JOBS)
+    lines = [replies.job_line(job_id=j.id, kind=j.kind, lab=j.lab, state=j.state, step=j.step, requester=j.requester,
+                              age=replies.ago(j.created_at, request.now)) for j in jobs]
+    return Reply(replies.jobs_overview(lines, command.lab))
+
+
+def show_job(command: ShowJob, request: Request) -> Reply:
+    job = get_job(request.session, command.job_id)
+    events = list(request.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id)
+                                          .order_by(JobEvent.id.desc()).limit(RECENT_EVENTS)))
+    lines = [replies.event_line(at=e.at, actor=e.actor, kind=e.kind, message=e.message) for e in reversed(events)]
+    return Reply(replies.job_detail(
+        job_id=job.id, subject=subject_of(job), requester=job.requester, state=job.state, step=job.step,
+        progress=job.progress or 0, created=_when(job.created_at, request) or "—", started=_when(job.started_at, request),
+        finished=_when(job.finished_at, request), error=job.error, cancel_requested=bool(job.cancel_requested),
+        events=lines))
+
+
+def _when(moment: datetime | None, request: Request) -> str | None:
+    return f"{replies.stamp(moment)} ({replies.ago(moment, request.now)})" if moment else None
+

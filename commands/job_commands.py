@@ -1,0 +1,122 @@
+"""Commands that become jobs: check the lab, submit once per Slack delivery, say where to follow.
+
+Nothing here talks to vSphere, Fuel or Slack; the job engine and workflows do the work and the
+job's thread tells the story. Destroy only becomes a job after its confirmation button.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from commands import replies
+from commands.api import Button, Reply
+from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListNodes, PlanDeploy, ResetLab, RunHealth,
+                              RunPreflight, ShowDigest, ShowStatus)
+from commands.request import Request
+from core.errors import CommandError, LabBusy
+from jobs.announce import announce
+from jobs.queue import active_mutating_job, get_job, request_cancel, submit
+from jobs.states import JobKind, JobState
+from labspec.model import Lab
+from store.models import Job
+
+
+def find_lab(request: Request, name: str) -> Lab:
+    """The lab called ``name``; a CommandError naming the labs, or the broken spec, otherwise."""
+    labs, problems = request.services.labs.load()
+    if name in labs:
+        return labs[name]
+    broken = [p for p in problems if Path(str(getattr(p, "file", ""))).stem == name]
+    if broken:
+        raise CommandError(replies.invalid_lab_spec(name, str(broken[0].file), str(broken[0]), len(broken) - 1))
+    raise CommandError(replies.no_such_lab(name, sorted(labs)))
+
+
+def subject_of(job: Job) -> str:
+    """``Deploy of *lab1*``: how replies name a job."""
+    return replies.job_subject(job.kind, job.lab, fix=bool((job.params or {}).get("fix")))
+
+
+def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None) -> Reply:
+    """Queue a job (or find the one this delivery already made) and announce it in the channel."""
+    try:
+        submission = submit(request.session, kind=kind, requester=request.user_id, lab=lab,
+                            channel=request.channel_id, params=params or {}, dedupe_key=request.dedupe_key)
+    except LabBusy as busy:
+        raise LabBusy(busy_text(request, busy), job_id=busy.job_id) from None
+    if submission.created:
+        announce(request.session, submission.job)
+    return Reply(replies.queued(subject_of(submission.job), submission.job.id))
+
+
+def busy_text(request: Request, busy: LabBusy) -> str:
+    """Who holds the lab, with which job, since when, and where to follow it."""
+    holder = request.session.get(Job, busy.job_id)
+    if holder is None:                   # it finished between the check and now
+        return str(busy)
+    started = holder.state == JobState.RUNNING.value and holder.started_at is not None
+    since = replies.ago(holder.started_at if started else holder.created_at, request.now)
+    return replies.lab_busy(lab=holder.lab_lock or holder.lab or "", kind=holder.kind, job_id=holder.id,
+                            requester=holder.requester, since=since, started=started, channel=holder.channel,
+                            viewer=request.user_id)
+
+
+def plan_deploy(command: PlanDeploy, request: Request) -> Reply:
+    return submit_job(request, kind=JobKind.PLAN, lab=find_lab(request, command.lab).name)
+
+
+def run_preflight(command: RunPreflight, request: Request) -> Reply:
+    return submit_job(request, kind=JobKind.PREFLIGHT, lab=find_lab(request, command.lab).name,
+                      params={"fix": command.fix})
+
+
+def deploy_lab(command: DeployLab, request: Request) -> Reply:
+    return submit_job(request, kind=JobKind.DEPLOY, lab=find_lab(request, command.lab).name,
+                      params={"skip_health": command.skip_health})
+
+
+def show_status(command: ShowStatus, request: Request) -> Reply:
+    lab = find_lab(request, command.lab).name if command.lab else None
+    return submit_job(request, kind=JobKind.STATUS, lab=lab)
+
+
+def list_nodes(command: ListNodes, request: Request) -> Reply:
+    return submit_job(request, kind=JobKind.NODES, lab=find_lab(request, command.lab).name)
+
+
+def run_health(command: RunHealth, request: Request) -> Reply:
+    return submit_job(request, kind=JobKind.HEALTH, lab=find_lab(request, command.lab).name,
+                      params={"testsets": list(command.testsets)})
+
+
+def show_digest(command: ShowDigest, request: Request) -> Reply:
+    lab = find_lab(request, command.lab).name if command.lab else None
+    return submit_job(request, kind=JobKind.DIGEST, lab=lab)
+
+
+def reset_lab(command: ResetLab, request: Request) -> Reply:
+    return submit_job(request, kind=JobKind.RESET, lab=find_lab(request, command.lab).name)
+
+
+def destroy_lab(command: DestroyLab, request: Request) -> Reply:
+    """Typed: ask for confirmation with a danger button. Clicked: queue the destroy."""
+    lab = find_lab(request, command.lab).name
+    if command.confirmed:
+        return submit_job(request, kind=JobKind.DESTROY, lab=lab)
+    holder = active_mutating_job(request.session, lab)
+    if holder is not None:               # say so now rather than after the click
+        raise LabBusy(busy_text(request, LabBusy("", job_id=holder.id)), job_id=holder.id)
+    button = Button(action_id="confirm_destroy", label=replies.destroy_button(lab), value=lab, style="danger",
+                    confirm=replies.destroy_confirm(lab))
+    return Reply(replies.destroy_prompt(lab), buttons=(button,))
+
+
+def cancel_job(command: CancelJob, request: Request) -> Reply:
+    """Cancel a queued job now, or ask a running one to stop at its next safe point."""
+    job = get_job(request.session, command.job_id)
+    already = bool(job.cancel_requested)
+    job = request_cancel(request.session, command.job_id, actor=request.user_id)
+    if job.state == JobState.CANCELLED.value:
+        return Reply(replies.cancelled_now(job.id, subject_of(job)))
+    return Reply(replies.cancel_requested(job.id, subject_of(job), fuel_deploy=job.kind == JobKind.DEPLOY.value,
+                                          already=already))

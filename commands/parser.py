@@ -1,0 +1,235 @@
+"""Text typed after ``/fuel`` → a typed command from ``commands.catalog``, or a CommandError.
+
+Slack rewrites what people type: straight quotes become curly ones, ``--`` becomes an em dash
+on macOS, spaces become non-breaking. :func:`normalise` undoes that before ``shlex`` splits the
+words, then an argparse parser made to raise (errbot's trick) reads each command's params and
+every value is validated by kind. Error texts never contain raw input: see ``replies.echo``.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+import shlex
+from functools import lru_cache
+from typing import NoReturn
+
+from commands import replies
+from commands.catalog import BY_NAME, DEFAULT_TESTSETS, TESTSETS, Command, Param, ParamKind, ShowHelp
+from core.errors import CommandError
+
+MAX_LENGTH = 1000
+LAB_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,40}")
+_NUMBER = re.compile(r"#?([0-9]{1,10})")
+_MAX_ID = 2**31 - 1                      # PostgreSQL integer: a bigger id cannot exist
+_CRON_TEXT = re.compile(r"[0-9A-Za-z*/,\- ]{1,100}")
+_TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
+_LABEL = r"(?:\|[A-Za-z0-9._@-]{0,80})?"           # Slack's "|name" after an escaped id
+_CHANNEL_ID = re.compile(rf"<#([CG][A-Z0-9]{{2,}}){_LABEL}>|([CG][A-Z0-9]{{6,}})")
+_CHANNEL_NAME = re.compile(r"#?([a-z0-9][a-z0-9._-]{0,79})")
+_MENTION = re.compile(rf"<@[UW][A-Z0-9]{{2,}}{_LABEL}>|<!subteam\^S[A-Z0-9]{{2,}}{_LABEL}>|<!here>"
+                      r"|@[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+_TRANSLATIONS = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
+                               "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
+                               "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
+                               "\u3000": " ", "\u200b": ""})
+_WORD_LISTS = {"<testsets>", "<topic>"}
+_DASHED_OPTION = re.compile(r"(?<!\S)[—–](?=[A-Za-z])")    # macOS smart dashes: —fix → --fix
+
+
+class _Malformed(Exception):
+    """argparse's complaint, turned into a usage reply by :func:`parse`."""
+
+
+class RaisingArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of printing to stderr and exiting the process."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _Malformed(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        raise _Malformed(message or "")
+
+
+def normalise(text: str) -> str:
+    """Undo Slack's typography: smart quotes, smart dashes before options, odd spaces."""
+    return _DASHED_OPTION.sub("--", text.translate(_TRANSLATIONS)).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """Split like a shell; an unbalanced quote is a CommandError saying so."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        raise CommandError(replies.unbalanced_quote()) from None
+
+
+def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    """The closest of ``choices`` to ``word``, if any is close enough to be a typo."""
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def parse(text: str) -> Command:
+    """The command ``text`` stands for; CommandError (safe to show) when it cannot be understood."""
+    if len(text) > MAX_LENGTH:
+        raise CommandError(replies.too_long(MAX_LENGTH))
+    words = tokenize(normalise(text))
+    if not words:
+        return ShowHelp()
+    kind, rest = _command_for(words)
+    if "--help" in rest or "-h" in rest:
+        return ShowHelp(topic=kind.name)
+    try:
+        namespace, extras = _argument_parser(kind).parse_known_intermixed_args(rest)
+    except _Malformed as exc:
+        raise CommandError(replies.usage(kind.usage, kind.example, _explain(str(exc)))) from None
+    values = {param.field: _convert(param, getattr(namespace, param.field)) for param in kind.params}
+    if extras:
+        raise CommandError(replies.usage(kind.usage, kind.example, replies.unexpected(" ".join(extras))))
+    return kind(**values)
+
+
+def _command_for(words: list[str]) -> tuple[type[Command], list[str]]:
+    verb = words[0].lower()
+    subcommands = sorted(name.split(" ", 1)[1] for name in BY_NAME if name.startswith(f"{verb} "))
+    if subcommands:
+        sub = words[1].lower() if len(words) > 1 else None
+        if sub not in subcommands:
+            raise CommandError(replies.unknown_subcommand(verb, sub, subcommands, suggest(sub or "", subcommands)))
+        return BY_NAME[f"{verb} {sub}"], words[2:]
+    if verb not in BY_NAME:
+        raise CommandError(replies.unknown_command(words[0], suggest(verb, _verbs())))
+    return BY_NAME[verb], words[1:]
+
+
+def _verbs() -> list[str]:
+    return sorted({name.split(" ", 1)[0] for name in BY_NAME})
+
+
+@lru_cache(maxsize=None)
+def _argument_parser(kind: type[Command]) -> RaisingArgumentParser:
+    # No -h (handled above), no @file expansion (fromfile_prefix_chars stays None: "@oncall" is a
+    # mention), no abbreviations (--f must not silently mean --fix).
+    parser = RaisingArgumentParser(prog=kind.name, add_help=False, allow_abbrev=False)
+    for param in kind.params:
+        metavar = f"<{param.field.replace('_', ' ')}>"
+        if param.kind is ParamKind.FLAG:
+            parser.add_argument(param.option, dest=param.field, action="store_true")
+        elif param.option:
+            parser.add_argument(param.option, dest=param.field, metavar=param.field.upper())
+        elif param.kind in (ParamKind.TESTSETS, ParamKind.TOPIC):
+            parser.add_argument(param.field, nargs="*", metavar=metavar)
+        else:
+            parser.add_argument(param.field, nargs="?" if param.optional else None, metavar=metavar)
+    return parser
+
+
+def _explain(message: str) -> str:
+    """argparse's wording → fuelbot's (and never the raw input)."""
+    if message.startswith("the following arguments are required:"):
+        names = [n.strip() for n in message.split(":", 1)[1].split(",")]
+        # Intermixed parsing lists optional word lists (test sets) as missing too; they are not.
+        names = [n for n in names if n not in _WORD_LISTS] or names
+        return replies.missing(", ".join(f"`{n}`" for n in names))
+    if message.startswith("unrecognized arguments:"):
+        return replies.unexpected(message.split(":", 1)[1].strip())
+    match = re.match(r"argument (\S+): expected one argument", message)
+    if match:
+        return replies.needs_value(match.group(1).split("/")[0])
+    return replies.echo(message)
+
+
+def _convert(param: Param, value: object) -> object:
+    if param.kind is ParamKind.FLAG:
+        return bool(value)
+    if value is None:
+        return None
+    if param.kind is ParamKind.TESTSETS:
+        return _testsets(value)
+    if param.kind is ParamKind.TOPIC:
+        return _topic(value)
+    return _CONVERTERS[param.kind](str(value))
+
+
+def lab_name(value: str) -> str:
+    """``value`` when it is a well-formed lab name (it may still not exist)."""
+    if not LAB_NAME.fullmatch(value):
+        raise CommandError(replies.bad_lab_name(value))
+    return value
+
+
+def _number(value: str, what: str, listing: str) -> int:
+    match = _NUMBER.fullmatch(value)
+    if not match or not 0 < int(match.group(1)) <= _MAX_ID:
+        raise CommandError(replies.bad_number(value, what, listing))
+    return int(match.group(1))
+
+
+def job_id(value: str) -> int:
+    """``12`` or ``#12`` → 12."""
+    return _number(value, "job", "jobs")
+
+
+def schedule_id(value: str) -> int:
+    return _number(value, "schedule", "schedules")
+
+
+def _testsets(values: list[str]) -> tuple[str, ...]:
+    chosen: list[str] = []
+    for value in values:
+        name = value.lower().replace("-", "_")
+        if name not in TESTSETS:
+            raise CommandError(replies.unknown_testset(value, TESTSETS, suggest(name, TESTSETS)))
+        if name not in chosen:
+            chosen.append(name)
+    return tuple(chosen) or DEFAULT_TESTSETS
+
+
+def _topic(values: list[str]) -> str | None:
+    if not values:
+        return None
+    topic = " ".join(values).lower().removeprefix("/fuel ").strip()
+    if topic in BY_NAME or topic in _verbs():
+        return topic
+    raise CommandError(replies.unknown_help_topic(topic, suggest(topic, _verbs())))
+
+
+def cron(value: str) -> str:
+    """A syntactically plausible 5-field crontab; ``jobs.schedules`` checks the values."""
+    fields = value.split()
+    if len(fields) == 1:
+        raise CommandError(replies.cron_not_quoted(value))
+    if not _CRON_TEXT.fullmatch(value) or len(fields) != 5:
+        raise CommandError(replies.bad_cron(value))
+    if any(ch.isdigit() for ch in fields[4]):
+        raise CommandError(replies.numeric_weekday(value))
+    return " ".join(fields)
+
+
+def timezone(value: str) -> str:
+    if not _TIMEZONE.fullmatch(value):
+        raise CommandError(replies.bad_timezone(value))
+    return value
+
+
+def channel(value: str) -> str:
+    """A channel id (from ``<#C123|name>`` or ``C123``) or a channel name without its ``#``."""
+    match = _CHANNEL_ID.fullmatch(value)
+    if match:
+        return match.group(1) or match.group(2)
+    match = _CHANNEL_NAME.fullmatch(value)
+    if match:
+        return match.group(1)
+    raise CommandError(replies.bad_channel(value))
+
+
+def mention(value: str) -> str:
+    if not _MENTION.fullmatch(value):
+        raise CommandError(replies.bad_mention(value))
+    return value
+
+
+_CONVERTERS = {ParamKind.LAB: lab_name, ParamKind.JOB_ID: job_id, ParamKind.SCHEDULE_ID: schedule_id,
+               ParamKind.CRON: cron, ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel,
+               ParamKind.MENTION: mention}

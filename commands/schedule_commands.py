@@ -1,0 +1,87 @@
+"""Recurring digests and health checks: add, list and remove schedules (``jobs.schedules`` stores them).
+
+Cron and time zone are validated by ``jobs.schedules`` before anything is stored, and a handler
+error rolls the whole unit of work back, so an invalid schedule never leaves a row behind.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from commands import replies
+from commands.api import Reply
+from commands.catalog import ListSchedules, ScheduleDigest, ScheduleHealth, Unschedule
+from commands.job_commands import find_lab
+from commands.request import Request
+from core.errors import CommandError
+from jobs.queue import record_event
+from jobs.schedules import create_schedule, delete_schedule, list_schedules
+from store.models import Schedule
+
+KIND_NAMES = {"digest": "digest", "health": "health check"}
+
+
+def schedule_digest(command: ScheduleDigest, request: Request) -> Reply:
+    lab = find_lab(request, command.lab).name if command.lab else None
+    return _schedule(request, kind="digest", lab=lab, cron=command.cron, timezone=command.timezone,
+                     channel=command.channel or request.channel_id, mention=command.mention, params={},
+                     canonical=command.canonical)
+
+
+def schedule_health(command: ScheduleHealth, request: Request) -> Reply:
+    lab = find_lab(request, command.lab).name
+    return _schedule(request, kind="health", lab=lab, cron=command.cron, timezone=command.timezone,
+                     channel=request.channel_id, mention=command.mention,
+                     params={"testsets": list(command.testsets)}, canonical=command.canonical)
+
+
+def _schedule(request: Request, *, kind: str, lab: str | None, cron: str, timezone: str, channel: str,
+              mention: str | None, params: dict, canonical: str) -> Reply:
+    # Same schedule twice (a Slack retry, or a second person) is answered with the first one.
+    existing = request.session.scalar(select(Schedule).where(
+        Schedule.enabled.is_(True), Schedule.kind == kind, Schedule.lab.is_(None) if lab is None else Schedule.lab == lab,
+        Schedule.cron == cron, Schedule.timezone == timezone, Schedule.channel == channel).order_by(Schedule.id))
+    if existing is not None and existing.mention == mention and (existing.params or {}) == params:
+        return Reply(_created_text(existing, existed=True))
+    schedule = create_schedule(request.session, kind=kind, cron=cron, timezone=timezone, channel=channel,
+                               created_by=request.user_id, lab=lab, mention=mention, params=params, now=request.now)
+    if schedule.next_fire_at is None:
+        raise CommandError(replies.never_fires(cron))
+    record_event(request.session, None, actor=request.user_id, kind="scheduled",
+                 message=f"schedule #{schedule.id}: {canonical}")
+    return Reply(_created_text(schedule, existed=False))
+
+
+def _subject(schedule: Schedule) -> str:
+    return replies.schedule_subject(KIND_NAMES.get(schedule.kind, schedule.kind), schedule.lab,
+                                    (schedule.params or {}).get("testsets", ()))
+
+
+def _local(moment: datetime | None, timezone: str) -> str:
+    """A fire time in the schedule's own zone, where people expect it."""
+    if moment is None:
+        return "never"
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def _created_text(schedule: Schedule, *, existed: bool) -> str:
+    return replies.schedule_created(schedule_id=schedule.id, subject=_subject(schedule), cron=schedule.cron,
+                                    timezone=schedule.timezone, channel=schedule.channel,
+                                    next_fire=_local(schedule.next_fire_at, schedule.timezone), existed=existed)
+
+
+def show_schedules(command: ListSchedules, request: Request) -> Reply:
+    lines = [replies.schedule_line(schedule_id=s.id, subject=_subject(s), cron=s.cron, timezone=s.timezone,
+                                   channel=s.channel, next_fire=_local(s.next_fire_at, s.timezone),
+                                   created_by=s.created_by)
+             for s in list_schedules(request.session)]
+    return Reply(replies.schedules_overview(lines))
+
+
+def unschedule(command: Unschedule, request: Request) -> Reply:
+    schedule = delete_schedule(request.session, command.schedule_id)
+    record_event(request.session, None, actor=request.user_id, kind="unscheduled",
+                 message=f"schedule #{schedule.id} ({schedule.kind} {schedule.cron} {schedule.timezone}) removed")
+    return Reply(replies.unscheduled(schedule.id, _subject(schedule), schedule.cron, schedule.timezone))

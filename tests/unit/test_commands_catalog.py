@@ -1,0 +1,93 @@
+"""Every command documents itself: a one-line docstring, a usage, an example that parses, a role."""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from commands.authz import REQUIRED_ROLES, Role
+from commands.catalog import BY_NAME, COMMANDS, Command, ParamKind, ShowHelp
+from commands.handlers import HANDLERS
+from commands.info_commands import help_text, summary
+from commands.parser import parse
+
+
+def _names(commands: tuple[type[Command], ...]) -> list[str]:
+    return [c.__name__ for c in commands]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))
+def test_command_has_one_line_help(command: type[Command]) -> None:
+    doc = command.__doc__ or ""
+    assert doc and "\n" not in doc.strip(), f"{command.__name__} needs a one-line docstring: it is the help"
+    assert doc.strip().endswith("."), "help sentences end with a full stop"
+    assert len(doc.strip()) <= 80, "help lines stay short: help is not a wall of text"
+    assert doc.strip() != (Command.__doc__ or "").strip(), "a command must not inherit the base docstring"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))
+def test_command_has_usage_and_an_example_that_parses(command: type[Command]) -> None:
+    assert command.usage.startswith(command.name)
+    assert command.activity
+    parsed = parse(command.example)
+    assert isinstance(parsed, command), f"the example `{command.example}` must parse to {command.__name__}"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))
+def test_usage_mentions_every_option(command: type[Command]) -> None:
+    for param in command.params:
+        if param.option:
+            assert param.option in command.usage
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))
+def test_command_is_a_frozen_verb_noun_dataclass(command: type[Command]) -> None:
+    assert dataclasses.is_dataclass(command) and command.__dataclass_params__.frozen
+    assert re.fullmatch(r"([A-Z][a-z]+){1,2}", command.__name__)
+    fields = {f.name for f in dataclasses.fields(command)}
+    assert {p.field for p in command.params} <= fields
+
+
+def test_every_command_has_a_required_role_and_a_handler() -> None:
+    assert set(REQUIRED_ROLES) == set(COMMANDS)
+    assert set(HANDLERS) | {ShowHelp} == set(COMMANDS)       # help is answered without the database
+
+
+def test_names_are_unique_and_indexed() -> None:
+    assert len(BY_NAME) == len(COMMANDS)
+
+
+def test_help_lists_every_command_one_line_each() -> None:
+    text = help_text(Role.VIEWER)
+    for command in COMMANDS:
+        assert f"`{command.usage}` — {summary(command)}" in text
+    assert len(text.splitlines()) == len(COMMANDS) + 2     # a heading, the commands, the caller's role
+    assert len(text) < 3000, "fits one Slack section block"
+
+
+def test_help_marks_what_needs_more_than_viewer() -> None:
+    text = help_text(Role.VIEWER)
+    assert "`destroy <lab>` — Delete a lab's Fuel environment and VMs, once you confirm. _(admin)_" in text
+    assert "_(--fix: operator)_" in text
+    assert text.endswith("You have the *viewer* role.")
+
+
+def test_help_for_one_command_gives_usage_example_and_role() -> None:
+    text = help_text(Role.OPERATOR, "deploy")
+    assert "`/fuel deploy <lab> [--skip-health]`" in text
+    assert "Example: `/fuel deploy lab1`" in text
+    assert "Needs the *operator* role; you have *operator*." in text
+    assert "(`--fix` needs *operator*)" in help_text(Role.VIEWER, "preflight")
+
+
+def test_help_for_schedule_covers_both_kinds() -> None:
+    text = help_text(Role.VIEWER, "schedule")
+    assert "schedule digest" in text and "schedule health" in text
+
+
+def test_testsets_param_is_optional_everywhere() -> None:
+    for command in COMMANDS:
+        for param in command.params:
+            if param.kind is ParamKind.TESTSETS:
+                assert param.optional

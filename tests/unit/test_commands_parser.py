@@ -1,0 +1,143 @@
+"""Text → command, and text → the mistake fuelbot explains (table-driven)."""
+from __future__ import annotations
+
+import pytest
+
+from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListJobs, ListLabs, ListNodes, ListSchedules,
+                              PlanDeploy, ResetLab, RunHealth, RunPreflight, ScheduleDigest, ScheduleHealth,
+                              ShowDigest, ShowHelp, ShowJob, ShowStatus, Unschedule)
+from commands.parser import normalise, parse
+from core.errors import CommandError
+
+PARSES = [
+    ("", ShowHelp()),
+    ("   ", ShowHelp()),
+    ("help", ShowHelp()),
+    ("help deploy", ShowHelp(topic="deploy")),
+    ("help schedule", ShowHelp(topic="schedule")),
+    ("help schedule digest", ShowHelp(topic="schedule digest")),
+    ("deploy --help", ShowHelp(topic="deploy")),
+    ("labs", ListLabs()),
+    ("plan lab1", PlanDeploy("lab1")),
+    ("preflight lab1", RunPreflight("lab1")),
+    ("preflight lab1 --fix", RunPreflight("lab1", fix=True)),
+    ("preflight --fix lab1", RunPreflight("lab1", fix=True)),
+    ("deploy lab1", DeployLab("lab1")),
+    ("deploy lab1 --skip-health", DeployLab("lab1", skip_health=True)),
+    ("Deploy lab1", DeployLab("lab1")),                                   # phones capitalise
+    ("deploy “lab1”", DeployLab("lab1")),                                 # Slack's smart quotes
+    ("deploy ‘lab1’", DeployLab("lab1")),
+    ("deploy „lab1“", DeployLab("lab1")),
+    ("deploy\u00a0lab1", DeployLab("lab1")),                             # non-breaking space
+    ("deploy lab1 —skip-health", DeployLab("lab1", skip_health=True)),   # macOS turns -- into —
+    ("deploy lab1 –skip-health", DeployLab("lab1", skip_health=True)),
+    ("deploy lab_2-b", DeployLab("lab_2-b")),
+    ("status", ShowStatus()),
+    ("status lab1", ShowStatus("lab1")),
+    ("nodes lab1", ListNodes("lab1")),
+    ("health lab1", RunHealth("lab1", ("sanity", "smoke"))),
+    ("health lab1 ha", RunHealth("lab1", ("ha",))),
+    ("health lab1 smoke HA smoke platform-tests", RunHealth("lab1", ("smoke", "ha", "platform_tests"))),
+    ("jobs", ListJobs()),
+    ("jobs lab1", ListJobs("lab1")),
+    ("job 12", ShowJob(12)),
+    ("job #12", ShowJob(12)),
+    ("cancel #7", CancelJob(7)),
+    ("destroy lab1", DestroyLab("lab1")),
+    ("reset lab1", ResetLab("lab1")),
+    ("digest", ShowDigest()),
+    ("digest lab2", ShowDigest("lab2")),
+    ('schedule digest "0 9 * * mon-fri" Europe/Paris',
+     ScheduleDigest(cron="0 9 * * mon-fri", timezone="Europe/Paris")),
+    ("schedule digest “0 9 * * mon-fri” Europe/Paris --lab lab1 --channel <#C0123ABCD|lab> --mention @oncall",
+     ScheduleDigest(cron="0 9 * * mon-fri", timezone="Europe/Paris", lab="lab1", channel="C0123ABCD",
+                    mention="@oncall")),
+    ("schedule digest '*/30 * * * *' UTC --channel #lab-ops",
+     ScheduleDigest(cron="*/30 * * * *", timezone="UTC", channel="lab-ops")),
+    ('schedule health lab1 "0 */6 * * *" UTC',
+     ScheduleHealth(lab="lab1", cron="0 */6 * * *", timezone="UTC")),
+    ('schedule health lab1 "0 */6 * * *" UTC --mention <!subteam^S0ONCALL|@oncall> smoke ha',
+     ScheduleHealth(lab="lab1", cron="0 */6 * * *", timezone="UTC", mention="<!subteam^S0ONCALL|@oncall>",
+                    testsets=("smoke", "ha"))),
+    ('schedule health lab1 "0 */6 * * *" UTC smoke --mention <@U0ALICE>',
+     ScheduleHealth(lab="lab1", cron="0 */6 * * *", timezone="UTC", mention="<@U0ALICE>", testsets=("smoke",))),
+    ("schedules", ListSchedules()),
+    ("unschedule 3", Unschedule(3)),
+    ("unschedule #3", Unschedule(3)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PARSES, ids=[text or "<empty>" for text, _ in PARSES])
+def test_text_parses_to_command(text: str, expected: object) -> None:
+    assert parse(text) == expected
+
+
+MISTAKES = [
+    ("deplyo lab1", "Unknown command `deplyo`. Did you mean `deploy`? `/fuel help` lists commands."),
+    ("stauts", "Did you mean `status`?"),
+    ("frobnicate", "Unknown command `frobnicate`. `/fuel help` lists commands."),
+    ("deploy", "Missing `<lab>`. Usage: `/fuel deploy <lab> [--skip-health]` — e.g. `/fuel deploy lab1`"),
+    ("deploy lab1 lab2", "Unexpected `lab2`. Usage: `/fuel deploy <lab>"),
+    ("deploy lab1 --force", "Unexpected `--force`."),
+    ("preflight lab1 --f", "Unexpected `--f`."),                    # no silent abbreviations
+    ("destroy lab1 --yes", "Unexpected `--yes`."),                  # confirmation is the button only
+    ('deploy "lab1', "A quote is not closed"),
+    ("deploy “lab1", "A quote is not closed"),
+    ("deploy Lab1", "`Lab1` is not a lab name"),
+    ("deploy lab1;rm", "`lab1;rm` is not a lab name"),
+    ("deploy 'lab1; DROP TABLE jobs'", "is not a lab name"),
+    ("deploy <!channel>", "`‹!channel›` is not a lab name"),        # no mention injection
+    ("deploy `x`", "`x` is not a lab name"),                         # backticks stripped: no breakout
+    ("deploy " + "a" * 42, "is not a lab name"),
+    ('deploy "lab1\n"', "is not a lab name"),                      # no trailing newline sneaks past $
+    ("deploy lab１", "is not a lab name"),                           # full-width digit
+    ("job", "Missing `<job id>`. Usage: `/fuel job <id>`"),
+    ("job twelve", "`twelve` is not a job number; e.g. `12` or `#12`."),
+    ("job 0", "is not a job number"),
+    ("job -3", "is not a job number"),
+    ("job 99999999999", "is not a job number"),
+    ("cancel ##4", "is not a job number"),
+    ("unschedule x", "`x` is not a schedule number"),
+    ("health lab1 smok", "Unknown test set `smok`. Did you mean `smoke`? Test sets: sanity, smoke, ha, platform_tests."),
+    ("health lab1 unit", "Unknown test set `unit`."),
+    ("help deplo", "There is no command `deplo`. Did you mean `deploy`?"),
+    ("schedule", "`schedule` needs one of `digest`, `health`."),
+    ("schedule dgest", "Did you mean `digest`?"),
+    ("schedule digest 0 9 * * mon-fri UTC", "put all 5 fields in one pair of quotes"),
+    ('schedule digest "0 9 * *" UTC', "is not a cron expression: 5 fields"),
+    ('schedule digest "0 9 * * mon-fri; rm" UTC', "is not a cron expression"),
+    ('schedule digest "0 9 * * 1-5" UTC', "Write the weekday of `0 9 * * 1-5` with names"),
+    ('schedule digest "0 9 * * mon-fri"', "Missing `<timezone>`."),
+    ('schedule digest "0 9 * * mon-fri" "Europe Paris"', "`Europe Paris` is not a time zone"),
+    ('schedule digest "0 9 * * mon-fri" UTC --lab', "`--lab` needs a value."),
+    ('schedule digest "0 9 * * mon-fri" UTC --lab LAB', "`LAB` is not a lab name"),
+    ('schedule digest "0 9 * * mon-fri" UTC --channel <@U123>', "is not a channel"),
+    ('schedule digest "0 9 * * mon-fri" UTC --mention everyone', "`everyone` is not a mention"),
+    ('schedule digest "0 9 * * mon-fri" UTC --mention <!channel>', "is not a mention"),
+    ('schedule digest "0 9 * * mon-fri" UTC --mention "<@U0AB|x y>"', "is not a mention"),
+    ('schedule digest "0 9 * * mon-fri" "UTC\n"', "is not a time zone"),
+    ('schedule health "0 */6 * * *" UTC', "Missing `<timezone>`. Usage: `/fuel schedule health"),
+    ('schedule health lab1 "0 */6 * * *"', "Missing `<timezone>`. Usage"),
+    ("x" * 1001, "longer than 1000 characters"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), MISTAKES, ids=[text[:40] for text, _ in MISTAKES])
+def test_mistake_is_explained(text: str, fragment: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse(text)
+    assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["deploy `lab1`", "deploy <@U1> `x`", "x" * 200 + "`"])
+def test_echoed_input_never_breaks_out_of_its_backticks(text: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse(text)
+    message = str(caught.value)
+    assert "<" not in message.replace("<lab>", "").replace("<job id>", "")
+    assert message.count("`") % 2 == 0
+
+
+def test_normalise_undoes_slack_typography() -> None:
+    assert normalise("\u00a0deploy “lab1” ‘x’ —fix\u202f") == "deploy \"lab1\" 'x' --fix"
+    assert normalise("range 1–5") == "range 1–5"          # a dash inside a word is left alone
