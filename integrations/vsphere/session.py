@@ -13,10 +13,11 @@ import threading
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyVmomi import SoapStubAdapter, vim
+from pyVmomi import SoapStubAdapter, vim, vmodl
 from pyVmomi.SoapAdapter import StubAdapterBase
 from pyVmomi.VmomiSupport import GetServiceVersions, versionIdMap
 
@@ -132,8 +133,8 @@ class Session:
             return
         try:
             self.content.sessionManager.Logout()
-        except (vim.fault.NotAuthenticated, OSError, HTTPException):
-            pass  # nothing left to log out of
+        except (vmodl.MethodFault, OSError, HTTPException, ExpatError):
+            pass  # the session or the server is already gone: nothing left to log out of
         finally:
             inner, self._inner = self._inner, None
             inner.DropConnections()
