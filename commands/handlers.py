@@ -14,13 +14,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable
 
-from commands import replies
+from commands import info_commands, job_commands, replies, schedule_commands
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
 from commands.catalog import (CancelJob, Command, DeployLab, DestroyLab, ListJobs, ListLabs, ListNodes,
                               ListSchedules, PlanDeploy, ResetLab, RunHealth, RunPreflight, ScheduleDigest,
                               ScheduleHealth, ShowDigest, ShowHelp, ShowJob, ShowStatus, Unschedule)
-from commands import info_commands, job_commands, schedule_commands
 from commands.parser import job_id, lab_name, parse
 from commands.request import Request
 from core.errors import CommandError, JobError, PermissionDenied

@@ -202,8 +202,6 @@ def cron(value: str) -> str:
         raise CommandError(replies.cron_not_quoted(value))
     if not _CRON_TEXT.fullmatch(value) or len(fields) != 5:
         raise CommandError(replies.bad_cron(value))
-    if any(ch.isdigit() for ch in fields[4]):
-        raise CommandError(replies.numeric_weekday(value))
     return " ".join(fields)
 
 

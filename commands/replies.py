@@ -126,11 +126,6 @@ def bad_cron(value: str) -> str:
             'using digits, names, `*`, `/`, `,` and `-`, e.g. `"0 9 * * mon-fri"`.')
 
 
-def numeric_weekday(value: str) -> str:
-    return (f"Write the weekday of {echo(value)} with names (`mon-fri`, `sun`): fuelbot's scheduler "
-            "numbers weekdays from Monday = 0, unlike cron, so numbers would fire on the wrong day.")
-
-
 def bad_timezone(value: str) -> str:
     return f"{echo(value)} is not a time zone; use an IANA name like `Europe/Paris` or `UTC`."
 

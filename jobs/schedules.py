@@ -35,9 +35,35 @@ def parse_trigger(cron: str, timezone: str) -> CronTrigger:
         raise CommandError(f"`{cron}` is not a cron expression: it needs 5 fields "
                            "(minute hour day month weekday), e.g. `0 9 * * mon-fri`.")
     try:
-        return CronTrigger.from_crontab(cron, timezone=zone)
+        minute, hour, day, month, weekday = fields
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=cron_weekdays(weekday), timezone=zone)
     except ValueError as exc:
         raise CommandError(f"`{cron}` is not a valid cron expression ({exc}); e.g. `0 9 * * mon-fri`.") from None
+
+
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def cron_weekdays(field: str) -> str:
+    """Cron's weekday field (0 or 7 = Sunday) in APScheduler's words, which number from Monday."""
+    if not any(ch.isdigit() for ch in field):
+        return field
+    days: list[int] = []
+    for token in field.split(","):
+        part, _, step = token.partition("/")
+        if part == "*":
+            first, last = 0, 6
+        elif "-" in part:
+            first, last = (int(x) for x in part.split("-", 1))
+        else:
+            first = last = int(part)
+        if not (0 <= first <= 7 and 0 <= last <= 7 and first <= last):
+            raise ValueError(f"weekday {token!r} is out of range 0-7")
+        days += range(first, last + 1, int(step) if step else 1)
+    order = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    names = {_DAY_NAMES[d] for d in days}
+    return ",".join(name for name in order if name in names)
 
 
 def next_fire(trigger: CronTrigger, after: datetime) -> datetime | None:

@@ -1,10 +1,12 @@
 """The simulator's API surface over HTTP: version, Keystone, auth, releases, clusters, settings, misc."""
 from __future__ import annotations
 
+import time
+
 import requests
 
 from integrations.fuelsim import FuelSimulator
-from tests.fixtures.fuelsim import FuelHttp
+from tests.fixtures.fuelsim import FuelHttp, wait_for
 
 PASSWORD_AUTH = {"auth": {"passwordCredentials": {"username": "admin", "password": "admin"}, "tenantName": "admin"}}
 
@@ -84,7 +86,6 @@ def test_tokens_expire_after_the_configured_ttl(fuelsim_factory) -> None:
     api = FuelHttp(sim.url)
     api.login()
     assert api.get("/api/clusters").status_code == 200
-    import time
     time.sleep(0.3)
     assert api.get("/api/clusters").status_code == 401
 
@@ -152,7 +153,6 @@ def test_cluster_delete_is_202_then_gone(fuel_api: FuelHttp, fuelsim: FuelSimula
     reply = fuel_api.delete(f"/api/clusters/{cluster['id']}")
     assert reply.status_code == 202 and reply.json() == {}
     assert fuel_api.get(f"/api/clusters/{cluster['id']}").json()["status"] == "remove"
-    from tests.fixtures.fuelsim import wait_for
     wait_for(lambda: fuel_api.get(f"/api/clusters/{cluster['id']}").status_code == 404, 5)
     assert any("and all its nodes are deleted" in n["message"] for n in fuel_api.get("/api/notifications").json())
 
@@ -218,6 +218,8 @@ def test_tasks_notifications_and_logs(fuel_api: FuelHttp, fuelsim: FuelSimulator
     logs = fuel_api.get("/api/logs", params={"source": "app", "max_entries": 5}).json()
     assert set(logs) == {"entries", "from", "to", "has_more"} and logs["entries"]
     assert fuel_api.get("/api/logs", params={"source": "nope"}).status_code == 400
+    dump = fuel_api.put("/api/logs/package")
+    assert dump.status_code == 202 and dump.json()["name"] == "dump" and dump.json()["message"].startswith("/dump/")
     stats = fuel_api.get("/api/nodes/allocation/stats").json()
     assert stats == {"total": 1, "unallocated": 1}
     assert fuel_api.get("/api/redhat/account").status_code == 410

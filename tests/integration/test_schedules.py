@@ -86,3 +86,17 @@ def test_unschedule(sessions):
         assert list_schedules(s) == []
         with pytest.raises(Exception, match="no schedule #42"):
             delete_schedule(s, 42)
+
+
+@pytest.mark.parametrize("weekday,first_fire", [
+    ("1-5", datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)),      # cron's 1 is Monday
+    ("0", datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)),        # and 0 is Sunday
+    ("7", datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)),
+    ("sat", datetime(2026, 11, 28, 9, 0, tzinfo=timezone.utc)),
+])
+def test_cron_weekday_numbers_mean_what_cron_means(sessions, weekday, first_fire):
+    saturday_morning = datetime(2026, 11, 28, 0, 0, tzinfo=timezone.utc)
+    with sessions() as s, s.begin():
+        schedule = create_schedule(s, kind="digest", cron=f"0 9 * * {weekday}", timezone="UTC", channel="C1",
+                                   created_by="U1", now=saturday_morning)
+        assert schedule.next_fire_at == first_fire

@@ -14,6 +14,14 @@ def test_normalise(raw: str, expected: str) -> None:
     assert normalise(raw) == expected
 
 
+def test_word_alternatives() -> None:
+    router = Router()
+    router.add("GET", "/c/{provider:nova_network|neutron}", lambda req: Response(200))
+    assert router.match("GET", "/c/neutron")[1] == {"provider": "neutron"}
+    with pytest.raises(HttpError):
+        router.match("GET", "/c/flat")
+
+
 def test_match_gives_params_404_and_405() -> None:
     router = Router()
     router.add("GET", "/api/nodes/{node_id:int}", lambda req: Response(200, req.params))
