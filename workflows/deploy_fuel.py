@@ -59,7 +59,11 @@ def step_discover(ctx: StepContext) -> None:
                 ctx.save()
         missing = [s.name for s in lab.nodes if s.name not in found]
         if not missing:
+            if ctx.data.get("discover_waited"):
+                ctx.report.progress(f"📡 All {len(lab.nodes)} node(s) discovered "
+                                    f"({duration(time.monotonic() - started)})", force=True, phase="discover")
             return
+        ctx.data["discover_waited"] = True
         if time.monotonic() > deadline:
             raise StepFailed(f"Fuel did not discover {', '.join(missing)} within "
                              f"{duration(ctx.deps.timeouts.discovery)}. Check in the VM console that it PXE-boots "

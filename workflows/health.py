@@ -127,6 +127,10 @@ def run_tests(ctx: StepContext, lab: Lab, testsets: list[str]) -> dict:
                                     on_progress=on_progress, poll=ctx.deps.timeouts.poll,
                                     should_stop=ctx.cancel_requested)
     ctx.checkpoint()
+    if not ctx.params.get("scheduled"):
+        total = sum(len(r.tests) for r in runs)
+        ctx.report.progress(f"🩺 Health check finished — {total} tests · {duration(time.monotonic() - began)}",
+                            force=True, phase="health")
     summary, tests = summarise(runs)
     comparison = compare(previous_run(ctx, lab.name), tests)
     record(ctx, lab.name, testsets, summary, tests)
