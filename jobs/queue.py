@@ -121,18 +121,22 @@ def transition(session: Session, job: Job, new: JobState, *, actor: str, message
     record_event(session, job, actor=actor, kind=f"state:{new.value}", message=message, at=now)
 
 
-def claim_next(session: Session, *, worker_id: str, lease_seconds: float,
-               now: datetime | None = None) -> Job | None:
+def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: datetime | None = None,
+               exclude: frozenset[int] = frozenset()) -> Job | None:
     """Claim the oldest runnable job (queued, or running with an expired lease) for ``worker_id``.
 
     On PostgreSQL the row is locked with ``FOR UPDATE SKIP LOCKED`` so replicas never claim the
     same job; SQLite serialises writers, which gives the same guarantee for one process.
+    ``exclude`` lists the jobs this process is running already: a heartbeat that missed its lease
+    (a long database stall) must not let the same process start a job a second time.
     """
     now = now or utcnow()
     query = (select(Job)
              .where(or_(Job.state == JobState.QUEUED.value,
                         (Job.state == JobState.RUNNING.value) & (Job.lease_expires_at < now)))
              .order_by(Job.id).limit(1).with_for_update(skip_locked=True))
+    if exclude:
+        query = query.where(Job.id.not_in(exclude))
     job = session.scalar(query)
     if job is None:
         return None

@@ -43,8 +43,10 @@ class Worker:
             with self._lock:
                 if len(self._running) >= self._max_running:
                     return started
+                running = frozenset(self._running)
             with self._session_factory() as session, session.begin():
-                job = claim_next(session, worker_id=self._worker_id, lease_seconds=self._lease_seconds)
+                job = claim_next(session, worker_id=self._worker_id, lease_seconds=self._lease_seconds,
+                                 exclude=running)
                 job_id = job.id if job is not None else None
             if job_id is None:
                 return started

@@ -119,3 +119,13 @@ def test_secrets_never_reach_the_audit_trail(sessions):
     with sessions() as s:
         texts = [e.message for e in s.scalars(select(JobEvent))] + [get_job(s, job.id).error]
         assert all("hunter2-vcenter" not in t for t in texts)
+
+
+def test_a_process_never_reclaims_a_job_it_is_still_running(sessions):
+    with sessions() as s, s.begin():
+        job = submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1").job
+        claim_next(s, worker_id="w1", lease_seconds=1)
+    later = utcnow() + timedelta(seconds=5)   # w1's heartbeat stalled past its lease
+    with sessions() as s, s.begin():
+        assert claim_next(s, worker_id="w1", lease_seconds=30, now=later, exclude=frozenset({job.id})) is None
+        assert claim_next(s, worker_id="w2", lease_seconds=30, now=later).id == job.id
