@@ -20,17 +20,35 @@ def who(requester: str) -> str:
     return f"<@{requester}>"
 
 
+def title_of(kind: str, lab: str | None) -> str:
+    """``🚀 Deploy of *lab1*``: what a job is, for its parent message."""
+    target = f" of *{lab}*" if lab else ""
+    return f"{TITLES.get(kind, kind)}{target}"
+
+
 def job_title(job: Job) -> str:
-    target = f" of *{job.lab}*" if job.lab else ""
-    return f"{TITLES.get(job.kind, job.kind)}{target}"
+    return title_of(job.kind, job.lab)
+
+
+def cancel_button(job_id: int) -> dict:
+    return {"id": "cancel_job", "label": "Cancel", "value": str(job_id), "style": "danger",
+            "confirm": f"Cancel job #{job_id}?"}
 
 
 def announce(session: Session, job: Job) -> None:
     """Queue the job's parent message (with a Cancel button) in its channel."""
     if not job.channel:
         return
+    job.context = {**(job.context or {}), "announced": True}
     text = f"⏳ {job_title(job)} — job #{job.id} by {who(job.requester)} · queued"
-    body = {"actions": [{"id": "cancel_job", "label": "Cancel", "value": str(job.id), "style": "danger",
-                         "confirm": f"Cancel job #{job.id}?"}]}
     enqueue(session, channel=job.channel, text=text, placement=Placement.PARENT, job_id=job.id,
-            slot=f"job:{job.id}:parent", body=body)
+            slot=f"job:{job.id}:parent", body={"actions": [cancel_button(job.id)]})
+
+
+def announce_cancelled_before_start(session: Session, job: Job, *, actor: str) -> None:
+    """Edit the parent of a job cancelled while queued (its Cancel button goes away)."""
+    if not job.channel or not (job.context or {}).get("announced"):
+        return
+    text = f"🛑 {job_title(job)} — job #{job.id} by {who(job.requester)} · cancelled by {who(actor)} before it started"
+    enqueue(session, channel=job.channel, text=text, placement=Placement.PARENT, job_id=job.id,
+            slot=f"job:{job.id}:parent", body={})

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition, JobError, JobNotFound, LabBusy
 from core.redact import scrub
+from jobs.announce import announce_cancelled_before_start
 from jobs.states import JobKind, JobState, can_transition
 from store.models import Job, JobEvent
 from store.types import utcnow
@@ -174,6 +175,7 @@ def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
         raise JobError(f"Job #{job.id} already {state.value}; there is nothing to cancel.")
     if state is JobState.QUEUED:
         transition(session, job, JobState.CANCELLED, actor=actor, message=f"cancelled by {actor} before it started")
+        announce_cancelled_before_start(session, job, actor=actor)
         return job
     if not job.cancel_requested:
         job.cancel_requested = True

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import FuelbotError, IntegrationError, StepFailed
 from core.redact import scrub
+from jobs.announce import cancel_button, title_of, who
 from jobs.queue import heartbeat, record_event, transition
 from jobs.reporter import OutboxReporter
 from jobs.states import JobState
@@ -59,6 +60,9 @@ class JobRunner:
             steps = list(workflow.steps(ctx))
             names = [s.name for s in steps]
             start = names.index(step_name) if step_name in names else 0
+            if ctx.data.get("announced") and not ctx.resumed:
+                ctx.report.parent(f"🔄 {title_of(kind, lab)} — job #{job_id} by {who(requester)} · running",
+                                  body={"actions": [cancel_button(job_id)]})
             if ctx.resumed and steps:
                 ctx.report.say(f"♻️ Picked up again by `{self._worker_id}` at *{steps[start].title}* "
                                f"(attempt {attempts}); checking what already happened before acting.")

@@ -127,3 +127,20 @@ def test_destroy_needs_an_admin_and_a_confirmation_then_removes_environment_and_
     _, replies = stack.thread(job.id)
     assert any("VMs deleted: `lab1-controller-1`" in r for r in replies)
     assert any("Fuel master VM are kept" in r for r in replies)
+
+
+def test_a_job_cancelled_while_queued_loses_its_cancel_button(stack):
+    stack.runtime.ticker.shutdown()                      # nothing runs: the job stays queued
+    stack.command("health lab1")
+    job = stack.last_job("health")
+    stack.command(f"cancel {job.id}")
+    from jobs.outbox import Placement
+    from sqlalchemy import select as sa_select
+    from store.models import OutboxMessage
+    with stack.runtime.sessions() as session:
+        parents = session.scalars(sa_select(OutboxMessage).where(
+            OutboxMessage.job_id == job.id, OutboxMessage.placement == Placement.PARENT.value)
+            .order_by(OutboxMessage.id)).all()
+    assert [p.text.split(" — ")[0] for p in parents] == ["⏳ 🩺 Health check of *lab1*", "🛑 🩺 Health check of *lab1*"]
+    assert parents[0].body["actions"][0]["id"] == "cancel_job" and parents[1].body == {}
+    assert "cancelled by <@UOPS0001> before it started" in parents[1].text
