@@ -4,9 +4,12 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jobs.announce import title_of, who
 from jobs.outbox import Placement, enqueue
+from store.models import Job, OutboxMessage
 
 
 class OutboxReporter:
@@ -21,13 +24,29 @@ class OutboxReporter:
         self._last_progress = 0.0
         self._last_progress_text: str | None = None
         self._phase: str | None = None
+        self._has_parent = False
 
     def _enqueue(self, *, text: str, placement: Placement, slot: str | None, body: dict | None) -> None:
         if not self._channel:
             return
         with self._session_factory() as session, session.begin():
+            if placement is Placement.REPLY and not self._has_parent:
+                self._ensure_parent(session)
             enqueue(session, channel=self._channel, text=text, placement=placement, job_id=self._job_id,
                     slot=slot, body=body)
+            if placement is Placement.PARENT:
+                self._has_parent = True
+
+    def _ensure_parent(self, session: Session) -> None:
+        """A reply needs a thread: quiet jobs (scheduled checks) get a parent when they first speak."""
+        exists = session.scalar(select(OutboxMessage.id).where(
+            OutboxMessage.job_id == self._job_id, OutboxMessage.placement == Placement.PARENT.value).limit(1))
+        if exists is None:
+            job = session.get(Job, self._job_id)
+            enqueue(session, channel=self._channel, placement=Placement.PARENT, job_id=self._job_id,
+                    slot=f"job:{self._job_id}:parent",
+                    text=f"{title_of(job.kind, job.lab)} — job #{job.id} by {who(job.requester)}")
+        self._has_parent = True
 
     def say(self, text: str, *, body: dict | None = None) -> None:
         """A new reply in the job's thread."""

@@ -13,14 +13,14 @@ from typing import Any
 
 from integrations.fuelsim import networks
 from integrations.fuelsim.errors import bad_request
-from integrations.fuelsim.model import OVS_BOND_MODES, Bond, Cluster, NetworkGroup, Node
+from integrations.fuelsim.model import OVS_BOND_MODES, Bond, Cluster, NetworkGroup, Node, is_id
 from integrations.fuelsim.netcheck import untagged
 from integrations.fuelsim.store import ADMIN_NETWORK_ID, State
 
 
 def default_assignment(node: Node, cluster: Cluster | None) -> dict[str, list[int]]:
     """NIC name -> network ids Nailgun would assign by default."""
-    nics = sorted(node.nics, key=lambda n: n.name)
+    nics = sorted(node.nics, key=lambda n: n.id)
     assignment: dict[str, list[int]] = {n.name: [] for n in nics}
     admin = node.admin_nic
     if admin is None:
@@ -42,13 +42,13 @@ def default_assignment(node: Node, cluster: Cluster | None) -> dict[str, list[in
 
 def assign_defaults(node: Node, cluster: Cluster | None) -> None:
     node.bonds = []
-    for nic, ids in zip(sorted(node.nics, key=lambda n: n.name), default_assignment(node, cluster).values()):
+    for nic, ids in zip(sorted(node.nics, key=lambda n: n.id), default_assignment(node, cluster).values()):
         nic.assigned = list(ids)
 
 
 def interfaces_json(state: State, node: Node) -> list[dict[str, Any]]:
     names = state.network_names()
-    return [n.to_json(names) for n in sorted(node.nics, key=lambda n: n.name)] + \
+    return [n.to_json(names) for n in sorted(node.nics, key=lambda n: n.id)] + \
         [b.to_json(names) for b in node.bonds]
 
 
@@ -57,7 +57,7 @@ def default_interfaces_json(state: State, node: Node) -> list[dict[str, Any]]:
     names = state.network_names()
     defaults = default_assignment(node, cluster)
     result = []
-    for nic in sorted(node.nics, key=lambda n: n.name):
+    for nic in sorted(node.nics, key=lambda n: n.id):
         body = nic.to_json(names)
         body["assigned_networks"] = [{"id": i, "name": names.get(i, "")} for i in defaults[nic.name]]
         result.append(body)
@@ -72,7 +72,7 @@ def validate(state: State, node_id: Any, interfaces: Any) -> list[dict[str, Any]
     """``NetAssignmentValidator.validate`` + ``verify_data_correctness`` for one node."""
     if not isinstance(interfaces, list):
         raise bad_request(f"Node '{node_id}': there is no 'interfaces' list")
-    node = state.nodes.get(node_id) if isinstance(node_id, int) else None
+    node = state.nodes.get(node_id) if is_id(node_id) else None
     if node is None:
         raise bad_request(f"There is no node with ID '{node_id}' in DB")
     seen: set[Any] = set()
@@ -129,7 +129,7 @@ def _verify_correctness(state: State, node: Node, interfaces: list[dict[str, Any
     bonded: set[int] = set()
     for iface in interfaces:
         if iface["type"] == "ether":
-            if not isinstance(iface["id"], int) or iface["id"] not in nics:
+            if not is_id(iface["id"]) or iface["id"] not in nics:
                 raise bad_request(f"Node '{node.id}': there is no interface with ID '{iface['id']}' in DB")
         else:
             for slave in iface["slaves"]:
@@ -141,7 +141,7 @@ def _verify_correctness(state: State, node: Node, interfaces: list[dict[str, Any
                     raise bad_request(f"Node '{node.id}': interface '{nic.id}' is used in bonds more than once")
                 bonded.add(nic.id)
         for net in iface["assigned_networks"]:
-            if not isinstance(net["id"], int) or net["id"] not in expected:
+            if not is_id(net["id"]) or net["id"] not in expected:
                 raise bad_request(f"Network '{net['id']}' doesn't exist for node {node.id}")
             expected.discard(net["id"])
             if net["id"] == ADMIN_NETWORK_ID and not _carries_pxe(node, iface):

@@ -16,7 +16,6 @@ from typing import Any
 
 from integrations.fuelsim import nodes
 from integrations.fuelsim.config import SimConfig
-from integrations.fuelsim.model import Node
 from integrations.fuelsim.store import State
 
 
@@ -129,10 +128,6 @@ class Machines:
         if mac in self.by_mac and self.by_mac[mac].powered:
             self.power_on(mac, now, self.config.agent_interval)
 
-    def l2_facts(self, mac: str) -> L2Facts | None:
-        machine = self.by_mac.get(mac)
-        return machine.l2 if machine else None
-
     # ----- time -----------------------------------------------------------------------------------------
     def advance(self, now: float) -> None:
         while self._events and self._events[0].at <= now:
@@ -168,6 +163,3 @@ class Machines:
         if node is not None:
             del self.state.nodes[node.id]
         del self.by_mac[machine.mac]
-
-    def node_for(self, machine: Machine) -> Node | None:
-        return self.state.node_by_mac(machine.mac)

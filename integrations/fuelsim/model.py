@@ -16,6 +16,11 @@ CLUSTER_STATUSES = ("new", "deployment", "stopped", "operational", "error", "rem
 OVS_BOND_MODES = ("active-backup", "balance-slb", "lacp-balance-tcp")
 
 
+def is_id(value: Any) -> bool:
+    """Ids are integers; JSON's ``true`` is an int to Python but not an id to Nailgun."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass
 class Nic:
     """A physical interface of a node, with the network group ids assigned to it."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from integrations.fuelsim import releases
 from integrations.fuelsim.errors import HttpError, bad_request
-from integrations.fuelsim.model import Cluster, NetworkGroup
+from integrations.fuelsim.model import Cluster, NetworkGroup, is_id
 from integrations.fuelsim.store import ADMIN_NETWORK_ID, State
 
 ADMIN_NETWORK = NetworkGroup(
@@ -112,7 +112,7 @@ def candidate(cluster: Cluster, data: dict[str, Any]) -> tuple[list[NetworkGroup
     """
     groups = {n.id: copy.deepcopy(n) for n in all_groups(cluster)}
     for net in data.get("networks", []):
-        group = groups.get(net["id"]) if isinstance(net["id"], int) else None
+        group = groups.get(net["id"]) if is_id(net["id"]) else None
         if group is None:
             raise HttpError(400, f"Invalid network ID: {net['id']}")
         if group.id == ADMIN_NETWORK_ID:

@@ -12,7 +12,7 @@ from typing import Any
 
 from integrations.fuelsim import interfaces, releases
 from integrations.fuelsim.errors import HttpError, bad_request, not_found
-from integrations.fuelsim.model import NODE_STATUSES, Nic, Node
+from integrations.fuelsim.model import NODE_STATUSES, Nic, Node, is_id
 from integrations.fuelsim.store import State
 
 def discovered_message(meta: dict[str, Any]) -> str:
@@ -69,7 +69,7 @@ def agent_update(state: State, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise bad_request("Invalid json received")
     node = None
-    if isinstance(data.get("id"), int):
+    if is_id(data.get("id")):
         node = state.nodes.get(data["id"])
     if node is None and isinstance(data.get("mac"), str):
         node = state.node_by_any_mac(data["mac"])
@@ -118,7 +118,7 @@ def _find(state: State, item: dict[str, Any]) -> Node:
     if not item.get("mac") and not item.get("id"):
         raise bad_request("Neither MAC nor ID is specified")
     if item.get("id"):
-        node = state.nodes.get(item["id"]) if isinstance(item["id"], int) else None
+        node = state.nodes.get(item["id"]) if is_id(item["id"]) else None
         if node is None:
             raise bad_request("Invalid ID specified")
         return node
@@ -141,7 +141,7 @@ def _check_update(state: State, node: Node, item: dict[str, Any]) -> None:
     cluster_id = item.get("cluster_id", node.cluster)
     if "cluster_id" in item:
         if cluster_id is not None:
-            if not isinstance(cluster_id, int) or cluster_id not in state.clusters:
+            if not is_id(cluster_id) or cluster_id not in state.clusters:
                 raise bad_request("Invalid cluster ID")
             if node.cluster is not None and node.cluster != cluster_id:
                 raise bad_request("Changing cluster on the fly is not allowed")
@@ -220,7 +220,7 @@ def assign(state: State, cluster_id: int, data: Any) -> None:
         if not isinstance(item, dict) or "id" not in item or "roles" not in item:
             missing = "id" if not isinstance(item, dict) or "id" not in item else "roles"
             raise bad_request(f"'{missing}' is a required property")
-        if not isinstance(item["id"], int) or isinstance(item["id"], bool):
+        if not is_id(item["id"]):
             raise bad_request(f"{item['id']!r} is not of type 'integer'")
     ids = [item["id"] for item in data]
     missing = [str(i) for i in ids if i not in state.nodes]
@@ -241,7 +241,7 @@ def assign(state: State, cluster_id: int, data: Any) -> None:
 def unassign(state: State, cluster_id: int, data: Any) -> None:
     """``POST /api/clusters/<id>/unassignment``: discover nodes leave at once, others wait for deletion."""
     state.cluster(cluster_id)
-    if not isinstance(data, list) or any(not isinstance(i, dict) or not isinstance(i.get("id"), int) for i in data):
+    if not isinstance(data, list) or any(not isinstance(i, dict) or not is_id(i.get("id")) for i in data):
         raise bad_request("Invalid data: a list of {\"id\": <node id>} is expected")
     ids = [item["id"] for item in data]
     missing = [str(i) for i in ids if i not in state.nodes]

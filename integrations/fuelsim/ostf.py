@@ -14,6 +14,7 @@ from integrations.fuelsim.clock import SimClock
 from integrations.fuelsim.config import SimConfig
 from integrations.fuelsim.errors import HttpError
 from integrations.fuelsim.faults import Faults
+from integrations.fuelsim.model import is_id
 from integrations.fuelsim.ostf_catalog import TestSpec
 from integrations.fuelsim.store import State
 
@@ -80,7 +81,7 @@ class Ostf:
             raise HttpError(400, f"Test set {item.get('testset') if isinstance(item, dict) else item!r} not found")
         meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
         cluster_id = meta.get("cluster_id")
-        if not isinstance(cluster_id, int) or cluster_id not in self.state.clusters:
+        if not is_id(cluster_id) or cluster_id not in self.state.clusters:
             raise HttpError(400, f"Cluster {cluster_id!r} not found")
         testset = item["testset"]
         if any(r.status == "running" for r in self.last_runs(cluster_id) if r.testset == testset):
@@ -97,7 +98,7 @@ class Ostf:
 
     def update(self, item: Any, now: float) -> TestRun | None:
         """One item of ``PUT /testruns``: ``stopped`` or ``restarted``."""
-        if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+        if not isinstance(item, dict) or not is_id(item.get("id")):
             raise HttpError(400, "Invalid data: a list of {\"id\", \"status\"} is expected")
         run = self.runs.get(item["id"])
         if run is None:

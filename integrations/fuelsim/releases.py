@@ -10,6 +10,7 @@ from typing import Any
 
 from integrations.fuelsim.attributes import default_editable, generated_metadata
 from integrations.fuelsim.errors import not_found
+from integrations.fuelsim.model import is_id
 
 VERSION = "2014.2-6.0"
 ROLES = ("controller", "compute", "cinder", "ceph-osd", "mongo", "zabbix-server")
@@ -118,7 +119,7 @@ def release_ids() -> list[int]:
 
 
 def exists(release_id: Any) -> bool:
-    return isinstance(release_id, int) and not isinstance(release_id, bool) and release_id in _RELEASES
+    return is_id(release_id) and release_id in _RELEASES
 
 
 def name(release_id: int) -> str:

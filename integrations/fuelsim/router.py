@@ -95,8 +95,9 @@ class Router:
 
     def add(self, method: str, template: str, handler: Handler, *, public: bool = False,
             locked: bool = True) -> None:
-        """Register ``template`` (``/api/nodes/{node_id:int}``; ``{x}`` matches one segment)."""
+        """Register ``template``: ``{id:int}`` digits, ``{p:a|b}`` one of the words, ``{x}`` one segment."""
         regex = re.sub(r"\{(\w+):int\}", r"(?P<\1>\\d+)", template)
+        regex = re.sub(r"\{(\w+):([\w|]+)\}", r"(?P<\1>\2)", regex)
         regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", regex)
         self.routes.append(Route(method, re.compile(f"^{regex}$"), template, handler, public, locked))
 

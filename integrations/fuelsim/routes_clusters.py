@@ -7,7 +7,7 @@ from typing import Any
 from integrations.fuelsim import attributes, networks, netcheck, nodes, releases
 from integrations.fuelsim.engine import Engine
 from integrations.fuelsim.errors import HttpError, bad_request
-from integrations.fuelsim.model import Cluster
+from integrations.fuelsim.model import Cluster, is_id
 from integrations.fuelsim.router import Request, Response, Router, ok
 
 FUEL_VERSION = "6.0"
@@ -50,7 +50,7 @@ def _create(engine: Engine, data: Any) -> Cluster:
     if l23 not in ("ovs", "nsx"):
         raise bad_request(f"Invalid net_l23_provider '{l23}'")
     members = data.get("nodes") or []
-    if not isinstance(members, list) or any(not isinstance(i, int) or i not in state.nodes for i in members):
+    if not isinstance(members, list) or any(not is_id(i) or i not in state.nodes for i in members):
         raise bad_request("Invalid node ids")
     cluster = Cluster(id=state.next_id("cluster"), name=name, mode=mode, net_provider=provider,
                       release_id=release_id, net_segment_type=(segment or "vlan") if provider == "neutron" else None,
@@ -86,7 +86,7 @@ def _update(engine: Engine, cluster: Cluster, data: Any) -> None:
         raise bad_request(f"Invalid mode '{data['mode']}'")
     if "nodes" in data:
         wanted = data["nodes"]
-        if not isinstance(wanted, list) or any(not isinstance(i, int) or i not in state.nodes for i in wanted):
+        if not isinstance(wanted, list) or any(not is_id(i) or i not in state.nodes for i in wanted):
             raise bad_request("Invalid node ids")
         if any(state.nodes[i].cluster not in (None, cluster.id) for i in wanted):
             raise bad_request("Changing cluster on the fly is not allowed")
@@ -106,8 +106,6 @@ def register(router: Router, engine: Engine) -> None:
     state = engine.state
 
     def cluster_of(req: Request) -> Cluster:
-        if req.params.get("provider", "nova_network") not in ("nova_network", "neutron"):
-            raise HttpError(404, "not found")  # Nailgun has one route per provider
         return state.cluster(req.id("cluster_id"))
 
     def list_clusters(req: Request) -> Response:
@@ -237,9 +235,10 @@ def register(router: Router, engine: Engine) -> None:
     router.add("GET", f"{base}/attributes/defaults", default_attributes)
     router.add("PUT", f"{base}/attributes/defaults", reset_attributes)
     router.add("GET", f"{base}/generated", generated)
-    router.add("GET", f"{base}/network_configuration/{{provider}}", get_networks)
-    router.add("PUT", f"{base}/network_configuration/{{provider}}", put_networks)
-    router.add("PUT", f"{base}/network_configuration/{{provider}}/verify", verify, locked=False)
+    provider = "{provider:nova_network|neutron}"   # Nailgun has one route per provider
+    router.add("GET", f"{base}/network_configuration/{provider}", get_networks)
+    router.add("PUT", f"{base}/network_configuration/{provider}", put_networks)
+    router.add("PUT", f"{base}/network_configuration/{provider}/verify", verify, locked=False)
     router.add("PUT", f"{base}/changes", changes)
     router.add("PUT", f"{base}/provision", selected("provision"))
     router.add("PUT", f"{base}/deploy", selected("deploy"))

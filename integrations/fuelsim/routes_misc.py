@@ -7,6 +7,7 @@ from typing import Any
 from integrations.fuelsim import releases
 from integrations.fuelsim.engine import Engine
 from integrations.fuelsim.errors import HttpError, bad_request
+from integrations.fuelsim.model import is_id
 from integrations.fuelsim.router import Request, Response, Router, ok
 
 _TOPICS = ("discover", "done", "error", "warning", "release")
@@ -101,7 +102,7 @@ def register(router: Router, engine: Engine) -> None:
             raise bad_request("Invalid json list")
         found = []
         for item in data:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), int):
+            if not isinstance(item, dict) or not is_id(item.get("id")):
                 raise bad_request("Invalid json list")
             found.append((state.notification(item["id"]), item))
         for note, item in found:
@@ -146,6 +147,15 @@ def register(router: Router, engine: Engine) -> None:
         entries = list(reversed(lines))[:max(limit, 0)]
         return ok({"entries": entries, "from": 0, "to": len(lines), "has_more": len(lines) > len(entries)})
 
+    def logs_package(req: Request) -> Response:
+        """A diagnostic snapshot; the simulator has nothing to collect, so the dump task ends at once."""
+        for old in [t for t in state.tasks.values() if t.name == "dump" and t.status != "running"]:
+            state.delete_task(old)
+        task = state.add_task("dump", None)
+        stamp = engine.clock.wall_time(engine.now()).strftime("%Y-%m-%d_%H-%M-%S")
+        task.finish("ready", f"/dump/fuel-snapshot-{stamp}.tar.xz")
+        return ok(task.to_json(), 202)
+
     def get_settings(req: Request) -> Response:
         return ok(copy.deepcopy(state.master_settings))
 
@@ -176,6 +186,7 @@ def register(router: Router, engine: Engine) -> None:
     router.add("GET", "/api/logs/sources", log_sources)
     router.add("GET", "/api/logs/sources/nodes/{node_id:int}", node_log_sources)
     router.add("GET", "/api/logs", logs)
+    router.add("PUT", "/api/logs/package", logs_package)
     router.add("GET", "/api/settings", get_settings)
     router.add("PUT", "/api/settings", put_settings)
     router.add("GET", "/api/plugins", lambda req: ok([]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
+from core.redact import register_secret
 from integrations.fuelsim import inject
 from integrations.fuelsim.app import App
 from integrations.fuelsim.config import SimConfig
@@ -33,6 +34,8 @@ class FuelSimulator:
         """Listen on ``host:port`` (0 = a free port) and start the clock and the vSphere watcher."""
         if self._server is not None:
             raise RuntimeError("the simulator is already running")
+        # Not the admin password: its default "admin" would mask that word everywhere.
+        register_secret(self.config.vcenter_password)
         server = FuelHttpServer((host, port), App(self.engine, on_outage=self.outage))
         server.start()
         self._server = server

@@ -9,7 +9,7 @@ import itertools
 import threading
 from collections import Counter, deque
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterator
 
 from integrations.fuelsim.errors import not_found
 from integrations.fuelsim.model import Cluster, Node, Notification, Task
@@ -41,14 +41,14 @@ class State:
         self.deploy_counts: Counter[int] = Counter()
         self.request_counts: Counter[str] = Counter()
         self.logs: dict[str, deque[list[str]]] = {}
-        self._seq: dict[str, Iterable[int]] = {}
+        self._seq: dict[str, Iterator[int]] = {}
         self.notify("discover", START_NOTIFICATION)
 
     def next_id(self, kind: str) -> int:
         """The next id of ``kind`` (the admin network owns network id 1)."""
         if kind not in self._seq:
             self._seq[kind] = itertools.count(ADMIN_NETWORK_ID + 1 if kind == "network" else 1)
-        return next(self._seq[kind])  # type: ignore[call-overload]
+        return next(self._seq[kind])
 
     # ----- lookups that 404 the way Nailgun does -------------------------------------------------
     def cluster(self, cluster_id: int) -> Cluster:

@@ -71,7 +71,8 @@ def test_runs_every_step_in_order_and_succeeds(sessions):
         assert (job.state, job.progress, job.context["ran"]) == ("succeeded", 100, ["one", "two", "three"])
         assert job.lab_lock is None and job.finished_at is not None
         texts = [m.text for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-        assert texts == ["step one done", "step two done", "step three done", "succeeded"]
+        assert texts == [f"🚀 Deploy of *lab1* — job #{job_id} by <@U1>", "step one done", "step two done",
+                         "step three done", "succeeded"]
 
 
 def test_resumes_at_the_step_it_was_in(sessions):
@@ -139,3 +140,18 @@ def test_worker_claims_and_runs_queued_jobs(sessions):
     worker.shutdown(wait=True)
     with sessions() as s:
         assert [get_job(s, i).state for i in ids] == ["succeeded"] * 3
+
+
+def test_a_quiet_job_that_speaks_first_gets_a_thread(sessions):
+    """Replies need a parent: a job that was never announced gets one before its first reply."""
+    from jobs.reporter import OutboxReporter
+    with sessions() as s, s.begin():
+        job_id = submit(s, kind=JobKind.HEALTH, requester="schedule:3", lab="lab1", channel="C1").job.id
+    reporter = OutboxReporter(session_factory=sessions, job_id=job_id, channel="C1")
+    reporter.say("⏳ Fuel answered 503; retrying")
+    reporter.say("still retrying")
+    with sessions() as s:
+        rows = s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(m.placement, m.text) for m in rows] == [
+            ("parent", f"🩺 Health check of *lab1* — job #{job_id} by schedule #3"),
+            ("reply", "⏳ Fuel answered 503; retrying"), ("reply", "still retrying")]
