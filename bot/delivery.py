@@ -141,7 +141,10 @@ class OutboxDelivery:
                 _release(message)
                 session.commit()
                 return Outcome.WAITING
-            if message.slot and not latest_in_slot(session, message):
+            # Coalesce edits only once the slot's message exists: the first one must be posted,
+            # since a job's parent creates the thread its replies go into.
+            if message.slot and not latest_in_slot(session, message) \
+                    and sent_ts_for_slot(session, message.slot) is not None:
                 mark_superseded(session, message)
                 session.commit()
                 self._metrics.outbox("superseded")

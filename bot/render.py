@@ -190,12 +190,14 @@ _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 
 
 def mrkdwn_to_plain(text: str) -> str:
-    """Slack mrkdwn made readable in a terminal (links, mentions, bold, italics; backticks kept)."""
-    text = _LINK.sub(r"\2", text)
-    text = _MENTION.sub(r"@\1", text)
-    text = _BOLD.sub(r"\1", text)
-    text = _ITALIC.sub(r"\1", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """Slack mrkdwn made readable in a terminal (links, mentions, bold, italics; code kept as is)."""
+    parts = text.split("`")
+    for index in range(0, len(parts), 2):   # even parts are outside `code`, where Slack formats
+        part = _LINK.sub(r"\2", parts[index])
+        part = _MENTION.sub(r"@\1", part)
+        part = _BOLD.sub(r"\1", part)
+        parts[index] = _ITALIC.sub(r"\1", part)
+    return "`".join(parts).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def plain_lines(text: str, blocks: Sequence[Mapping[str, Any]], *,

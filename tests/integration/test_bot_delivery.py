@@ -223,3 +223,22 @@ def test_a_client_that_would_sleep_through_retry_after_is_not_allowed_to(session
     assert time.monotonic() - started < 5                        # did not sleep 30 s in the tick
     assert [c.status for c in slack.calls("chat.postMessage")] == [429]
     assert 'fuelbot_outbox_deliveries_total{outcome="rate_limited"} 1.0' in metrics.render().decode()
+
+
+def test_a_parent_edited_before_it_was_ever_posted_still_creates_the_thread(sessions, slack, metrics):
+    """Queued → running → done all wait in the parent slot with a reply between them: the first
+    parent is posted (it makes the thread), the reply lands in it, the last edit wins."""
+    with sessions() as session, session.begin():
+        job = submit(session, kind=JobKind.STATUS, requester="U1", channel=CHANNEL).job
+        announce(session, job)
+        job_id = job.id
+    reporter = OutboxReporter(session_factory=sessions, job_id=job_id, channel=CHANNEL)
+    reporter.parent("running")
+    reporter.say("lab1: operational")
+    reporter.parent("done")
+    drain(delivery_for(sessions, slack, metrics), sessions)
+    with sessions() as session:
+        thread_ts = session.get(Job, job_id).thread_ts
+    parent = slack.channel(CHANNEL).message(thread_ts)
+    assert parent.text == "done" and [r.text for r in parent.replies] == ["lab1: operational"]
+    assert len(slack.calls("chat.postMessage")) == 2
