@@ -69,7 +69,7 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
     from jobs.schedules import fire_due
     from jobs.ticker import Tick, Ticker
     from jobs.worker import Worker
-    from labspec.catalog import load_labs
+    from labspec.catalog import CachedLabs
     from store.db import make_engine, require_schema_at_head, session_factory
     from store.migrate import upgrade
     from workflows.deps import Timeouts, WorkflowDeps
@@ -81,8 +81,7 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
     require_schema_at_head(engine)
     sessions = session_factory(engine)
 
-    def labs():
-        return load_labs(settings.labs_dir, settings.environ)
+    labs = CachedLabs(settings.labs_dir, settings.environ)
 
     policy = Policy.load(settings.policy_file, settings.admins)
     services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,

@@ -20,6 +20,9 @@ from store.models import Job, JobEvent
 from store.types import utcnow
 
 
+MAX_ERROR_CHARS = 4000   # a job's error is for people; Fuel can name 100 nodes in one message
+
+
 @dataclass(frozen=True)
 class Submission:
     """The outcome of ``submit``: the job, and whether this call created it."""
@@ -116,7 +119,7 @@ def transition(session: Session, job: Job, new: JobState, *, actor: str, message
         job.lease_owner = None
         job.lease_expires_at = None
         if error is not None:
-            job.error = scrub(error)
+            job.error = scrub(error)[:MAX_ERROR_CHARS]
         if result is not None:
             job.result = result
     record_event(session, job, actor=actor, kind=f"state:{new.value}", message=message, at=now)
@@ -141,8 +144,20 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     job = session.scalar(query)
     if job is None:
         return None
+    # Compare-and-set on the lease as seen: the row lock above is all PostgreSQL needs, but
+    # SQLite's driver reads outside a transaction, so two processes may pick the same row.
+    lease = (Job.lease_owner.is_(None) if job.lease_owner is None else Job.lease_owner == job.lease_owner)
+    seen = (Job.lease_expires_at.is_(None) if job.lease_expires_at is None
+            else Job.lease_expires_at == job.lease_expires_at)
+    won = session.execute(update(Job).where(Job.id == job.id, Job.state == job.state, lease, seen)
+                          .values(lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds))
+                          .execution_options(synchronize_session=False)).rowcount == 1
+    if not won:
+        session.expire(job)
+        return None
+    previous = job.lease_owner
+    session.refresh(job)
     if job.state == JobState.RUNNING.value:
-        previous = job.lease_owner
         record_event(session, job, actor=worker_id, kind="takeover",
                      message=f"lease of {previous} expired; {worker_id} resumes at step {job.step or 'start'}",
                      at=now)

@@ -7,6 +7,7 @@ Fuel master may be used once.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -21,6 +22,42 @@ def load_labs(directory: Path, environ: Mapping[str, str]) -> tuple[dict[str, La
         return {}, [SpecProblem(file=str(directory), line=None, path="",
                                 message="is not a directory of lab specs")]
     return collect(read_lab(path, environ) for path in sorted(directory.glob("*.yaml")))
+
+
+class CachedLabs:
+    """``load_labs`` that re-reads the directory only when a spec file changed (name, size, mtime).
+
+    Every command and job step asks for the labs; parsing fifty 100-node specs takes seconds,
+    which a Slack reply cannot afford.
+    """
+
+    def __init__(self, directory: Path, environ: Mapping[str, str]) -> None:
+        self._directory = directory
+        self._environ = environ
+        self._lock = threading.Lock()
+        self._seen: tuple | None = None
+        self._result: tuple[dict[str, Lab], list[SpecProblem]] = ({}, [])
+
+    def _fingerprint(self) -> tuple:
+        if not self._directory.is_dir():
+            return ()
+        stats = []
+        for path in sorted(self._directory.glob("*.yaml")):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            stats.append((path.name, stat.st_size, stat.st_mtime_ns))
+        return tuple(stats)
+
+    def __call__(self) -> tuple[dict[str, Lab], list[SpecProblem]]:
+        fingerprint = self._fingerprint()
+        with self._lock:
+            if fingerprint != self._seen or not fingerprint:
+                self._result = load_labs(self._directory, self._environ)
+                self._seen = fingerprint
+            labs, problems = self._result
+            return dict(labs), list(problems)
 
 
 def collect(read: Iterable[tuple[Lab | None, ProblemLog]]) -> tuple[dict[str, Lab], list[SpecProblem]]:

@@ -42,15 +42,21 @@ def step_discover(ctx: StepContext) -> None:
     deadline = started + ctx.deps.timeouts.discovery
     while True:
         nodes = client.nodes()
+        fresh = []
         for spec in lab.nodes:
             if spec.name in found or spec.name not in vms:
                 continue
             node = _node_for(nodes, vms[spec.name]["macs"])
             if node is not None:
                 found[spec.name] = node.id
-                ctx.report.say(f"📡 Discovered by Fuel: node-{node.id} ⇐ `{spec.name}` ({node.mac}) after "
-                               f"{duration(time.monotonic() - started)}")
-                ctx.save()
+                fresh.append(f"node-{node.id} ⇐ `{spec.name}` ({node.mac})")
+        if fresh:
+            # one message per poll, not per node: a 100-node lab must not flood its thread
+            after = f" after {duration(time.monotonic() - started)}"
+            shown = fresh if len(fresh) <= 10 else fresh[:8] + [f"… and {len(fresh) - 8} more"]
+            ctx.report.say(f"📡 Discovered by Fuel{after}: " + ("\n   • ".join([""] + shown) if len(fresh) > 1
+                                                                 else shown[0]))
+            ctx.save()
         for node in nodes:
             if node.cluster is None and node.mac.lower() not in lab_macs and node.mac not in strangers:
                 strangers.append(node.mac)
@@ -294,13 +300,21 @@ def step_follow_deploy(ctx: StepContext) -> None:
     if task.status is TaskStatus.ERROR:
         failed = [n for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
         who = "; ".join(f"node-{n.id}" + (f" (`{names[n.id]}`)" if n.id in names else "") +
-                        f" failed {n.error_type.value if n.error_type else 'deployment'}" for n in failed)
+                        f" failed {n.error_type.value if n.error_type else 'deployment'}" for n in failed[:5])
+        if len(failed) > 5:
+            who += f"; and {len(failed) - 5} more node(s) (`/fuel nodes {lab.name}` lists them)"
         ctx.report.progress(f"❌ Deploy failed at {task.progress}%", force=True, phase="deploy")
-        raise StepFailed(f"Deploy failed: {who or 'Fuel reported an error'}. Fuel says: {task.message}",
+        raise StepFailed(f"Deploy failed: {who or 'Fuel reported an error'}. Fuel says: {_clip(task.message)}",
                          step="follow_deploy")
     ctx.report.progress(f"✅ Deployed — 100% · {duration(time.time() - started)}", force=True, phase="deploy")
     ctx.data["deployed"] = True
     ctx.save()
+
+
+def _clip(text: str | None, limit: int = 600) -> str:
+    """Fuel's messages can name every node; keep a reply readable."""
+    text = text or "no message"
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
 
 
 def stop_running_deploy(ctx: StepContext) -> str | None:

@@ -96,6 +96,7 @@ class VSphereDiscovery:
         self._thread: threading.Thread | None = None
         self._si: Any = None
         self._vms: dict[str, dict[str, Any]] = {}
+        self._powered_on: dict[str, Any] = {}   # VMs that powered on in the last update, to re-read
         self._pgs: dict[str, dict[str, Any]] = {}      # DVPG moid -> props
         self._macs: dict[str, str] = {}                # VM moid -> machine MAC reported
 
@@ -158,6 +159,9 @@ class VSphereDiscovery:
                 continue
             version = update.version
             changed, gone, pgs_changed = self._apply(update)
+            for vm in list(self._powered_on.values()):
+                self._reread(collector, vm)
+            self._powered_on.clear()
             if pgs_changed:
                 changed = set(self._vms)
             if first:  # after a (re)connect: VMs we knew that are not there any more are gone
@@ -186,11 +190,26 @@ class VSphereDiscovery:
                         props.pop(change.name, None)
                     else:
                         props[change.name] = change.val
+                        if is_vm and change.name == "runtime.powerState" and change.val == "poweredOn":
+                            self._powered_on[moid] = obj.obj
                 if is_vm:
                     changed.add(moid)
                 else:
                     pgs_changed = True
         return changed, gone, pgs_changed
+
+    def _reread(self, collector: Any, vm: Any) -> None:
+        """Read a VM that just powered on in full: vcsim can announce a VM before its
+        configuration is complete and never send the rest, which would register a node with
+        no memory (and fail its provisioning)."""
+        spec = PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=vm)],
+                             propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PATHS)])
+        try:
+            result = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
+        except vmodl.fault.ManagedObjectNotFound:
+            return
+        for obj in (result.objects if result else []):
+            self._vms[obj.obj._moId] = {p.name: p.val for p in obj.propSet}
 
     def _push(self, changed: set[str], gone: set[str]) -> None:
         pg_names = {p["key"]: p.get("name") for p in self._pgs.values() if p.get("key")}
