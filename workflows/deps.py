@@ -52,16 +52,16 @@ def lab_of(ctx: StepContext, name: str | None = None) -> Lab:
 
 
 def vsphere(ctx: StepContext, lab: Lab) -> Any:
-    """The job's vSphere client for ``lab`` (connected on first use)."""
-    key = f"vsphere:{lab.name}"
+    """The job's vSphere client for ``lab`` (connected on first use; shared by labs on one vCenter)."""
+    key = f"vsphere:{lab.vcenter.url}:{lab.vcenter.user}:{lab.vcenter.datacenter}:{lab.vcenter.cluster}"
     if key not in ctx.resources:
         ctx.resources[key] = ctx.deps.vsphere_factory(lab)
     return ctx.resources[key]
 
 
 def fuel(ctx: StepContext, lab: Lab) -> Any:
-    """The job's Fuel client for ``lab``."""
-    key = f"fuel:{lab.name}"
+    """The job's Fuel client for ``lab`` (shared by labs on one Fuel master)."""
+    key = f"fuel:{lab.fuel.url}:{lab.fuel.user}"
     if key not in ctx.resources:
         ctx.resources[key] = ctx.deps.fuel_factory(lab)
     return ctx.resources[key]

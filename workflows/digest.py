@@ -30,12 +30,9 @@ def observe(ctx: StepContext, lab) -> dict:
             key = f"{n.status.value}:{'+'.join(n.roles or n.pending_roles) or 'unassigned'}"
             snap["nodes"][key] = snap["nodes"].get(key, 0) + 1
         snap["offline"] = [f"node-{n.id}" for n in nodes if not n.online]
-        try:
-            vm_macs = {m.lower(): vm.name for vm in vsphere(ctx, lab).vms() for m in vm.macs}
-        except FuelbotError:
-            vm_macs = {}
-        snap["unassigned"] = [f"{n.mac} ({vm_macs.get(n.mac.lower(), 'no VM matches')})"
-                              for n in api.nodes("unallocated") if n.online]
+        unallocated = [n for n in _unallocated(ctx, api) if n.online]
+        vm_macs = _vm_macs(ctx, lab) if unallocated else {}
+        snap["unassigned"] = [f"{n.mac} ({vm_macs.get(n.mac.lower(), 'no VM matches')})" for n in unallocated]
     except FuelbotError as exc:
         snap["status"] = f"unreachable: {exc}"
     with ctx.deps.session_factory() as session:
@@ -52,6 +49,33 @@ def observe(ctx: StepContext, lab) -> dict:
         snap["running"] = [f"#{j.id} {j.kind}" for j in session.scalars(select(Job).where(
             Job.lab == lab.name, Job.state.in_(["queued", "running"]), Job.id != ctx.job_id))]
     return snap
+
+
+def _unallocated(ctx: StepContext, api) -> list:
+    """Unallocated nodes of a Fuel master, asked once per digest however many labs share it."""
+    key = f"unallocated:{api.url}"
+    if key not in ctx.resources:
+        ctx.resources[key] = _Cached(api.nodes("unallocated"))
+    return ctx.resources[key].value
+
+
+def _vm_macs(ctx: StepContext, lab) -> dict:
+    """MAC → VM name for a vCenter, read once per digest."""
+    key = f"vm-macs:{lab.vcenter.url}:{lab.vcenter.datacenter}"
+    if key not in ctx.resources:
+        try:
+            macs = {m.lower(): vm.name for vm in vsphere(ctx, lab).vms() for m in vm.macs}
+        except FuelbotError:
+            macs = {}
+        ctx.resources[key] = _Cached(macs)
+    return ctx.resources[key].value
+
+
+class _Cached:
+    """A value kept in ``ctx.resources`` for one run (nothing to close)."""
+
+    def __init__(self, value) -> None:
+        self.value = value
 
 
 def line_for(snap: dict, now: datetime) -> str:
