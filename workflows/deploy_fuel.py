@@ -293,9 +293,13 @@ def step_follow_deploy(ctx: StepContext) -> None:
                                             elapsed=time.time() - started), phase="deploy")
         ctx.checkpoint()
 
+    def on_error(error) -> None:
+        ctx.report.progress(f"⚠️ Fuel is not answering ({error}); still following the deploy, which goes on "
+                            "on the master without us.", force=True, phase="deploy")
+
     task = client.wait_for_task(task_id, deadline=time.monotonic() + ctx.deps.timeouts.deploy,
                                 on_progress=on_progress, poll=ctx.deps.timeouts.poll,
-                                should_stop=ctx.cancel_requested)
+                                should_stop=ctx.cancel_requested, on_error=on_error)
     ctx.checkpoint()
     if task.status is TaskStatus.ERROR:
         failed = [n for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]

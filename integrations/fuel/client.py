@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
 
 import requests
 
+from core.errors import FuelError
 from integrations.fuel import waiting
 from integrations.fuel.clusters import ClustersAPI
 from integrations.fuel.enums import Mode, NetProvider
@@ -178,7 +179,8 @@ class FuelClient:
     def wait_for_task(self, task_id: int, *, deadline: float,
                       on_progress: Callable[[Task], None] | None = None, poll: float = 2.0,
                       should_stop: Callable[[], bool] | None = None,
-                      max_poll: float | None = None) -> Task:
+                      max_poll: float | None = None,
+                      on_error: Callable[[FuelError], None] | None = None) -> Task:
         """Poll the task until it is ``ready`` or ``error`` and return it; the caller judges it.
 
         ``deadline`` is a ``time.monotonic()`` instant; past it a retryable FuelError gives the
@@ -189,7 +191,7 @@ class FuelClient:
         return waiting.follow(lambda: self.task(task_id), done=lambda t: t.done,
                               state=waiting.task_state, describe=waiting.describe_task(task_id),
                               deadline=deadline, poll=poll, max_poll=max_poll,
-                              on_progress=on_progress, should_stop=should_stop)
+                              on_progress=on_progress, should_stop=should_stop, on_error=on_error)
 
     # -- health checks --------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], state: Callable
            describe: Callable[[T | None], str], deadline: float, poll: float = 2.0,
            max_poll: float | None = None, on_progress: Callable[[T], None] | None = None,
            should_stop: Callable[[], bool] | None = None,
+           on_error: Callable[[FuelError], None] | None = None,
            clock: Callable[[], float] = time.monotonic,
            sleep: Callable[[float], None] = time.sleep) -> T:
     """Call ``fetch`` until ``done`` says so; return the last value.
@@ -32,7 +33,7 @@ def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], state: Callable
     ``on_progress`` gets each value whose ``state`` differs from the previous one. When
     ``should_stop`` turns true the last value is returned unfinished. When ``deadline`` (a
     ``time.monotonic()`` instant) passes, a retryable ``FuelError`` saying ``describe(last)``
-    is raised.
+    is raised. ``on_error`` hears the first retryable error of each run of failed polls.
     """
     poll = max(poll, 0.01)
     max_poll = max(max_poll if max_poll is not None else poll * 5, poll)
@@ -44,6 +45,8 @@ def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], state: Callable
         except FuelError as exc:
             if not exc.retryable:
                 raise
+            if last_error is None and on_error is not None:
+                on_error(exc)   # once per outage: the caller tells people it is still waiting
             last_error = exc
         else:
             last_error, last = None, value

@@ -94,4 +94,10 @@ def test_fuel_unreachable_mid_deploy_the_job_waits_and_resumes(stack):
     assert job.state == "succeeded", job.error
     assert waited >= 5.5, f"the job finished {waited:.1f}s into a 6 s outage: it cannot have seen Fuel"
     assert job.attempts == 1   # the same worker kept waiting; nothing restarted
+    from sqlalchemy import select
+    from store.models import OutboxMessage
+    with stack.runtime.sessions() as session:   # the progress message said so while it waited
+        edits = session.scalars(select(OutboxMessage.text).where(
+            OutboxMessage.job_id == job_id, OutboxMessage.slot == f"job:{job_id}:progress:deploy")).all()
+    assert any(e.startswith("⚠️ Fuel is not answering") for e in edits), edits
     assert len([t for t in stack.fuel.state()["tasks"] if t["name"] == "deploy"]) == 1

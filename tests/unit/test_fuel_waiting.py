@@ -122,3 +122,13 @@ def test_runs_are_done_when_every_run_finished() -> None:
                           deadline=clock.now + 60, clock=clock, sleep=clock.sleep)
     assert [r.status for r in runs] == [TestRunStatus.FINISHED] * 2
     assert "smoke" in waiting.describe_runs(1)(running)
+
+
+def test_on_error_hears_the_first_error_of_each_outage() -> None:
+    clock = FakeClock()
+    heard: list[str] = []
+    down = FuelError("Cannot reach the Fuel master", retryable=True)
+    final = _follow([_task(progress=10), down, down, _task(progress=50), down, _task("ready", 100)], clock,
+                    deadline=clock.now + 60, poll=1, on_error=lambda e: heard.append(str(e)))
+    assert final.status is TaskStatus.READY
+    assert heard == ["Cannot reach the Fuel master"] * 2
