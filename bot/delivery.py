@@ -20,23 +20,21 @@ import logging
 import threading
 import time
 from collections import deque
-from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.metrics import Metrics
 from bot.render import render_outbox
 from core.redact import scrub
 from jobs.outbox import (OutboxState, Placement, claim_batch, latest_in_slot, mark_sent, mark_superseded,
-                         postpone, postpone_channel, sent_ts_for_slot, thread_ts_for)
+                         postpone, postpone_channel, release, sent_ts_for_slot, thread_ts_for)
 from store.models import OutboxMessage
-from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -123,10 +121,10 @@ class OutboxDelivery:
             for message_id in message_ids:
                 message = session.get(OutboxMessage, message_id)
                 if message is not None and self._ours(message):
-                    _release(message)
+                    release(message)
             if hold > 0:
                 session.flush()
-                _hold_channel(session, channel, until=utcnow() + timedelta(seconds=hold))
+                postpone_channel(session, channel, seconds=hold)
 
     def _ours(self, message: OutboxMessage) -> bool:
         return message.state == OutboxState.SENDING.value and message.claimed_by == self._worker_id
@@ -138,7 +136,7 @@ class OutboxDelivery:
             if message is None or not self._ours(message):
                 return Outcome.WAITING
             if self._earlier_pending(session, message):
-                _release(message)
+                release(message)
                 session.commit()
                 return Outcome.WAITING
             # Coalesce edits only once the slot's message exists: the first one must be posted,
@@ -207,7 +205,7 @@ class OutboxDelivery:
         except ValueError:
             retry_after = 1.0
         postpone_channel(session, message.channel, seconds=retry_after)
-        _release(message, not_before_seconds=retry_after)
+        release(message, not_before_seconds=retry_after)
         session.commit()
         self._next_allowed[message.channel] = self._clock() + retry_after
         self._metrics.outbox("rate_limited")
@@ -245,20 +243,3 @@ def default_backoff(attempt: int) -> float:
 
 class _NotYet(Exception):
     """The message cannot be sent yet (its thread does not exist)."""
-
-
-def _hold_channel(session: Session, channel: str, *, until: datetime) -> None:
-    # Like outbox.postpone_channel, but never shortens a longer wait (a failed message's backoff).
-    session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.channel == channel, OutboxMessage.state == OutboxState.PENDING.value,
-                           or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before < until))
-                    .values(not_before=until).execution_options(synchronize_session=False))
-
-
-def _release(message: OutboxMessage, *, not_before_seconds: float | None = None) -> None:
-    # Back to pending without counting an attempt: waiting for order or a rate limit is not a failure.
-    message.state = OutboxState.PENDING.value
-    message.claimed_by = None
-    message.claimed_at = None
-    if not_before_seconds is not None:
-        message.not_before = utcnow() + timedelta(seconds=not_before_seconds)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.redact import scrub
@@ -128,11 +128,24 @@ def postpone(session: Session, message: OutboxMessage, *, seconds: float, error:
 
 
 def postpone_channel(session: Session, channel: str, *, seconds: float) -> None:
-    """Hold every pending message of a channel (Slack's Retry-After applies to the channel)."""
+    """Hold every pending message of a channel (Slack's Retry-After applies to the channel).
+
+    A message already waiting longer (a failed one's backoff) keeps its longer wait.
+    """
     until = utcnow() + timedelta(seconds=seconds)
     session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.channel == channel, OutboxMessage.state == OutboxState.PENDING.value)
+                    .where(OutboxMessage.channel == channel, OutboxMessage.state == OutboxState.PENDING.value,
+                           or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before < until))
                     .values(not_before=until).execution_options(synchronize_session=False))
+
+
+def release(message: OutboxMessage, *, not_before_seconds: float | None = None) -> None:
+    """Back to pending without counting an attempt: waiting for order or a rate limit is no failure."""
+    message.state = OutboxState.PENDING.value
+    message.claimed_by = None
+    message.claimed_at = None
+    if not_before_seconds is not None:
+        message.not_before = utcnow() + timedelta(seconds=not_before_seconds)
 
 
 def pending_count(session: Session) -> int:

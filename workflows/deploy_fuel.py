@@ -11,10 +11,8 @@ import time
 from core.errors import FuelError, StepFailed
 from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
 from jobs.steps import StepContext
-from labspec.model import Lab
 from workflows import fuel_settings
 from workflows.deps import fuel, lab_of
-from workflows.deploy_vsphere import pxe_index
 from workflows.texts import deploy_progress, duration
 
 PROMISCUOUS_HINT = ("Likely cause: port group `{pxe}` does not allow promiscuous mode (or a NIC sits on a port "

@@ -5,7 +5,7 @@ from core.errors import FuelbotError, StepFailed
 from integrations.fuel.enums import NodeStatus
 from jobs.steps import StepContext
 from labspec.model import Lab
-from workflows.deploy_vsphere import format_findings, missing_portgroups, pxe_index
+from workflows.deploy_vsphere import format_findings, missing_portgroups
 from workflows.deps import fuel, lab_of, vsphere
 from workflows import fuel_settings
 from workflows.oneshot import OneShotWorkflow
