@@ -121,10 +121,10 @@ def step_create_vms(ctx: StepContext) -> None:
     client = vsphere(ctx, lab)
     vms = ctx.data.setdefault("vms", {})
     lines = []
-    existing = {vm.name: vm for vm in client.vms()}   # one bulk read, not one per VM
-    for node in lab.nodes:
-        existed = node.name in existing and existing[node.name].owned_by(lab.name)
-        info = existing[node.name] if existed else client.ensure_vm(node.vm, lab=lab.name)
+    existing = {vm.name for vm in client.vms() if vm.owned_by(lab.name)}
+    ensured = client.ensure_vms([node.vm for node in lab.nodes], lab=lab.name)   # one inventory read
+    for node, info in zip(lab.nodes, ensured):
+        existed = node.name in existing
         if info.power_state != "poweredOn":
             info = client.power_on(node.name)
         macs = list(info.macs)

@@ -155,6 +155,11 @@ class VSphereClient:
         """Create the VM unless ``lab`` already owns one by that name; pool and datastore come from the target."""
         return vms.ensure(self._session, self._ready(), spec, lab=lab)
 
+    @guarded("ensuring VMs")
+    def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
+        """``ensure_vm`` for several VMs with one inventory read (a 100-node lab is 100 VMs)."""
+        return vms.ensure_many(self._session, self._ready(), list(specs), lab=lab)
+
     @guarded("powering a VM on")
     def power_on(self, name: str) -> VMInfo:
         """Power the VM on (already on is fine)."""

@@ -135,25 +135,46 @@ def _free_memory_mb(row: Row) -> int:
 
 def ensure(session: Session, placement: Placement, spec: VMSpec, *, lab: str) -> VMInfo:
     """Create the VM of ``spec`` unless a VM of that name, owned by ``lab``, already exists."""
+    return ensure_many(session, placement, [spec], lab=lab)[0]
+
+
+def ensure_many(session: Session, placement: Placement, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
+    """``ensure`` for several VMs, reading the datacenter's inventory and MACs once, not per VM."""
     rows = _inventory(session, placement, ("name", "config.annotation"))
-    existing = _vm_named(rows, spec.name)
-    if existing is not None:
-        if owner_annotation(lab) not in (existing.get("config.annotation") or "").splitlines():
-            raise VSphereError(f"a VM named {spec.name!r} already exists and fuelbot did not create it for lab {lab}",
-                               obj=spec.name,
-                               fix="rename or remove that VM in vCenter, or rename the VM in the lab spec")
-        vm = existing.obj
-    else:
-        targets = _network_targets(spec, rows, lab)
-        device_rows = retrieve(session, {vim.VirtualMachine: ["config.hardware.device"]}, root=placement.datacenter)
-        taken = {d.macAddress for r in device_rows for d in r.get("config.hardware.device") or ()
-                 if isinstance(d, Dev.VirtualEthernetCard) and d.macAddress}
-        macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken)
-        config = config_spec(spec, lab=lab, datastore=placement.datastore_name, networks=targets, macs=macs)
-        task = placement.vm_folder.CreateVM_Task(config=config, pool=placement.resource_pool,
-                                                 host=_pick_host(session, placement))
-        vm = wait_for_task(session, task, timeout=TASK_TIMEOUT, what=f"creating VM {spec.name}")
     names = _dvpg_names(rows)
+    taken: set[str] | None = None
+    infos = []
+    for spec in specs:
+        existing = _vm_named(rows, spec.name)
+        if existing is not None:
+            if owner_annotation(lab) not in (existing.get("config.annotation") or "").splitlines():
+                raise VSphereError(f"a VM named {spec.name!r} already exists and fuelbot did not create it for "
+                                   f"lab {lab}", obj=spec.name,
+                                   fix="rename or remove that VM in vCenter, or rename the VM in the lab spec")
+            vm = existing.obj
+        else:
+            if taken is None:
+                device_rows = retrieve(session, {vim.VirtualMachine: ["config.hardware.device"]},
+                                       root=placement.datacenter)
+                taken = {d.macAddress for r in device_rows for d in r.get("config.hardware.device") or ()
+                         if isinstance(d, Dev.VirtualEthernetCard) and d.macAddress}
+            vm = _create(session, placement, spec, lab=lab, rows=rows, taken=taken)
+        infos.append(_with_boot_order(session, vm, spec, names))
+    return infos
+
+
+def _create(session: Session, placement: Placement, spec: VMSpec, *, lab: str, rows: list[Row],
+            taken: set[str]) -> Any:
+    targets = _network_targets(spec, rows, lab)
+    macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken)
+    taken.update(macs)
+    config = config_spec(spec, lab=lab, datastore=placement.datastore_name, networks=targets, macs=macs)
+    task = placement.vm_folder.CreateVM_Task(config=config, pool=placement.resource_pool,
+                                             host=_pick_host(session, placement))
+    return wait_for_task(session, task, timeout=TASK_TIMEOUT, what=f"creating VM {spec.name}")
+
+
+def _with_boot_order(session: Session, vm: Any, spec: VMSpec, names: dict[str, str]) -> VMInfo:
     info = read(session, vm, names)
     devices = retrieve(session, {vim.VirtualMachine: ["config.hardware.device"]}, objects=[vm])[0].get(
         "config.hardware.device") or ()

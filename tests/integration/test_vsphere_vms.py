@@ -128,3 +128,20 @@ def test_existing_fuel_master_under_2048_mb_fails_preflight(client, lab):
     client.ensure_vm(small, lab="lab1")
     (finding,) = [f for f in client.preflight(lab) if f.check == "fuel-master"]
     assert finding.level == "fail" and "1536 MB" in finding.message
+
+
+def test_ensure_vms_creates_a_batch_with_one_inventory_read_and_is_idempotent(client, lab):
+    base = lab.nodes[0].vm
+    specs = [dataclasses.replace(base, name=f"lab1-batch-{i}") for i in range(6)]
+    client.ensure_vm(specs[0], lab="lab1")                       # one already exists
+    before = client.calls
+    infos = client.ensure_vms(specs, lab="lab1")
+    batch_calls = client.calls - before
+    assert [i.name for i in infos] == [s.name for s in specs]
+    names = [v.name for v in client.vms()]
+    assert all(names.count(s.name) == 1 for s in specs)
+    macs = [m for i in infos for m in i.macs]
+    assert len(macs) == len(set(macs)) == 6 * len(base.nics)
+    again = client.calls
+    assert client.ensure_vms(specs, lab="lab1") == infos       # nothing created the second time
+    assert client.calls - again < batch_calls
