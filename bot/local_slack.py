@@ -7,6 +7,9 @@ is recorded; ``rate_limit`` makes the next N calls of a method answer 429 with `
 
 LocalSlack is a little stricter than Slack where that catches bugs: a ``thread_ts`` must name an
 existing message, and a ``response_url`` works five times, as Slack documents.
+
+``apps.connections.open`` (with an ``xapp-`` token) hands out a URL of ``socket``, a
+``LocalSocket`` started on first use and stopped with LocalSlack: Socket Mode end to end.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Any, Callable, Mapping
 
 from bot.channel_model import Channel, ChannelError, ChannelSnapshot
 from bot.local_slack_api import API, handler_for
+from bot.local_socket import LocalSocket
 
 RESPONSE_URL_USES = 5
 
@@ -69,6 +73,7 @@ class LocalSlack:
         self._hooks: dict[str, _Hook] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._socket: LocalSocket | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "LocalSlack":
@@ -79,6 +84,9 @@ class LocalSlack:
         return self
 
     def stop(self) -> None:
+        if self._socket is not None:
+            self._socket.stop()
+            self._socket = None
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -100,6 +108,14 @@ class LocalSlack:
     def base_url(self) -> str:
         """What ``WebClient(base_url=...)`` / ``SLACK_API_URL`` takes."""
         return self.root_url + "api/"
+
+    @property
+    def socket(self) -> LocalSocket:
+        """The Socket Mode endpoint ``apps.connections.open`` points at (started on first use)."""
+        with self._cond:
+            if self._socket is None:
+                self._socket = LocalSocket().start()
+            return self._socket
 
     # -- configuration -----------------------------------------------------------------------
     def set_usergroup(self, group_id: str, users: list[str]) -> None:

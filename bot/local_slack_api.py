@@ -90,6 +90,21 @@ def _auth_test(slack: LocalSlack, params: dict) -> dict:
             "user_id": slack.bot_user_id, "bot_id": "B_FUELBOT"}
 
 
+def _connections_open(slack: LocalSlack, params: dict) -> dict:
+    return {"url": slack.socket.issue_url()}
+
+
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})   # Slack takes only an xapp- token for these
+
+
+def _authorized(method: str, authorization: str, params: Mapping[str, Any]) -> bool:
+    """Whether the call's token may call ``method``: app-level tokens only where Slack takes them."""
+    token = authorization.removeprefix("Bearer ") or str(params.get("token") or "")
+    if method in APP_TOKEN_METHODS:
+        return token.startswith("xapp-")
+    return token.startswith("xox") or "token" in params
+
+
 API: dict[str, Callable[[LocalSlack, dict], dict]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
@@ -98,6 +113,7 @@ API: dict[str, Callable[[LocalSlack, dict], dict]] = {
     "chat.getPermalink": _permalink,
     "usergroups.users.list": _usergroup_users,
     "conversations.info": _conversation,
+    "apps.connections.open": _connections_open,
 }
 
 
@@ -128,8 +144,9 @@ def handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
                 status, body = slack.handle_hook(url.path[len("/hooks/"):], params)
                 self._reply(status, body.encode(), "text/plain; charset=utf-8", {})
             elif url.path.startswith("/api/"):
-                authorized = (self.headers.get("Authorization") or "").startswith("Bearer xox") or "token" in params
-                status, body, headers = slack.handle(url.path[len("/api/"):], params, authorized)
+                method = url.path[len("/api/"):]
+                authorized = _authorized(method, self.headers.get("Authorization") or "", params)
+                status, body, headers = slack.handle(method, params, authorized)
                 self._reply(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
             else:
                 self._reply(200 if url.path.startswith("/archives/") else 404, b"", "text/plain", {})
