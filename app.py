@@ -53,7 +53,7 @@ class Runtime:
 
     def stop(self) -> None:
         self.ticker.shutdown()
-        self.worker.shutdown(wait=False)
+        self.worker.shutdown(wait=True, timeout=10.0)
 
 
 def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = False) -> Runtime:
@@ -89,7 +89,7 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
     deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
-                        timeouts=Timeouts(poll=float(settings.environ.get("FUELBOT_POLL_SECONDS", "2"))))
+                        timeouts=Timeouts(poll=settings.poll_seconds))
     runner = JobRunner(session_factory=sessions, workflows=workflows(), deps=deps, worker_id=settings.worker_id,
                        lease_seconds=settings.lease_seconds)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,
@@ -118,24 +118,30 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
 
 
 def submit_watches(sessions, labs) -> None:
-    """One discovery-watch job per lab with a channel and per minute, whichever replica gets there first."""
-    import time
+    """One discovery-watch job per lab with a channel and per minute, whichever replica gets there first.
 
-    from core.errors import LabBusy
+    Finished watch jobs older than an hour are deleted: they are housekeeping, not history.
+    """
+    import time
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
     from jobs.queue import submit
-    from jobs.states import JobKind
+    from jobs.states import FINAL_STATES, JobKind
+    from store.models import Job
+    from store.types import utcnow
 
     bucket = int(time.time() // WATCH_SECONDS)
     found, _ = labs()
-    for lab in found.values():
-        if not lab.channel:
-            continue
-        with sessions() as session, session.begin():
-            try:
+    with sessions() as session, session.begin():
+        for lab in found.values():
+            if lab.channel:
                 submit(session, kind=JobKind.WATCH, requester="fuelbot", lab=lab.name, channel=lab.channel,
                        dedupe_key=f"watch:{lab.name}:{bucket}")
-            except LabBusy:
-                pass
+        session.execute(delete(Job).where(Job.kind == JobKind.WATCH.value,
+                                          Job.state.in_([s.value for s in FINAL_STATES]),
+                                          Job.finished_at < utcnow() - timedelta(hours=1)))
 
 
 def serve(settings: Settings, *, migrate: bool = False) -> int:
@@ -160,7 +166,7 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"
     log.info("fuelbot %s serving (%s), database %s", settings.worker_id, mode, settings.database_url_masked)
     stop.wait()
-    log.info("fuelbot stopping; running jobs keep their lease until it expires, then any replica resumes them")
+    log.info("fuelbot stopping; running jobs stop at a safe point and any replica resumes them at their step")
     runtime.stop()
     if socket is not None:
         socket.stop()

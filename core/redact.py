@@ -58,9 +58,17 @@ def mask_url(url: str) -> str:
 
 
 class ScrubbingFilter(logging.Filter):
-    """A logging filter that scrubs every record's rendered message."""
+    """A logging filter that scrubs every record's rendered message and traceback."""
+
+    _formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = scrub(record.getMessage())
         record.args = None
+        if record.exc_info:
+            # The traceback is rendered after filters run; render it here so it is scrubbed too.
+            record.exc_text = scrub(self._formatter.formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = scrub(record.exc_text)
         return True

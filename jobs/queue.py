@@ -86,8 +86,11 @@ def get_job(session: Session, job_id: int) -> Job:
 
 def list_jobs(session: Session, *, lab: str | None = None, active_only: bool = False,
               limit: int = 15) -> list[Job]:
-    """Most recent jobs first, optionally for one lab or only the unfinished ones."""
-    query = select(Job).order_by(Job.id.desc()).limit(limit)
+    """Most recent jobs first, optionally for one lab or only the unfinished ones.
+
+    The periodic discovery watch is housekeeping, not something a person asked for: left out.
+    """
+    query = select(Job).where(Job.kind != JobKind.WATCH.value).order_by(Job.id.desc()).limit(limit)
     if lab:
         query = query.where(Job.lab == lab)
     if active_only:
@@ -100,12 +103,27 @@ def active_mutating_job(session: Session, lab: str) -> Job | None:
 
 
 def transition(session: Session, job: Job, new: JobState, *, actor: str, message: str,
-               error: str | None = None, result: dict | None = None, now: datetime | None = None) -> None:
-    """Move ``job`` to ``new`` if the table allows it, and append the audit event."""
+               error: str | None = None, result: dict | None = None, now: datetime | None = None,
+               owner: str | None = None) -> None:
+    """Move ``job`` to ``new`` if the table allows it, and append the audit event.
+
+    The change is a compare-and-set on the state the caller saw (and on the lease ``owner``
+    when given): a job another session moved meanwhile raises InvalidTransition, so a cancel
+    never overwrites a claim and a worker that lost its lease never finishes someone else's job.
+    """
     now = now or utcnow()
     current = JobState(job.state)
     if not can_transition(current, new):
         raise InvalidTransition(f"Job #{job.id} is {current.value}; it cannot become {new.value}.")
+    session.flush()
+    guard = [Job.id == job.id, Job.state == current.value]
+    if owner is not None:
+        guard.append(Job.lease_owner == owner)
+    moved = session.execute(update(Job).where(*guard).values(state=new.value, updated_at=now)
+                            .execution_options(synchronize_session=False)).rowcount == 1
+    if not moved:
+        session.refresh(job)
+        raise InvalidTransition(f"Job #{job.id} changed meanwhile (now {job.state}); it was not made {new.value}.")
     job.state = new.value
     job.updated_at = now
     if new is JobState.RUNNING and job.started_at is None:
@@ -189,9 +207,15 @@ def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
     if state.is_final:
         raise JobError(f"Job #{job.id} already {state.value}; there is nothing to cancel.")
     if state is JobState.QUEUED:
-        transition(session, job, JobState.CANCELLED, actor=actor, message=f"cancelled by {actor} before it started")
-        announce_cancelled_before_start(session, job, actor=actor)
-        return job
+        try:
+            transition(session, job, JobState.CANCELLED, actor=actor,
+                       message=f"cancelled by {actor} before it started")
+            announce_cancelled_before_start(session, job, actor=actor)
+            return job
+        except InvalidTransition:
+            if JobState(job.state).is_final:   # it finished in the meantime
+                raise JobError(f"Job #{job.id} already {job.state}; there is nothing to cancel.") from None
+            # a worker claimed it a moment ago: ask the running job to stop instead
     if not job.cancel_requested:
         job.cancel_requested = True
         job.updated_at = utcnow()

@@ -10,9 +10,10 @@ import threading
 import time
 from typing import Any, Callable, Mapping
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from core.errors import FuelbotError, IntegrationError, StepFailed
+from core.errors import FuelbotError, IntegrationError, InvalidTransition, StepFailed
 from core.redact import scrub
 from jobs.announce import cancel_button, title_of, who
 from jobs.queue import heartbeat, record_event, transition
@@ -36,6 +37,21 @@ class JobRunner:
         self._deps = deps
         self._worker_id = worker_id
         self._lease_seconds = lease_seconds
+        self.stopping = threading.Event()
+
+    def shutdown(self) -> None:
+        """Stop every running job at its next safe point and hand it over to another process."""
+        self.stopping.set()
+
+    def _hand_over(self, job_id: int) -> None:
+        with self._session_factory() as session, session.begin():
+            released = session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id)
+                                       .values(lease_expires_at=utcnow())
+                                       .execution_options(synchronize_session=False)).rowcount
+            if released:
+                record_event(session, session.get(Job, job_id), actor=self._worker_id, kind="handover",
+                             message=f"{self._worker_id} is stopping; any replica resumes the job at its step")
+        log.info("job %s handed over at shutdown", job_id)
 
     def run(self, job_id: int) -> None:
         """Run ``job_id`` (already claimed by this worker) to a final state or until the lease is lost."""
@@ -73,9 +89,12 @@ class JobRunner:
                 self._run_step(ctx, step)
                 self._save(job_id, ctx.data)
         except LeaseLost:
-            log.warning("job %s: lease lost; another worker continues it", job_id)
             lease.stop()
             ctx.close_resources()
+            if self.stopping.is_set():
+                self._hand_over(job_id)
+            else:
+                log.warning("job %s: lease lost; another worker continues it", job_id)
             return
         except JobCancelled:
             state = JobState.CANCELLED
@@ -121,24 +140,29 @@ class JobRunner:
                 _sleep_with_checkpoints(ctx, wait)
                 ctx.save()
 
+    def _write(self, session: Session, job_id: int, **values) -> None:
+        """Update our job only while we hold its lease; otherwise stop (another worker has it)."""
+        written = session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id,
+                                                    Job.state == JobState.RUNNING.value)
+                                  .values(updated_at=utcnow(), **values)
+                                  .execution_options(synchronize_session=False)).rowcount == 1
+        if not written:
+            raise LeaseLost("another worker took this job over")
+
     def _enter(self, job_id: int, step: Step) -> None:
         with self._session_factory() as session, session.begin():
             job = session.get(Job, job_id)
             if job.step != step.name:
-                job.step = step.name
-                job.step_started_at = utcnow()
+                self._write(session, job_id, step=step.name, step_started_at=utcnow())
                 record_event(session, job, actor=self._worker_id, kind="step", message=f"step {step.name} started")
-            job.updated_at = utcnow()
 
     def _save(self, job_id: int, data: dict) -> None:
         with self._session_factory() as session, session.begin():
-            job = session.get(Job, job_id)
-            job.context = dict(data)
-            job.updated_at = utcnow()
+            self._write(session, job_id, context=dict(data))
 
     def _set_progress(self, job_id: int, percent: int) -> None:
         with self._session_factory() as session, session.begin():
-            session.get(Job, job_id).progress = percent
+            self._write(session, job_id, progress=percent)
 
     def _current_step(self, job_id: int) -> str | None:
         with self._session_factory() as session:
@@ -147,13 +171,17 @@ class JobRunner:
     def _finish(self, job_id: int, state: JobState, error: FuelbotError | None, data: dict) -> None:
         with self._session_factory() as session, session.begin():
             job = session.get(Job, job_id)
+            message = {JobState.SUCCEEDED: "succeeded", JobState.CANCELLED: "cancelled"}.get(
+                state, f"failed: {error}")
+            try:
+                transition(session, job, state, actor=self._worker_id, message=message, owner=self._worker_id,
+                           error=str(error) if error else None, result=data.get("result"))
+            except InvalidTransition:
+                log.warning("job %s: not finished by %s, which no longer holds it", job_id, self._worker_id)
+                return
             job.context = dict(data)
             if state is JobState.SUCCEEDED:
                 job.progress = 100
-            message = {JobState.SUCCEEDED: "succeeded", JobState.CANCELLED: "cancelled"}.get(
-                state, f"failed: {error}")
-            transition(session, job, state, actor=self._worker_id, message=message,
-                       error=str(error) if error else None, result=data.get("result"))
 
     # used by _LeaseKeeper
     def _heartbeat(self, job_id: int) -> tuple[bool, bool]:
@@ -171,6 +199,7 @@ class _LeaseKeeper:
         self._job_id = job_id
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"lease-{job_id}", daemon=True)
+        self._last_ok = time.monotonic()
         self.lost = False
         self.cancel = False
 
@@ -182,6 +211,10 @@ class _LeaseKeeper:
         self._stop.set()
 
     def should_stop(self) -> str | None:
+        if time.monotonic() - self._last_ok > self._runner._lease_seconds:
+            self.lost = True   # no heartbeat for a whole lease: another worker may hold it by now
+        if self._runner.stopping.is_set():
+            self.lost = True   # this process is shutting down: hand the job over
         if self.lost:
             return "lease"
         return "cancel" if self.cancel else None
@@ -190,8 +223,10 @@ class _LeaseKeeper:
         try:
             mine, cancel = self._runner._heartbeat(self._job_id)
         except Exception:  # a database blip: keep the lease until it really expires
-            log.warning("job %s: heartbeat failed", self._job_id, exc_info=True)
+            log.warning("job %s: heartbeat failed", self._job_id)
             return
+        if mine:
+            self._last_ok = time.monotonic()
         self.lost = self.lost or not mine
         self.cancel = cancel
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
 from typing import Callable
 
 from sqlalchemy.orm import Session
@@ -27,7 +27,6 @@ class Worker:
         self._worker_id = worker_id
         self._lease_seconds = lease_seconds
         self._max_running = max_running
-        self._pool = ThreadPoolExecutor(max_workers=max_running, thread_name_prefix="fuelbot-job")
         self._running: set[int] = set()
         self._lock = threading.Lock()
 
@@ -52,7 +51,8 @@ class Worker:
                 return started
             with self._lock:
                 self._running.add(job_id)
-            self._pool.submit(self._run, job_id)
+            # Daemon threads: a stopping process hands its jobs over instead of waiting for them.
+            threading.Thread(target=self._run, args=(job_id,), name=f"fuelbot-job-{job_id}", daemon=True).start()
             started += 1
 
     def _run(self, job_id: int) -> None:
@@ -64,5 +64,10 @@ class Worker:
             with self._lock:
                 self._running.discard(job_id)
 
-    def shutdown(self, *, wait: bool = False) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+    def shutdown(self, *, wait: bool = False, timeout: float = 10.0) -> None:
+        """Ask running jobs to stop at a safe point and release their leases (``wait``: up to ``timeout``)."""
+        self._runner.shutdown()
+        if wait:
+            deadline = time.monotonic() + timeout
+            while self.running and time.monotonic() < deadline:
+                time.sleep(0.05)

@@ -69,8 +69,7 @@ def step_portgroups(ctx: StepContext) -> None:
     """The article's vSphere preparation: ``pxe`` (VLAN 3, promiscuous) and ``br100`` on vSwitch0."""
     lab = lab_of(ctx)
     client = vsphere(ctx, lab)
-    changes = [client.ensure_distributed_portgroup(spec) for spec in lab.networks.distributed]
-    changes += [client.ensure_standard_portgroup(spec) for spec in lab.networks.standard]
+    changes = client.fix_portgroups(lab)
     pxe = next(p for p in lab.networks.distributed if p.name == lab.networks.pxe) \
         if any(p.name == lab.networks.pxe for p in lab.networks.distributed) else None
     head = "🧰 vSphere ready"

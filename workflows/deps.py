@@ -41,8 +41,12 @@ class WorkflowDeps:
 def lab_of(ctx: StepContext, name: str | None = None) -> Lab:
     """The job's lab, freshly loaded from its spec; a clear failure when it is gone or invalid."""
     name = name or ctx.lab_name
+    pinned = f"lab:{name}"
+    if pinned in ctx.resources:   # one spec per run: an edit mid-deploy applies to the next run
+        return ctx.resources[pinned]
     labs, problems = ctx.deps.load_labs()
     if name in labs:
+        ctx.resources[pinned] = labs[name]
         return labs[name]
     mine = [p for p in problems if getattr(p, "file", "").endswith(f"{name}.yaml")]
     if mine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from core.errors import StepFailed
-from integrations.fuel.enums import TaskStatus
+from integrations.fuel.enums import TaskName, TaskStatus
 from jobs.steps import Step, StepContext
 from workflows.deps import fuel, lab_of, vsphere
 from workflows.oneshot import OneShotWorkflow
@@ -83,7 +83,10 @@ class ResetWorkflow(OneShotWorkflow):
             raise StepFailed(f"{lab.name} has no Fuel environment `{lab.environment.name}` to reset.")
         task_id = ctx.data.get("reset_task")
         if task_id is None:
-            task_id = api.reset(cluster.id).id
+            # After a crash between Fuel's answer and our save, the reset is already running.
+            running = [t for t in api.tasks(cluster.id)
+                       if t.name is TaskName.RESET_ENVIRONMENT and t.status is TaskStatus.RUNNING]
+            task_id = running[0].id if running else api.reset(cluster.id).id
             ctx.data["reset_task"] = task_id
             ctx.save()
         task = api.wait_for_task(task_id, deadline=time.monotonic() + ctx.deps.timeouts.deploy,

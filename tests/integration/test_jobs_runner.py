@@ -155,3 +155,62 @@ def test_a_quiet_job_that_speaks_first_gets_a_thread(sessions):
         assert [(m.placement, m.text) for m in rows] == [
             ("parent", f"🩺 Health check of *lab1* — job #{job_id} by schedule #3"),
             ("reply", "⏳ Fuel answered 503; retrying"), ("reply", "still retrying")]
+
+
+def _start_blocked(sessions, workflow, worker_id="w1"):
+    job_id = _claimed_job(sessions, worker_id=worker_id)
+    runner = _runner(sessions, workflow, worker_id=worker_id)
+    thread = threading.Thread(target=runner.run, args=(job_id,))
+    thread.start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with sessions() as s:
+            if get_job(s, job_id).step == "two":
+                break
+        time.sleep(0.02)
+    return job_id, runner, thread
+
+
+def test_a_worker_that_lost_its_lease_never_finishes_the_job(sessions):
+    from datetime import timedelta
+    from store.types import utcnow
+    block = threading.Event()
+    job_id, _, thread = _start_blocked(sessions, RecordingWorkflow(block=block))
+    with sessions() as s, s.begin():     # w1 stalled past its lease; w2 takes the job over
+        taken = claim_next(s, worker_id="w2", lease_seconds=30, now=utcnow() + timedelta(seconds=60))
+        assert taken.id == job_id
+    block.set()
+    thread.join(timeout=10)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert (job.state, job.lease_owner) == ("running", "w2")
+        assert "state:succeeded" not in [e.kind for e in job.events]
+
+
+def test_a_stopping_worker_hands_its_job_over_at_a_safe_point(sessions):
+    job_id, runner, thread = _start_blocked(sessions, RecordingWorkflow(block=threading.Event()))
+    runner.shutdown()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert job.state == "running" and job.step == "two"
+        assert "handover" in [e.kind for e in job.events]
+    with sessions() as s, s.begin():     # any replica takes it at once, at its step
+        assert claim_next(s, worker_id="w2", lease_seconds=30).id == job_id
+
+
+def test_cancelling_a_job_claimed_a_moment_ago_asks_it_to_stop(sessions):
+    with sessions() as s, s.begin():
+        job_id = submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1").job.id
+    handler = sessions()
+    stale = get_job(handler, job_id)            # the command handler read it while queued
+    assert stale.state == "queued"
+    with sessions() as s, s.begin():
+        claim_next(s, worker_id="w1", lease_seconds=30)
+    request_cancel(handler, job_id, actor="U2")
+    handler.commit()
+    handler.close()
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert (job.state, job.lease_owner, job.lab_lock, job.cancel_requested) == ("running", "w1", "lab1", True)
