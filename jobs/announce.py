@@ -13,6 +13,11 @@ TITLES = {
 }
 
 
+def parent_slot(job_id: int) -> str:
+    """The outbox slot of a job's parent message (posted once, then edited in place)."""
+    return f"job:{job_id}:parent"
+
+
 def who(requester: str) -> str:
     """How to name a requester in Slack: a mention for people, the schedule for schedules."""
     if requester.startswith("schedule:"):
@@ -42,7 +47,7 @@ def announce(session: Session, job: Job) -> None:
     job.context = {**(job.context or {}), "announced": True}
     text = f"⏳ {job_title(job)} — job #{job.id} by {who(job.requester)} · queued"
     enqueue(session, channel=job.channel, text=text, placement=Placement.PARENT, job_id=job.id,
-            slot=f"job:{job.id}:parent", body={"actions": [cancel_button(job.id)]})
+            slot=parent_slot(job.id), body={"actions": [cancel_button(job.id)]})
 
 
 def announce_cancelled_before_start(session: Session, job: Job, *, actor: str) -> None:
@@ -51,4 +56,4 @@ def announce_cancelled_before_start(session: Session, job: Job, *, actor: str) -
         return
     text = f"🛑 {job_title(job)} — job #{job.id} by {who(job.requester)} · cancelled by {who(actor)} before it started"
     enqueue(session, channel=job.channel, text=text, placement=Placement.PARENT, job_id=job.id,
-            slot=f"job:{job.id}:parent", body={})
+            slot=parent_slot(job.id), body={})

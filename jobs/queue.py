@@ -70,7 +70,7 @@ def submit(session: Session, *, kind: JobKind, requester: str, lab: str | None =
 
 
 def _raise_if_busy(session: Session, lab: str) -> None:
-    holder = session.scalar(select(Job).where(Job.lab_lock == lab))
+    holder = active_mutating_job(session, lab)
     if holder is not None:
         raise LabBusy(f"{lab} is busy with {holder.kind} job #{holder.id} ({holder.state}) "
                       f"requested by {holder.requester}.", job_id=holder.id)

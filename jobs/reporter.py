@@ -7,7 +7,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.announce import title_of, who
+from jobs.announce import parent_slot, title_of, who
 from jobs.outbox import Placement, enqueue
 from store.models import Job, OutboxMessage
 
@@ -44,7 +44,7 @@ class OutboxReporter:
         if exists is None:
             job = session.get(Job, self._job_id)
             enqueue(session, channel=self._channel, placement=Placement.PARENT, job_id=self._job_id,
-                    slot=f"job:{self._job_id}:parent",
+                    slot=parent_slot(self._job_id),
                     text=f"{title_of(job.kind, job.lab)} — job #{job.id} by {who(job.requester)}")
         self._has_parent = True
 
@@ -67,4 +67,4 @@ class OutboxReporter:
 
     def parent(self, text: str, *, body: dict | None = None) -> None:
         """Post or edit the job's parent message (the thread root)."""
-        self._enqueue(text=text, placement=Placement.PARENT, slot=f"job:{self._job_id}:parent", body=body)
+        self._enqueue(text=text, placement=Placement.PARENT, slot=parent_slot(self._job_id), body=body)

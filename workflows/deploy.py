@@ -21,7 +21,6 @@ def step_health(ctx: StepContext) -> None:
     outcome = run_tests(ctx, lab, list(DEFAULT_TESTSETS))
     summary = outcome["summary"]
     ctx.data["health"] = health_counts(summary)
-    ctx.data["health_failed"] = summary["failed"]
     mark = "✅" if summary["failed"] == 0 else "⚠️"
     lines = [f"{mark} Health check: {health_counts(summary)}"]
     lines += failure_lines(outcome["tests"], {**outcome["comparison"], "first_run": True})

@@ -171,7 +171,6 @@ def step_roles(ctx: StepContext) -> None:
         names = {v: k for k, v in ctx.data["nodes"].items()}
         ctx.report.say("🎭 Roles assigned: " + ", ".join(
             f"node-{nid} `{names[nid]}` → {'+'.join(roles)}" for nid, roles in wanted.items()))
-    ctx.data["added"] = sorted(set(ctx.data.get("added", [])) | set(wanted))
     ctx.save()
 
 
@@ -254,7 +253,6 @@ def step_deploy_changes(ctx: StepContext) -> None:
     pending = [n for n in client.nodes(cluster_id) if n.pending_addition or n.pending_deletion or n.pending_roles]
     if cluster.status is ClusterStatus.OPERATIONAL and not pending:
         ctx.data["deploy_task"] = None
-        ctx.data["nothing_to_deploy"] = True
         ctx.report.say(f"✅ Nothing to deploy: `{cluster.name}` is operational and matches the spec.")
         return
     try:

@@ -58,7 +58,6 @@ def step_preflight(ctx: StepContext) -> None:
         summary += f" · {len(will_create)} port group(s) to create"
     lines = format_findings(findings, will_create=will_create)
     ctx.report.say("\n".join([summary, *lines]))
-    ctx.data["preflight"] = counts
     if blocking:
         first = blocking[0]
         raise StepFailed(f"preflight found {len(blocking)} problem(s): {first}", step="preflight",
@@ -110,7 +109,6 @@ def step_fuel_master(ctx: StepContext) -> None:
                 raise
             ctx.checkpoint()
             time.sleep(ctx.deps.timeouts.poll)
-    ctx.data["fuel_version"] = version.release
     ctx.report.say(f"🔐 Fuel {version.release} master at {lab.fuel.url} reachable; logged in as `{lab.fuel.user}`.")
 
 
@@ -132,7 +130,7 @@ def step_create_vms(ctx: StepContext) -> None:
         if not existed:
             lines.append(f"   • `{node.name}` {node.vm.cpus} vCPU · {node.vm.memory_mb} MB · {node.vm.disk_gb} GB · "
                          f"{len(node.vm.nics)} NICs ({lab.networks.pxe} {pxe_mac})")
-        ctx.save()
+    ctx.save()
     if lines:
         ctx.report.say("🖥️ VMs created and powered on (network boot first):\n" + "\n".join(lines))
     else:

@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 
 from sqlalchemy.orm import Session
 
-from core.errors import StepFailed
+from core.errors import FuelbotError, StepFailed
 from jobs.steps import StepContext
 from labspec.model import Lab
 
@@ -61,6 +61,25 @@ def vsphere(ctx: StepContext, lab: Lab) -> Any:
     if key not in ctx.resources:
         ctx.resources[key] = ctx.deps.vsphere_factory(lab)
     return ctx.resources[key]
+
+
+class RunValue:
+    """A value kept in ``ctx.resources`` for one run (nothing to close)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def vms_by_mac(ctx: StepContext, lab: Lab) -> dict[str, Any]:
+    """MAC (lowercase) → VMInfo for the lab's vCenter, read once per run; empty when unreachable."""
+    key = f"vms-by-mac:{lab.vcenter.url}:{lab.vcenter.datacenter}"
+    if key not in ctx.resources:
+        try:
+            found = {m.lower(): vm for vm in vsphere(ctx, lab).vms() for m in vm.macs}
+        except FuelbotError:
+            found = {}
+        ctx.resources[key] = RunValue(found)
+    return ctx.resources[key].value
 
 
 def fuel(ctx: StepContext, lab: Lab) -> Any:

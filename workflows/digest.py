@@ -10,7 +10,7 @@ from jobs.steps import StepContext
 from jobs.states import JobState
 from store.models import HealthRun, Job, LabObservation
 from store.types import utcnow
-from workflows.deps import fuel, vsphere
+from workflows.deps import RunValue, fuel, vms_by_mac
 from workflows.oneshot import OneShotWorkflow
 from workflows.texts import duration
 
@@ -31,8 +31,9 @@ def observe(ctx: StepContext, lab) -> dict:
             snap["nodes"][key] = snap["nodes"].get(key, 0) + 1
         snap["offline"] = [f"node-{n.id}" for n in nodes if not n.online]
         unallocated = [n for n in _unallocated(ctx, api) if n.online]
-        vm_macs = _vm_macs(ctx, lab) if unallocated else {}
-        snap["unassigned"] = [f"{n.mac} ({vm_macs.get(n.mac.lower(), 'no VM matches')})" for n in unallocated]
+        vms = vms_by_mac(ctx, lab) if unallocated else {}
+        snap["unassigned"] = [f"{n.mac} ({vms[n.mac.lower()].name if n.mac.lower() in vms else 'no VM matches'})"
+                              for n in unallocated]
     except FuelbotError as exc:
         snap["status"] = f"unreachable: {exc}"
     with ctx.deps.session_factory() as session:
@@ -55,27 +56,8 @@ def _unallocated(ctx: StepContext, api) -> list:
     """Unallocated nodes of a Fuel master, asked once per digest however many labs share it."""
     key = f"unallocated:{api.url}"
     if key not in ctx.resources:
-        ctx.resources[key] = _Cached(api.nodes("unallocated"))
+        ctx.resources[key] = RunValue(api.nodes("unallocated"))
     return ctx.resources[key].value
-
-
-def _vm_macs(ctx: StepContext, lab) -> dict:
-    """MAC → VM name for a vCenter, read once per digest."""
-    key = f"vm-macs:{lab.vcenter.url}:{lab.vcenter.datacenter}"
-    if key not in ctx.resources:
-        try:
-            macs = {m.lower(): vm.name for vm in vsphere(ctx, lab).vms() for m in vm.macs}
-        except FuelbotError:
-            macs = {}
-        ctx.resources[key] = _Cached(macs)
-    return ctx.resources[key].value
-
-
-class _Cached:
-    """A value kept in ``ctx.resources`` for one run (nothing to close)."""
-
-    def __init__(self, value) -> None:
-        self.value = value
 
 
 def line_for(snap: dict, now: datetime) -> str:

@@ -181,7 +181,6 @@ class HealthWorkflow:
         testsets = list(ctx.params.get("testsets") or DEFAULT_TESTSETS)
         outcome = run_tests(ctx, lab, testsets)
         ctx.data["result"] = {"summary": outcome["summary"], "comparison": outcome["comparison"]}
-        ctx.data["outcome"] = outcome
         scheduled = ctx.params.get("scheduled")
         if scheduled and not outcome["changed"]:
             return  # scheduled checks stay quiet when nothing changed

@@ -6,7 +6,7 @@ from integrations.fuel.enums import NodeStatus
 from jobs.steps import StepContext
 from labspec.model import Lab
 from workflows.deploy_vsphere import format_findings, missing_portgroups
-from workflows.deps import fuel, lab_of, vsphere
+from workflows.deps import fuel, lab_of, vms_by_mac, vsphere
 from workflows import fuel_settings
 from workflows.oneshot import OneShotWorkflow
 
@@ -39,8 +39,9 @@ class PreflightWorkflow(OneShotWorkflow):
 def plan_lines(ctx: StepContext, lab: Lab) -> list[str]:
     """What `/fuel deploy` would change, without changing anything."""
     client = vsphere(ctx, lab)
-    lines = [f"➕ create port group `{name}`" for name in sorted(missing_portgroups(client, lab))]
-    drift = [f for f in client.preflight(lab) if f.level == "fail" and f.obj not in missing_portgroups(client, lab)]
+    missing = missing_portgroups(client, lab)
+    lines = [f"➕ create port group `{name}`" for name in sorted(missing)]
+    drift = [f for f in client.preflight(lab) if f.level == "fail" and f.obj not in missing]
     lines += [f"⚠️ {f}" for f in drift]
     vms = {vm.name: vm for vm in client.vms()}
     if lab.fuel.vm and lab.fuel.vm.name not in vms:
@@ -89,10 +90,7 @@ class PlanWorkflow(OneShotWorkflow):
 def node_rows(ctx: StepContext, lab: Lab) -> list[str]:
     api = fuel(ctx, lab)
     cluster = api.find_cluster(lab.environment.name)
-    try:
-        vm_by_mac = {m.lower(): vm.name for vm in vsphere(ctx, lab).vms() for m in vm.macs}
-    except FuelbotError:
-        vm_by_mac = {}
+    vm_by_mac = {mac: vm.name for mac, vm in vms_by_mac(ctx, lab).items()}
     nodes = api.nodes(cluster.id) if cluster else []
     nodes += [n for n in api.nodes("unallocated") if n.mac.lower() in vm_by_mac]
     rows = []

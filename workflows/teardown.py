@@ -31,8 +31,9 @@ def step_destroy_vms(ctx: StepContext) -> None:
     lab = lab_of(ctx)
     client = vsphere(ctx, lab)
     destroyed, foreign = [], []
+    existing = {vm.name: vm for vm in client.vms()}
     for node in lab.nodes:
-        info = client.vm(node.name)
+        info = existing.get(node.name)
         if info is None:
             continue
         if not info.owned_by(lab.name):
@@ -40,8 +41,6 @@ def step_destroy_vms(ctx: StepContext) -> None:
             continue
         client.destroy_vm(node.name)
         destroyed.append(node.name)
-        ctx.data.setdefault("destroyed", []).append(node.name)
-        ctx.save()
     lines = [f"🧹 VMs deleted: {', '.join(f'`{n}`' for n in destroyed) or 'none'}."]
     if foreign:
         lines.append(f"⚠️ Left alone (not created by fuelbot for {lab.name}): {', '.join(foreign)}.")

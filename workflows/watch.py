@@ -4,12 +4,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core.errors import FuelbotError
 from jobs.queue import active_mutating_job
 from jobs.steps import Step, StepContext
 from store.models import AnnouncedNode
 from store.types import utcnow
-from workflows.deps import fuel, lab_of, vsphere
+from workflows.deps import fuel, lab_of, vms_by_mac
 
 
 def _claim(ctx: StepContext, lab: str, mac: str) -> bool:
@@ -31,11 +30,7 @@ def step_watch(ctx: StepContext) -> None:
     nodes = [n for n in fuel(ctx, lab).nodes("unallocated") if n.mac.lower() not in announced]
     if not nodes:
         return
-    try:
-        vms = vsphere(ctx, lab).vms()
-    except FuelbotError:
-        vms = []
-    owner = {m.lower(): vm for vm in vms for m in vm.macs}
+    owner = vms_by_mac(ctx, lab)
     lines = []
     for node in nodes:
         vm = owner.get(node.mac.lower())
