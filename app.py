@@ -74,6 +74,7 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
     from store.migrate import upgrade
     from workflows.deps import Timeouts, WorkflowDeps
     from workflows.registry import workflows
+    from workflows.watch import watch_labs
 
     engine = make_engine(settings.database_url)
     if migrate:
@@ -106,7 +107,8 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
             fire_due(session, worker_id=settings.worker_id)
 
     def watch_discovery() -> None:
-        submit_watches(sessions, labs)
+        watch_labs(sessions=sessions, labs=labs, fuel_factory=deps.fuel_factory,
+                   vsphere_factory=deps.vsphere_factory)
 
     ticks = [Tick("worker", worker.tick, settings.tick_seconds),
              Tick("schedules", fire_schedules, SCHEDULE_SECONDS),
@@ -115,33 +117,6 @@ def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = Fals
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
                    ticker=Ticker(ticks), delivery=delivery, metrics=metrics)
-
-
-def submit_watches(sessions, labs) -> None:
-    """One discovery-watch job per lab with a channel and per minute, whichever replica gets there first.
-
-    Finished watch jobs older than an hour are deleted: they are housekeeping, not history.
-    """
-    import time
-    from datetime import timedelta
-
-    from sqlalchemy import delete
-
-    from jobs.queue import submit
-    from jobs.states import FINAL_STATES, JobKind
-    from store.models import Job
-    from store.types import utcnow
-
-    bucket = int(time.time() // WATCH_SECONDS)
-    found, _ = labs()
-    with sessions() as session, session.begin():
-        for lab in found.values():
-            if lab.channel:
-                submit(session, kind=JobKind.WATCH, requester="fuelbot", lab=lab.name, channel=lab.channel,
-                       dedupe_key=f"watch:{lab.name}:{bucket}")
-        session.execute(delete(Job).where(Job.kind == JobKind.WATCH.value,
-                                          Job.state.in_([s.value for s in FINAL_STATES]),
-                                          Job.finished_at < utcnow() - timedelta(hours=1)))
 
 
 def serve(settings: Settings, *, migrate: bool = False) -> int:

@@ -13,7 +13,7 @@ _ECHO_LIMIT = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 KIND_TITLES = {"deploy": "Deploy", "plan": "Plan", "preflight": "Preflight", "health": "Health check",
                "status": "Status", "nodes": "Node list", "digest": "Digest", "destroy": "Destroy",
-               "reset": "Reset", "watch": "Discovery watch"}
+               "reset": "Reset"}
 BUSY_VERBS = {"deploy": "being deployed", "destroy": "being destroyed", "reset": "being reset",
               "preflight": "being repaired by a preflight --fix"}
 

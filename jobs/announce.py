@@ -9,7 +9,7 @@ from store.models import Job
 TITLES = {
     "deploy": "🚀 Deploy", "preflight": "🔎 Preflight", "plan": "🧭 Plan", "health": "🩺 Health check",
     "status": "📟 Status", "nodes": "🖥️ Nodes", "digest": "📋 Digest", "destroy": "💥 Destroy",
-    "reset": "♻️ Reset", "watch": "👀 Discovery watch",
+    "reset": "♻️ Reset",
 }
 
 

@@ -86,11 +86,8 @@ def get_job(session: Session, job_id: int) -> Job:
 
 def list_jobs(session: Session, *, lab: str | None = None, active_only: bool = False,
               limit: int = 15) -> list[Job]:
-    """Most recent jobs first, optionally for one lab or only the unfinished ones.
-
-    The periodic discovery watch is housekeeping, not something a person asked for: left out.
-    """
-    query = select(Job).where(Job.kind != JobKind.WATCH.value).order_by(Job.id.desc()).limit(limit)
+    """Most recent jobs first, optionally for one lab or only the unfinished ones."""
+    query = select(Job).order_by(Job.id.desc()).limit(limit)
     if lab:
         query = query.where(Job.lab == lab)
     if active_only:

@@ -43,7 +43,6 @@ class JobKind(StrEnum):
     DIGEST = "digest"
     DESTROY = "destroy"
     RESET = "reset"
-    WATCH = "watch"
 
     def is_mutating(self, params: dict | None = None) -> bool:
         if self is JobKind.PREFLIGHT:

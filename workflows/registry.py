@@ -8,7 +8,6 @@ from workflows.digest import DigestWorkflow
 from workflows.health import HealthWorkflow
 from workflows.inspect import NodesWorkflow, PlanWorkflow, PreflightWorkflow, StatusWorkflow
 from workflows.teardown import DestroyWorkflow, ResetWorkflow
-from workflows.watch import WatchWorkflow
 
 
 def workflows() -> dict[str, Workflow]:
@@ -23,5 +22,4 @@ def workflows() -> dict[str, Workflow]:
         JobKind.DIGEST.value: DigestWorkflow(),
         JobKind.DESTROY.value: DestroyWorkflow(),
         JobKind.RESET.value: ResetWorkflow(),
-        JobKind.WATCH.value: WatchWorkflow(),
     }

@@ -1,57 +1,81 @@
-"""Discovery watch: new unallocated nodes in a lab's Fuel are announced once in its channel."""
+"""Discovery watch: new unallocated nodes in a lab's Fuel are announced once in its channel.
+
+It runs on a tick in every replica, not as a job: it is housekeeping nobody asked for, and a
+job per lab per minute would bury the ones people did ask for. The unique (lab, MAC) row is
+claimed before posting, so with N replicas each node is still announced exactly once.
+"""
 from __future__ import annotations
+
+import logging
+from typing import Callable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from core.errors import FuelbotError
+from core.redact import scrub
+from jobs.outbox import Placement, enqueue
 from jobs.queue import active_mutating_job
-from jobs.steps import Step, StepContext
+from labspec.model import Lab
 from store.models import AnnouncedNode
 from store.types import utcnow
-from workflows.deps import fuel, lab_of, vms_by_mac
+
+log = logging.getLogger(__name__)
 
 
-def _claim(ctx: StepContext, lab: str, mac: str) -> bool:
+def _claim(sessions: Callable[[], Session], lab: str, mac: str) -> bool:
     """Record the announcement first: the unique key makes it once-only across replicas."""
     try:
-        with ctx.deps.session_factory() as session, session.begin():
+        with sessions() as session, session.begin():
             session.add(AnnouncedNode(lab=lab, mac=mac, at=utcnow()))
         return True
     except IntegrityError:
         return False
 
 
-def step_watch(ctx: StepContext) -> None:
-    lab = lab_of(ctx)
-    with ctx.deps.session_factory() as session:
+def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel, vsphere) -> list[str]:
+    """Announce the lab's new unallocated nodes in its channel; returns the lines posted."""
+    with sessions() as session:
         if active_mutating_job(session, lab.name) is not None:
-            return  # the running job reports its own discoveries
+            return []   # the running job reports its own discoveries
         announced = set(session.scalars(select(AnnouncedNode.mac).where(AnnouncedNode.lab == lab.name)))
-    nodes = [n for n in fuel(ctx, lab).nodes("unallocated") if n.mac.lower() not in announced]
+    nodes = [n for n in fuel.nodes("unallocated") if n.mac.lower() not in announced]
     if not nodes:
-        return
-    owner = vms_by_mac(ctx, lab)
+        return []
+    try:
+        owner = {m.lower(): vm for vm in vsphere.vms() for m in vm.macs}
+    except FuelbotError:
+        owner = {}
     lines = []
     for node in nodes:
         vm = owner.get(node.mac.lower())
-        if vm is not None and vm.annotation and "fuelbot lab=" in vm.annotation and not vm.owned_by(lab.name):
-            continue  # another lab's VM: that lab announces it
-        if not _claim(ctx, lab.name, node.mac.lower()):
-            continue
-        match = f"VM `{vm.name}`" if vm is not None else "unknown MAC (no VM matches)"
-        lines.append(f"node-{node.id} {node.mac} ⇐ {match}")
+        if vm is not None and "fuelbot lab=" in (vm.annotation or "") and not vm.owned_by(lab.name):
+            continue   # another lab's VM: that lab announces it
+        if _claim(sessions, lab.name, node.mac.lower()):
+            match = f"VM `{vm.name}`" if vm is not None else "unknown MAC (no VM matches)"
+            lines.append(f"node-{node.id} {node.mac} ⇐ {match}")
     if lines:
-        ctx.report.parent(f"🆕 New node(s) discovered in *{lab.name}*'s Fuel, unassigned:\n" + "\n".join(lines))
+        with sessions() as session, session.begin():
+            enqueue(session, channel=lab.channel, placement=Placement.POST,
+                    text=f"🆕 New node(s) discovered in *{lab.name}*'s Fuel, unassigned:\n" + "\n".join(lines))
+    return lines
 
 
-class WatchWorkflow:
-    """Periodic, quiet unless something new shows up."""
-
-    def steps(self, ctx: StepContext) -> list[Step]:
-        return [Step("watch", "Discovery watch", step_watch, deadline_seconds=120, retries=0)]
-
-    def on_finish(self, ctx: StepContext, *, state: str, error, elapsed: float) -> None:
-        return  # a watch that could not reach Fuel says nothing; the digest shows unreachable labs
-
-    def on_cancel(self, ctx: StepContext) -> None:
-        return
+def watch_labs(*, sessions: Callable[[], Session], labs: Callable[[], tuple[Mapping[str, Lab], list]],
+               fuel_factory: Callable[[Lab], object], vsphere_factory: Callable[[Lab], object]) -> None:
+    """One pass over every lab with a channel; a lab whose Fuel or vCenter is down is skipped."""
+    found, _ = labs()
+    for lab in found.values():
+        if not lab.channel:
+            continue
+        fuel = vsphere = None
+        try:
+            fuel, vsphere = fuel_factory(lab), vsphere_factory(lab)
+            announce_new_nodes(sessions=sessions, lab=lab, fuel=fuel, vsphere=vsphere)
+        except FuelbotError as exc:
+            log.info("discovery watch skipped %s: %s", lab.name, scrub(str(exc)))
+        finally:
+            for client in (fuel, vsphere):
+                if client is not None:
+                    client.close()
