@@ -6,17 +6,18 @@ PY := $(VENV)/bin/python
 
 .PHONY: demo test test-postgres bench setup lab clean
 
-$(VENV)/.installed: requirements.txt requirements-test.txt
+$(VENV)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "installing Python 3.11 from Debian's packages"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv; }
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-test.txt
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .   # the `fuelbot` command; imports stay the repo's
 	touch $@
 
 setup: $(VENV)/.installed  ## virtualenv + vcsim (installs golang-go and govmomi from Debian when missing)
-	$(PY) -m integrations.vcsim.build
+	$(PY) -m sim.vcenter.build
 
 demo: setup  ## the embedded lab, the bot and a local Slack in this terminal
 	$(PY) app.py console
@@ -31,7 +32,7 @@ test-postgres: setup  ## the whole suite on a local PostgreSQL server (installed
 	FUELBOT_TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q
 
 bench: setup  ## every benchmark; each prints its figures and one JSON line
-	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in bench/bench_*.py; do m=$$(basename $$b .py); echo "== $$m"; $(PY) -m bench.$$m || exit 1; done
 
 clean:
 	rm -rf $(VENV) build var .pytest_cache

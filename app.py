@@ -163,7 +163,7 @@ def run_worker(settings: Settings) -> int:
 
 
 def run_lab(args: argparse.Namespace, settings: Settings) -> int:
-    from integrations.embedded_lab import EmbeddedLab
+    from sim.lab import EmbeddedLab
 
     lab = EmbeddedLab.start(vcenter_port=args.vcenter_port, fuel_port=args.fuel_port, speed=args.speed,
                             log_dir=Path("var"))
@@ -183,11 +183,11 @@ def run_lab(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """The embedded lab, the bot on SQLite and a local Slack, in one terminal."""
-    from bot.console import Console
-    from bot.local_slack import LocalSlack
+    from sim.console.chat import Console
+    from sim.slack.workspace import LocalSlack
     from bot.slack_app import build_app
     from bot.web import FuelbotWSGI, serve_http
-    from integrations.embedded_lab import EmbeddedLab
+    from sim.lab import EmbeddedLab
 
     Path("var").mkdir(exist_ok=True)
     print("Starting the embedded lab (vCenter simulator + Fuel master simulator)…", flush=True)
@@ -240,7 +240,7 @@ def migrate(settings: Settings) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="app.py", description="fuelbot: deploy and operate Fuel labs on vSphere "
+    top = argparse.ArgumentParser(prog="fuelbot", description="fuelbot: deploy and operate Fuel labs on vSphere "
                                   "from Slack.")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve_cmd = sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)")

@@ -5,7 +5,7 @@ same signed ``/fuel jobs`` requests over loopback HTTP from a separate client pr
 (fuelbot: real handlers, policy, SQLite, outbox delivery ticking against LocalSlack). For 1, 10
 and 50 concurrent clients it prints p50/p99 of each and their ratio, then ONE JSON line.
 
-    .venv/bin/python bench/bench_ack_latency.py [--requests 400] [--text jobs]
+    .venv/bin/python -m bench.bench_ack_latency [--requests 400] [--text jobs]
 """
 from __future__ import annotations
 
@@ -21,18 +21,17 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slack_bolt import App  # noqa: E402
-from slack_bolt.adapter.wsgi import SlackRequestHandler  # noqa: E402
-from slack_sdk import WebClient  # noqa: E402
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
 
-from bot.local_slack import LocalSlack  # noqa: E402
-from bot.slack_requests import post_signed, slash_command_form  # noqa: E402
-from bot.web import serve_http  # noqa: E402
-from store.db import make_engine, session_factory  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
-from tests.fixtures.slack import ALICE, CHANNEL, DAVE, DEPLOYERS, running_bot  # noqa: E402
+from sim.slack.workspace import LocalSlack
+from sim.slack.signing import post_signed, slash_command_form
+from bot.web import serve_http
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
+from tests.fixtures.slack import ALICE, CHANNEL, DAVE, DEPLOYERS, running_bot
 
 LEVELS = (1, 10, 50)
 

@@ -1,6 +1,6 @@
 """End-to-end deploys through the real bot on the simulators, and a digest of 50 labs of 100 nodes.
 
-    .venv/bin/python bench/bench_deploy.py [--speed 100] [--nodes 100] [--digest-labs 50]
+    .venv/bin/python -m bench.bench_deploy [--speed 100] [--nodes 100] [--digest-labs 50]
 
 The whole bot runs as ``tests/fixtures/stack.py`` starts it (vcsim, the Fuel simulator at
 ``--speed`` with a 10 s simulated boot delay, SQLite, the Bolt app over HTTP, LocalSlack, the
@@ -48,22 +48,21 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-import yaml  # noqa: E402
-from pyVim.connect import Disconnect, SmartConnect  # noqa: E402
-from pyVmomi import vim, vmodl  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+import yaml
+from pyVim.connect import Disconnect, SmartConnect
+from pyVmomi import vim, vmodl
+from sqlalchemy import select
 
-import tests.fixtures.stack as stack_fixture  # noqa: E402
-from integrations.fuel.client import FuelClient  # noqa: E402
-from integrations.vcsim.process import VcsimProcess  # noqa: E402
-from labspec.catalog import load_labs  # noqa: E402
-from labspec.check import check_files, describe  # noqa: E402
-from store.db import make_engine  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
-from store.models import Job, JobEvent  # noqa: E402
-from tests.fixtures.stack import CHANNEL, Stack, start_stack, stop_stack  # noqa: E402
+import tests.fixtures.stack as stack_fixture
+from integrations.fuel.client import FuelClient
+from sim.vcenter.process import VcsimProcess
+from labspec.catalog import load_labs
+from labspec.check import check_files, describe
+from store.db import make_engine
+from store.migrate import upgrade
+from store.models import Job, JobEvent
+from tests.fixtures.stack import CHANNEL, Stack, start_stack, stop_stack
 
 TIMED_VSPHERE_METHODS = ("vm", "ensure_vm", "power_on", "vms")
 NETWORKS_22 = {"public": {"cidr": "10.1.0.0/22", "gateway": "10.1.0.1"}, "management": {"cidr": "10.1.4.0/22"},
@@ -185,7 +184,7 @@ class DiscoveryGuard:
         engine.machine_seen = machine_seen
 
     def _reread(self, moid: str) -> Any:
-        from integrations.fuelsim.discovery import PG_PATHS, VM_PATHS, machine_from_vm
+        from sim.fuel.discovery import PG_PATHS, VM_PATHS, machine_from_vm
 
         spec = vmodl.query.PropertyCollector
         with self._lock:

@@ -1,6 +1,6 @@
 """How many Fuel API requests fuelbot spends following a deploy, measured on the simulator.
 
-    .venv/bin/python bench/bench_fuel_polling.py [--speed 10] [--poll 2] [--nodes 2]
+    .venv/bin/python -m bench.bench_fuel_polling [--speed 10] [--poll 2] [--nodes 2]
 
 Starts a Fuel 6.0 simulator in-process at ``--speed`` simulated seconds per wall second,
 builds a controller + compute environment, deploys it and follows the deploy task with
@@ -18,11 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from integrations.fuel import FuelClient, deadline_in  # noqa: E402
-from integrations.fuel.enums import TaskStatus  # noqa: E402
-from integrations.fuelsim import FuelSimulator, SimConfig  # noqa: E402
+from integrations.fuel import FuelClient, deadline_in
+from integrations.fuel.enums import TaskStatus
+from sim.fuel import FuelSimulator, SimConfig
 
 TASK_ROUTE = "GET /api/tasks/{task_id}"
 ROLES = (["controller"], ["compute"], ["cinder"], ["compute"], ["compute"])

@@ -1,6 +1,6 @@
 """Benchmark: ``GET /api/nodes`` latency of a simulator holding 100 nodes in 20 clusters.
 
-    .venv/bin/python bench/bench_fuelsim.py [--requests 500] [--nodes 100] [--clusters 20]
+    .venv/bin/python -m bench.bench_fuelsim [--requests 500] [--nodes 100] [--clusters 20]
 
 Prints the figures, then one JSON line (the last line) for machines to read. Target: p99 < 20 ms.
 """
@@ -15,9 +15,8 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from integrations.fuelsim import FuelSimulator, SimConfig  # noqa: E402
+from sim.fuel import FuelSimulator, SimConfig
 
 TARGET_P99_MS = 20.0
 

@@ -1,6 +1,6 @@
 """Job engine throughput and start latency: no-op jobs through submit, Worker and JobRunner.
 
-    .venv/bin/python bench/bench_jobs.py [--jobs 500] [--workers 1,2,4] [--tick 0.1] [--trickle 60]
+    .venv/bin/python -m bench.bench_jobs [--jobs 500] [--workers 1,2,4] [--tick 0.1] [--trickle 60]
 
 For SQLite and PostgreSQL (a server from ``.ci/postgres.sh``; skipped with a note when it
 cannot provide one) and 1, 2 and 4 worker *processes*, each a production worker (its own
@@ -36,17 +36,16 @@ from pathlib import Path
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
-from jobs.queue import submit  # noqa: E402
-from jobs.states import FINAL_STATES, JobKind  # noqa: E402
-from jobs.steps import Step, StepContext  # noqa: E402
-from store.db import make_engine, session_factory  # noqa: E402
-from store.migrate import upgrade  # noqa: E402
-from store.models import Job, JobEvent  # noqa: E402
+from jobs.queue import submit
+from jobs.states import FINAL_STATES, JobKind
+from jobs.steps import Step, StepContext
+from store.db import make_engine, session_factory
+from store.migrate import upgrade
+from store.models import Job, JobEvent
 
 KIND = JobKind.STATUS          # non-mutating, so jobs never wait on a lab lock
 LEASE_SECONDS = 30.0           # production default (Settings.lease_seconds)

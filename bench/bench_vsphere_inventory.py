@@ -1,7 +1,7 @@
 """Bench: reading 200 VMs from vcsim in bulk (PropertyCollector) vs attribute by attribute.
 
 Prints round trips and median wall time for each way, their ratio, then ONE JSON line.
-Run: ``.venv/bin/python bench/bench_vsphere_inventory.py [--vms 200] [--runs 3] [--wan-delay-ms 5]``.
+Run: ``.venv/bin/python -m bench.bench_vsphere_inventory [--vms 200] [--runs 3] [--wan-delay-ms 5]``.
 """
 from __future__ import annotations
 
@@ -14,15 +14,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from the repo root
 
-from pyVmomi import vim  # noqa: E402
+from pyVmomi import vim
 
-from integrations.vcsim.process import VcsimProcess  # noqa: E402
-from integrations.vsphere import VSphereClient  # noqa: E402
-from integrations.vsphere.collector import retrieve  # noqa: E402
-from integrations.vsphere.session import Session  # noqa: E402
-from labspec.model import VCenterTarget  # noqa: E402
+from sim.vcenter.process import VcsimProcess
+from integrations.vsphere import VSphereClient
+from integrations.vsphere.collector import retrieve
+from integrations.vsphere.session import Session
+from labspec.model import VCenterTarget
 
 PATHS = ["name", "runtime.powerState", "config.hardware.memoryMB", "config.hardware.numCPU",
          "summary.config.guestId", "guest.toolsStatus"]

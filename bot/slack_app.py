@@ -12,7 +12,7 @@ invocation's ``delivery_id`` (handlers dedupe on it) and events are deduped on `
 """
 from __future__ import annotations
 
-import importlib
+
 import logging
 import re
 import threading
@@ -21,7 +21,7 @@ import traceback
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
@@ -30,8 +30,10 @@ from bot.metrics import Metrics
 from bot.render import base_action_id, render_reply
 from bot.slack_client import quick_client, quiet_slack_logging, slack_client
 from bot.usergroups import GroupDirectory
+from commands import handlers as commands_handlers
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.catalog import BY_NAME
+from core.buttons import ButtonAction
 from core.errors import FuelbotError
 from core.redact import scrub
 from core.settings import Settings
@@ -39,7 +41,6 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 COMMAND = "/fuel"
-KNOWN_ACTIONS = ("cancel_job", "rerun_health", "confirm_destroy")
 RECEIVED_AT = "fuelbot_received_at"      # context key: when the request reached us (ack latency)
 EVENT_DEDUPE_SECONDS = 600.0              # longer than Slack's last retry (~5 minutes)
 LISTENER_THREADS = 32                     # commands and click answers; Bolt's default of 5 is easy to exhaust
@@ -52,10 +53,17 @@ def crash_reply(ref: str) -> Reply:
     return Reply(text=f"Something went wrong on fuelbot's side (ref {ref}); the error is logged.", ok=False)
 
 
+class CommandHandlers(Protocol):
+    """What the edge calls: ``commands.handlers`` (a unit test passes its own)."""
+
+    def handle(self, invocation: Invocation, services: CommandServices) -> Reply: ...
+
+    def handle_action(self, action: ActionInvocation, services: CommandServices) -> Reply: ...
+
+
 def build_app(*, settings: Settings, services: CommandServices, client: WebClient | None = None,
-              metrics: Metrics) -> App:
+              metrics: Metrics, handlers: CommandHandlers = commands_handlers) -> App:
     """The Bolt app for ``settings``; ``client`` overrides the Web API client (tests, LocalSlack)."""
-    handlers = importlib.import_module("commands.handlers")
     logger = quiet_slack_logging()
     client = client or slack_client(settings, metrics)
     # process_before_response: a command's listener answers in its ack (handlers only touch the
@@ -79,7 +87,7 @@ def build_app(*, settings: Settings, services: CommandServices, client: WebClien
         return next()
 
     app.command(COMMAND)(edge.on_command)
-    app.action(re.compile(rf"^({'|'.join(KNOWN_ACTIONS)})(:\d+)?$"))(ack=edge.ack_click, lazy=[edge.on_action])
+    app.action(re.compile(rf"^({'|'.join(ButtonAction)})(:\d+)?$"))(ack=edge.ack_click, lazy=[edge.on_action])
     app.action(re.compile(r".*"))(ack=edge.ack_click, lazy=[edge.on_unknown_action])
 
     @app.error

@@ -5,7 +5,7 @@
                          503 when the database does not answer or the scheduler has stopped
     GET  /metrics        Prometheus text
 
-``serve_http`` runs it on a threaded wsgiref server (any WSGI server works: ``gunicorn app:wsgi``);
+``FuelbotWSGI`` is a plain WSGI callable; ``serve_http`` runs it on a threaded wsgiref server;
 ``serve_socket_mode`` connects the same Bolt app through Socket Mode when ``SLACK_APP_TOKEN`` is set.
 """
 from __future__ import annotations

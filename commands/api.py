@@ -11,6 +11,7 @@ from typing import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
+from core.buttons import Button  # noqa: F401  (part of this interface)
 from labspec.model import Lab
 
 
@@ -35,17 +36,6 @@ class ActionInvocation:
     value: str
     delivery_id: str | None = None
     user_groups: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Button:
-    """A neutral button the edge renders (Block Kit in Slack, ``[n]`` in the console)."""
-
-    action_id: str
-    label: str
-    value: str
-    style: str | None = None             # primary | danger
-    confirm: str | None = None           # confirmation question, for destructive actions
 
 
 @dataclass(frozen=True)

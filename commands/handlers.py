@@ -22,6 +22,7 @@ from commands.catalog import (CancelJob, Command, DeployLab, DestroyLab, ListJob
                               ScheduleHealth, ShowDigest, ShowHelp, ShowJob, ShowStatus, Unschedule)
 from commands.parser import job_id, lab_name, parse
 from commands.request import Request
+from core.buttons import ButtonAction
 from core.errors import CommandError, JobError, PermissionDenied
 from jobs.queue import record_event
 from store.types import utcnow
@@ -49,10 +50,10 @@ HANDLERS: dict[type[Command], Handler] = {
 }
 
 # A button's value → the command its click stands for (validated like typed words).
-ACTIONS: dict[str, Callable[[str], Command]] = {
-    "cancel_job": lambda value: CancelJob(job_id(value)),
-    "rerun_health": lambda value: RunHealth(lab_name(value)),
-    "confirm_destroy": lambda value: DestroyLab(lab_name(value), confirmed=True),
+ACTIONS: dict[ButtonAction, Callable[[str], Command]] = {
+    ButtonAction.CANCEL_JOB: lambda value: CancelJob(job_id(value)),
+    ButtonAction.RERUN_HEALTH: lambda value: RunHealth(lab_name(value)),
+    ButtonAction.CONFIRM_DESTROY: lambda value: DestroyLab(lab_name(value), confirmed=True),
 }
 
 
@@ -68,7 +69,7 @@ def handle(invocation: Invocation, services: CommandServices) -> Reply:
 
 def handle_action(action: ActionInvocation, services: CommandServices) -> Reply:
     """Answer a button click by re-running its command under the clicker's own role."""
-    factory = ACTIONS.get(action.action_id)
+    factory = ACTIONS.get(ButtonAction(action.action_id)) if action.action_id in set(ButtonAction) else None
     if factory is None:
         return refusal(CommandError(replies.unknown_action(action.action_id)))
     try:

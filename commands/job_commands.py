@@ -13,6 +13,7 @@ from commands.api import Button, Reply
 from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListNodes, PlanDeploy, ResetLab, RunHealth,
                               RunPreflight, ShowDigest, ShowStatus)
 from commands.request import Request
+from core.buttons import ButtonAction
 from core.errors import CommandError, LabBusy
 from jobs.announce import announce
 from jobs.queue import active_mutating_job, get_job, request_cancel, submit
@@ -106,7 +107,7 @@ def destroy_lab(command: DestroyLab, request: Request) -> Reply:
     holder = active_mutating_job(request.session, lab)
     if holder is not None:               # say so now rather than after the click
         raise LabBusy(busy_text(request, LabBusy("", job_id=holder.id)), job_id=holder.id)
-    button = Button(action_id="confirm_destroy", label=replies.destroy_button(lab), value=lab, style="danger",
+    button = Button(action_id=ButtonAction.CONFIRM_DESTROY, label=replies.destroy_button(lab), value=lab, style="danger",
                     confirm=replies.destroy_confirm(lab))
     return Reply(replies.destroy_prompt(lab), buttons=(button,))
 

@@ -9,13 +9,11 @@ import re
 from datetime import datetime
 from typing import Iterable, Sequence
 
+from core.mrkdwn import channel_ref, who
+from jobs.states import JobKind
+
 _ECHO_LIMIT = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-KIND_TITLES = {"deploy": "Deploy", "plan": "Plan", "preflight": "Preflight", "health": "Health check",
-               "status": "Status", "nodes": "Node list", "digest": "Digest", "destroy": "Destroy",
-               "reset": "Reset"}
-BUSY_VERBS = {"deploy": "being deployed", "destroy": "being destroyed", "reset": "being reset",
-              "preflight": "being repaired by a preflight --fix"}
 
 
 def echo(text: str) -> str:
@@ -39,19 +37,6 @@ def ago(then: datetime | None, now: datetime) -> str:
 
 def stamp(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
-
-
-def who(requester: str, *, viewer: str | None = None) -> str:
-    """A mention for a person (``you`` for the reader), ``schedule #3`` for a schedule, else as is."""
-    if requester == viewer:
-        return "you"
-    if requester.startswith("schedule:"):
-        return f"schedule #{requester.split(':', 1)[1]}"
-    return f"<@{requester}>" if re.fullmatch(r"[UW][A-Z0-9]+", requester) else requester
-
-
-def channel_ref(channel: str) -> str:
-    return f"<#{channel}>" if re.fullmatch(r"[CG][A-Z0-9]+", channel) else f"#{channel.lstrip('#')}"
 
 
 def _join(names: Iterable[str]) -> str:
@@ -182,7 +167,7 @@ def labs_overview(lines: Sequence[str]) -> str:
 # --- jobs ---------------------------------------------------------------------------------------
 
 def job_subject(kind: str, lab: str | None, *, fix: bool = False) -> str:
-    title = KIND_TITLES.get(kind, kind.capitalize())
+    title = JobKind(kind).title if kind in set(JobKind) else kind.capitalize()
     title += " with --fix" if fix else ""
     return f"{title} of *{lab}*" if lab else f"{title} of all labs"
 
@@ -193,7 +178,7 @@ def queued(subject: str, job_id: int) -> str:
 
 def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, started: bool,
              channel: str | None, viewer: str) -> str:
-    doing = BUSY_VERBS.get(kind, f"held by a {kind} job")
+    doing = (JobKind(kind).busy if kind in set(JobKind) else None) or f"held by a {kind} job"
     when = f"started {since}" if started else f"queued {since}"
     where = f" in {channel_ref(channel)}" if channel else ""
     return (f"{lab} is already {doing} by {who(requester, viewer=viewer)} (job #{job_id}, {when}) "

@@ -1,16 +1,15 @@
 """The first words of every job: its parent message, posted as soon as it is queued."""
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
+from core.buttons import Button, ButtonAction
+from core.mrkdwn import who
 from jobs.outbox import Placement, enqueue
+from jobs.states import JobKind
 from store.models import Job
-
-TITLES = {
-    "deploy": "🚀 Deploy", "preflight": "🔎 Preflight", "plan": "🧭 Plan", "health": "🩺 Health check",
-    "status": "📟 Status", "nodes": "🖥️ Nodes", "digest": "📋 Digest", "destroy": "💥 Destroy",
-    "reset": "♻️ Reset",
-}
 
 
 def parent_slot(job_id: int) -> str:
@@ -18,26 +17,19 @@ def parent_slot(job_id: int) -> str:
     return f"job:{job_id}:parent"
 
 
-def who(requester: str) -> str:
-    """How to name a requester in Slack: a mention for people, the schedule for schedules."""
-    if requester.startswith("schedule:"):
-        return f"schedule #{requester.split(':', 1)[1]}"
-    return f"<@{requester}>"
-
-
 def title_of(kind: str, lab: str | None) -> str:
     """``🚀 Deploy of *lab1*``: what a job is, for its parent message."""
     target = f" of *{lab}*" if lab else ""
-    return f"{TITLES.get(kind, kind)}{target}"
+    return f"{JobKind(kind).heading if kind in set(JobKind) else kind}{target}"
 
 
 def job_title(job: Job) -> str:
     return title_of(job.kind, job.lab)
 
 
-def cancel_button(job_id: int) -> dict:
-    return {"id": "cancel_job", "label": "Cancel", "value": str(job_id), "style": "danger",
-            "confirm": f"Cancel job #{job_id}?"}
+def cancel_button(job_id: int) -> dict[str, Any]:
+    return Button(ButtonAction.CANCEL_JOB, "Cancel", str(job_id), style="danger",
+                  confirm=f"Cancel job #{job_id}?").as_body()
 
 
 def announce(session: Session, job: Job) -> None:

@@ -7,7 +7,8 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jobs.announce import parent_slot, title_of, who
+from core.mrkdwn import who
+from jobs.announce import parent_slot, title_of
 from jobs.outbox import Placement, enqueue
 from store.models import Job, OutboxMessage
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import FuelbotError, IntegrationError, InvalidTransition, StepFailed
 from core.redact import scrub
-from jobs.announce import cancel_button, title_of, who
+from core.mrkdwn import who
+from jobs.announce import cancel_button, title_of
 from jobs.queue import heartbeat, record_event, transition
 from jobs.reporter import OutboxReporter
 from jobs.states import JobState

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Mapping
 
 
 class JobState(StrEnum):
@@ -32,22 +33,43 @@ class JobState(StrEnum):
 
 
 class JobKind(StrEnum):
-    """What a job does; mutating kinds hold their lab exclusively."""
+    """What a job does: one row per kind (value, emoji, title, busy verb, what makes it mutating).
 
-    DEPLOY = "deploy"
-    PREFLIGHT = "preflight"
-    PLAN = "plan"
-    HEALTH = "health"
-    STATUS = "status"
-    NODES = "nodes"
-    DIGEST = "digest"
-    DESTROY = "destroy"
-    RESET = "reset"
+    A mutating job holds its lab exclusively; ``busy`` is how a refusal says the lab is held.
+    ``mutating`` is True, False, or the name of the parameter that makes the job mutating
+    (``preflight --fix``).
+    """
 
-    def is_mutating(self, params: dict | None = None) -> bool:
-        if self is JobKind.PREFLIGHT:
-            return bool((params or {}).get("fix"))
-        return self in {JobKind.DEPLOY, JobKind.DESTROY, JobKind.RESET}
+    title: str
+    emoji: str
+    busy: str | None
+    _mutating: bool | str
+
+    def __new__(cls, value: str, emoji: str, title: str, busy: str | None, mutating: bool | str) -> "JobKind":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.emoji, member.title, member.busy, member._mutating = emoji, title, busy, mutating
+        return member
+
+    DEPLOY = "deploy", "🚀", "Deploy", "being deployed", True
+    PREFLIGHT = "preflight", "🔎", "Preflight", "being repaired by a preflight --fix", "fix"
+    PLAN = "plan", "🧭", "Plan", None, False
+    HEALTH = "health", "🩺", "Health check", None, False
+    STATUS = "status", "📟", "Status", None, False
+    NODES = "nodes", "🖥️", "Nodes", None, False
+    DIGEST = "digest", "📋", "Digest", None, False
+    DESTROY = "destroy", "💥", "Destroy", "being destroyed", True
+    RESET = "reset", "♻️", "Reset", "being reset", True
+
+    @property
+    def heading(self) -> str:
+        """``🚀 Deploy``: how a job's parent message names its kind."""
+        return f"{self.emoji} {self.title}"
+
+    def is_mutating(self, params: Mapping[str, object] | None = None) -> bool:
+        if isinstance(self._mutating, str):
+            return bool((params or {}).get(self._mutating))
+        return self._mutating
 
 
 FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})

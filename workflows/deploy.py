@@ -1,12 +1,12 @@
 """``/fuel deploy <lab>``: the article, step by step, as a durable job."""
 from __future__ import annotations
 
-from jobs.announce import who
+from core.mrkdwn import who
 from jobs.steps import Step, StepContext
 from workflows import deploy_fuel as fuel_steps
 from workflows import deploy_vsphere as vsphere_steps
 from workflows.deps import lab_of
-from workflows.health import DEFAULT_TESTSETS, failure_lines, run_tests
+from workflows.health import DEFAULT_TESTSETS, failure_lines, rerun_button, run_tests
 from workflows.texts import duration, health_counts
 
 MINUTE, HOUR = 60.0, 3600.0
@@ -65,14 +65,12 @@ class DeployWorkflow:
             text = f"✅ *{ctx.lab_name}* deployed — {by}{facts}"
             if ctx.data.get("health"):
                 text += f"\nHealth: {ctx.data['health']}"
-            ctx.report.parent(text, body={"actions": [{"id": "rerun_health", "label": "Re-run health",
-                                                       "value": ctx.lab_name}]})
+            ctx.report.parent(text, body={"actions": [rerun_button(ctx.lab_name)]})
             return
         step = self._title_of(ctx, error)
         verb = "cancelled" if state == "cancelled" else "failed"
         ctx.report.parent(f"❌ *{ctx.lab_name}* {verb} at *{step}* — {by}",
-                          body={"actions": [{"id": "rerun_health", "label": "Re-run health",
-                                             "value": ctx.lab_name}]} if ctx.data.get("deployed") else {})
+                          body={"actions": [rerun_button(ctx.lab_name)]} if ctx.data.get("deployed") else {})
         if error is not None:
             ctx.report.say(f"❌ {error}")
 

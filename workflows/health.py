@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from core.buttons import Button, ButtonAction
 from core.errors import StepFailed
 from integrations.fuel.enums import ClusterStatus, TestStatus
 from jobs.steps import Step, StepContext
@@ -188,7 +189,7 @@ class HealthWorkflow:
         mention = ctx.params.get("mention")
         if scheduled and mention:
             text = f"{mention} {text}"
-        ctx.report.parent(text, body={"actions": [_rerun_button(lab.name)]})
+        ctx.report.parent(text, body={"actions": [rerun_button(lab.name)]})
         for line in failure_lines(outcome["tests"], outcome["comparison"]):
             ctx.report.say(line.replace("{job}", str(ctx.job_id)))
 
@@ -196,7 +197,7 @@ class HealthWorkflow:
         if state == "succeeded":
             return
         ctx.report.parent(f"❌ Health check of *{ctx.lab_name}* {state} — job #{ctx.job_id} · {duration(elapsed)}",
-                          body={"actions": [_rerun_button(ctx.lab_name)]})
+                          body={"actions": [rerun_button(ctx.lab_name)]})
         if error is not None:
             ctx.report.say(f"❌ {error}")
 
@@ -208,5 +209,5 @@ class HealthWorkflow:
         ctx.report.say("🛑 Health check stopped on request.")
 
 
-def _rerun_button(lab: str | None) -> dict:
-    return {"id": "rerun_health", "label": "Re-run health", "value": lab or ""}
+def rerun_button(lab: str | None) -> dict:
+    return Button(ButtonAction.RERUN_HEALTH, "Re-run health", lab or "").as_body()

@@ -1,7 +1,8 @@
 """Base for single-step jobs: run, then edit the parent with a one-line outcome."""
 from __future__ import annotations
 
-from jobs.announce import TITLES, who
+from core.mrkdwn import who
+from jobs.states import JobKind
 from jobs.steps import Step, StepContext
 from workflows.texts import duration
 
@@ -23,10 +24,10 @@ class OneShotWorkflow:
         target = f" of *{ctx.lab_name}*" if ctx.lab_name else ""
         by = f"job #{ctx.job_id} by {who(ctx.requester)} · {duration(elapsed)}"
         if state == "succeeded":
-            headline = ctx.data.get("headline") or f"{TITLES.get(self.kind, self.kind)}{target} done"
+            headline = ctx.data.get("headline") or f"{JobKind(self.kind).heading}{target} done"
             ctx.report.parent(f"{headline} — {by}", body=ctx.data.get("parent_body") or {})
             return
-        ctx.report.parent(f"❌ {TITLES.get(self.kind, self.kind)}{target} {state} — {by}")
+        ctx.report.parent(f"❌ {JobKind(self.kind).heading}{target} {state} — {by}")
         if error is not None:
             ctx.report.say(f"❌ {error}")
 

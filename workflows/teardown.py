@@ -57,7 +57,7 @@ class DestroyWorkflow:
                 Step("destroy_vms", "Delete the VMs", step_destroy_vms, deadline_seconds=900)]
 
     def on_finish(self, ctx: StepContext, *, state: str, error, elapsed: float) -> None:
-        from jobs.announce import who
+        from core.mrkdwn import who
         from workflows.texts import duration
         mark = "✅" if state == "succeeded" else "❌"
         ctx.report.parent(f"{mark} Destroy of *{ctx.lab_name}* {state} — job #{ctx.job_id} by {who(ctx.requester)} · "

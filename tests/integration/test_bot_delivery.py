@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery import OutboxDelivery
-from bot.local_slack import LocalSlack
+from sim.slack.workspace import LocalSlack
 from bot.metrics import Metrics
 from bot.slack_client import slack_client
 from core.settings import Settings

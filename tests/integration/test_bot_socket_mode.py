@@ -15,11 +15,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.local_slack import LocalSlack
-from bot.local_socket import LocalSocket
+from sim.slack.workspace import LocalSlack
+from sim.slack.socket_mode import LocalSocket
 from bot.metrics import Metrics
 from bot.slack_app import build_app
-from bot.slack_requests import slash_command_form
+from sim.slack.signing import slash_command_form
 from bot.web import serve_socket_mode
 from commands.api import CommandServices, LabCatalog
 from core.settings import Settings

@@ -12,7 +12,7 @@ import requests
 
 from core.errors import FuelError
 from integrations.fuel import FuelClient
-from integrations.fuelsim import FuelSimulator
+from sim.fuel import FuelSimulator
 from labspec.model import FuelMaster
 
 TOKENS = "POST /keystone/v2.0/tokens"

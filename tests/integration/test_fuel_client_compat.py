@@ -5,7 +5,7 @@ import pytest
 
 from integrations.fuel import FuelClient
 from integrations.fuel.models import Cluster
-from integrations.fuelsim import FuelSimulator
+from sim.fuel import FuelSimulator
 from tests.unit.test_fuel_compat import (check_assignment_answer_is_accepted,
                                          check_network_save_reports_a_ready_check,
                                          check_server_message_is_carried)

@@ -10,8 +10,8 @@ import pytest
 from core.errors import FuelError
 from integrations.fuel import FuelClient, deadline_in
 from integrations.fuel.enums import TaskName, TaskStatus
-from integrations.fuelsim import FuelSimulator
-from tests.fixtures.fuelsim import wait_for
+from sim.fuel import FuelSimulator
+from tests.fixtures.fuel_simulator import wait_for
 
 CHANGES = "PUT /api/clusters/{cluster_id}/changes"
 CLUSTERS = "GET /api/clusters"

@@ -10,8 +10,8 @@ from integrations.fuel import FuelClient, deadline_in
 from integrations.fuel.enums import (ClusterStatus, Mode, NetProvider, NodeErrorType, NodeStatus, TaskName,
                                      TaskStatus, TestRunStatus, TestStatus)
 from integrations.fuel.models import Cluster, NetworkConfiguration, Task
-from integrations.fuelsim import FuelSimulator
-from tests.fixtures.fuelsim import wait_for
+from sim.fuel import FuelSimulator
+from tests.fixtures.fuel_simulator import wait_for
 
 ARTICLE_NETWORKS = {"public": ("10.0.0.0/24", "10.0.0.1"), "management": ("10.0.1.0/24", None),
                     "storage": ("10.0.2.0/24", None)}

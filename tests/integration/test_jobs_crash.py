@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from integrations.fuelsim.simulator import FuelSimulator
-from integrations.vcsim.process import VcsimProcess
+from sim.fuel.simulator import FuelSimulator
+from sim.vcenter.process import VcsimProcess
 from integrations.vsphere.client import VSphereClient
 from jobs.queue import submit
 from jobs.states import JobKind
 from labspec.catalog import load_labs
 from store.db import make_engine, session_factory
 from store.models import Job
-from tests.fixtures.fuelsim import FAST
+from tests.fixtures.fuel_simulator import FAST
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_STEPS = ["preflight", "portgroups", "fuel_master", "create_vms", "discover", "environment", "settings",

@@ -10,7 +10,7 @@ from pyVmomi import vim
 from core.errors import VSphereError
 from integrations.vsphere import VSphereClient
 from labspec.model import DistributedPortGroup, StandardPortGroup
-from tests.fixtures.vcsim import admin_session, lab_for
+from tests.fixtures.vcenter_simulator import admin_session, lab_for
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 
 from core.errors import VSphereError
 from core.redact import scrub
-from integrations.vcsim.process import VcsimProcess
+from sim.vcenter.process import VcsimProcess
 from integrations.vsphere import VSphereClient
 from labspec.model import VCenterTarget
-from tests.fixtures.vcsim import admin_session, target_for
+from tests.fixtures.vcenter_simulator import admin_session, target_for
 
 
 def test_connect_reads_inventory_and_counts_calls(vsphere_target):

@@ -8,11 +8,11 @@ from pyVim.task import WaitForTask
 from pyVmomi import vim
 
 from core.errors import VSphereError
-from integrations.vcsim.process import VcsimProcess
+from sim.vcenter.process import VcsimProcess
 from integrations.vsphere import VSphereClient, manual_mac
 from integrations.vsphere.macs import is_manual_mac
 from labspec.model import Nic
-from tests.fixtures.vcsim import admin_session, lab_for, target_for
+from tests.fixtures.vcenter_simulator import admin_session, lab_for, target_for
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def test_destroy_needs_an_admin_and_a_confirmation_then_removes_environment_and_
     asked = stack.command("destroy lab1", user=ADMIN).json()
     assert stack.last_job("destroy") is None and "lab1" in asked["text"]
     from tests.fixtures.stack import CHANNEL
-    from bot.slack_requests import block_actions_form, post_signed
+    from sim.slack.signing import block_actions_form, post_signed
     body = block_actions_form(user_id=ADMIN, channel_id=CHANNEL, channel_name="lab", team_id=stack.slack.team_id,
                               action={"action_id": "confirm_destroy", "value": "lab1",
                                       "text": {"type": "plain_text", "text": "Destroy"}},

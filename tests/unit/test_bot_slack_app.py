@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import time
-import types
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -17,10 +15,10 @@ import pytest
 from slack_bolt import BoltRequest
 from slack_sdk import WebClient
 
-from bot.local_slack import LocalSlack
+from sim.slack.workspace import LocalSlack
 from bot.metrics import Metrics
 from bot.slack_app import SeenEvents, build_app, command_label
-from bot.slack_requests import sign, slash_command_form
+from sim.slack.signing import sign, slash_command_form
 from commands.api import CommandServices, LabCatalog, Reply
 from core.errors import CommandError
 from core.redact import register_secret
@@ -29,11 +27,10 @@ from core.settings import Settings
 SECRET = "unit-test-signing-secret"
 
 
-class StubHandlers(types.ModuleType):
+class StubHandlers:
     """Stands in for commands.handlers: records invocations, answers with ``behaviour``."""
 
     def __init__(self) -> None:
-        super().__init__("commands.handlers")
         self.invocations: list = []
         self.behaviour = lambda invocation: Reply(f"echo {getattr(invocation, 'text', None) or invocation.value}")
 
@@ -47,10 +44,8 @@ class StubHandlers(types.ModuleType):
 
 
 @pytest.fixture
-def stub(monkeypatch) -> StubHandlers:
-    handlers = StubHandlers()
-    monkeypatch.setitem(sys.modules, "commands.handlers", handlers)
-    return handlers
+def stub() -> StubHandlers:
+    return StubHandlers()
 
 
 @pytest.fixture
@@ -59,13 +54,14 @@ def slack():
         yield local
 
 
-def make_app(slack: LocalSlack, *, groups: dict | None = None):
+def make_app(slack: LocalSlack, handlers: StubHandlers, *, groups: dict | None = None):
     metrics = Metrics()
     policy = SimpleNamespace(needs_groups=bool(groups), groups=groups or {})
     services = CommandServices(session_factory=lambda: None, labs=LabCatalog(load=lambda: ({}, [])), policy=policy)
     settings = Settings(slack_bot_token="xoxb-unit", slack_signing_secret=SECRET, slack_api_url=slack.base_url)
     client = WebClient(token="xoxb-unit", base_url=slack.base_url)
-    return build_app(settings=settings, services=services, client=client, metrics=metrics), metrics
+    return build_app(settings=settings, services=services, client=client, metrics=metrics,
+                     handlers=handlers), metrics
 
 
 def command(app, text: str, *, user: str = "U1", trigger_id: str = "T.1"):
@@ -80,7 +76,7 @@ def signed(body: str, *, secret: str = SECRET, timestamp: int | None = None) -> 
 
 
 def test_reply_becomes_an_ephemeral_ack_with_blocks(stub, slack) -> None:
-    app, metrics = make_app(slack)
+    app, metrics = make_app(slack, stub)
     response = command(app, "jobs", trigger_id="123.456.abc")
     assert response.status == 200
     body = json.loads(response.body)
@@ -93,7 +89,7 @@ def test_reply_becomes_an_ephemeral_ack_with_blocks(stub, slack) -> None:
 
 def test_in_channel_reply(stub, slack) -> None:
     stub.behaviour = lambda invocation: Reply("for everyone", ephemeral=False)
-    app, _ = make_app(slack)
+    app, _ = make_app(slack, stub)
     assert json.loads(command(app, "digest").body)["response_type"] == "in_channel"
 
 
@@ -103,7 +99,7 @@ def test_a_crash_is_an_apology_with_a_reference_and_a_scrubbed_log(stub, slack, 
     def crash(invocation):
         raise RuntimeError("login failed with password hunter2-vcenter-password")
     stub.behaviour = crash
-    app, metrics = make_app(slack)
+    app, metrics = make_app(slack, stub)
     with caplog.at_level(logging.ERROR, logger="bot.slack_app"):
         response = command(app, "deploy lab1")
     body = json.loads(response.body)
@@ -120,16 +116,16 @@ def test_a_fuelbot_error_is_shown_as_a_refusal(stub, slack) -> None:
     def refuse(invocation):
         raise CommandError("No lab named `lab9`. Labs: lab1, lab2.")
     stub.behaviour = refuse
-    app, metrics = make_app(slack)
+    app, metrics = make_app(slack, stub)
     assert json.loads(command(app, "deploy lab9").body)["text"] == "No lab named `lab9`. Labs: lab1, lab2."
     assert 'outcome="refused"' in metrics.render().decode()
 
 
 def test_groups_are_looked_up_only_when_the_policy_grants_by_group(stub, slack) -> None:
-    app, _ = make_app(slack)
+    app, _ = make_app(slack, stub)
     command(app, "help")
     assert slack.calls("usergroups.users.list") == []
-    app, _ = make_app(slack, groups={"SOPS": "operator"})
+    app, _ = make_app(slack, stub, groups={"SOPS": "operator"})
     command(app, "help", user="U1")
     command(app, "help", user="U9")
     assert [i.user_groups for i in stub.invocations[1:]] == [frozenset({"SOPS"}), frozenset()]
@@ -137,7 +133,7 @@ def test_groups_are_looked_up_only_when_the_policy_grants_by_group(stub, slack) 
 
 
 def test_button_click_is_acked_then_answered_on_the_response_url(stub, slack) -> None:
-    app, metrics = make_app(slack)
+    app, metrics = make_app(slack, stub)
     hook = slack.new_response_url(channel="C1", user="U1")
     payload = {"type": "block_actions", "user": {"id": "U1"}, "channel": {"id": "C1"}, "team": {"id": "T_LOCAL"},
                "trigger_id": "9.9.9", "response_url": hook, "container": {"type": "message", "channel_id": "C1"},
@@ -168,7 +164,7 @@ def test_command_labels_are_bounded_to_the_catalog(text: str, label: str) -> Non
 
 
 def test_signature_is_checked_by_bolt(stub, slack) -> None:
-    app, _ = make_app(slack)
+    app, _ = make_app(slack, stub)
     body = slash_command_form(text="help", user_id="U1", channel_id="C1", channel_name="lab", team_id="T",
                               response_url="http://127.0.0.1:9/hooks/x")
     assert app.dispatch(signed(body, secret="wrong")).status == 401
@@ -184,7 +180,7 @@ def test_a_stalled_handler_is_acked_in_time_and_answered_later(stub, slack, monk
         time.sleep(0.6)
         return Reply("Deploy of *lab1* queued as job *#1*.")
     stub.behaviour = slow
-    app, metrics = make_app(slack)
+    app, metrics = make_app(slack, stub)
     hook = slack.new_response_url(channel="C1", user="U1")
     body = slash_command_form(text="deploy lab1", user_id="U1", channel_id="C1", channel_name="lab",
                               team_id="T_LOCAL", response_url=hook, trigger_id="T.slow")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from integrations.fuelsim.attributes import default_editable
+from sim.fuel.attributes import default_editable
 from jobs.states import JobKind
 from labspec.loader import load_lab
 from workflows import fuel_settings
