@@ -1,7 +1,8 @@
-"""Build the vcsim binary from ``main.go`` against Debian's govmomi sources.
+"""Build the vcsim binary from this folder's Go files (``main.go`` and its overrides) against
+Debian's govmomi sources.
 
-The build lands in ``build/vcsim/vcsim`` (git-ignored) and is redone only when ``main.go``'s
-sha256 differs from the stamp written beside the binary. A file lock makes concurrent callers
+The build lands in ``build/vcsim/vcsim`` (git-ignored) and is redone only when the sha256 of the
+Go files differs from the stamp written beside the binary. A file lock makes concurrent callers
 (pytest-xdist workers, the bot and a test run) wait for one build instead of racing.
 Run ``python -m sim.vcenter.build`` to build ahead of time.
 """
@@ -20,7 +21,8 @@ from core.errors import VSphereError
 APT_PACKAGES = ("golang-go", "golang-github-vmware-govmomi-dev")
 GOPATH = Path("/usr/share/gocode")
 SIMULATOR_SOURCE = GOPATH / "src/github.com/vmware/govmomi/simulator"
-MAIN_GO = Path(__file__).with_name("main.go")
+SOURCE_DIR = Path(__file__).parent
+MAIN_GO = SOURCE_DIR / "main.go"
 DEFAULT_BUILD_DIR = Path(__file__).resolve().parents[2] / "build" / "vcsim"
 _APT_FIX = f"run as root: apt-get install -y {' '.join(APT_PACKAGES)}"
 _OUTPUT_TAIL = 2000
@@ -32,7 +34,7 @@ def ensure_vcsim_binary(build_dir: Path | None = None) -> Path:
     build_dir.mkdir(parents=True, exist_ok=True)
     binary = build_dir / "vcsim"
     stamp = build_dir / "main.go.sha256"
-    digest = hashlib.sha256(MAIN_GO.read_bytes()).hexdigest()
+    digest = source_digest()
     with open(build_dir / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if _is_current(binary, stamp, digest):
@@ -44,6 +46,18 @@ def ensure_vcsim_binary(build_dir: Path | None = None) -> Path:
         tmp_stamp.write_text(digest + "\n")
         os.replace(tmp_stamp, stamp)
     return binary
+
+
+def go_sources() -> list[Path]:
+    """Every Go file of the simulator's ``main`` package (tests excluded), in a stable order."""
+    return sorted(p for p in SOURCE_DIR.glob("*.go") if not p.name.endswith("_test.go"))
+
+
+def source_digest() -> str:
+    digest = hashlib.sha256()
+    for path in go_sources():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _is_current(binary: Path, stamp: Path, digest: str) -> bool:
@@ -87,11 +101,12 @@ def _compile(go: str, binary: Path, build_dir: Path) -> None:
     if not any(env.get(k) for k in ("GOCACHE", "XDG_CACHE_HOME", "HOME")):
         env["GOCACHE"] = str(build_dir / "gocache")  # go refuses to build without a cache dir
     partial = build_dir / "vcsim.partial"
-    result = _run([go, "build", "-o", str(partial), MAIN_GO.name], env=env, timeout=900, cwd=MAIN_GO.parent)
+    result = _run([go, "build", "-o", str(partial), *(p.name for p in go_sources())], env=env, timeout=900,
+                  cwd=SOURCE_DIR)
     if result.returncode != 0:
         raise VSphereError(
-            f"go build of {MAIN_GO} failed (exit {result.returncode}): {result.stdout[-_OUTPUT_TAIL:]}",
-            obj=str(MAIN_GO), fix="check that golang-github-vmware-govmomi-dev matches main.go's imports")
+            f"go build of {SOURCE_DIR}/*.go failed (exit {result.returncode}): {result.stdout[-_OUTPUT_TAIL:]}",
+            obj=str(SOURCE_DIR), fix="check that golang-github-vmware-govmomi-dev matches the Go files' imports")
     os.replace(partial, binary)
 
 
