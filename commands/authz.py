@@ -17,47 +17,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from enum import IntEnum
 from pathlib import Path
 from typing import Mapping
 
 import yaml
 
 from commands import replies
-from commands.catalog import (CancelJob, Command, DeployLab, DestroyLab, ListJobs, ListLabs,
-                              ListNodes, ListSchedules, PlanDeploy, ResetLab, RunHealth, RunPreflight,
-                              ScheduleDigest, ScheduleHealth, ShowDigest, ShowHelp, ShowJob, ShowStatus,
-                              Unschedule)
+from commands.catalog import COMMANDS, Command
+from commands.roles import Role
 from core.errors import ConfigError, PermissionDenied
 
-
-class Role(IntEnum):
-    """What a person may do; a higher role may do everything a lower one may."""
-
-    VIEWER = 1
-    OPERATOR = 2
-    ADMIN = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def from_label(cls, label: str) -> "Role":
-        """The role named ``label`` (viewer, operator, admin); KeyError otherwise."""
-        return cls[label.strip().upper()]
-
-
-REQUIRED_ROLES: Mapping[type[Command], Role] = {
-    ShowHelp: Role.VIEWER, ListLabs: Role.VIEWER, ShowStatus: Role.VIEWER, ListNodes: Role.VIEWER,
-    ListJobs: Role.VIEWER, ShowJob: Role.VIEWER, RunHealth: Role.VIEWER, ShowDigest: Role.VIEWER,
-    PlanDeploy: Role.VIEWER, RunPreflight: Role.VIEWER, ListSchedules: Role.VIEWER,
-    DeployLab: Role.OPERATOR, CancelJob: Role.OPERATOR, ScheduleDigest: Role.OPERATOR,
-    ScheduleHealth: Role.OPERATOR, Unschedule: Role.OPERATOR, ResetLab: Role.OPERATOR,
-    DestroyLab: Role.ADMIN,
-}
-# Flags that change what a command does to the lab, and so the role it needs.
-FLAG_ROLES: Mapping[tuple[type[Command], str], Role] = {(RunPreflight, "fix"): Role.OPERATOR}
+# Each command's least role, read from its class (help lists them; a test checks none is missing).
+REQUIRED_ROLES: Mapping[type[Command], Role] = {command: command.role for command in COMMANDS}
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
@@ -69,11 +40,8 @@ _SECTIONS = {"users": (_USER_ID, "a Slack user id (U… or W…)"),
 
 def required_role(command: Command) -> Role:
     """The least role that may run ``command`` as given (flags included)."""
-    role = REQUIRED_ROLES[type(command)]
-    for (kind, flag), flag_role in FLAG_ROLES.items():
-        if isinstance(command, kind) and getattr(command, flag):
-            role = max(role, flag_role)
-    return role
+    flag_roles = [p.role for p in command.params if p.role is not None and getattr(command, p.field)]
+    return max([command.role, *flag_roles])
 
 
 @dataclass(frozen=True, kw_only=True)

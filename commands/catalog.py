@@ -1,16 +1,21 @@
 """The commands fuelbot understands: one frozen dataclass per verb and noun.
 
-A class's one-line docstring is its help, ``usage`` its synopsis and ``example`` a line that
-parses back into it (``tests/unit/test_commands_catalog.py`` checks all three, so a command
-cannot ship undocumented). ``params`` tells ``commands.parser`` how words fill the fields;
-``activity`` is what a refusal says the person tried to do. Required roles live in
-``commands.authz``; what each command does lives in the handlers.
+A class is the whole row of its command: its one-line docstring is its help, ``usage`` its
+synopsis and ``example`` a line that parses back into it (``tests/unit/test_commands_catalog.py``
+checks all three, so a command cannot ship undocumented); ``params`` tells ``commands.parser``
+how words fill the fields; ``activity`` is what a refusal says the person tried to do; ``role``
+is the least role that may run it (a flag's ``Param.role`` may ask for more); ``button`` is the
+button whose click stands for it. What a command does is its handler, registered where it is
+defined with ``commands.dispatch.handles``; a job's work is its kind's workflow.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
+
+from commands.roles import Role
+from core.buttons import ButtonAction
 
 TESTSETS = ("sanity", "smoke", "ha", "platform_tests")    # Fuel 6.0's OSTF test sets
 DEFAULT_TESTSETS = ("sanity", "smoke")
@@ -39,6 +44,7 @@ class Param:
     kind: ParamKind
     option: str | None = None       # e.g. "--fix"; None for a positional word
     optional: bool = False          # a positional that may be left out
+    role: Role | None = None        # a flag that changes what the command does, and so the role it needs
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,14 @@ class Command:
     usage: ClassVar[str]
     example: ClassVar[str]
     activity: ClassVar[str]         # "Deploying a lab" — the subject of a refusal
+    role: ClassVar[Role]            # the least role that may run it
     params: ClassVar[tuple[Param, ...]] = ()
+    button: ClassVar[ButtonAction | None] = None    # the button whose click stands for this command
+
+    @classmethod
+    def clicked(cls, value: str | int) -> Self:
+        """The command a click on ``button`` stands for: ``value``, validated, fills the first param."""
+        return cls(**{cls.params[0].field: value})
 
     @property
     def canonical(self) -> str:
@@ -81,6 +94,7 @@ class ShowHelp(Command):
     usage = "help [command]"
     example = "help deploy"
     activity = "Reading the help"
+    role = Role.VIEWER
     params = (Param(field="topic", kind=ParamKind.TOPIC, optional=True),)
 
 
@@ -92,6 +106,7 @@ class ListLabs(Command):
     usage = "labs"
     example = "labs"
     activity = "Listing labs"
+    role = Role.VIEWER
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,7 @@ class PlanDeploy(Command):
     usage = "plan <lab>"
     example = "plan lab1"
     activity = "Planning a deploy"
+    role = Role.VIEWER
     params = (_lab(),)
 
 
@@ -116,7 +132,8 @@ class RunPreflight(Command):
     usage = "preflight <lab> [--fix]"
     example = "preflight lab1 --fix"
     activity = "Fixing a lab's preflight findings"   # only --fix can be refused
-    params = (_lab(), Param(field="fix", kind=ParamKind.FLAG, option="--fix"))
+    role = Role.VIEWER
+    params = (_lab(), Param(field="fix", kind=ParamKind.FLAG, option="--fix", role=Role.OPERATOR))
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,7 @@ class DeployLab(Command):
     usage = "deploy <lab> [--skip-health]"
     example = "deploy lab1"
     activity = "Deploying a lab"
+    role = Role.OPERATOR
     params = (_lab(), Param(field="skip_health", kind=ParamKind.FLAG, option="--skip-health"))
 
 
@@ -141,6 +159,7 @@ class ShowStatus(Command):
     usage = "status [lab]"
     example = "status lab1"
     activity = "Checking status"
+    role = Role.VIEWER
     params = (_lab(optional=True),)
 
 
@@ -153,6 +172,7 @@ class ListNodes(Command):
     usage = "nodes <lab>"
     example = "nodes lab1"
     activity = "Listing nodes"
+    role = Role.VIEWER
     params = (_lab(),)
 
 
@@ -166,6 +186,8 @@ class RunHealth(Command):
     usage = "health <lab> [sanity|smoke|ha|platform_tests …]"
     example = "health lab1 smoke ha"
     activity = "Running health checks"
+    role = Role.VIEWER
+    button = ButtonAction.RERUN_HEALTH
     params = (_lab(), Param(field="testsets", kind=ParamKind.TESTSETS, optional=True))
 
 
@@ -178,6 +200,7 @@ class ListJobs(Command):
     usage = "jobs [lab]"
     example = "jobs lab1"
     activity = "Listing jobs"
+    role = Role.VIEWER
     params = (_lab(optional=True),)
 
 
@@ -190,6 +213,7 @@ class ShowJob(Command):
     usage = "job <id>"
     example = "job 12"
     activity = "Looking at a job"
+    role = Role.VIEWER
     params = (Param(field="job_id", kind=ParamKind.JOB_ID),)
 
 
@@ -202,6 +226,8 @@ class CancelJob(Command):
     usage = "cancel <id>"
     example = "cancel #12"
     activity = "Cancelling a job"
+    role = Role.OPERATOR
+    button = ButtonAction.CANCEL_JOB
     params = (Param(field="job_id", kind=ParamKind.JOB_ID),)
 
 
@@ -215,7 +241,13 @@ class DestroyLab(Command):
     usage = "destroy <lab>"
     example = "destroy lab1"
     activity = "Destroying a lab"
+    role = Role.ADMIN
+    button = ButtonAction.CONFIRM_DESTROY
     params = (_lab(),)
+
+    @classmethod
+    def clicked(cls, value: str | int) -> Self:
+        return replace(super().clicked(value), confirmed=True)
 
 
 @dataclass(frozen=True)
@@ -227,6 +259,7 @@ class ResetLab(Command):
     usage = "reset <lab>"
     example = "reset lab1"
     activity = "Resetting a lab"
+    role = Role.OPERATOR
     params = (_lab(),)
 
 
@@ -239,6 +272,7 @@ class ShowDigest(Command):
     usage = "digest [lab]"
     example = "digest"
     activity = "Posting a digest"
+    role = Role.VIEWER
     params = (_lab(optional=True),)
 
 
@@ -255,6 +289,7 @@ class ScheduleDigest(Command):
     usage = 'schedule digest "<cron>" <tz> [--lab L] [--channel C] [--mention M]'
     example = 'schedule digest "0 9 * * mon-fri" Europe/Paris --lab lab1'
     activity = "Scheduling a digest"
+    role = Role.OPERATOR
     params = (Param(field="cron", kind=ParamKind.CRON), Param(field="timezone", kind=ParamKind.TIMEZONE),
               Param(field="lab", kind=ParamKind.LAB, option="--lab"),
               Param(field="channel", kind=ParamKind.CHANNEL, option="--channel"),
@@ -274,6 +309,7 @@ class ScheduleHealth(Command):
     usage = 'schedule health <lab> "<cron>" <tz> [--mention M] [testset …]'
     example = 'schedule health lab1 "0 */6 * * *" UTC --mention @oncall smoke'
     activity = "Scheduling health checks"
+    role = Role.OPERATOR
     params = (_lab(), Param(field="cron", kind=ParamKind.CRON), Param(field="timezone", kind=ParamKind.TIMEZONE),
               Param(field="mention", kind=ParamKind.MENTION, option="--mention"),
               Param(field="testsets", kind=ParamKind.TESTSETS, optional=True))
@@ -287,6 +323,7 @@ class ListSchedules(Command):
     usage = "schedules"
     example = "schedules"
     activity = "Listing schedules"
+    role = Role.VIEWER
 
 
 @dataclass(frozen=True)
@@ -298,6 +335,7 @@ class Unschedule(Command):
     usage = "unschedule <id>"
     example = "unschedule 3"
     activity = "Removing a schedule"
+    role = Role.OPERATOR
     params = (Param(field="schedule_id", kind=ParamKind.SCHEDULE_ID),)
 
 
@@ -308,3 +346,4 @@ COMMANDS: tuple[type[Command], ...] = (
     ListSchedules, Unschedule,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
+BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}

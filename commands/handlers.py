@@ -12,49 +12,18 @@ click one, so each click is authorized again as if its command had been typed.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable
 
-from commands import info_commands, job_commands, replies, schedule_commands
+# The handler modules register their functions in commands.dispatch.HANDLERS when imported.
+from commands import info_commands, job_commands, schedule_commands  # noqa: F401
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
-from commands.catalog import (CancelJob, Command, DeployLab, DestroyLab, ListJobs, ListLabs, ListNodes,
-                              ListSchedules, PlanDeploy, ResetLab, RunHealth, RunPreflight, ScheduleDigest,
-                              ScheduleHealth, ShowDigest, ShowHelp, ShowJob, ShowStatus, Unschedule)
-from commands.parser import job_id, lab_name, parse
+from commands.catalog import Command, ShowHelp
+from commands.dispatch import HANDLERS
+from commands.parser import parse, parse_click
 from commands.request import Request
-from core.buttons import ButtonAction
 from core.errors import CommandError, JobError, PermissionDenied
 from jobs.queue import record_event
 from store.types import utcnow
-
-Handler = Callable[[Command, Request], Reply]
-
-HANDLERS: dict[type[Command], Handler] = {
-    ListLabs: info_commands.list_labs,
-    ListJobs: info_commands.list_jobs_command,
-    ShowJob: info_commands.show_job,
-    PlanDeploy: job_commands.plan_deploy,
-    RunPreflight: job_commands.run_preflight,
-    DeployLab: job_commands.deploy_lab,
-    ShowStatus: job_commands.show_status,
-    ListNodes: job_commands.list_nodes,
-    RunHealth: job_commands.run_health,
-    ShowDigest: job_commands.show_digest,
-    ResetLab: job_commands.reset_lab,
-    DestroyLab: job_commands.destroy_lab,
-    CancelJob: job_commands.cancel_job,
-    ScheduleDigest: schedule_commands.schedule_digest,
-    ScheduleHealth: schedule_commands.schedule_health,
-    ListSchedules: schedule_commands.show_schedules,
-    Unschedule: schedule_commands.unschedule,
-}
-
-# A button's value → the command its click stands for (validated like typed words).
-ACTIONS: dict[ButtonAction, Callable[[str], Command]] = {
-    ButtonAction.CANCEL_JOB: lambda value: CancelJob(job_id(value)),
-    ButtonAction.RERUN_HEALTH: lambda value: RunHealth(lab_name(value)),
-    ButtonAction.CONFIRM_DESTROY: lambda value: DestroyLab(lab_name(value), confirmed=True),
-}
 
 
 def handle(invocation: Invocation, services: CommandServices) -> Reply:
@@ -69,11 +38,8 @@ def handle(invocation: Invocation, services: CommandServices) -> Reply:
 
 def handle_action(action: ActionInvocation, services: CommandServices) -> Reply:
     """Answer a button click by re-running its command under the clicker's own role."""
-    factory = ACTIONS.get(ButtonAction(action.action_id)) if action.action_id in set(ButtonAction) else None
-    if factory is None:
-        return refusal(CommandError(replies.unknown_action(action.action_id)))
     try:
-        command = factory(action.value)
+        command = parse_click(action.action_id, action.value)
     except CommandError as error:
         return refusal(error)
     return execute(command, user_id=action.user_id, channel_id=action.channel_id, delivery_id=action.delivery_id,

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from commands import replies
 from commands.api import Reply
-from commands.authz import FLAG_ROLES, REQUIRED_ROLES, Role
+from commands.authz import REQUIRED_ROLES
+from commands.roles import Role
 from commands.catalog import BY_NAME, COMMANDS, Command, ListJobs, ListLabs, ShowJob
 from commands.job_commands import subject_of
+from commands.dispatch import handles
 from commands.request import Request
 from jobs.queue import active_mutating_job, get_job, list_jobs
 from labspec.model import Lab
@@ -28,8 +30,7 @@ def summary(command: type[Command]) -> str:
 
 
 def _flag_roles(command: type[Command]) -> list[tuple[str, str]]:
-    return [(f"--{flag.replace('_', '-')}", role.label) for (kind, flag), role in FLAG_ROLES.items()
-            if kind is command]
+    return [(param.option or param.field, param.role.label) for param in command.params if param.role is not None]
 
 
 def _role_note(command: type[Command]) -> str | None:
@@ -56,6 +57,7 @@ def _nodes(lab: Lab) -> str:
     return f"{count} node{'s' if count != 1 else ''}" + (f" ({detail})" if detail else "")
 
 
+@handles(ListLabs)
 def list_labs(command: ListLabs, request: Request) -> Reply:
     labs, problems = request.services.labs.load()
     lines = []
@@ -75,6 +77,7 @@ def list_labs(command: ListLabs, request: Request) -> Reply:
     return Reply(replies.labs_overview(lines))
 
 
+@handles(ListJobs)
 def list_jobs_command(command: ListJobs, request: Request) -> Reply:
     jobs = list_jobs(request.session, lab=command.lab, limit=RECENT_JOBS)
     lines = [replies.job_line(job_id=j.id, kind=j.kind, lab=j.lab, state=j.state, step=j.step, requester=j.requester,
@@ -82,6 +85,7 @@ def list_jobs_command(command: ListJobs, request: Request) -> Reply:
     return Reply(replies.jobs_overview(lines, command.lab))
 
 
+@handles(ShowJob)
 def show_job(command: ShowJob, request: Request) -> Reply:
     job = get_job(request.session, command.job_id)
     events = list(request.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id)

@@ -12,6 +12,7 @@ from commands import replies
 from commands.api import Button, Reply
 from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListNodes, PlanDeploy, ResetLab, RunHealth,
                               RunPreflight, ShowDigest, ShowStatus)
+from commands.dispatch import handles
 from commands.request import Request
 from core.buttons import ButtonAction
 from core.errors import CommandError, LabBusy
@@ -31,6 +32,11 @@ def find_lab(request: Request, name: str) -> Lab:
     if broken:
         raise CommandError(replies.invalid_lab_spec(name, str(broken[0].file), str(broken[0]), len(broken) - 1))
     raise CommandError(replies.no_such_lab(name, sorted(labs)))
+
+
+def lab_or_all(request: Request, name: str | None) -> str | None:
+    """The lab called ``name`` when one is named; None (every lab) otherwise."""
+    return find_lab(request, name).name if name else None
 
 
 def subject_of(job: Job) -> str:
@@ -62,43 +68,50 @@ def busy_text(request: Request, busy: LabBusy) -> str:
                             viewer=request.user_id)
 
 
+@handles(PlanDeploy)
 def plan_deploy(command: PlanDeploy, request: Request) -> Reply:
     return submit_job(request, kind=JobKind.PLAN, lab=find_lab(request, command.lab).name)
 
 
+@handles(RunPreflight)
 def run_preflight(command: RunPreflight, request: Request) -> Reply:
     return submit_job(request, kind=JobKind.PREFLIGHT, lab=find_lab(request, command.lab).name,
                       params={"fix": command.fix})
 
 
+@handles(DeployLab)
 def deploy_lab(command: DeployLab, request: Request) -> Reply:
     return submit_job(request, kind=JobKind.DEPLOY, lab=find_lab(request, command.lab).name,
                       params={"skip_health": command.skip_health})
 
 
+@handles(ShowStatus)
 def show_status(command: ShowStatus, request: Request) -> Reply:
-    lab = find_lab(request, command.lab).name if command.lab else None
-    return submit_job(request, kind=JobKind.STATUS, lab=lab)
+    return submit_job(request, kind=JobKind.STATUS, lab=lab_or_all(request, command.lab))
 
 
+@handles(ListNodes)
 def list_nodes(command: ListNodes, request: Request) -> Reply:
     return submit_job(request, kind=JobKind.NODES, lab=find_lab(request, command.lab).name)
 
 
+@handles(RunHealth)
 def run_health(command: RunHealth, request: Request) -> Reply:
     return submit_job(request, kind=JobKind.HEALTH, lab=find_lab(request, command.lab).name,
                       params={"testsets": list(command.testsets)})
 
 
+@handles(ShowDigest)
 def show_digest(command: ShowDigest, request: Request) -> Reply:
-    lab = find_lab(request, command.lab).name if command.lab else None
-    return submit_job(request, kind=JobKind.DIGEST, lab=lab)
+    return submit_job(request, kind=JobKind.DIGEST, lab=lab_or_all(request, command.lab))
 
 
+@handles(ResetLab)
 def reset_lab(command: ResetLab, request: Request) -> Reply:
     return submit_job(request, kind=JobKind.RESET, lab=find_lab(request, command.lab).name)
 
 
+@handles(DestroyLab)
 def destroy_lab(command: DestroyLab, request: Request) -> Reply:
     """Typed: ask for confirmation with a danger button. Clicked: queue the destroy."""
     lab = find_lab(request, command.lab).name
@@ -112,6 +125,7 @@ def destroy_lab(command: DestroyLab, request: Request) -> Reply:
     return Reply(replies.destroy_prompt(lab), buttons=(button,))
 
 
+@handles(CancelJob)
 def cancel_job(command: CancelJob, request: Request) -> Reply:
     """Cancel a queued job now, or ask a running one to stop at its next safe point."""
     job = get_job(request.session, command.job_id)

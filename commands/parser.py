@@ -12,10 +12,11 @@ import difflib
 import re
 import shlex
 from functools import lru_cache
-from typing import NoReturn
+from typing import Callable, NoReturn
 
 from commands import replies
-from commands.catalog import BY_NAME, DEFAULT_TESTSETS, TESTSETS, Command, Param, ParamKind, ShowHelp
+from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, Command, Param, ParamKind, ShowHelp
+from core.buttons import ButtonAction
 from core.errors import CommandError
 
 MAX_LENGTH = 1000
@@ -88,6 +89,15 @@ def parse(text: str) -> Command:
     if extras:
         raise CommandError(replies.usage(kind.usage, kind.example, replies.unexpected(" ".join(extras))))
     return kind(**values)
+
+
+def parse_click(action_id: str, value: str) -> Command:
+    """The command a click on a fuelbot button stands for; its value is validated like a typed word."""
+    try:
+        kind = BY_BUTTON[ButtonAction(action_id)]
+    except ValueError:
+        raise CommandError(replies.unknown_action(action_id)) from None
+    return kind.clicked(_CONVERTERS[kind.params[0].kind](value))
 
 
 def _command_for(words: list[str]) -> tuple[type[Command], list[str]]:
@@ -228,6 +238,6 @@ def mention(value: str) -> str:
     return value
 
 
-_CONVERTERS = {ParamKind.LAB: lab_name, ParamKind.JOB_ID: job_id, ParamKind.SCHEDULE_ID: schedule_id,
-               ParamKind.CRON: cron, ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel,
-               ParamKind.MENTION: mention}
+_CONVERTERS: dict[ParamKind, Callable[[str], str | int]] = {
+    ParamKind.LAB: lab_name, ParamKind.JOB_ID: job_id, ParamKind.SCHEDULE_ID: schedule_id, ParamKind.CRON: cron,
+    ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel, ParamKind.MENTION: mention}

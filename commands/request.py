@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from commands.api import CommandServices
-from commands.authz import Role
+from commands.roles import Role
 
 _KEY_LIMIT = 128                         # store.models.Job.dedupe_key is a String(128)
 

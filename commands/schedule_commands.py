@@ -13,31 +13,32 @@ from sqlalchemy import select
 from commands import replies
 from commands.api import Reply
 from commands.catalog import ListSchedules, ScheduleDigest, ScheduleHealth, Unschedule
-from commands.job_commands import find_lab
+from commands.dispatch import handles
+from commands.job_commands import find_lab, lab_or_all
 from commands.request import Request
 from core.errors import CommandError
 from jobs.queue import record_event
 from jobs.schedules import create_schedule, delete_schedule, list_schedules
+from jobs.states import JobKind
 from store.models import Schedule
 
-KIND_NAMES = {"digest": "digest", "health": "health check"}
 
-
+@handles(ScheduleDigest)
 def schedule_digest(command: ScheduleDigest, request: Request) -> Reply:
-    lab = find_lab(request, command.lab).name if command.lab else None
-    return _schedule(request, kind="digest", lab=lab, cron=command.cron, timezone=command.timezone,
+    return _schedule(request, kind=JobKind.DIGEST, lab=lab_or_all(request, command.lab), cron=command.cron, timezone=command.timezone,
                      channel=command.channel or request.channel_id, mention=command.mention, params={},
                      canonical=command.canonical)
 
 
+@handles(ScheduleHealth)
 def schedule_health(command: ScheduleHealth, request: Request) -> Reply:
     lab = find_lab(request, command.lab).name
-    return _schedule(request, kind="health", lab=lab, cron=command.cron, timezone=command.timezone,
+    return _schedule(request, kind=JobKind.HEALTH, lab=lab, cron=command.cron, timezone=command.timezone,
                      channel=request.channel_id, mention=command.mention,
                      params={"testsets": list(command.testsets)}, canonical=command.canonical)
 
 
-def _schedule(request: Request, *, kind: str, lab: str | None, cron: str, timezone: str, channel: str,
+def _schedule(request: Request, *, kind: JobKind, lab: str | None, cron: str, timezone: str, channel: str,
               mention: str | None, params: dict, canonical: str) -> Reply:
     # Same schedule twice (a Slack retry, or a second person) is answered with the first one.
     existing = request.session.scalar(select(Schedule).where(
@@ -55,7 +56,7 @@ def _schedule(request: Request, *, kind: str, lab: str | None, cron: str, timezo
 
 
 def _subject(schedule: Schedule) -> str:
-    return replies.schedule_subject(KIND_NAMES.get(schedule.kind, schedule.kind), schedule.lab,
+    return replies.schedule_subject(JobKind(schedule.kind).title.lower(), schedule.lab,
                                     (schedule.params or {}).get("testsets", ()))
 
 
@@ -72,6 +73,7 @@ def _created_text(schedule: Schedule, *, existed: bool) -> str:
                                     next_fire=_local(schedule.next_fire_at, schedule.timezone), existed=existed)
 
 
+@handles(ListSchedules)
 def show_schedules(command: ListSchedules, request: Request) -> Reply:
     lines = [replies.schedule_line(schedule_id=s.id, subject=_subject(s), cron=s.cron, timezone=s.timezone,
                                    channel=s.channel, next_fire=_local(s.next_fire_at, s.timezone),
@@ -80,6 +82,7 @@ def show_schedules(command: ListSchedules, request: Request) -> Reply:
     return Reply(replies.schedules_overview(lines))
 
 
+@handles(Unschedule)
 def unschedule(command: Unschedule, request: Request) -> Reply:
     schedule = delete_schedule(request.session, command.schedule_id)
     record_event(request.session, None, actor=request.user_id, kind="unscheduled",

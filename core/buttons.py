@@ -1,8 +1,8 @@
 """fuelbot's buttons, neutral of Slack: the one list of action ids and the button value object.
 
 The renderer (``bot/render.py``) turns a :class:`Button` into Block Kit, the Bolt app listens for
-exactly the ids of :class:`ButtonAction`, and ``commands.handlers`` maps each id to the command
-its click stands for; a test checks that every id has a handler.
+exactly the ids of :class:`ButtonAction`, and each command of ``commands.catalog`` names the
+button whose click stands for it (``Command.button``); a test checks every id has exactly one.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from jobs.states import JobKind
 from store.models import Schedule, ScheduleFire
 from store.types import utcnow
 
-SCHEDULABLE = {"digest": JobKind.DIGEST, "health": JobKind.HEALTH}
+SCHEDULABLE = (JobKind.DIGEST, JobKind.HEALTH)     # read-only kinds: a schedule never holds a lab
 
 
 def parse_trigger(cron: str, timezone: str) -> CronTrigger:
@@ -73,7 +73,7 @@ def next_fire(trigger: CronTrigger, after: datetime) -> datetime | None:
     return fire.astimezone(ZoneInfo("UTC")) if fire else None
 
 
-def create_schedule(session: Session, *, kind: str, cron: str, timezone: str, channel: str, created_by: str,
+def create_schedule(session: Session, *, kind: JobKind, cron: str, timezone: str, channel: str, created_by: str,
                     lab: str | None = None, mention: str | None = None, params: dict | None = None,
                     now: datetime | None = None) -> Schedule:
     """Validate and store a schedule; nothing is stored when the cron or zone is invalid."""
@@ -128,7 +128,7 @@ def fire_due(session: Session, *, worker_id: str, now: datetime | None = None) -
         params = dict(schedule.params or {}, schedule_id=schedule.id, missed=missed, mention=schedule.mention,
                       scheduled=True)
         try:
-            submission = submit(session, kind=SCHEDULABLE[schedule.kind], requester=f"schedule:{schedule.id}",
+            submission = submit(session, kind=JobKind(schedule.kind), requester=f"schedule:{schedule.id}",
                                 lab=schedule.lab, channel=schedule.channel, params=params,
                                 dedupe_key=f"schedule:{schedule.id}:{fire_at.isoformat()}",
                                 schedule_id=schedule.id, now=now)

@@ -5,9 +5,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
-from commands.authz import Policy, Role
+from commands.authz import Policy
+from commands.roles import Role
 from commands.catalog import COMMANDS
-from commands.handlers import ACTIONS, handle, handle_action
+from commands.handlers import handle, handle_action
+from core.buttons import ButtonAction
 from tests.integration.test_commands_handlers import ALICE, BOB, BROKEN, CAROL, catalog
 
 WORDS = sorted({c.name.split()[0] for c in COMMANDS} | {c.name.split()[-1] for c in COMMANDS})
@@ -37,7 +39,7 @@ def test_any_text_gets_an_ephemeral_reply(sessions, text: str, user: str, delive
 
 
 @FUZZ
-@given(action_id=st.one_of(st.sampled_from(sorted(ACTIONS)), st.text(max_size=20)),
+@given(action_id=st.one_of(st.sampled_from(sorted(ButtonAction)), st.text(max_size=20)),
        value=st.one_of(st.sampled_from(NASTY), st.text(max_size=20)), user=people)
 def test_any_click_gets_an_ephemeral_reply(sessions, action_id: str, value: str, user: str) -> None:
     reply = handle_action(ActionInvocation(user_id=user, channel_id="C0LAB", action_id=action_id, value=value),

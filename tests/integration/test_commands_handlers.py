@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from commands.api import ActionInvocation, CommandServices, Invocation, LabCatalog, Reply
-from commands.authz import Policy, Role
+from commands.authz import Policy
+from commands.roles import Role
 from commands.handlers import handle, handle_action
 from jobs.queue import transition
 from jobs.states import JobState

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from commands.api import CommandServices, LabCatalog, Reply
-from commands.authz import Policy, Role
+from commands.authz import Policy
+from commands.roles import Role
 from jobs.queue import transition
 from jobs.states import JobState
 from store.models import Job, JobEvent, Schedule

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from commands.authz import Policy, Role, required_role
+from commands.authz import Policy, required_role
+from commands.roles import Role
 from commands.catalog import COMMANDS
 from commands.parser import parse
 from core.errors import ConfigError, PermissionDenied

@@ -6,11 +6,14 @@ import re
 
 import pytest
 
-from commands.authz import REQUIRED_ROLES, Role
-from commands.catalog import BY_NAME, COMMANDS, Command, ParamKind, ShowHelp
+from commands.authz import REQUIRED_ROLES
+from commands.roles import Role
+from commands.catalog import BY_BUTTON, BY_NAME, COMMANDS, Command, DeployLab, ParamKind, ShowHelp
+from commands.dispatch import handles
 from commands.handlers import HANDLERS
 from commands.info_commands import help_text, summary
 from commands.parser import parse
+from core.buttons import ButtonAction
 
 
 def _names(commands: tuple[type[Command], ...]) -> list[str]:
@@ -54,6 +57,13 @@ def test_every_command_has_a_required_role_and_a_handler() -> None:
     assert set(HANDLERS) | {ShowHelp} == set(COMMANDS)       # help is answered without the database
 
 
+def test_every_button_stands_for_exactly_one_command() -> None:
+    for action in ButtonAction:
+        answering = [command.__name__ for command in COMMANDS if command.button is action]
+        assert len(answering) == 1, f"{action} must be the button of exactly one command, not {answering}"
+        assert BY_BUTTON[action].button is action
+
+
 def test_names_are_unique_and_indexed() -> None:
     assert len(BY_NAME) == len(COMMANDS)
 
@@ -91,3 +101,9 @@ def test_testsets_param_is_optional_everywhere() -> None:
         for param in command.params:
             if param.kind is ParamKind.TESTSETS:
                 assert param.optional
+
+
+def test_a_command_cannot_get_a_second_handler() -> None:
+    with pytest.raises(TypeError, match="DeployLab has two handlers"):
+        handles(DeployLab)(lambda command, request: HANDLERS[DeployLab](command, request))
+    assert HANDLERS[DeployLab].__name__ == "deploy_lab"

@@ -6,7 +6,7 @@ import pytest
 from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListJobs, ListLabs, ListNodes, ListSchedules,
                               PlanDeploy, ResetLab, RunHealth, RunPreflight, ScheduleDigest, ScheduleHealth,
                               ShowDigest, ShowHelp, ShowJob, ShowStatus, Unschedule)
-from commands.parser import normalise, parse
+from commands.parser import normalise, parse, parse_click
 from core.errors import CommandError
 
 PARSES = [
@@ -140,3 +140,27 @@ def test_echoed_input_never_breaks_out_of_its_backticks(text: str) -> None:
 def test_normalise_undoes_slack_typography() -> None:
     assert normalise("\u00a0deploy “lab1” ‘x’ —fix\u202f") == "deploy \"lab1\" 'x' --fix"
     assert normalise("range 1–5") == "range 1–5"          # a dash inside a word is left alone
+
+
+CLICKS = [
+    ("cancel_job", "12", CancelJob(12)),
+    ("cancel_job", "#12", CancelJob(12)),
+    ("rerun_health", "lab1", RunHealth("lab1")),
+    ("confirm_destroy", "lab1", DestroyLab("lab1", confirmed=True)),    # only a click confirms
+]
+
+
+@pytest.mark.parametrize(("action_id", "value", "expected"), CLICKS, ids=[f"{a}={v}" for a, v, _ in CLICKS])
+def test_click_parses_to_the_command_of_its_button(action_id: str, value: str, expected: object) -> None:
+    assert parse_click(action_id, value) == expected
+
+
+@pytest.mark.parametrize(("action_id", "value", "fragment"), [
+    ("explode", "lab1", "That button (`explode`) is not one fuelbot knows"),
+    ("cancel_job", "x1", "`x1` is not a job number"),
+    ("rerun_health", "Lab 1", "is not a lab name"),
+])
+def test_bad_click_is_explained(action_id: str, value: str, fragment: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_click(action_id, value)
+    assert fragment in str(caught.value)
