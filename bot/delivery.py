@@ -127,7 +127,7 @@ class OutboxDelivery:
                 postpone_channel(session, channel, seconds=hold)
 
     def _ours(self, message: OutboxMessage) -> bool:
-        return message.state == OutboxState.SENDING.value and message.claimed_by == self._worker_id
+        return message.state == OutboxState.SENDING and message.claimed_by == self._worker_id
 
     def _deliver(self, message_id: int) -> Outcome:
         """One message, one session: decide, call Slack outside any transaction, record."""
@@ -173,14 +173,14 @@ class OutboxDelivery:
         return session.scalar(select(OutboxMessage.id).where(
             OutboxMessage.channel == message.channel, OutboxMessage.id < message.id,
             OutboxMessage.attempts == 0,
-            OutboxMessage.state.in_([OutboxState.PENDING.value, OutboxState.SENDING.value])).limit(1)) is not None
+            OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING])).limit(1)) is not None
 
     def _plan(self, session: Session, message: OutboxMessage) -> tuple[str, dict[str, Any]]:
         rendered = render_outbox(message.text, message.body, job_id=message.job_id).as_kwargs()
         ts = sent_ts_for_slot(session, message.slot) if message.slot else None
         if ts:
             return "chat.update", {"channel": message.channel, "ts": ts, **rendered}
-        if message.placement == Placement.REPLY.value:
+        if message.placement == Placement.REPLY:
             thread_ts = thread_ts_for(session, message)
             if thread_ts is None:
                 raise _NotYet("the job's parent message has not been posted")
@@ -216,7 +216,7 @@ class OutboxDelivery:
         error = scrub(error)
         delay = self._backoff(message.attempts + 1)
         postpone(session, message, seconds=delay, error=error, max_attempts=self._max_attempts)
-        dead = message.state == OutboxState.DEAD.value
+        dead = message.state == OutboxState.DEAD
         session.commit()
         self._metrics.outbox("dead" if dead else "postponed")
         if dead:

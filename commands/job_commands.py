@@ -61,7 +61,7 @@ def busy_text(request: Request, busy: LabBusy) -> str:
     holder = request.session.get(Job, busy.job_id)
     if holder is None:                   # it finished between the check and now
         return str(busy)
-    started = holder.state == JobState.RUNNING.value and holder.started_at is not None
+    started = holder.state == JobState.RUNNING and holder.started_at is not None
     since = replies.ago(holder.started_at if started else holder.created_at, request.now)
     return replies.lab_busy(lab=holder.lab_lock or holder.lab or "", kind=holder.kind, job_id=holder.id,
                             requester=holder.requester, since=since, started=started, channel=holder.channel,
@@ -131,7 +131,7 @@ def cancel_job(command: CancelJob, request: Request) -> Reply:
     job = get_job(request.session, command.job_id)
     already = bool(job.cancel_requested)
     job = request_cancel(request.session, command.job_id, actor=request.user_id)
-    if job.state == JobState.CANCELLED.value:
+    if job.state == JobState.CANCELLED:
         return Reply(replies.cancelled_now(job.id, subject_of(job)))
-    return Reply(replies.cancel_requested(job.id, subject_of(job), fuel_deploy=job.kind == JobKind.DEPLOY.value,
+    return Reply(replies.cancel_requested(job.id, subject_of(job), fuel_deploy=job.kind == JobKind.DEPLOY,
                                           already=already))

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 from core.mrkdwn import channel_ref, who
-from jobs.states import JobKind
+from jobs.states import JobKind, JobState
 
 _ECHO_LIMIT = 60
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -167,8 +167,8 @@ def labs_overview(lines: Sequence[str]) -> str:
 # --- jobs ---------------------------------------------------------------------------------------
 
 def job_subject(kind: str, lab: str | None, *, fix: bool = False) -> str:
-    title = JobKind(kind).title if kind in set(JobKind) else kind.capitalize()
-    title += " with --fix" if fix else ""
+    known = JobKind.known(kind)
+    title = (known.label if known else kind.capitalize()) + (" with --fix" if fix else "")
     return f"{title} of *{lab}*" if lab else f"{title} of all labs"
 
 
@@ -178,17 +178,18 @@ def queued(subject: str, job_id: int) -> str:
 
 def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, started: bool,
              channel: str | None, viewer: str) -> str:
-    doing = (JobKind(kind).busy if kind in set(JobKind) else None) or f"held by a {kind} job"
+    known = JobKind.known(kind)
+    doing = (known.busy if known else None) or f"held by a {kind} job"
     when = f"started {since}" if started else f"queued {since}"
     where = f" in {channel_ref(channel)}" if channel else ""
     return (f"{lab} is already {doing} by {who(requester, viewer=viewer)} (job #{job_id}, {when}) "
             f"— follow its thread{where}.")
 
 
-def job_line(*, job_id: int, kind: str, lab: str | None, state: str, step: str | None, requester: str,
+def job_line(*, job_id: int, kind: str, lab: str | None, state: JobState, step: str | None, requester: str,
              age: str) -> str:
     where = f" *{lab}*" if lab else ""
-    at = f" at `{step}`" if step and state in ("running", "failed") else ""
+    at = f" at `{step}`" if step and state in (JobState.RUNNING, JobState.FAILED) else ""
     return f"#{job_id} {kind}{where} · {state}{at} · {who(requester)} · {age}"
 
 

@@ -56,7 +56,7 @@ def _schedule(request: Request, *, kind: JobKind, lab: str | None, cron: str, ti
 
 
 def _subject(schedule: Schedule) -> str:
-    return replies.schedule_subject(JobKind(schedule.kind).title.lower(), schedule.lab,
+    return replies.schedule_subject(JobKind(schedule.kind).label.lower(), schedule.lab,
                                     (schedule.params or {}).get("testsets", ()))
 
 

@@ -10,28 +10,15 @@ Because the outbox is in the database, a restart or a 429 loses nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.redact import scrub
+from store.enums import OutboxState as OutboxState   # defined beside the models; used from here
+from store.enums import Placement as Placement
 from store.models import Job, OutboxMessage
 from store.types import utcnow
-
-
-class Placement(StrEnum):
-    PARENT = "parent"   # the job's thread root in its channel
-    REPLY = "reply"     # a reply in the job's thread
-    POST = "post"       # a plain message in a channel
-
-
-class OutboxState(StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    SUPERSEDED = "superseded"
-    DEAD = "dead"
 
 
 def _scrub_body(value):
@@ -47,8 +34,8 @@ def _scrub_body(value):
 def enqueue(session: Session, *, channel: str, text: str, placement: Placement = Placement.POST,
             job_id: int | None = None, slot: str | None = None, body: dict | None = None) -> OutboxMessage:
     """Queue a message; secrets are scrubbed from the text and the body here, once."""
-    message = OutboxMessage(job_id=job_id, channel=channel, placement=placement.value, slot=slot,
-                            text=scrub(text), body=_scrub_body(body or {}), state=OutboxState.PENDING.value,
+    message = OutboxMessage(job_id=job_id, channel=channel, placement=placement, slot=slot,
+                            text=scrub(text), body=_scrub_body(body or {}), state=OutboxState.PENDING,
                             attempts=0, created_at=utcnow())
     session.add(message)
     return message
@@ -61,16 +48,16 @@ def claim_batch(session: Session, *, worker_id: str, limit: int = 20, stale_afte
     stale = now - timedelta(seconds=stale_after)
     candidates = session.scalars(
         select(OutboxMessage)
-        .where(((OutboxMessage.state == OutboxState.PENDING.value)
+        .where(((OutboxMessage.state == OutboxState.PENDING)
                 & ((OutboxMessage.not_before.is_(None)) | (OutboxMessage.not_before <= now)))
-               | ((OutboxMessage.state == OutboxState.SENDING.value) & (OutboxMessage.claimed_at < stale)))
+               | ((OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.claimed_at < stale)))
         .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
     claimed = []
     for message in candidates:
         outcome = session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message.id, OutboxMessage.state == message.state)
-            .values(state=OutboxState.SENDING.value, claimed_by=worker_id, claimed_at=now)
+            .values(state=OutboxState.SENDING, claimed_by=worker_id, claimed_at=now)
             .execution_options(synchronize_session=False))
         if outcome.rowcount == 1:
             session.refresh(message)
@@ -84,7 +71,7 @@ def latest_in_slot(session: Session, message: OutboxMessage) -> bool:
         return True
     newer = session.scalar(select(OutboxMessage.id).where(
         OutboxMessage.slot == message.slot, OutboxMessage.id > message.id,
-        OutboxMessage.state.in_([OutboxState.PENDING.value, OutboxState.SENDING.value])).limit(1))
+        OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING])).limit(1))
     return newer is None
 
 
@@ -102,17 +89,17 @@ def thread_ts_for(session: Session, message: OutboxMessage) -> str | None:
 
 
 def mark_sent(session: Session, message: OutboxMessage, *, ts: str | None) -> None:
-    message.state = OutboxState.SENT.value
+    message.state = OutboxState.SENT
     message.ts = ts
     message.sent_at = utcnow()
-    if message.placement == Placement.PARENT.value and message.job_id is not None and ts:
+    if message.placement == Placement.PARENT and message.job_id is not None and ts:
         session.execute(update(Job).where(Job.id == message.job_id, Job.thread_ts.is_(None))
                         .values(thread_ts=ts, channel=message.channel)
                         .execution_options(synchronize_session=False))
 
 
 def mark_superseded(session: Session, message: OutboxMessage) -> None:
-    message.state = OutboxState.SUPERSEDED.value
+    message.state = OutboxState.SUPERSEDED
 
 
 def postpone(session: Session, message: OutboxMessage, *, seconds: float, error: str | None = None,
@@ -121,9 +108,9 @@ def postpone(session: Session, message: OutboxMessage, *, seconds: float, error:
     message.attempts += 1
     message.error = scrub(error) if error else None
     if message.attempts >= max_attempts:
-        message.state = OutboxState.DEAD.value
+        message.state = OutboxState.DEAD
         return
-    message.state = OutboxState.PENDING.value
+    message.state = OutboxState.PENDING
     message.not_before = utcnow() + timedelta(seconds=seconds)
 
 
@@ -134,14 +121,14 @@ def postpone_channel(session: Session, channel: str, *, seconds: float) -> None:
     """
     until = utcnow() + timedelta(seconds=seconds)
     session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.channel == channel, OutboxMessage.state == OutboxState.PENDING.value,
+                    .where(OutboxMessage.channel == channel, OutboxMessage.state == OutboxState.PENDING,
                            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before < until))
                     .values(not_before=until).execution_options(synchronize_session=False))
 
 
 def release(message: OutboxMessage, *, not_before_seconds: float | None = None) -> None:
     """Back to pending without counting an attempt: waiting for order or a rate limit is no failure."""
-    message.state = OutboxState.PENDING.value
+    message.state = OutboxState.PENDING
     message.claimed_by = None
     message.claimed_at = None
     if not_before_seconds is not None:
@@ -151,4 +138,4 @@ def release(message: OutboxMessage, *, not_before_seconds: float | None = None) 
 def pending_count(session: Session) -> int:
     from sqlalchemy import func
     return session.scalar(select(func.count()).select_from(OutboxMessage).where(
-        OutboxMessage.state.in_([OutboxState.PENDING.value, OutboxState.SENDING.value]))) or 0
+        OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]))) or 0

@@ -47,7 +47,7 @@ def submit(session: Session, *, kind: JobKind, requester: str, lab: str | None =
     mutating = kind.is_mutating(params)
     if mutating and lab:
         _raise_if_busy(session, lab)
-    job = Job(kind=kind.value, lab=lab, requester=requester, channel=channel, state=JobState.QUEUED.value,
+    job = Job(kind=kind.value, lab=lab, requester=requester, channel=channel, state=JobState.QUEUED,
               params=params, context={}, dedupe_key=dedupe_key, lab_lock=lab if mutating else None,
               schedule_id=schedule_id, created_at=now, updated_at=now, progress=0, attempts=0,
               cancel_requested=False)
@@ -91,7 +91,7 @@ def list_jobs(session: Session, *, lab: str | None = None, active_only: bool = F
     if lab:
         query = query.where(Job.lab == lab)
     if active_only:
-        query = query.where(Job.state.in_([JobState.QUEUED.value, JobState.RUNNING.value]))
+        query = query.where(Job.state.in_([JobState.QUEUED, JobState.RUNNING]))
     return list(session.scalars(query))
 
 
@@ -109,19 +109,19 @@ def transition(session: Session, job: Job, new: JobState, *, actor: str, message
     never overwrites a claim and a worker that lost its lease never finishes someone else's job.
     """
     now = now or utcnow()
-    current = JobState(job.state)
+    current = job.state
     if not can_transition(current, new):
         raise InvalidTransition(f"Job #{job.id} is {current.value}; it cannot become {new.value}.")
     session.flush()
-    guard = [Job.id == job.id, Job.state == current.value]
+    guard = [Job.id == job.id, Job.state == current]
     if owner is not None:
         guard.append(Job.lease_owner == owner)
-    moved = session.execute(update(Job).where(*guard).values(state=new.value, updated_at=now)
+    moved = session.execute(update(Job).where(*guard).values(state=new, updated_at=now)
                             .execution_options(synchronize_session=False)).rowcount == 1
     if not moved:
         session.refresh(job)
         raise InvalidTransition(f"Job #{job.id} changed meanwhile (now {job.state}); it was not made {new.value}.")
-    job.state = new.value
+    job.state = new
     job.updated_at = now
     if new is JobState.RUNNING and job.started_at is None:
         job.started_at = now
@@ -151,8 +151,8 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     """
     now = now or utcnow()
     query = (select(Job)
-             .where(or_(Job.state == JobState.QUEUED.value,
-                        (Job.state == JobState.RUNNING.value) & (Job.lease_expires_at < now)))
+             .where(or_(Job.state == JobState.QUEUED,
+                        (Job.state == JobState.RUNNING) & (Job.lease_expires_at < now)))
              .order_by(Job.id).limit(1).with_for_update(skip_locked=True))
     if exclude:
         query = query.where(Job.id.not_in(exclude))
@@ -172,7 +172,7 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
         return None
     previous = job.lease_owner
     session.refresh(job)
-    if job.state == JobState.RUNNING.value:
+    if job.state == JobState.RUNNING:
         record_event(session, job, actor=worker_id, kind="takeover",
                      message=f"lease of {previous} expired; {worker_id} resumes at step {job.step or 'start'}",
                      at=now)
@@ -191,7 +191,7 @@ def heartbeat(session: Session, job_id: int, *, worker_id: str, lease_seconds: f
     now = now or utcnow()
     outcome = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.lease_owner == worker_id, Job.state == JobState.RUNNING.value)
+        .where(Job.id == job_id, Job.lease_owner == worker_id, Job.state == JobState.RUNNING)
         .values(lease_expires_at=now + timedelta(seconds=lease_seconds), heartbeat_at=now)
         .execution_options(synchronize_session=False))
     return outcome.rowcount == 1
@@ -200,7 +200,7 @@ def heartbeat(session: Session, job_id: int, *, worker_id: str, lease_seconds: f
 def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
     """Cancel a queued job now, or ask a running one to stop at its next safe point."""
     job = get_job(session, job_id)
-    state = JobState(job.state)
+    state = job.state
     if state.is_final:
         raise JobError(f"Job #{job.id} already {state.value}; there is nothing to cancel.")
     if state is JobState.QUEUED:
@@ -210,7 +210,7 @@ def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
             announce_cancelled_before_start(session, job, actor=actor)
             return job
         except InvalidTransition:
-            if JobState(job.state).is_final:   # it finished in the meantime
+            if job.state.is_final:   # it finished in the meantime
                 raise JobError(f"Job #{job.id} already {job.state}; there is nothing to cancel.") from None
             # a worker claimed it a moment ago: ask the running job to stop instead
     if not job.cancel_requested:

@@ -11,44 +11,36 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Mapping
+from typing import Mapping, overload
 
-
-class JobState(StrEnum):
-    """Where a job is in its life."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def is_final(self) -> bool:
-        return self in FINAL_STATES
-
-    @property
-    def is_active(self) -> bool:
-        return not self.is_final
+# JobState is defined beside the models (its column needs it); this module is where it moves.
+from store.enums import FINAL_STATES as FINAL_STATES
+from store.enums import JobState as JobState
 
 
 class JobKind(StrEnum):
-    """What a job does: one row per kind (value, emoji, title, busy verb, what makes it mutating).
+    """What a job does: one row per kind (value, emoji, label, busy verb, what makes it mutating).
 
     A mutating job holds its lab exclusively; ``busy`` is how a refusal says the lab is held.
     ``mutating`` is True, False, or the name of the parameter that makes the job mutating
     (``preflight --fix``).
     """
 
-    title: str
+    label: str                           # not ``title``: that is str's own method
     emoji: str
     busy: str | None
     _mutating: bool | str
 
-    def __new__(cls, value: str, emoji: str, title: str, busy: str | None, mutating: bool | str) -> "JobKind":
+    @overload
+    def __new__(cls, value: str) -> "JobKind": ...      # JobKind("deploy"): a lookup by value
+    @overload
+    def __new__(cls, value: str, emoji: str, label: str, busy: str | None, mutating: bool | str) -> "JobKind": ...
+
+    def __new__(cls, value: str, emoji: str = "", label: str = "", busy: str | None = None,
+                mutating: bool | str = False) -> "JobKind":
         member = str.__new__(cls, value)
         member._value_ = value
-        member.emoji, member.title, member.busy, member._mutating = emoji, title, busy, mutating
+        member.emoji, member.label, member.busy, member._mutating = emoji, label, busy, mutating
         return member
 
     DEPLOY = "deploy", "🚀", "Deploy", "being deployed", True
@@ -64,15 +56,18 @@ class JobKind(StrEnum):
     @property
     def heading(self) -> str:
         """``🚀 Deploy``: how a job's parent message names its kind."""
-        return f"{self.emoji} {self.title}"
+        return f"{self.emoji} {self.label}"
+
+    @classmethod
+    def known(cls, value: str) -> "JobKind | None":
+        """The kind called ``value``; None for a kind this version does not know."""
+        return next((kind for kind in cls if kind == value), None)
 
     def is_mutating(self, params: Mapping[str, object] | None = None) -> bool:
         if isinstance(self._mutating, str):
             return bool((params or {}).get(self._mutating))
         return self._mutating
 
-
-FINAL_STATES = frozenset({JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED})
 
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.QUEUED: frozenset({JobState.RUNNING, JobState.CANCELLED}),

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from store.types import UTCDateTime
+from store.enums import JobState, OutboxState, Placement
+from store.types import UTCDateTime, string_enum
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -39,7 +40,7 @@ class Job(Base):
     requester: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str | None] = mapped_column(String(64))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[JobState] = mapped_column(string_enum(JobState, length=16), index=True)
     step: Mapped[str | None] = mapped_column(String(64))
     progress: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -91,12 +92,13 @@ class OutboxMessage(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(64))
     # "parent": the job's thread root; "reply": a thread reply; "post": a plain channel post.
-    placement: Mapped[str] = mapped_column(String(16))
+    placement: Mapped[Placement] = mapped_column(string_enum(Placement, length=16))
     # Messages sharing a slot are one message edited in place (the first posts, later ones edit).
     slot: Mapped[str | None] = mapped_column(String(128), index=True)
     text: Mapped[str] = mapped_column(Text)
     body: Mapped[dict] = mapped_column(default=dict)   # neutral content the bot renders to blocks
-    state: Mapped[str] = mapped_column(String(16), index=True, default="pending")
+    state: Mapped[OutboxState] = mapped_column(string_enum(OutboxState, length=16), index=True,
+                                               default=OutboxState.PENDING)
     ts: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None]

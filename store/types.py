@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from enum import StrEnum
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.types import TypeDecorator
 
 
@@ -30,3 +31,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time, aware, in UTC: the only clock the store uses."""
     return datetime.now(timezone.utc)
+
+
+def string_enum(enum: type[StrEnum], *, length: int) -> Enum:
+    """A ``VARCHAR(length)`` column of ``enum``'s values: Python sees members, the database the same strings.
+
+    No native enum type and no CHECK constraint, so the schema is what it was when the columns
+    were plain strings; an unknown value is refused when written (``validate_strings``).
+    """
+    return Enum(enum, native_enum=False, create_constraint=False, length=length, validate_strings=True,
+                values_callable=lambda members: [member.value for member in members])
