@@ -18,11 +18,22 @@ import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from core.errors import ConfigError, DatabaseError, FuelbotError
 from core.redact import ScrubbingFilter
 from core.settings import Settings
+
+if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs no Slack, no database)
+    from slack_sdk import WebClient
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.delivery import OutboxDelivery
+    from bot.metrics import Metrics
+    from commands.api import CommandServices
+    from jobs.ticker import Ticker
+    from jobs.worker import Worker
 
 log = logging.getLogger("fuelbot")
 WATCH_SECONDS = 60.0
@@ -43,20 +54,20 @@ class Runtime:
     """Everything a fuelbot process runs: database, command services, worker, ticker, delivery."""
 
     settings: Settings
-    engine: object
-    sessions: Callable
-    services: object
-    worker: object
-    ticker: object
-    delivery: object | None
-    metrics: object
+    engine: Engine
+    sessions: sessionmaker[Session]
+    services: CommandServices
+    worker: Worker
+    ticker: Ticker
+    delivery: OutboxDelivery | None
+    metrics: Metrics
 
     def stop(self) -> None:
         self.ticker.shutdown()
         self.worker.shutdown(wait=True, timeout=10.0)
 
 
-def build_runtime(settings: Settings, *, slack_client=None, migrate: bool = False) -> Runtime:
+def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, migrate: bool = False) -> Runtime:
     """Build (not start) a process: checks the database first, with one clear line on failure."""
     from bot.delivery import OutboxDelivery
     from bot.metrics import Metrics
@@ -223,7 +234,7 @@ def check_lab(paths: Sequence[str], settings: Settings) -> int:
     problems = check_files([Path(p) for p in paths], settings.environ)
     for problem in problems:
         print(problem)
-    bad_files = {getattr(p, "file", None) for p in problems}
+    bad_files = {p.file for p in problems}
     for path in paths:
         if path not in bad_files and str(Path(path)) not in bad_files:
             print(f"{path}: ok ({describe(load_lab(Path(path), settings.environ))})")

@@ -73,7 +73,7 @@ def build_app(*, settings: Settings, services: CommandServices, client: WebClien
     app = App(client=client, signing_secret=settings.slack_signing_secret, token_verification_enabled=False,
               process_before_response=True, logger=logger, listener_executor=pool)
     directory = None
-    if getattr(services.policy, "needs_groups", False):
+    if services.policy.needs_groups:
         directory = GroupDirectory(client=quick_client(client, metrics), groups=services.policy.groups)
     edge = _Edge(services=services, metrics=metrics, handlers=handlers, directory=directory, pool=pool)
     seen_events = SeenEvents(ttl=EVENT_DEDUPE_SECONDS)

@@ -11,8 +11,10 @@ from typing import Callable, Mapping
 
 from sqlalchemy.orm import Session
 
-from core.buttons import Button  # noqa: F401  (part of this interface)
+from commands.authz import Policy
+from core.buttons import Button as Button   # part of this interface
 from labspec.model import Lab
+from labspec.problems import SpecProblem
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Reply:
 class LabCatalog:
     """The labs fuelbot knows, loaded from ``FUELBOT_LABS_DIR`` (reloaded on each call)."""
 
-    load: Callable[[], tuple[Mapping[str, Lab], list]]   # -> (labs by name, spec problems)
+    load: Callable[[], tuple[Mapping[str, Lab], list[SpecProblem]]]   # -> (labs by name, spec problems)
 
 
 @dataclass(frozen=True)
@@ -61,5 +63,5 @@ class CommandServices:
 
     session_factory: Callable[[], Session]
     labs: LabCatalog
-    policy: object                       # commands.authz.Policy
+    policy: Policy
     admins: frozenset[str] = field(default_factory=frozenset)

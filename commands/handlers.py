@@ -75,10 +75,9 @@ def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str
 
 def policy_of(services: CommandServices) -> Policy:
     """The services' policy, with ``services.admins`` always admin too."""
-    policy = services.policy if isinstance(services.policy, Policy) else Policy.load(None, services.admins)
-    if services.admins - policy.admins:
-        policy = replace(policy, admins=policy.admins | services.admins)
-    return policy
+    if services.admins <= services.policy.admins:
+        return services.policy
+    return replace(services.policy, admins=services.policy.admins | services.admins)
 
 
 def refusal(error: Exception) -> Reply:

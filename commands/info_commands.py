@@ -71,7 +71,7 @@ def list_labs(command: ListLabs, request: Request) -> Reply:
             last=(f"{last.kind} #{last.id} {last.state} {replies.ago(last.finished_at or last.created_at, request.now)}"
                   if last else "no jobs yet"),
             busy=f"{holder.kind} #{holder.id} {holder.state}" if holder else None))
-    by_file = sorted(str(getattr(p, "file", "labs")) for p in problems)
+    by_file = sorted(p.file for p in problems)
     for source, group in groupby(by_file):
         lines.append(replies.invalid_spec_line(Path(source).as_posix(), len(list(group))))
     return Reply(replies.labs_overview(lines))

@@ -28,9 +28,9 @@ def find_lab(request: Request, name: str) -> Lab:
     labs, problems = request.services.labs.load()
     if name in labs:
         return labs[name]
-    broken = [p for p in problems if Path(str(getattr(p, "file", ""))).stem == name]
+    broken = [p for p in problems if Path(p.file).stem == name]
     if broken:
-        raise CommandError(replies.invalid_lab_spec(name, str(broken[0].file), str(broken[0]), len(broken) - 1))
+        raise CommandError(replies.invalid_lab_spec(name, broken[0].file, str(broken[0]), len(broken) - 1))
     raise CommandError(replies.no_such_lab(name, sorted(labs)))
 
 

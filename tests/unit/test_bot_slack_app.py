@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
@@ -20,6 +19,8 @@ from bot.metrics import Metrics
 from bot.slack_app import SeenEvents, build_app, command_label
 from sim.slack.signing import sign, slash_command_form
 from commands.api import CommandServices, LabCatalog, Reply
+from commands.authz import Policy
+from commands.roles import Role
 from core.errors import CommandError
 from core.redact import register_secret
 from core.settings import Settings
@@ -56,7 +57,7 @@ def slack():
 
 def make_app(slack: LocalSlack, handlers: StubHandlers, *, groups: dict | None = None):
     metrics = Metrics()
-    policy = SimpleNamespace(needs_groups=bool(groups), groups=groups or {})
+    policy = Policy(groups={group: Role.from_label(role) for group, role in (groups or {}).items()})
     services = CommandServices(session_factory=lambda: None, labs=LabCatalog(load=lambda: ({}, [])), policy=policy)
     settings = Settings(slack_bot_token="xoxb-unit", slack_signing_secret=SECRET, slack_api_url=slack.base_url)
     client = WebClient(token="xoxb-unit", base_url=slack.base_url)
