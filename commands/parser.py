@@ -12,7 +12,7 @@ import difflib
 import re
 import shlex
 from functools import lru_cache
-from typing import Callable, NoReturn
+from typing import Any, Callable, NoReturn
 
 from commands import replies
 from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, Command, Param, ParamKind, ShowHelp
@@ -82,7 +82,7 @@ def parse(text: str) -> Command:
     if "--help" in rest or "-h" in rest:
         return ShowHelp(topic=kind.name)
     try:
-        namespace, extras = _argument_parser(kind).parse_known_intermixed_args(rest)
+        namespace, extras = _argument_parser(kind.name).parse_known_intermixed_args(rest)
     except _Malformed as exc:
         raise CommandError(replies.usage(kind.usage, kind.example, _explain(str(exc)))) from None
     values = {param.field: _convert(param, getattr(namespace, param.field)) for param in kind.params}
@@ -118,13 +118,14 @@ def _verbs() -> list[str]:
 
 
 @lru_cache(maxsize=None)
-def _argument_parser(kind: type[Command]) -> RaisingArgumentParser:
+def _argument_parser(name: str) -> RaisingArgumentParser:
+    kind = BY_NAME[name]
     # No -h (handled above), no @file expansion (fromfile_prefix_chars stays None: "@oncall" is a
     # mention), no abbreviations (--f must not silently mean --fix).
     parser = RaisingArgumentParser(prog=kind.name, add_help=False, allow_abbrev=False)
     for param in kind.params:
         metavar = f"<{param.field.replace('_', ' ')}>"
-        if param.kind is ParamKind.FLAG:
+        if param.option and param.kind is ParamKind.FLAG:
             parser.add_argument(param.option, dest=param.field, action="store_true")
         elif param.option:
             parser.add_argument(param.option, dest=param.field, metavar=param.field.upper())
@@ -150,7 +151,7 @@ def _explain(message: str) -> str:
     return replies.echo(message)
 
 
-def _convert(param: Param, value: object) -> object:
+def _convert(param: Param, value: Any) -> object:     # value: as argparse read it
     if param.kind is ParamKind.FLAG:
         return bool(value)
     if value is None:

@@ -6,6 +6,7 @@ error rolls the whole unit of work back, so an invalid schedule never leaves a r
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -39,7 +40,7 @@ def schedule_health(command: ScheduleHealth, request: Request) -> Reply:
 
 
 def _schedule(request: Request, *, kind: JobKind, lab: str | None, cron: str, timezone: str, channel: str,
-              mention: str | None, params: dict, canonical: str) -> Reply:
+              mention: str | None, params: dict[str, Any], canonical: str) -> Reply:
     # Same schedule twice (a Slack retry, or a second person) is answered with the first one.
     existing = request.session.scalar(select(Schedule).where(
         Schedule.enabled.is_(True), Schedule.kind == kind, Schedule.lab.is_(None) if lab is None else Schedule.lab == lab,

@@ -20,6 +20,8 @@ and nowhere else swallowed.
 """
 from __future__ import annotations
 
+from typing import Protocol, Sequence
+
 
 class FuelbotError(Exception):
     """Base of every error fuelbot raises on purpose; its text is safe to show a user."""
@@ -33,10 +35,23 @@ class DatabaseError(FuelbotError):
     """The database cannot be reached or its schema is not at head."""
 
 
+class Problem(Protocol):
+    """One finding in a lab spec, as ``labspec.problems.SpecProblem`` is (core imports no labspec)."""
+
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+
 class SpecError(FuelbotError):
     """A lab spec failed validation; ``problems`` lists every finding."""
 
-    def __init__(self, problems: list) -> None:  # list[labspec.problems.SpecProblem]
+    def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems) or "invalid lab spec")
 

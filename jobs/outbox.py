@@ -10,6 +10,7 @@ Because the outbox is in the database, a restart or a 429 loses nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -17,11 +18,12 @@ from sqlalchemy.orm import Session
 from core.redact import scrub
 from store.enums import OutboxState as OutboxState   # defined beside the models; used from here
 from store.enums import Placement as Placement
+from store.db import changed_rows
 from store.models import Job, OutboxMessage
 from store.types import utcnow
 
 
-def _scrub_body(value):
+def _scrub_body(value: object) -> Any:
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, list):
@@ -32,7 +34,7 @@ def _scrub_body(value):
 
 
 def enqueue(session: Session, *, channel: str, text: str, placement: Placement = Placement.POST,
-            job_id: int | None = None, slot: str | None = None, body: dict | None = None) -> OutboxMessage:
+            job_id: int | None = None, slot: str | None = None, body: dict[str, Any] | None = None) -> OutboxMessage:
     """Queue a message; secrets are scrubbed from the text and the body here, once."""
     message = OutboxMessage(job_id=job_id, channel=channel, placement=placement, slot=slot,
                             text=scrub(text), body=_scrub_body(body or {}), state=OutboxState.PENDING,
@@ -54,12 +56,10 @@ def claim_batch(session: Session, *, worker_id: str, limit: int = 20, stale_afte
         .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
     claimed = []
     for message in candidates:
-        outcome = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.state == message.state)
-            .values(state=OutboxState.SENDING, claimed_by=worker_id, claimed_at=now)
-            .execution_options(synchronize_session=False))
-        if outcome.rowcount == 1:
+        won = changed_rows(session, update(OutboxMessage)
+                           .where(OutboxMessage.id == message.id, OutboxMessage.state == message.state)
+                           .values(state=OutboxState.SENDING, claimed_by=worker_id, claimed_at=now))
+        if won == 1:
             session.refresh(message)
             claimed.append(message)
     return claimed

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,7 @@ from core.errors import InvalidTransition, JobError, JobNotFound, LabBusy
 from core.redact import scrub
 from jobs.announce import announce_cancelled_before_start
 from jobs.states import JobKind, JobState, can_transition
+from store.db import changed_rows
 from store.models import Job, JobEvent
 from store.types import utcnow
 
@@ -32,7 +34,7 @@ class Submission:
 
 
 def submit(session: Session, *, kind: JobKind, requester: str, lab: str | None = None,
-           channel: str | None = None, params: dict | None = None, dedupe_key: str | None = None,
+           channel: str | None = None, params: dict[str, Any] | None = None, dedupe_key: str | None = None,
            schedule_id: int | None = None, now: datetime | None = None) -> Submission:
     """Record a queued job; the same ``dedupe_key`` never makes two jobs.
 
@@ -100,7 +102,7 @@ def active_mutating_job(session: Session, lab: str) -> Job | None:
 
 
 def transition(session: Session, job: Job, new: JobState, *, actor: str, message: str,
-               error: str | None = None, result: dict | None = None, now: datetime | None = None,
+               error: str | None = None, result: dict[str, Any] | None = None, now: datetime | None = None,
                owner: str | None = None) -> None:
     """Move ``job`` to ``new`` if the table allows it, and append the audit event.
 
@@ -116,8 +118,7 @@ def transition(session: Session, job: Job, new: JobState, *, actor: str, message
     guard = [Job.id == job.id, Job.state == current]
     if owner is not None:
         guard.append(Job.lease_owner == owner)
-    moved = session.execute(update(Job).where(*guard).values(state=new, updated_at=now)
-                            .execution_options(synchronize_session=False)).rowcount == 1
+    moved = changed_rows(session, update(Job).where(*guard).values(state=new, updated_at=now)) == 1
     if not moved:
         session.refresh(job)
         raise InvalidTransition(f"Job #{job.id} changed meanwhile (now {job.state}); it was not made {new.value}.")
@@ -164,9 +165,8 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     lease = (Job.lease_owner.is_(None) if job.lease_owner is None else Job.lease_owner == job.lease_owner)
     seen = (Job.lease_expires_at.is_(None) if job.lease_expires_at is None
             else Job.lease_expires_at == job.lease_expires_at)
-    won = session.execute(update(Job).where(Job.id == job.id, Job.state == job.state, lease, seen)
-                          .values(lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds))
-                          .execution_options(synchronize_session=False)).rowcount == 1
+    won = changed_rows(session, update(Job).where(Job.id == job.id, Job.state == job.state, lease, seen)
+                       .values(lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds))) == 1
     if not won:
         session.expire(job)
         return None
@@ -189,12 +189,9 @@ def heartbeat(session: Session, job_id: int, *, worker_id: str, lease_seconds: f
               now: datetime | None = None) -> bool:
     """Extend the lease; False when the job is no longer ours (taken over or finished)."""
     now = now or utcnow()
-    outcome = session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.lease_owner == worker_id, Job.state == JobState.RUNNING)
-        .values(lease_expires_at=now + timedelta(seconds=lease_seconds), heartbeat_at=now)
-        .execution_options(synchronize_session=False))
-    return outcome.rowcount == 1
+    return changed_rows(session, update(Job)
+                        .where(Job.id == job_id, Job.lease_owner == worker_id, Job.state == JobState.RUNNING)
+                        .values(lease_expires_at=now + timedelta(seconds=lease_seconds), heartbeat_at=now)) == 1
 
 
 def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
@@ -222,7 +219,7 @@ def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
 
 
 def record_event(session: Session, job: Job | None, *, actor: str, kind: str, message: str,
-                 data: dict | None = None, at: datetime | None = None) -> JobEvent:
+                 data: dict[str, Any] | None = None, at: datetime | None = None) -> JobEvent:
     """Append an audit event (secrets scrubbed)."""
     event = JobEvent(job_id=job.id if job is not None else None, at=at or utcnow(), actor=actor,
                      kind=kind, message=scrub(message), data=data)

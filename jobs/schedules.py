@@ -8,6 +8,7 @@ one run that says how many it stands for.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -74,7 +75,7 @@ def next_fire(trigger: CronTrigger, after: datetime) -> datetime | None:
 
 
 def create_schedule(session: Session, *, kind: JobKind, cron: str, timezone: str, channel: str, created_by: str,
-                    lab: str | None = None, mention: str | None = None, params: dict | None = None,
+                    lab: str | None = None, mention: str | None = None, params: dict[str, Any] | None = None,
                     now: datetime | None = None) -> Schedule:
     """Validate and store a schedule; nothing is stored when the cron or zone is invalid."""
     if kind not in SCHEDULABLE:
@@ -107,12 +108,13 @@ def fire_due(session: Session, *, worker_id: str, now: datetime | None = None) -
     Call in its own transaction; a lost race on the fire key rolls back only that schedule.
     """
     now = now or utcnow()
-    created = []
+    created: list[int] = []
     due = session.scalars(select(Schedule).where(Schedule.enabled.is_(True), Schedule.next_fire_at <= now)
                           .order_by(Schedule.id)).all()
     for schedule in due:
         trigger = parse_trigger(schedule.cron, schedule.timezone)
         fire_at, missed = schedule.next_fire_at, 0
+        assert fire_at is not None            # `next_fire_at <= now` matches no NULL
         following = next_fire(trigger, fire_at)
         while following is not None and following <= now:
             fire_at, missed = following, missed + 1

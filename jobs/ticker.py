@@ -45,7 +45,7 @@ class Ticker:
 
     @property
     def running(self) -> bool:
-        return self._scheduler.running
+        return bool(self._scheduler.running)   # APScheduler 3 ships no types
 
     def start(self) -> None:
         self._scheduler.start()

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import CursorResult, Engine, Update, create_engine, event, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from core.errors import DatabaseError
 from core.redact import mask_url
@@ -35,7 +37,7 @@ def make_engine(url: str) -> Engine:
         raise DatabaseError(f"Cannot use DATABASE_URL {mask_url(url)}: {exc}") from None
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
@@ -46,6 +48,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded attributes after commit (callers own the scope)."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def changed_rows(session: Session, statement: Update) -> int:
+    """Run ``statement`` (a guarded UPDATE: a compare-and-set) and return how many rows it changed."""
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    assert isinstance(result, CursorResult)   # what an UPDATE returns; Session.execute is typed as Result
+    return result.rowcount
 
 
 def check_connection(engine: Engine) -> None:

@@ -8,6 +8,7 @@ and announced nodes (discovery watch announces each MAC once).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -26,7 +27,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 
 
 class Job(Base):
@@ -44,9 +45,9 @@ class Job(Base):
     step: Mapped[str | None] = mapped_column(String(64))
     progress: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    params: Mapped[dict] = mapped_column(default=dict)
-    context: Mapped[dict] = mapped_column(default=dict)
-    result: Mapped[dict | None] = mapped_column(default=None)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text)
     dedupe_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     # Set to the lab's name while a mutating job is active, NULL otherwise: the unique
@@ -78,7 +79,7 @@ class JobEvent(Base):
     actor: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
-    data: Mapped[dict | None] = mapped_column(default=None)
+    data: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
     job: Mapped[Job | None] = relationship(back_populates="events")
 
@@ -96,7 +97,7 @@ class OutboxMessage(Base):
     # Messages sharing a slot are one message edited in place (the first posts, later ones edit).
     slot: Mapped[str | None] = mapped_column(String(128), index=True)
     text: Mapped[str] = mapped_column(Text)
-    body: Mapped[dict] = mapped_column(default=dict)   # neutral content the bot renders to blocks
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)   # neutral content the bot renders to blocks
     state: Mapped[OutboxState] = mapped_column(string_enum(OutboxState, length=16), index=True,
                                                default=OutboxState.PENDING)
     ts: Mapped[str | None] = mapped_column(String(32))
@@ -121,7 +122,7 @@ class Schedule(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(64))
     mention: Mapped[str | None] = mapped_column(String(128))
-    params: Mapped[dict] = mapped_column(default=dict)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
@@ -153,7 +154,7 @@ class LabObservation(Base):
     lab: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))       # snapshot | digest
     observed_at: Mapped[datetime]
-    data: Mapped[dict] = mapped_column(default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class HealthRun(Base):
@@ -165,9 +166,9 @@ class HealthRun(Base):
     lab: Mapped[str] = mapped_column(String(64), index=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     at: Mapped[datetime]
-    testsets: Mapped[list] = mapped_column(default=list)
-    summary: Mapped[dict] = mapped_column(default=dict)   # {"passed": n, "failed": n, "skipped": n, ...}
-    tests: Mapped[dict] = mapped_column(default=dict)     # test id -> {name, status, message, step, taken}
+    testsets: Mapped[list[str]] = mapped_column(default=list)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)   # {"passed": n, "failed": n, "skipped": n, ...}
+    tests: Mapped[dict[str, Any]] = mapped_column(default=dict)     # test id -> {name, status, message, step, taken}
 
 
 class AnnouncedNode(Base):

@@ -45,6 +45,15 @@ def test_usage_mentions_every_option(command: type[Command]) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))
+def test_flags_are_options_and_only_flags_ask_for_a_role(command: type[Command]) -> None:
+    for param in command.params:
+        if param.kind is ParamKind.FLAG:
+            assert param.option and param.option.startswith("--"), f"flag {param.field} needs its --option"
+        else:
+            assert param.role is None, "a role on a param is for a flag that changes what the command does"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))
 def test_command_is_a_frozen_verb_noun_dataclass(command: type[Command]) -> None:
     assert dataclasses.is_dataclass(command) and command.__dataclass_params__.frozen
     assert re.fullmatch(r"([A-Z][a-z]+){1,2}", command.__name__)
