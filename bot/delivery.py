@@ -159,8 +159,8 @@ class OutboxDelivery:
             except SlackApiError as exc:
                 if exc.response.status_code == 429:
                     return self._rate_limited(session, message, exc)
-                reason = exc.response.get("error") or exc.response.status_code
-                return self._failed(session, message, f"{method}: {reason}")
+                error = exc.response.get("error") or exc.response.status_code
+                return self._failed(session, message, f"{method}: {error}")
             except Exception as exc:   # network trouble; slack_sdk already retried connection errors
                 return self._failed(session, message, f"{method}: {type(exc).__name__}: {exc}")
             mark_sent(session, message, ts=response.get("ts") or kwargs.get("ts"))

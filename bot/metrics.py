@@ -88,7 +88,8 @@ class _DatabaseCollector:
         up = GaugeMetricFamily("fuelbot_database_up", "1 when the database answered the last scrape")
         try:
             with self._session_factory() as session:
-                counts = dict(session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
+                counts: dict[JobState, int] = {state: count for state, count in session.execute(
+                    select(Job.state, func.count()).group_by(Job.state))}
                 pending = pending_count(session)
         except Exception as exc:   # a scrape must not fail because the database is down
             log.warning("metrics: database unavailable: %s", type(exc).__name__)
@@ -99,7 +100,7 @@ class _DatabaseCollector:
         yield up
         jobs = GaugeMetricFamily("fuelbot_jobs", "Jobs in the database, by state", labels=["state"])
         for state in JobState:
-            jobs.add_metric([state.value], counts.get(state.value, 0))
+            jobs.add_metric([state.value], counts.get(state, 0))
         yield jobs
         backlog = GaugeMetricFamily("fuelbot_outbox_pending", "Slack outbox messages not yet delivered")
         backlog.add_metric([], pending)

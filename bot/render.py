@@ -170,7 +170,7 @@ def _actions(actions: Iterable[Mapping[str, Any]]) -> dict:
 def _confirm(question: str, label: str, style: str | None) -> dict:
     def plain(kind: str, text: str) -> dict:
         return {"type": "plain_text", "text": truncate(text, CONFIRM_LIMITS[kind])}
-    dialog = {"title": plain("title", "Are you sure?"), "text": plain("text", question),
+    dialog: dict[str, Any] = {"title": plain("title", "Are you sure?"), "text": plain("text", question),
               "confirm": plain("confirm", f"Yes, {label.lower()}"), "deny": plain("deny", "No, keep it")}
     if style in ("primary", "danger"):
         dialog["style"] = style

@@ -128,8 +128,8 @@ class ServerHandle:
     def __init__(self, server: WSGIServer, thread: threading.Thread) -> None:
         self._server = server
         self._thread = thread
-        host, port = server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        host = server.server_address[0]
+        self.url = f"http://{host.decode() if isinstance(host, bytes) else host}:{server.server_port}"
 
     def stop(self) -> None:
         self._server.shutdown()

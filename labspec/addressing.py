@@ -11,7 +11,7 @@ import re
 
 from labspec.document import Reader, Section
 from labspec.fuel60 import ENV_NETWORKS, VLAN_MAX
-from labspec.model import Network
+from labspec.model import Network, draft
 from labspec.problems import ProblemLog
 
 NETWORK_FIELDS = ("cidr", "gateway", "vlan", "ip_range")
@@ -95,7 +95,7 @@ def _network(reader: Reader, section: Section, name: str, tagging: bool | None) 
             _check_inside(log, section.at("gateway"), f"gateway {gateway}", gateway, net, name)
         for address in ip_range or ():
             _check_inside(log, section.at("ip_range"), f"ip_range address {address}", address, net, name)
-    return Network(name=name, cidr=cidr, vlan=vlan, gateway=gateway, ip_range=ip_range)
+    return draft(Network, name=name, cidr=cidr, vlan=vlan, gateway=gateway, ip_range=ip_range)
 
 
 def _fuel_vlan_problem(vlan: int) -> str | None:

@@ -11,7 +11,7 @@ from labspec.addressing import NETWORKS_FIELDS, check_floating, ipv4_problem, re
 from labspec.document import Reader, Section
 from labspec.fuel60 import (COMPUTES, IMAGE_BACKENDS, MODES, NETWORK_MANAGERS, NETWORK_PROVIDERS,
                             PROVISIONING, SERVICES, SYSLOG_TRANSPORTS, VOLUME_BACKENDS)
-from labspec.model import RELEASES, Environment, Settings
+from labspec.model import RELEASES, Environment, Settings, draft
 
 ENVIRONMENT_FIELDS = ("name", "release", "release_version", "mode", "compute", "network_provider",
                       "network_manager", "storage", "services", "settings", "networks",
@@ -29,7 +29,8 @@ def read_environment(reader: Reader, section: Section | None) -> Environment | N
         return None
     release = section.choice("release", tuple(RELEASES), noun="release")
     storage = section.section("storage", STORAGE_FIELDS)
-    environment = Environment(
+    environment = draft(
+        Environment,
         name=section.text("name"),
         release=release,
         release_version=_release_version(reader, section, release),
@@ -68,7 +69,8 @@ def _release_version(reader: Reader, section: Section, release: str | None) -> s
 def _settings(reader: Reader, section: Section | None) -> Settings | None:
     if section is None:
         return None
-    return Settings(
+    return draft(
+        Settings,
         openstack_password=section.secret("openstack_password", variable="OPENSTACK_PASSWORD"),
         public_key=section.text("public_key", required=False),
         syslog_host=section.text("syslog_host", required=False, check=_host_problem),

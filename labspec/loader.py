@@ -21,7 +21,7 @@ from labspec.document import Reader, Section, compose
 from labspec.environment import ENVIRONMENT_FIELDS, read_environment
 from labspec.fuel60 import MASTER_MIN_DISK_GB, MASTER_MIN_MEMORY_MB
 from labspec.model import (FUEL_NETWORKS, ROLES, DistributedPortGroup, FuelMaster, Lab, Nic, NodeSpec,
-                           StandardPortGroup, VCenterTarget, VMSpec, VSphereNetworks)
+                           StandardPortGroup, VCenterTarget, VMSpec, VSphereNetworks, draft)
 from labspec.problems import ProblemLog
 
 TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes")
@@ -75,7 +75,8 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
         return None
     reader = Reader(log, environ)
     top = Section(reader, root, path="", fields=TOP_FIELDS)
-    lab = Lab(
+    lab = draft(
+        Lab,
         name=top.text("name", check=_slug_problem),
         source=log.file,
         vcenter=_vcenter(top.section("vcenter", VCENTER_FIELDS)),
@@ -94,7 +95,8 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
 def _vcenter(section: Section | None) -> VCenterTarget | None:
     if section is None:
         return None
-    return VCenterTarget(
+    return draft(
+        VCenterTarget,
         url=section.text("url", check=_url_problem),
         user=section.text("user"),
         password=section.secret("password", variable="VCENTER_PASSWORD"),
@@ -110,28 +112,29 @@ def _vsphere_networks(reader: Reader, section: Section | None) -> VSphereNetwork
     if section is None:
         return None
     distributed = tuple(
-        DistributedPortGroup(name=s.text("name"), switch=s.text("switch"),
+        draft(DistributedPortGroup, name=s.text("name"), switch=s.text("switch"),
                              vlan=s.integer("vlan", default=0, check=vlan_problem),
                              promiscuous=s.boolean("promiscuous", default=False))
-        if s else DistributedPortGroup(name=None, switch=None)
+        if s else draft(DistributedPortGroup, name=None, switch=None)
         for s in _sections(reader, section, "distributed", DISTRIBUTED_FIELDS))
     standard = tuple(
-        StandardPortGroup(name=s.text("name"),
+        draft(StandardPortGroup, name=s.text("name"),
                           vswitch=s.text("vswitch", required=False) or "vSwitch0",
                           uplink=s.text("uplink", required=False) or "vmnic0",
                           vlan=s.integer("vlan", default=0, check=vlan_problem))
-        if s else StandardPortGroup(name=None)
+        if s else draft(StandardPortGroup, name=None)
         for s in _sections(reader, section, "standard", STANDARD_FIELDS))
     if not distributed and not standard:
         reader.log.add(section.path, "declares no port groups (distributed or standard)")
-    return VSphereNetworks(pxe=section.text("pxe"), distributed=distributed, standard=standard)
+    return draft(VSphereNetworks, pxe=section.text("pxe"), distributed=distributed, standard=standard)
 
 
 def _fuel(reader: Reader, section: Section | None) -> FuelMaster | None:
     if section is None:
         return None
     master = section.section("master_vm", MASTER_FIELDS, required=False)
-    return FuelMaster(
+    return draft(
+        FuelMaster,
         url=section.text("url", check=_url_problem),
         user=section.text("user"),
         password=section.secret("password", variable="FUEL_PASSWORD"),
@@ -147,8 +150,8 @@ def _nodes(reader: Reader, top: Section) -> tuple[NodeSpec, ...] | None:
     nodes = []
     for path, node in items:
         section = reader.section(node, path, NODE_FIELDS)
-        nodes.append(NodeSpec(vm=_vm(reader, section, master=False), roles=_roles(reader, section))
-                     if section else NodeSpec(vm=None, roles=None))
+        nodes.append(draft(NodeSpec, vm=_vm(reader, section, master=False), roles=_roles(reader, section))
+                     if section else draft(NodeSpec, vm=None, roles=None))
     return tuple(nodes)
 
 
@@ -158,14 +161,16 @@ def _roles(reader: Reader, section: Section) -> tuple[str, ...] | None:
         return None
     if not items:
         reader.log.add(section.at("roles"), "a node needs at least one role", allowed=ROLES)
-    read = tuple(reader.choice(node, path, ROLES, noun="role") for path, node in items)
+    read = [reader.choice(node, path, ROLES, noun="role") for path, node in items]
+    known = tuple(role for role in read if role is not None)
     # one unknown role makes the node's roles unknown, or "contrller" would also bring
     # "the environment has no controller"
-    return None if None in read else read
+    return known if len(known) == len(read) else None
 
 
 def _vm(reader: Reader, section: Section, *, master: bool) -> VMSpec:
-    return VMSpec(
+    return draft(
+        VMSpec,
         name=section.text("name", check=_vm_name_problem),
         # the guest OS types the article picks: RHEL 7 for the master, RHEL 6 for nodes
         guest_id=section.text("guest_id", required=False) or ("rhel7_64Guest" if master else "rhel6_64Guest"),
@@ -185,15 +190,15 @@ def _nics(reader: Reader, section: Section, *, master: bool) -> tuple[Nic, ...] 
     nics = []
     for path, node in items:
         if isinstance(node, ScalarNode):
-            nics.append(Nic(portgroup=reader.text(node, path)))
+            nics.append(draft(Nic, portgroup=reader.text(node, path)))
             continue
         # the master's networks are set up by its own installer, not mapped by fuelbot
         nic = reader.section(node, path, ("portgroup",) if master else NIC_FIELDS)
         if nic is None:
-            nics.append(Nic(portgroup=None))
+            nics.append(draft(Nic, portgroup=None))
             continue
         networks = nic.texts("fuel_networks", allowed=FUEL_NETWORKS, noun="Fuel network")
-        nics.append(Nic(portgroup=nic.text("portgroup"), fuel_networks=networks or ()))
+        nics.append(draft(Nic, portgroup=nic.text("portgroup"), fuel_networks=networks or ()))
     return tuple(nics)
 
 

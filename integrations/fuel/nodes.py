@@ -29,6 +29,7 @@ class NodesAPI:
 
     def nodes(self, cluster_id: int | None | Literal["unallocated"] = None) -> list[Node]:
         """All nodes; those of ``cluster_id``; or, with ``"unallocated"``, those in no cluster."""
+        params: dict[str, str | int] | None
         if cluster_id is None:
             params = None
         elif cluster_id == "unallocated":

@@ -52,7 +52,8 @@ def to_info(row: Row, dvpg_names: dict[str, str]) -> VMInfo:
     for nic in sorted((d for d in devices if isinstance(d, Dev.VirtualEthernetCard)), key=lambda d: d.key):
         backing = nic.backing
         if isinstance(backing, Dev.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
-            network = dvpg_names.get(backing.port.portgroupKey)
+            key = backing.port.portgroupKey
+            network = dvpg_names.get(key) if key else None
         else:
             network = getattr(backing, "deviceName", None)
         nics.append(NicInfo(key=int(nic.key), mac=(nic.macAddress or "").lower(), network_name=network))
