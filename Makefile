@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test test-postgres bench setup lab clean
+.PHONY: demo test test-postgres typecheck bench setup lab clean
 
 $(VENV)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "installing Python 3.11 from Debian's packages"; \
@@ -30,6 +30,9 @@ test: setup  ## the whole suite on SQLite (set FUELBOT_TEST_DATABASE_URL for Pos
 
 test-postgres: setup  ## the whole suite on a local PostgreSQL server (installed and started for you)
 	FUELBOT_TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q
+
+typecheck: setup  ## mypy on the product code (settings in pyproject.toml)
+	$(PY) -m mypy
 
 bench: setup  ## every benchmark; each prints its figures and one JSON line
 	@for b in bench/bench_*.py; do m=$$(basename $$b .py); echo "== $$m"; $(PY) -m bench.$$m || exit 1; done
