@@ -5,80 +5,22 @@ synopsis and ``example`` a line that parses back into it (``tests/unit/test_comm
 checks all three, so a command cannot ship undocumented); ``params`` tells ``commands.parser``
 how words fill the fields; ``activity`` is what a refusal says the person tried to do; ``role``
 is the least role that may run it (a flag's ``Param.role`` may ask for more); ``button`` is the
-button whose click stands for it. What a command does is its handler, registered where it is
-defined with ``commands.dispatch.handles``; a job's work is its kind's workflow.
+button whose click stands for it. A ``JobCommand`` names the ``job`` kind it queues, whose
+workflow does the work; any other command's handler is registered where it is defined, with
+``commands.dispatch.handles``. ``commands.command`` says what each class variable means.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Self
 
+from commands.command import Command, JobCommand, Param, ParamKind
 from commands.roles import Role
 from core.buttons import ButtonAction
+from jobs.states import JobKind
 
 TESTSETS = ("sanity", "smoke", "ha", "platform_tests")    # Fuel 6.0's OSTF test sets
 DEFAULT_TESTSETS = ("sanity", "smoke")
-
-
-class ParamKind(StrEnum):
-    """What a word stands for; the parser validates each kind its own way."""
-
-    LAB = "lab"
-    JOB_ID = "job id"
-    SCHEDULE_ID = "schedule id"
-    FLAG = "flag"
-    TESTSETS = "testsets"
-    CRON = "cron"
-    TIMEZONE = "timezone"
-    CHANNEL = "channel"
-    MENTION = "mention"
-    TOPIC = "topic"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Param:
-    """One field of a command as typed: a positional word, or an ``--option``."""
-
-    field: str
-    kind: ParamKind
-    option: str | None = None       # e.g. "--fix"; None for a positional word
-    optional: bool = False          # a positional that may be left out
-    role: Role | None = None        # a flag that changes what the command does, and so the role it needs
-
-
-@dataclass(frozen=True)
-class Command:
-    """Base of every command; subclasses set the class variables below."""
-
-    name: ClassVar[str]             # what the person types, e.g. "deploy" or "schedule digest"
-    usage: ClassVar[str]
-    example: ClassVar[str]
-    activity: ClassVar[str]         # "Deploying a lab" — the subject of a refusal
-    role: ClassVar[Role]            # the least role that may run it
-    params: ClassVar[tuple[Param, ...]] = ()
-    button: ClassVar[ButtonAction | None] = None    # the button whose click stands for this command
-
-    @classmethod
-    def clicked(cls, value: str | int) -> Self:
-        """The command a click on ``button`` stands for: ``value``, validated, fills the first param."""
-        return cls(**{cls.params[0].field: value})
-
-    @property
-    def canonical(self) -> str:
-        """The command as fuelbot understood it (validated values only; safe to log and show)."""
-        words = [self.name]
-        for param in self.params:
-            value = getattr(self, param.field)
-            if value in (None, False, ()):
-                continue
-            if param.kind is ParamKind.FLAG:
-                words.append(param.option or param.field)
-                continue
-            text = " ".join(value) if isinstance(value, tuple) else str(value)
-            text = f'"{text}"' if " " in text and param.kind is ParamKind.CRON else text
-            words.extend([param.option, text] if param.option else [text])
-        return " ".join(words)
 
 
 def _lab(optional: bool = False) -> Param:
@@ -110,7 +52,7 @@ class ListLabs(Command):
 
 
 @dataclass(frozen=True)
-class PlanDeploy(Command):
+class PlanDeploy(JobCommand):
     """Show what a deploy of a lab would change, changing nothing."""
 
     lab: str
@@ -119,11 +61,12 @@ class PlanDeploy(Command):
     example = "plan lab1"
     activity = "Planning a deploy"
     role = Role.VIEWER
+    job = JobKind.PLAN
     params = (_lab(),)
 
 
 @dataclass(frozen=True)
-class RunPreflight(Command):
+class RunPreflight(JobCommand):
     """Check that vSphere and Fuel are ready for a lab; --fix repairs what it can."""
 
     lab: str
@@ -133,11 +76,12 @@ class RunPreflight(Command):
     example = "preflight lab1 --fix"
     activity = "Fixing a lab's preflight findings"   # only --fix can be refused
     role = Role.VIEWER
+    job = JobKind.PREFLIGHT
     params = (_lab(), Param(field="fix", kind=ParamKind.FLAG, option="--fix", role=Role.OPERATOR))
 
 
 @dataclass(frozen=True)
-class DeployLab(Command):
+class DeployLab(JobCommand):
     """Deploy a lab: VMs, Fuel environment, deployment, then a health check."""
 
     lab: str
@@ -147,11 +91,12 @@ class DeployLab(Command):
     example = "deploy lab1"
     activity = "Deploying a lab"
     role = Role.OPERATOR
+    job = JobKind.DEPLOY
     params = (_lab(), Param(field="skip_health", kind=ParamKind.FLAG, option="--skip-health"))
 
 
 @dataclass(frozen=True)
-class ShowStatus(Command):
+class ShowStatus(JobCommand):
     """Show the Fuel environment and nodes of one lab, or of every lab."""
 
     lab: str | None = None
@@ -160,11 +105,12 @@ class ShowStatus(Command):
     example = "status lab1"
     activity = "Checking status"
     role = Role.VIEWER
+    job = JobKind.STATUS
     params = (_lab(optional=True),)
 
 
 @dataclass(frozen=True)
-class ListNodes(Command):
+class ListNodes(JobCommand):
     """List a lab's nodes: VM, MAC, Fuel node, roles and status."""
 
     lab: str
@@ -173,11 +119,12 @@ class ListNodes(Command):
     example = "nodes lab1"
     activity = "Listing nodes"
     role = Role.VIEWER
+    job = JobKind.NODES
     params = (_lab(),)
 
 
 @dataclass(frozen=True)
-class RunHealth(Command):
+class RunHealth(JobCommand):
     """Run Fuel's health checks on a lab (default test sets: sanity, smoke)."""
 
     lab: str
@@ -187,6 +134,7 @@ class RunHealth(Command):
     example = "health lab1 smoke ha"
     activity = "Running health checks"
     role = Role.VIEWER
+    job = JobKind.HEALTH
     button = ButtonAction.RERUN_HEALTH
     params = (_lab(), Param(field="testsets", kind=ParamKind.TESTSETS, optional=True))
 
@@ -251,7 +199,7 @@ class DestroyLab(Command):
 
 
 @dataclass(frozen=True)
-class ResetLab(Command):
+class ResetLab(JobCommand):
     """Reset a lab's Fuel environment to undeployed, keeping its nodes."""
 
     lab: str
@@ -260,11 +208,12 @@ class ResetLab(Command):
     example = "reset lab1"
     activity = "Resetting a lab"
     role = Role.OPERATOR
+    job = JobKind.RESET
     params = (_lab(),)
 
 
 @dataclass(frozen=True)
-class ShowDigest(Command):
+class ShowDigest(JobCommand):
     """Post a digest of every lab's state, or of one lab."""
 
     lab: str | None = None
@@ -273,6 +222,7 @@ class ShowDigest(Command):
     example = "digest"
     activity = "Posting a digest"
     role = Role.VIEWER
+    job = JobKind.DIGEST
     params = (_lab(optional=True),)
 
 

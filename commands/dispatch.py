@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, TypeVar
 
 from commands.api import Reply
-from commands.catalog import Command
+from commands.command import Command
 from commands.request import Request
 
 C = TypeVar("C", bound=Command)

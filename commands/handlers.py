@@ -17,7 +17,8 @@ from dataclasses import replace
 from commands import info_commands, job_commands, schedule_commands  # noqa: F401
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
-from commands.catalog import Command, ShowHelp
+from commands.catalog import ShowHelp
+from commands.command import Command
 from commands.dispatch import HANDLERS
 from commands.parser import parse, parse_click
 from commands.request import Request

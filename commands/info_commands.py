@@ -12,7 +12,8 @@ from commands import replies
 from commands.api import Reply
 from commands.authz import REQUIRED_ROLES
 from commands.roles import Role
-from commands.catalog import BY_NAME, COMMANDS, Command, ListJobs, ListLabs, ShowJob
+from commands.catalog import BY_NAME, COMMANDS, ListJobs, ListLabs, ShowJob
+from commands.command import Command
 from commands.job_commands import subject_of
 from commands.dispatch import handles
 from commands.request import Request

@@ -10,8 +10,8 @@ from typing import Any
 
 from commands import replies
 from commands.api import Button, Reply
-from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListNodes, PlanDeploy, ResetLab, RunHealth,
-                              RunPreflight, ShowDigest, ShowStatus)
+from commands.catalog import COMMANDS, CancelJob, DestroyLab
+from commands.command import JobCommand
 from commands.dispatch import handles
 from commands.request import Request
 from core.buttons import ButtonAction
@@ -68,47 +68,14 @@ def busy_text(request: Request, busy: LabBusy) -> str:
                             viewer=request.user_id)
 
 
-@handles(PlanDeploy)
-def plan_deploy(command: PlanDeploy, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.PLAN, lab=find_lab(request, command.lab).name)
+def queue_job(command: JobCommand, request: Request) -> Reply:
+    """Check the lab the command names (if any) and queue its job; the job's thread tells the rest."""
+    return submit_job(request, kind=command.job, lab=lab_or_all(request, command.lab), params=command.job_params)
 
 
-@handles(RunPreflight)
-def run_preflight(command: RunPreflight, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.PREFLIGHT, lab=find_lab(request, command.lab).name,
-                      params={"fix": command.fix})
-
-
-@handles(DeployLab)
-def deploy_lab(command: DeployLab, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.DEPLOY, lab=find_lab(request, command.lab).name,
-                      params={"skip_health": command.skip_health})
-
-
-@handles(ShowStatus)
-def show_status(command: ShowStatus, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.STATUS, lab=lab_or_all(request, command.lab))
-
-
-@handles(ListNodes)
-def list_nodes(command: ListNodes, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.NODES, lab=find_lab(request, command.lab).name)
-
-
-@handles(RunHealth)
-def run_health(command: RunHealth, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.HEALTH, lab=find_lab(request, command.lab).name,
-                      params={"testsets": list(command.testsets)})
-
-
-@handles(ShowDigest)
-def show_digest(command: ShowDigest, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.DIGEST, lab=lab_or_all(request, command.lab))
-
-
-@handles(ResetLab)
-def reset_lab(command: ResetLab, request: Request) -> Reply:
-    return submit_job(request, kind=JobKind.RESET, lab=find_lab(request, command.lab).name)
+for _command in COMMANDS:          # a command whose work is one job needs no handler of its own
+    if issubclass(_command, JobCommand):
+        handles(_command)(queue_job)
 
 
 @handles(DestroyLab)

@@ -15,7 +15,8 @@ from functools import lru_cache
 from typing import Any, Callable, NoReturn
 
 from commands import replies
-from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, Command, Param, ParamKind, ShowHelp
+from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, ShowHelp
+from commands.command import Command, Param, ParamKind
 from core.buttons import ButtonAction
 from core.errors import CommandError
 

@@ -9,10 +9,12 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping, TypeVar
 
 from core.errors import ConfigError
 from core.redact import mask_url, register_secret
+
+N = TypeVar("N", int, float)
 
 DEFAULT_DATABASE_URL = "sqlite:///var/fuelbot.db"
 
@@ -83,20 +85,18 @@ class Settings:
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from None
+    return _number(env, name, default, int, "a whole number")
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return _number(env, name, default, float, "a number of seconds")
+
+
+def _number(env: Mapping[str, str], name: str, default: N, parse: Callable[[str], N], what: str) -> N:
     raw = env.get(name)
     if not raw:
         return default
     try:
-        return float(raw)
+        return parse(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}.") from None
+        raise ConfigError(f"{name} must be {what}, got {raw!r}.") from None

@@ -8,7 +8,10 @@ import pytest
 
 from commands.authz import REQUIRED_ROLES
 from commands.roles import Role
-from commands.catalog import BY_BUTTON, BY_NAME, COMMANDS, Command, DeployLab, ParamKind, ShowHelp
+from commands.catalog import (BY_BUTTON, BY_NAME, COMMANDS, CancelJob, DeployLab, RunHealth, RunPreflight, ShowHelp,
+                              ShowStatus)
+from commands.command import Command, JobCommand, ParamKind
+from jobs.states import JobKind
 from commands.dispatch import handles
 from commands.handlers import HANDLERS
 from commands.info_commands import help_text, summary
@@ -113,6 +116,23 @@ def test_testsets_param_is_optional_everywhere() -> None:
 
 
 def test_a_command_cannot_get_a_second_handler() -> None:
-    with pytest.raises(TypeError, match="DeployLab has two handlers"):
-        handles(DeployLab)(lambda command, request: HANDLERS[DeployLab](command, request))
-    assert HANDLERS[DeployLab].__name__ == "deploy_lab"
+    with pytest.raises(TypeError, match="CancelJob has two handlers"):
+        handles(CancelJob)(lambda command, request: HANDLERS[CancelJob](command, request))
+    assert HANDLERS[CancelJob].__name__ == "cancel_job"
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if issubclass(c, JobCommand)],
+                         ids=_names(tuple(c for c in COMMANDS if issubclass(c, JobCommand))))
+def test_a_job_command_names_its_own_job_kind_and_shares_one_handler(command: type[JobCommand]) -> None:
+    assert isinstance(vars(command).get("job"), JobKind), f"{command.__name__} must say which job it queues"
+    assert HANDLERS[command].__name__ == "queue_job"
+
+
+@pytest.mark.parametrize(("command", "params"), [
+    (ShowStatus(), {}),
+    (DeployLab("lab1"), {"skip_health": False}),
+    (RunPreflight("lab1", fix=True), {"fix": True}),
+    (RunHealth("lab1", ("smoke", "ha")), {"testsets": ["smoke", "ha"]}),
+])
+def test_a_job_takes_the_commands_params_but_the_lab(command: JobCommand, params: dict[str, object]) -> None:
+    assert command.job_params == params
