@@ -92,7 +92,6 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(64))
-    # "parent": the job's thread root; "reply": a thread reply; "post": a plain channel post.
     placement: Mapped[Placement] = mapped_column(string_enum(Placement, length=16))
     # Messages sharing a slot are one message edited in place (the first posts, later ones edit).
     slot: Mapped[str | None] = mapped_column(String(128), index=True)
