@@ -15,6 +15,8 @@ from labspec.loader import read_lab
 from labspec.model import Lab
 from labspec.problems import ProblemLog, SpecProblem
 
+Fingerprint = tuple[tuple[str, int, int], ...]     # (file name, size, mtime in ns) of every spec
+
 
 def load_labs(directory: Path, environ: Mapping[str, str]) -> tuple[dict[str, Lab], list[SpecProblem]]:
     """Every valid lab in ``directory`` by name, and the problems of the files that are not."""
@@ -35,10 +37,10 @@ class CachedLabs:
         self._directory = directory
         self._environ = environ
         self._lock = threading.Lock()
-        self._seen: tuple | None = None
+        self._seen: Fingerprint | None = None
         self._result: tuple[dict[str, Lab], list[SpecProblem]] = ({}, [])
 
-    def _fingerprint(self) -> tuple:
+    def _fingerprint(self) -> Fingerprint:
         if not self._directory.is_dir():
             return ()
         stats = []
