@@ -1,10 +1,11 @@
-"""Which function handles which command: ``@handles(DeployLab)`` registers it where it is defined.
+"""Which function handles which command: ``@handles(CancelJob)`` registers it where it is defined.
 
-    @handles(DeployLab)
-    def deploy_lab(command: DeployLab, request: Request) -> Reply: ...
+    @handles(CancelJob)
+    def cancel_job(command: CancelJob, request: Request) -> Reply: ...
 
-mypy checks that the function takes the class it names. A command handled twice is a
-TypeError at import; a command with no handler fails ``tests/unit/test_commands_catalog.py``.
+mypy checks that the function takes the class it names. Every ``JobCommand`` shares
+``commands.job_commands.queue_job``. A command handled twice is a TypeError at import; a command
+with no handler fails ``tests/unit/test_commands_catalog.py``.
 """
 from __future__ import annotations
 
