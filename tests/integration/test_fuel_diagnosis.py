@@ -74,14 +74,15 @@ def test_a_deployment_failure_brings_the_notification_and_puppets_error_without_
 def test_a_verification_failure_names_the_nodes_fuel_lists(fuelsim: FuelSimulator,
                                                            client: FuelClient) -> None:  # noqa: F811
     cluster = _environment(client)
-    nodes = [fuelsim.inject_node(promiscuous=False), fuelsim.inject_node(promiscuous=False)]
-    client.assign_roles(cluster.id, {nodes[0]["id"]: ["controller"], nodes[1]["id"]: ["compute"]})   # type: ignore[index]
+    ids = [node["id"] for node in (fuelsim.inject_node(promiscuous=False), fuelsim.inject_node(promiscuous=False))
+           if node is not None]
+    client.assign_roles(cluster.id, {ids[0]: ["controller"], ids[1]: ["compute"]})
     config = client.network_configuration(cluster.id, NetProvider.NOVA_NETWORK)
     task = client.wait_for_task(client.verify_networks(cluster.id, NetProvider.NOVA_NETWORK, config).id,
                                 deadline=deadline_in(30), poll=0.05)
-    diagnosis = diagnose(client, task, vm_names={nodes[0]["id"]: "lab1-controller-1"})   # type: ignore[index]
+    diagnosis = diagnose(client, task, vm_names={ids[0]: "lab1-controller-1"})
     assert diagnosis.stage is FailureStage.VERIFICATION
-    assert [n.id for n in diagnosis.nodes] == [n["id"] for n in nodes]   # type: ignore[index]
+    assert [n.id for n in diagnosis.nodes] == ids
     assert diagnosis.message.startswith("Verification failed: expected VLANs are absent")
     assert diagnosis.nodes[0].vm_name == "lab1-controller-1"
 

@@ -67,11 +67,12 @@ def failed_deploy(sessions: sessionmaker[Session]) -> int:
 @pytest.fixture
 def served(sessions: sessionmaker[Session]) -> Iterator[tuple[ServerHandle, JobLinks, int]]:
     job_id = failed_deploy(sessions)
-    pages = JobPages(session_factory=sessions, links=None)
+    key = "test-key-" + "0" * 24
+    # Checking a link needs only the key; the base URL (known once the port is) only makes links.
+    pages = JobPages(session_factory=sessions, links=JobLinks(base_url="http://unused", key=key))
     server = serve_http(FuelbotWSGI(app=NoSlack(), metrics=Metrics(), session_factory=sessions,  # type: ignore[arg-type]
                                     job_pages=pages), "127.0.0.1", 0)
-    links = JobLinks(base_url=server.url, key="test-key-" + "0" * 24, ttl_seconds=600)
-    pages._links = links   # the base URL is known once the server has its port
+    links = JobLinks(base_url=server.url, key=key, ttl_seconds=600)
     try:
         yield server, links, job_id
     finally:
