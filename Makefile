@@ -16,8 +16,10 @@ $(VENV)/.installed: requirements.txt requirements-test.txt pyproject.toml
 	$(PY) -m pip install -q --no-deps --no-build-isolation -e .   # the `fuelbot` command; imports stay the repo's
 	touch $@
 
-setup: $(VENV)/.installed  ## virtualenv + vcsim (installs golang-go and govmomi from Debian when missing)
+setup: $(VENV)/.installed  ## virtualenv + vcsim (installs golang-go and govmomi from Debian when missing) + chromium
 	$(PY) -m sim.vcenter.build
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium (the job page's browser test)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 demo: setup  ## the embedded lab, the bot and a local Slack in this terminal
 	$(PY) app.py console

@@ -137,6 +137,7 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
         print(f"fuelbot: cannot serve, missing settings: {', '.join(missing)} (see README, Configuration).",
               file=sys.stderr)
         return 2
+    from bot.job_page import JobPages
     from bot.slack_app import build_app
     from bot.web import FuelbotWSGI, serve_http, serve_socket_mode
 
@@ -145,8 +146,10 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    job_pages = JobPages(session_factory=runtime.sessions, links=settings.job_links())
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 scheduler_running=lambda: runtime.ticker.running), "0.0.0.0", settings.port)
+                                 scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages),
+                     "0.0.0.0", settings.port)
     socket = serve_socket_mode(app, settings.slack_app_token) if settings.slack_app_token else None
     runtime.ticker.start()
     mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"

@@ -4,6 +4,7 @@
     GET  /healthz        200 {"status": "ok", "database": "ok", "scheduler": "running", "outbox_pending": n};
                          503 when the database does not answer or the scheduler has stopped
     GET  /metrics        Prometheus text
+    GET  /jobs/<id>      a job's page, behind a signed expiring link (``bot.job_page``)
 
 ``FuelbotWSGI`` is a plain WSGI callable; ``serve_http`` runs it on a threaded wsgiref server;
 ``serve_socket_mode`` connects the same Bolt app through Socket Mode when ``SLACK_APP_TOKEN`` is set.
@@ -42,8 +43,10 @@ class FuelbotWSGI:
     """The WSGI callable: routes Slack, health and metrics requests."""
 
     def __init__(self, *, app: App, metrics: Metrics, session_factory: Callable[[], Session],
-                 scheduler_running: Callable[[], bool] | None = None) -> None:
+                 scheduler_running: Callable[[], bool] | None = None,
+                 job_pages: Callable[[dict, StartResponse], Iterable[bytes]] | None = None) -> None:
         self._app = app
+        self._job_pages = job_pages
         self._metrics = metrics
         self._session_factory = session_factory
         self._scheduler_running = scheduler_running
@@ -58,6 +61,8 @@ class FuelbotWSGI:
             return _respond(start_response, status, json.dumps(body).encode(), "application/json")
         if path == "/metrics" and method == "GET":
             return _respond(start_response, 200, self._metrics.render(), CONTENT_TYPE)
+        if path.startswith("/jobs/") and self._job_pages is not None:
+            return self._job_pages(environ, start_response)
         return _respond(start_response, 404, b"Not Found", "text/plain; charset=utf-8")
 
     def _slack(self, environ: dict, start_response: StartResponse, received_at: float) -> Iterable[bytes]:

@@ -13,6 +13,7 @@
     ├── IntegrationError              vSphere or Fuel failed; carries ``retryable``
     │   ├── VSphereError              object + the setting or action that fixes it
     │   └── FuelError                 method, URL, status, Nailgun's message
+    │       └── SnapshotTooLarge      a diagnostic snapshot is bigger than the caller's limit (size, limit)
     └── StepFailed                    a workflow step gave up; names step, object and cause
 
 Errors are caught where they become a reply (the Slack edge) or a job outcome (the runner),
@@ -114,6 +115,15 @@ class FuelError(IntegrationError):
         self.url = url
         self.status = status
         self.server_message = server_message
+
+
+class SnapshotTooLarge(FuelError):
+    """A download from the master (a diagnostic snapshot) is larger than the caller accepts."""
+
+    def __init__(self, message: str, *, url: str, size: int | None, limit: int) -> None:
+        super().__init__(message, method="GET", url=url, status=200, retryable=False)
+        self.size = size       # None when the master sent no Content-Length
+        self.limit = limit
 
 
 class StepFailed(FuelbotError):

@@ -18,7 +18,9 @@ _PATTERNS = [
     re.compile(r"xox[abposre]-[A-Za-z0-9-]+"),
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     re.compile(r"https://hooks\.slack\.com/\S+"),
-    re.compile(r"(?i)(password|passwd|secret|token)(\"?\s*[:=]\s*\"?)([^\s\"',}]+)"),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL),
+    # key: value, key=value, "key": "value" and Ruby's "key"=>"value" (how astute.log dumps its messages)
+    re.compile(r"(?i)(password|passwd|secret|token)(\"?\s*(?:=>|[:=])\s*\"?)([^\s\"',}]+)"),
 ]
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -39,9 +41,9 @@ def scrub(text: str) -> str:
         secrets = sorted(_secrets, key=len, reverse=True)
     for secret in secrets:
         text = text.replace(secret, MASK)
-    for pattern in _PATTERNS[:3]:
+    for pattern in _PATTERNS[:-1]:
         text = pattern.sub(MASK, text)
-    return _PATTERNS[3].sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+    return _PATTERNS[-1].sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 
 def mask_url(url: str) -> str:

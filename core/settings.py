@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Mapping, TypeVar
 
 from core.errors import ConfigError
+from core.job_links import JobLinks
 from core.redact import mask_url, register_secret
 
 N = TypeVar("N", int, float)
@@ -39,6 +40,9 @@ class Settings:
     slack_post_interval: float = 1.0
     poll_seconds: float = 2.0
     log_level: str = "INFO"
+    public_url: str | None = None             # where people reach the web server (job page links)
+    job_link_key: str | None = field(default=None, repr=False)
+    job_link_ttl: float = 7 * 24 * 3600.0
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -67,14 +71,29 @@ class Settings:
             slack_post_interval=_float(env, "FUELBOT_SLACK_POST_INTERVAL", 1.0),
             poll_seconds=_float(env, "FUELBOT_POLL_SECONDS", 2.0),
             log_level=(env.get("FUELBOT_LOG_LEVEL") or "INFO").upper(),
+            public_url=(env.get("FUELBOT_PUBLIC_URL") or "").rstrip("/") or None,
+            job_link_key=env.get("FUELBOT_JOB_LINK_KEY") or None,
+            job_link_ttl=_float(env, "FUELBOT_JOB_LINK_TTL", 7 * 24 * 3600.0),
             environ=env,
         )
-        for secret in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token):
+        if settings.job_link_key is not None and len(settings.job_link_key) < 16:
+            raise ConfigError("FUELBOT_JOB_LINK_KEY must be at least 16 characters (e.g. `openssl rand -hex 32`).")
+        if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"FUELBOT_PUBLIC_URL must be an http(s) URL, got {settings.public_url!r}.")
+        for secret in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
+                       settings.job_link_key):
             register_secret(secret)
         if "@" in settings.database_url:
             from urllib.parse import urlsplit
             register_secret(urlsplit(settings.database_url).password)
         return settings
+
+    def job_links(self) -> "JobLinks | None":
+        """Job page links, when a signing key is set (base URL: FUELBOT_PUBLIC_URL, else localhost:PORT)."""
+        if not self.job_link_key:
+            return None
+        return JobLinks(base_url=self.public_url or f"http://localhost:{self.port}", key=self.job_link_key,
+                        ttl_seconds=self.job_link_ttl)
 
     def missing_for_serve(self) -> list[str]:
         """Names of the variables ``serve`` needs but that are not set."""

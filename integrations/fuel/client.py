@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from typing import Any, Callable, Iterable, Literal, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Iterable, Literal, Mapping, Sequence
 
 import requests
 
 from core.errors import FuelError
 from integrations.fuel import waiting
 from integrations.fuel.clusters import ClustersAPI
-from integrations.fuel.enums import Mode, NetProvider
+from integrations.fuel.enums import Mode, NetProvider, TaskName, TaskStatus
+from integrations.fuel.logs import LogPage, LogsAPI, LogSource
 from integrations.fuel.models import (Cluster, FuelVersion, Interface, Node, Notification, Release,
                                       Task, Test, TestRun, TestSet)
 from integrations.fuel.nodes import NodesAPI
@@ -43,6 +44,7 @@ class FuelClient:
         self._nodes = NodesAPI(self._session, self._clusters.network_configuration)
         self._tasks = TasksAPI(self._session)
         self._ostf = OstfAPI(self._session)
+        self._logs = LogsAPI(self._session)
 
     @classmethod
     def from_master(cls, master: FuelMaster, **kw: Any) -> "FuelClient":
@@ -84,6 +86,36 @@ class FuelClient:
 
     def notifications(self) -> list[Notification]:
         return self._tasks.notifications()
+
+    # -- logs and the diagnostic snapshot --------------------------------------------------
+
+    def log_sources(self) -> list[LogSource]:
+        return self._logs.log_sources()
+
+    def node_log_sources(self, node_id: int) -> list[LogSource]:
+        return self._logs.node_log_sources(node_id)
+
+    def logs(self, source: str, *, node: int | None = None, level: str | None = None,
+             max_entries: int | None = None, from_byte: int | None = None, to_byte: int | None = None,
+             fetch_older: bool = False) -> LogPage:
+        return self._logs.logs(source, node=node, level=level, max_entries=max_entries, from_byte=from_byte,
+                               to_byte=to_byte, fetch_older=fetch_older)
+
+    def start_snapshot(self) -> Task:
+        """Ask for a diagnostic snapshot (the logs package); follow it with ``wait_for_task``."""
+        return self._logs.start_snapshot()
+
+    def download_snapshot(self, task: Task, dest: BinaryIO, *, max_bytes: int) -> int:
+        """Stream the finished ``dump`` task's tarball into ``dest``; return its size in bytes.
+
+        Raises ``SnapshotTooLarge`` past ``max_bytes``, ``FuelError`` when the task did not end
+        with a ``/dump/…`` path (it failed, or is not a snapshot).
+        """
+        path = task.message or ""
+        if task.name is not TaskName.DUMP or task.status is not TaskStatus.READY or not path.startswith("/dump/"):
+            raise FuelError(f"Fuel's snapshot task #{task.id} is {task.status.value}"
+                            + (f": {task.message}" if task.message else "") + "; there is nothing to download")
+        return self._session.download(path, dest, max_bytes=max_bytes)
 
     # -- environments ---------------------------------------------------------------------
 

@@ -14,11 +14,11 @@ import logging
 import threading
 import time
 from collections import Counter
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Mapping
 
 import requests
 
-from core.errors import FuelError
+from core.errors import FuelError, SnapshotTooLarge
 from core.redact import mask_url, register_secret
 from integrations.fuel import errors
 from integrations.fuel.models import FuelVersion
@@ -79,6 +79,36 @@ class FuelSession:
                 raise errors.token_rejected(base_url=self.base_url, method=method, url=resp.url,
                                             path=route.format(**path), user=self.user)
         return self._decode(method, route.format(**path), resp, idempotent=idempotent)
+
+    def download(self, path: str, dest: BinaryIO, *, max_bytes: int, chunk_size: int = 1 << 16) -> int:
+        """Stream ``GET <master><path>`` (nginx's ``/dump/…``, no token) into ``dest``; return its size.
+
+        Past ``max_bytes`` (announced by Content-Length, or counted while reading) it stops and
+        raises ``SnapshotTooLarge``; what was written to ``dest`` is then incomplete.
+        """
+        url = self.base_url + path
+        with self._lock:
+            self.request_count["GET /dump/{name}"] += 1
+        try:
+            with self._http.get(url, stream=True, timeout=self.timeout, allow_redirects=False) as resp:
+                if resp.status_code >= 400:
+                    raise errors.http_error(method="GET", url=url, path=path, status=resp.status_code,
+                                            body=next(resp.iter_content(4096), b""), idempotent=True,
+                                            retryable=resp.status_code >= 500)
+                announced = resp.headers.get("Content-Length")
+                size = int(announced) if announced and announced.isdigit() else None
+                if size is not None and size > max_bytes:
+                    raise _too_large(url, path, size, max_bytes)
+                written = 0
+                for chunk in resp.iter_content(chunk_size):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise _too_large(url, path, size, max_bytes)
+                    dest.write(chunk)
+                return written
+        except requests.RequestException as exc:
+            raise errors.transport_error(method="GET", url=url, path=path, base_url=self.base_url,
+                                         why=errors.describe_failure(exc, self.timeout), outcome_known=True) from None
 
     def fetch_version(self) -> FuelVersion:
         """``GET /api/version``, raising a clear error when the URL is not a Fuel master."""
@@ -215,6 +245,12 @@ class FuelSession:
                                            status=resp.status_code,
                                            detail="answered JSON without a 'release' field")
         return data
+
+
+def _too_large(url: str, path: str, size: int | None, limit: int) -> SnapshotTooLarge:
+    what = f"{size / 1e6:.1f} MB" if size is not None else f"more than {limit / 1e6:.1f} MB"
+    return SnapshotTooLarge(f"{path} on the Fuel master is {what}, over the limit of {limit / 1e6:.1f} MB",
+                            url=url, size=size, limit=limit)
 
 
 def _token_id(data: Any) -> str | None:

@@ -26,6 +26,7 @@ class Timings:
     stop: float = 5.0
     reset: float = 10.0
     cluster_deletion: float = 10.0
+    dump: float = 15.0               # the logs package (shotgun over every node), running -> ready
     ostf_scale: float = 1.0          # multiplies every OSTF test duration
 
 

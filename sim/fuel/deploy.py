@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.fuel import interfaces
+from sim.fuel import interfaces, log_story
 from sim.fuel.config import SimConfig
 from sim.fuel.faults import Faults
 from sim.fuel.machines import Machines
@@ -119,6 +119,7 @@ class Deployer:
             if now < phase.end:
                 self._task_progress(run, now)
                 return
+            self._log_done(run, phase)
             self.state.task(phase.task_id).finish("ready")
             run.cursor = phase.end
             run.index += 1
@@ -159,6 +160,22 @@ class Deployer:
                     if phase.failure is None or when < phase.failure[0]:
                         phase.failure = (when, node.id, reason)
             start = phase.end if wave else start
+        cluster, task = self.state.cluster(run.cluster_id), self.state.task(phase.task_id)
+        if phase.name == "provision":
+            log_story.provision_started(self.state, cluster, task, members, at)
+        else:
+            log_story.deployment_started(self.state, cluster, task, members, at)
+
+    def _log_done(self, run: Run, phase: Phase) -> None:
+        cluster = self.state.cluster(run.cluster_id)
+        for node_id, (start, end) in sorted(phase.schedule.items(), key=lambda item: item[1][1]):
+            node = self.state.nodes.get(node_id)
+            if node is None:
+                continue
+            if phase.name == "provision":
+                log_story.provision_node_done(self.state, cluster, node, end)
+            else:
+                log_story.deployment_node_done(self.state, node, start, end)
 
     def _offline_member(self, phase: Phase, now: float) -> int | None:
         for node_id, (start, end) in phase.schedule.items():
@@ -207,33 +224,64 @@ class Deployer:
     # ----- endings -------------------------------------------------------------------------------------
     def _fail(self, run: Run, phase: Phase) -> None:
         when, node_id, reason = phase.failure  # type: ignore[misc]
-        stage = "provision" if phase.name == "provision" else "deploy"
-        busy = "provisioning" if stage == "provision" else "deploying"
-        failed: list[Node] = []
-        for member_id in phase.schedule:
-            node = self.state.nodes.get(member_id)
-            if node is not None and (member_id == node_id or node.status == busy):
-                node.status, node.error_type, node.progress = "error", stage, 100
-                node.error_msg = reason if member_id == node_id else "Task aborted"
-                failed.append(node)
-        title = "Provision" if stage == "provision" else "Deployment"
-        message = f"{title} has failed. Check these nodes:\n" + ", ".join(f"'{n.name}'" for n in failed)
-        cluster = self.state.cluster(run.cluster_id)
+        cluster, task = self.state.cluster(run.cluster_id), self.state.task(phase.task_id)
         culprit = self.state.nodes.get(node_id)
-        if stage == "deploy" and culprit is not None:
-            self.state.notify("error", f"Failed to deploy node '{culprit.name}': {reason}", cluster=cluster.id,
-                              node_id=culprit.id)
-        self.state.task(phase.task_id).finish("error", message)
+        members = [n for i in phase.schedule if (n := self.state.nodes.get(i)) is not None]
+        if phase.name == "provision":
+            message = self._provision_failed(cluster, task, members, culprit, reason, when)
+        else:
+            message = self._deployment_failed(cluster, task, members, culprit, reason, when)
+        task.finish("error", message)
         for other in run.phases:
-            task = self.state.task(other.task_id)
-            if task.status == "running":
-                task.finish("error", "Task aborted")
+            sub = self.state.task(other.task_id)
+            if sub.status == "running":
+                sub.finish("error", "Task aborted")
         top = self.state.task(run.top_id)
         top.status, top.progress, top.message = "error", 100, message
         cluster.status = "error"
-        self.state.notify("error", message, cluster=cluster.id, task_id=top.id)
-        self.state.log("astute", "ERROR", f"{message} ({reason})")
         del self.runs[run.cluster_id]
+
+    def _provision_failed(self, cluster: Cluster, task: Task, members: list[Node], culprit: Node | None,
+                          reason: str, when: float) -> str:
+        """6.0: Astute reports the cobbler timeout (or the image failure) and no notification is sent.
+
+        fuel-astute 6.0 orchestrator.rb (watch_provision_progress, image_provision); fuel-web 6.0
+        receiver.py provision_resp and objects/task.py (the provisioning nodes left turn error
+        with progress 0).
+        """
+        cobbler = log_story.provision_method(cluster) != "image"
+        message = (log_story.provision_failed(self.state, cluster, task, culprit, reason, when)
+                   if culprit is not None else "Timeout of provisioning is exceeded")
+        for node in members:
+            if node is culprit or node.status == "provisioning":
+                node.status, node.error_type, node.progress = "error", "provision", 0
+                node.error_msg = None
+        if culprit is not None and cobbler:
+            culprit.progress, culprit.error_msg = 100, message
+        return message
+
+    def _deployment_failed(self, cluster: Cluster, task: Task, members: list[Node], culprit: Node | None,
+                           reason: str, when: float) -> str:
+        """6.0: a per-node notification (puppet gives Astute no error text), then "Check these nodes".
+
+        fuel-web 6.0 receiver.py deploy_resp ("Failed to deploy node '<name>': <error_msg or
+        Unknown error>") and _error_action; fuel-astute 6.0 puppetd.rb reports no error_msg.
+        """
+        if culprit is not None:
+            culprit.status, culprit.error_type, culprit.progress = "error", "deploy", 100
+            culprit.error_msg = reason if reason == "Node is offline" else None
+            self.state.notify("error", f"Failed to deploy node '{culprit.name}': {culprit.error_msg or 'Unknown error'}",
+                              cluster=cluster.id, node_id=culprit.id, task_id=task.id)
+            log_story.deployment_failed(self.state, task, culprit, reason, when)
+        for node in members:
+            if node is not culprit and node.status == "deploying":
+                node.status, node.error_type, node.progress = "error", "deploy", 0
+        failed = [n for n in self.state.cluster_nodes(cluster.id)
+                  if (n.status == "error" or not n.online) and n.error_type in ("deploy", "provision")]
+        message = "Deployment has failed. Check these nodes:\n" + (", ".join(f"'{n.name}'" for n in failed)
+                                                                   or "Unknown error")
+        self.state.notify("error", message, cluster=cluster.id)
+        return message
 
     def _succeed(self, run: Run) -> None:
         cluster = self.state.cluster(run.cluster_id)

@@ -11,8 +11,8 @@ import traceback
 from http.cookies import CookieError, SimpleCookie
 from typing import Callable
 
-from sim.fuel import (routes_clusters, routes_keystone, routes_misc, routes_nodes, routes_ostf,
-                                  routes_sim)
+from sim.fuel import (routes_clusters, routes_keystone, routes_logs, routes_misc, routes_nodes, routes_ostf,
+                      routes_sim)
 from sim.fuel.engine import Engine
 from sim.fuel.errors import DropConnection, HttpError
 from sim.fuel.router import Request, Response, Router, error_response, normalise, parse_query
@@ -29,6 +29,7 @@ class Dispatcher:
         self.router = Router()
         routes_keystone.register(self.router, engine)
         routes_misc.register(self.router, engine)
+        routes_logs.register(self.router, engine)
         routes_clusters.register(self.router, engine)
         routes_nodes.register(self.router, engine)
         routes_ostf.register(self.router, engine)

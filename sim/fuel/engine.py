@@ -14,6 +14,7 @@ from sim.fuel.auth import TokenStore
 from sim.fuel.clock import SimClock
 from sim.fuel.config import SimConfig
 from sim.fuel.deploy import Deployer
+from sim.fuel.dumps import Dumps
 from sim.fuel.faults import Faults
 from sim.fuel.machines import L2Facts, Machine, Machines
 from sim.fuel.operations import Operations
@@ -37,6 +38,7 @@ class Engine:
         self.config = config
         self.clock = SimClock(config.speed)
         self.state = State()
+        self.state.wall_time = self.clock.wall_time
         self.faults = Faults(seed=config.seed)
         self.tokens = TokenStore(user=config.admin_user, password=config.admin_password,
                                  tenant=config.admin_tenant, ttl=config.token_ttl)
@@ -45,6 +47,7 @@ class Engine:
         self.operations = Operations(self.state, config, self.machines, self.deployer)
         self.verifier = Verifier(self.state, config)
         self.ostf = Ostf(self.state, config, self.clock, self.faults)
+        self.dumps = Dumps(self.state, config, self.faults)
         self.l2_source: L2Source | None = None
         self.on_reset: list[Callable[[], None]] = []
         self._stop = threading.Event()
@@ -62,7 +65,8 @@ class Engine:
         """Play everything forward to now (caller holds the lock); returns the simulated time."""
         now = self.clock.now()
         # machines twice: reboots scheduled by deployments and jobs may already be due
-        for part in (self.machines, self.deployer, self.operations, self.machines, self.verifier, self.ostf):
+        for part in (self.machines, self.deployer, self.operations, self.machines, self.verifier, self.ostf,
+                     self.dumps):
             try:
                 part.advance(now)
             except Exception:  # a simulator bug in one part must not turn every request into a 500
@@ -85,6 +89,7 @@ class Engine:
             self.operations.clear()
             self.verifier.clear()
             self.ostf.clear()
+            self.dumps.clear()
             self.faults.clear()
             self.tokens.clear()
         for callback in self.on_reset:

@@ -56,6 +56,7 @@ class Faults:
     http: list[HttpFault] = field(default_factory=list)
     nodes: dict[str, tuple[str, str]] = field(default_factory=dict)     # id|mac -> (stage, message)
     ostf: dict[str, tuple[str, int]] = field(default_factory=dict)      # test -> (message, step)
+    dump: str | None = None                                             # the next snapshots fail so
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -123,8 +124,10 @@ class Faults:
         self.http.clear()
         self.nodes.clear()
         self.ostf.clear()
+        self.dump = None
 
     def to_json(self) -> dict[str, Any]:
         return {"http": [f.to_json() for f in self.http],
                 "nodes": {k: {"stage": s, "message": m} for k, (s, m) in self.nodes.items()},
-                "ostf": {k: {"message": m, "step": s} for k, (m, s) in self.ostf.items()}}
+                "ostf": {k: {"message": m, "step": s} for k, (m, s) in self.ostf.items()},
+                "dump": self.dump}

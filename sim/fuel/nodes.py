@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from sim.fuel import interfaces, releases
+from sim.fuel import interfaces, log_story, releases
 from sim.fuel.errors import HttpError, bad_request, not_found
 from sim.fuel.records import NODE_STATUSES, Nic, Node, is_id
 from sim.fuel.state import State
@@ -61,6 +61,7 @@ def register(state: State, data: Any) -> Node:
     state.nodes[node.id] = node
     state.notify("discover", discovered_message(meta), node_id=node.id)
     state.log("app", "INFO", f"Node {node.id} ({mac}) registered")
+    log_story.node_registered(state, node)
     return node
 
 

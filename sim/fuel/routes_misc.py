@@ -1,4 +1,4 @@
-"""Nailgun's remaining routes: version, releases, tasks, notifications, logs, master settings."""
+"""Nailgun's remaining routes: version, releases, tasks, notifications, master settings."""
 from __future__ import annotations
 
 import copy
@@ -11,19 +11,6 @@ from sim.fuel.records import is_id
 from sim.fuel.router import Request, Response, Router, ok
 
 _TOPICS = ("discover", "done", "error", "warning", "release")
-_LOG_SOURCES = [
-    {"id": "app", "name": "Web backend", "remote": False, "multiline": True, "path": "/var/log/nailgun/app.log"},
-    {"id": "api", "name": "REST API", "remote": False, "multiline": False, "path": "/var/log/nailgun/api.log"},
-    {"id": "astute", "name": "Astute", "remote": False, "multiline": True, "path": "/var/log/astute/astute.log"},
-    {"id": "ostf", "name": "HealthCheck", "remote": False, "multiline": True, "path": "/var/log/ostf.log"},
-]
-_NODE_LOG_SOURCES = [
-    {"id": "install", "name": "Installation", "remote": True, "multiline": False},
-    {"id": "bootstrap", "name": "Bootstrap", "remote": True, "multiline": False},
-    {"id": "puppet", "name": "Puppet", "remote": True, "multiline": False},
-]
-
-
 def version_json(engine: Engine) -> dict[str, Any]:
     """``GET /api/version``; the build fields are fixed placeholders of a 6.0 GA build."""
     return {"release": "6.0", "api": "1.0", "production": "docker",
@@ -121,41 +108,6 @@ def register(router: Router, engine: Engine) -> None:
         del state.notifications[state.notification(req.id("notification_id")).id]
         return Response(204, raw=b"")
 
-    def log_sources(req: Request) -> Response:
-        return ok(copy.deepcopy(_LOG_SOURCES))
-
-    def node_log_sources(req: Request) -> Response:
-        state.node(req.id("node_id"))
-        return ok(copy.deepcopy(_NODE_LOG_SOURCES))
-
-    def logs(req: Request) -> Response:
-        source = req.arg("source")
-        known = {s["id"] for s in _LOG_SOURCES + _NODE_LOG_SOURCES}
-        if source not in known:
-            raise bad_request(f"Log source {source} not found")
-        if req.arg("node") is not None:
-            node_id = req.arg("node") or ""
-            if not node_id.isdigit():
-                raise bad_request("Invalid node id")
-            state.node(int(node_id))
-        try:
-            limit = int(req.arg("max_entries") or 500)
-        except ValueError:
-            raise bad_request("Invalid max_entries") from None
-        level = (req.arg("level") or "").upper()
-        lines = [line for line in state.logs.get(str(source), []) if not level or line[1] == level]
-        entries = list(reversed(lines))[:max(limit, 0)]
-        return ok({"entries": entries, "from": 0, "to": len(lines), "has_more": len(lines) > len(entries)})
-
-    def logs_package(req: Request) -> Response:
-        """A diagnostic snapshot; the simulator has nothing to collect, so the dump task ends at once."""
-        for old in [t for t in state.tasks.values() if t.name == "dump" and t.status != "running"]:
-            state.delete_task(old)
-        task = state.add_task("dump", None)
-        stamp = engine.clock.wall_time(engine.now()).strftime("%Y-%m-%d_%H-%M-%S")
-        task.finish("ready", f"/dump/fuel-snapshot-{stamp}.tar.xz")
-        return ok(task.to_json(), 202)
-
     def get_settings(req: Request) -> Response:
         return ok(copy.deepcopy(state.master_settings))
 
@@ -183,10 +135,6 @@ def register(router: Router, engine: Engine) -> None:
     router.add("GET", "/api/notifications/{notification_id:int}", get_notification)
     router.add("PUT", "/api/notifications/{notification_id:int}", put_notification)
     router.add("DELETE", "/api/notifications/{notification_id:int}", delete_notification)
-    router.add("GET", "/api/logs/sources", log_sources)
-    router.add("GET", "/api/logs/sources/nodes/{node_id:int}", node_log_sources)
-    router.add("GET", "/api/logs", logs)
-    router.add("PUT", "/api/logs/package", logs_package)
     router.add("GET", "/api/settings", get_settings)
     router.add("PUT", "/api/settings", put_settings)
     router.add("GET", "/api/plugins", lambda req: ok([]))

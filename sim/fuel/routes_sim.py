@@ -112,6 +112,14 @@ def register(router: Router, engine: Engine, on_outage: Callable[[float], None])
             engine.faults.fail_ostf(data["test"], data["message"], step)
         return ok({"test": data["test"], "message": data["message"], "step": step}, 201)
 
+    def dump_fault(req: Request) -> Response:
+        data = _object(req)
+        if not isinstance(data.get("message"), str) or not data["message"]:
+            raise bad_request("'message' (what the dump task will fail with) is required")
+        with engine.lock:
+            engine.faults.dump = data["message"]
+        return ok({"message": data["message"]}, 201)
+
     def expire_tokens(req: Request) -> Response:
         with engine.lock:
             engine.tokens.expire_all()
@@ -129,6 +137,7 @@ def register(router: Router, engine: Engine, on_outage: Callable[[float], None])
             ("POST", "/_sim/nodes", add_node), ("POST", "/_sim/nodes/{node_id:int}/power", power),
             ("GET", "/_sim/faults", list_faults), ("POST", "/_sim/faults", add_fault),
             ("DELETE", "/_sim/faults", clear_faults), ("POST", "/_sim/faults/node", node_fault),
-            ("POST", "/_sim/faults/ostf", ostf_fault), ("POST", "/_sim/tokens/expire", expire_tokens),
+            ("POST", "/_sim/faults/ostf", ostf_fault), ("POST", "/_sim/faults/dump", dump_fault),
+            ("POST", "/_sim/tokens/expire", expire_tokens),
             ("POST", "/_sim/outage", outage)):
         router.add(method, path, handler, public=True, locked=False)

@@ -156,9 +156,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         payload = b"" if response.status in (204, 304) else response.encode()
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json")
+        headers = {"Content-Type": "application/json", **response.headers}   # nginx's /dump sets its own
         self.send_header("Content-Length", str(len(payload)))
-        for name, value in response.headers.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":

@@ -107,6 +107,11 @@ class FuelSimulator:
         with self.engine.lock:
             self.engine.faults.fail_ostf(test, message, step)
 
+    def fail_dump(self, message: str) -> None:
+        """Make the next diagnostic snapshots (``dump`` tasks) fail with ``message``."""
+        with self.engine.lock:
+            self.engine.faults.dump = message
+
     def clear_faults(self) -> None:
         with self.engine.lock:
             self.engine.faults.clear()

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections import Counter, deque
+from collections import Counter
 from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from sim.fuel.errors import not_found
+from sim.fuel.logbook import LogBook
 from sim.fuel.records import Cluster, Node, Notification, Task
 
 ADMIN_NETWORK_ID = 1
 START_NOTIFICATION = ("Master node installation has been completed successfully. Now you can boot new "
                       "nodes over PXE, they will be discovered and become available for installing "
                       "OpenStack on them")
-_LOG_LINES = 2000
 
 
 class State:
@@ -27,6 +27,8 @@ class State:
     def __init__(self, wall_clock: Callable[[], datetime] = datetime.now) -> None:
         self.lock = threading.RLock()
         self._wall_clock = wall_clock
+        # When a simulated instant happened on the wall clock (the engine sets its clock's).
+        self.wall_time: Callable[[float], datetime] = lambda sim_time: wall_clock()
         self.clear()
 
     def clear(self) -> None:
@@ -40,7 +42,8 @@ class State:
             "send_anonymous_statistic": {"value": True}, "send_user_info": {"value": False}}}}
         self.deploy_counts: Counter[int] = Counter()
         self.request_counts: Counter[str] = Counter()
-        self.logs: dict[str, deque[list[str]]] = {}
+        self.logbook = LogBook()
+        self.dump_files: dict[str, bytes] = {}     # /dump/<name>: finished diagnostic snapshots
         self._seq: dict[str, Iterator[int]] = {}
         self.notify("discover", START_NOTIFICATION)
 
@@ -122,7 +125,17 @@ class State:
         self.log("app", "INFO" if topic != "error" else "ERROR", f"Notification [{topic}]: {message}")
         return note
 
-    def log(self, source: str, level: str, text: str) -> None:
-        """Append a line to a log source shown by ``GET /api/logs``."""
-        lines = self.logs.setdefault(source, deque(maxlen=_LOG_LINES))
-        lines.append([self._wall_clock().strftime("%Y-%m-%d %H:%M:%S"), level, text])
+    def log(self, source: str, level: str, text: str, *, at: float | None = None) -> None:
+        """Append a line to a master log source (``app``, ``astute`` …) shown by ``GET /api/logs``."""
+        when = self._wall_clock() if at is None else self.wall_time(at)
+        self.logbook.write_master(source, level, text, when)
+
+    def node_log(self, node: Node, source: str, level: str, text: str, *, at: float | None = None) -> None:
+        """Append a line to a node's log, in the directory Nailgun reads for it now."""
+        when = self._wall_clock() if at is None else self.wall_time(at)
+        self.logbook.write_node(node_log_dir(node), source, level, text, when)
+
+
+def node_log_dir(node: Node) -> str:
+    """Nailgun 6.0 reads a discovered node's logs under its IP, any other node's under its FQDN."""
+    return str(node.ip if node.status == "discover" or not node.fqdn else node.fqdn)

@@ -126,7 +126,8 @@ def test_a_node_failing_provisioning_ends_the_deploy_in_error(fuelsim: FuelSimul
     deploy = client.deploy_changes(cluster.id)
     final = client.wait_for_task(deploy.id, deadline=deadline_in(30), poll=0.05)
     assert final.status is TaskStatus.ERROR and final.done
-    assert f"'{name}'" in (final.message or "") and "Provision has failed" in (final.message or "")
+    assert final.message == "Timeout of provisioning is exceeded"   # 6.0 cobbler: Astute's words, no node name
+    assert name.startswith("Untitled (")
     failed = client.node(compute)
     assert (failed.status, failed.error_type) == (NodeStatus.ERROR, NodeErrorType.PROVISION)
     assert client.cluster(cluster.id).status is ClusterStatus.ERROR

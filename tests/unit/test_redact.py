@@ -37,3 +37,11 @@ def test_tracebacks_in_logs_are_scrubbed():
         logger.removeHandler(handler)
     output = stream.getvalue()
     assert "job 7 crashed" in output and "RuntimeError" in output and "tr4ceback-secret" not in output
+
+
+def test_ruby_hash_inspect_and_private_keys_are_masked() -> None:
+    # astute.log dumps its RPC messages with Hash#inspect: "password"=>"…", db_password included
+    line = '{"access"=>{"user"=>"admin", "password"=>"Op3n"}, "nova"=>{"db_password"=>"qryutZw0"}}'
+    assert scrub(line) == '{"access"=>{"user"=>"admin", "password"=>"••••"}, "nova"=>{"db_password"=>"••••"}}'
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----"
+    assert scrub(f"key:\n{key}\nafter") == "key:\n••••\nafter"
