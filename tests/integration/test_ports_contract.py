@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
-from pyVmomi import vim
 
 from core.errors import FuelError, VSphereError
 from core.waiting import follow
@@ -25,7 +24,7 @@ from integrations.vsphere.macs import assign_macs
 from labspec.model import Lab
 from tests.fakes.fuel import FakeFuel
 from tests.fakes.vsphere import FakeVSphere
-from tests.fixtures.vcenter_simulator import admin_session, lab_for
+from tests.fixtures.vcenter_simulator import lab_for, set_promiscuous
 from workflows.ports import FuelPort, VSpherePort
 
 PORTGROUP_CHECKS = {"pxe-portgroup", "distributed-portgroup", "standard-portgroup", "uplink"}
@@ -40,24 +39,6 @@ class VSphereSide:
     aimed_at: Callable[[str], VSpherePort]        # a client whose target names this datacenter
 
 
-def _vcsim_promiscuous(vcsim: Any) -> Callable[[str, bool], None]:
-    def set_promiscuous(name: str, value: bool) -> None:
-        """Another vCenter user changes the port group behind fuelbot's back."""
-        with admin_session(vcsim) as si:
-            view = si.content.viewManager.CreateContainerView(si.content.rootFolder,
-                                                              [vim.dvs.DistributedVirtualPortgroup], True)
-            pg = next(p for p in view.view if p.name == name)
-            cur = pg.config
-            spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
-                configVersion=cur.configVersion, name=cur.name, numPorts=cur.numPorts, type=cur.type,
-                defaultPortConfig=cur.defaultPortConfig, policy=cur.policy)
-            spec.defaultPortConfig.securityPolicy.allowPromiscuous = vim.BoolPolicy(value=value, inherited=False)
-            task = pg.ReconfigureDVPortgroup_Task(spec)
-            while task.info.state not in ("success", "error"):
-                time.sleep(0.02)
-    return set_promiscuous
-
-
 @pytest.fixture(params=["fake", "vcsim"])
 def vsphere(request: pytest.FixtureRequest) -> Any:
     if request.param == "fake":
@@ -69,7 +50,7 @@ def vsphere(request: pytest.FixtureRequest) -> Any:
     lab = lab_for(vcsim)
     client = VSphereClient.connect(lab.vcenter)
     try:
-        yield VSphereSide(client, lab, _vcsim_promiscuous(vcsim),
+        yield VSphereSide(client, lab, lambda name, value: set_promiscuous(vcsim, name, value),
                           lambda dc: VSphereClient(replace(lab.vcenter, datacenter=dc)))
     finally:
         client.close()
