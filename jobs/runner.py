@@ -72,6 +72,7 @@ class JobRunner:
                           _should_stop=lease.should_stop, _save=lambda d: self._save(job_id, d),
                           _set_progress=lambda p: self._set_progress(job_id, p))
         lease.start()
+        outcome: tuple[JobState, FuelbotError | None] | None
         try:
             with workflow.open(ctx) as run:
                 outcome = self._drive(ctx, run, workflow, step_name)
@@ -83,6 +84,10 @@ class JobRunner:
                         workflow.on_finish(run, ending)
                     except Exception:  # the final transition matters more than the final message
                         log.exception("job %s: on_finish failed", job_id)
+        except Exception as exc:  # the run could not even be set up: a bug, recorded as the job's failure
+            log.exception("job %s: its workflow could not open the run", job_id)
+            outcome = JobState.FAILED, StepFailed(f"internal error: {type(exc).__name__}: {scrub(str(exc))[:300]}",
+                                                  step=step_name)
         finally:
             lease.stop()
         if outcome is None:

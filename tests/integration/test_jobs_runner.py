@@ -233,3 +233,16 @@ def test_cancelling_a_job_claimed_a_moment_ago_asks_it_to_stop(sessions):
     with sessions() as s:
         job = get_job(s, job_id)
         assert (job.state, job.lease_owner, job.lab_lock, job.cancel_requested) == ("running", "w1", "lab1", True)
+
+
+def test_a_workflow_that_cannot_open_its_run_fails_the_job_with_a_record(sessions):
+    class Broken(RecordingWorkflow):
+        def open(self, ctx):
+            raise RuntimeError("no vSphere factory configured")
+
+    job_id = _claimed_job(sessions)
+    _runner(sessions, Broken()).run(job_id)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert job.state == "failed" and job.lab_lock is None
+        assert "internal error: RuntimeError: no vSphere factory configured" in job.error
