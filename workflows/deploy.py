@@ -5,7 +5,7 @@ from core.errors import FuelbotError
 from jobs.states import JobKind
 from jobs.steps import Step
 from jobs.voice import Ending
-from workflows import deploy_fuel as fuel_steps
+from workflows import deploy_changes, deploy_fuel as fuel_steps
 from workflows import deploy_vsphere as vsphere_steps
 from workflows.deploy_vsphere import DeployRun
 from workflows.health import DEFAULT_TESTSETS, run_tests
@@ -48,9 +48,9 @@ class DeployWorkflow(RunWorkflow[DeployRecord, DeployFact]):
             Step("roles", "Assign roles", fuel_steps.step_roles, deadline_seconds=5 * MINUTE),
             Step("interfaces", "Configure interfaces", fuel_steps.step_interfaces, deadline_seconds=5 * MINUTE),
             Step("verify_networks", "Verify networks", fuel_steps.step_verify, deadline_seconds=20 * MINUTE),
-            Step("deploy_changes", "Deploy changes", fuel_steps.step_deploy_changes, deadline_seconds=5 * MINUTE,
+            Step("deploy_changes", "Deploy changes", deploy_changes.step_deploy_changes, deadline_seconds=5 * MINUTE,
                  retries=0),
-            Step("follow_deploy", "Deployment", fuel_steps.step_follow_deploy, deadline_seconds=5 * HOUR,
+            Step("follow_deploy", "Deployment", deploy_changes.step_follow_deploy, deadline_seconds=5 * HOUR,
                  retries=30, backoff_seconds=5.0),
             Step("health", "Health check", step_health, deadline_seconds=HOUR),
         ]
@@ -65,4 +65,4 @@ class DeployWorkflow(RunWorkflow[DeployRecord, DeployFact]):
         run.post(self.voice.ended(run.ctx.job, ending, outcome))
 
     def on_cancel(self, run: DeployRun) -> None:
-        run.report.say(self.voice.stopped(fuel_steps.stop_running_deploy(run)))
+        run.report.say(self.voice.stopped(deploy_changes.stop_running_deploy(run)))

@@ -1,33 +1,29 @@
-"""Deploy steps on the Fuel side: discovery, environment, settings, networks, roles,
-interfaces, verification, deploy changes and following the deployment.
+"""Deploy steps on the Fuel side: discovery, environment, settings, networks, roles, interfaces
+and verification (``deploy_changes`` presses Deploy Changes and follows it).
 
 Every step reads Fuel's state first; re-running a deploy on a deployed lab changes only what
 differs (a node added to the spec is discovered, assigned and deployed; nothing else).
 """
 from __future__ import annotations
 
-import time
-from typing import Callable, Sequence
+from typing import Sequence
 
 from core.errors import FuelError, StepFailed
-from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
+from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskStatus
 from integrations.fuel.models import Node, Task
-from integrations.fuel.waiting import describe_task, task_state
 from workflows import fuel_settings
 from workflows.deploy_vsphere import DeployRun
 from workflows.ports import FuelPort
-from workflows.voices.deploy_facts import (AllDiscovered, DeployAdopted, DeployFailedAt, Deployed, DeployProgress,
-                                           DeployStarted, DiscoveryWaiting, EnvironmentCreated, EnvironmentExists,
-                                           FoundNode, FuelSilent, InterfacesMapped, MappedInterface, NetworksConfigured,
-                                           NetworksLocked, NetworksMatch, NodesDiscovered, NothingToDeploy,
-                                           RolesAssigned, SettingsApplied, SettingsLocked, SettingsMatch, StrangerNode,
+from workflows.voices.deploy_facts import (AllDiscovered, DiscoveryWaiting, EnvironmentCreated, EnvironmentExists,
+                                           FoundNode, InterfacesMapped, MappedInterface, NetworksConfigured,
+                                           NetworksLocked, NetworksMatch, NodesDiscovered, RolesAssigned,
+                                           SettingsApplied, SettingsLocked, SettingsMatch, StrangerNode,
                                            VerificationPassed, VerificationSkipped)
 from workflows.voices.words import duration
 
 PROMISCUOUS_HINT = ("Likely cause: port group `{pxe}` does not allow promiscuous mode (or a NIC sits on a port "
                     "group with the wrong VLAN). Fix: `/fuel preflight {lab} --fix`, then `/fuel deploy {lab}` "
                     "(it resumes; nothing is recreated).")
-DEPLOY_SUBTASKS = (TaskName.PROVISION, TaskName.DEPLOYMENT, TaskName.NODE_DELETION)
 
 
 def _node_for(nodes: Sequence[Node], macs: Sequence[str]) -> Node | None:
@@ -38,7 +34,7 @@ def _node_for(nodes: Sequence[Node], macs: Sequence[str]) -> Node | None:
     return None
 
 
-def _cluster_id(run: DeployRun) -> int:
+def cluster_id_of(run: DeployRun) -> int:
     if run.data.cluster_id is None:
         raise StepFailed("No Fuel environment is recorded for this deploy; its environment step has not run.")
     return run.data.cluster_id
@@ -118,7 +114,7 @@ def step_settings(run: DeployRun) -> None:
     """Settings tab: passwords, public key, syslog, vCenter compute and Glance, provisioning."""
     lab = run.lab
     client = run.fuel()
-    cluster_id = _cluster_id(run)
+    cluster_id = cluster_id_of(run)
     attributes = client.attributes(cluster_id)
     editable = attributes.get("editable", attributes)
     changed = fuel_settings.apply_settings(lab, editable)
@@ -139,7 +135,7 @@ def step_networks(run: DeployRun) -> None:
     lab = run.lab
     env = lab.environment
     client = run.fuel()
-    cluster_id = _cluster_id(run)
+    cluster_id = cluster_id_of(run)
     config = client.network_configuration(cluster_id, env.network_provider)
     changed = fuel_settings.apply_networks(lab, config)
     listing = tuple((n.name, n.cidr) for n in env.networks)
@@ -160,7 +156,7 @@ def step_roles(run: DeployRun) -> None:
     """Add the discovered nodes to the environment with their roles (only nodes not in it yet)."""
     lab = run.lab
     client = run.fuel()
-    cluster_id = _cluster_id(run)
+    cluster_id = cluster_id_of(run)
     by_id = {n.id: n for n in client.nodes()}
     wanted: dict[int, list[str]] = {}
     for spec in lab.nodes:
@@ -184,7 +180,7 @@ def step_interfaces(run: DeployRun) -> None:
     """Map Fuel networks to NICs by MAC, as the article does by hand in `Configure Interfaces`."""
     lab = run.lab
     client = run.fuel()
-    cluster_id = _cluster_id(run)
+    cluster_id = cluster_id_of(run)
     nodes = {n.id: n for n in client.nodes(cluster_id)}
     mapped = []
     for spec in lab.nodes:
@@ -206,7 +202,7 @@ def step_verify(run: DeployRun) -> None:
     lab = run.lab
     env = lab.environment
     client = run.fuel()
-    cluster_id = _cluster_id(run)
+    cluster_id = cluster_id_of(run)
     nodes = client.nodes(cluster_id)
     if not any(n.pending_addition for n in nodes):
         run.tell(VerificationSkipped(nodes=None))
@@ -220,7 +216,7 @@ def step_verify(run: DeployRun) -> None:
         task_id = client.verify_networks(cluster_id, env.network_provider, config).id
         run.data.verify_task = task_id
         run.save()
-    task = _follow_task(run, client, task_id, timeout=run.deps.timeouts.verify)
+    task = run.follow_task(client, task_id, timeout=run.deps.timeouts.verify)
     run.data.verify_task = None
     if task.status is TaskStatus.ERROR:
         hint = PROMISCUOUS_HINT.format(pxe=lab.networks.pxe, lab=lab.name)
@@ -234,101 +230,3 @@ def _verify_details(task: Task) -> str:
     parts = [f"node {r.get('name') or r.get('uid')} {r.get('interface')} missing VLAN(s) "
              f"{', '.join(str(v) for v in r.get('absent_vlans', []))}" for r in rows[:5] if isinstance(r, dict)]
     return (" (" + "; ".join(parts) + ")") if parts else ""
-
-
-def _follow_task(run: DeployRun, client: FuelPort, task_id: int, *, timeout: float,
-                 on_progress: Callable[[Task], None] | None = None,
-                 on_error: Callable[[FuelError], None] | None = None) -> Task:
-    """Wait for a Fuel task to end (``ready`` or ``error``) and return it; the caller judges it."""
-    return run.follow(lambda: client.task(task_id), done=lambda t: t.done, state=task_state,
-                      describe=describe_task(task_id), timeout=timeout, error=FuelError, on_progress=on_progress,
-                      on_error=on_error)
-
-
-def step_deploy_changes(run: DeployRun) -> None:
-    """Press `Deploy Changes` once: adopt a deploy already running, never start a second one."""
-    client = run.fuel()
-    cluster_id = _cluster_id(run)
-    if run.data.deploy_task:
-        return
-    running = [t for t in client.tasks(cluster_id) if t.name is TaskName.DEPLOY and t.status is TaskStatus.RUNNING]
-    if running:
-        run.data.deploy_task = running[0].id
-        run.save()
-        run.tell(DeployAdopted(task_id=running[0].id))
-        return
-    cluster = client.cluster(cluster_id)
-    pending = [n for n in client.nodes(cluster_id) if n.pending_addition or n.pending_deletion or n.pending_roles]
-    if cluster.status is ClusterStatus.OPERATIONAL and not pending:
-        run.data.deploy_task = None
-        run.tell(NothingToDeploy(environment=cluster.name))
-        return
-    try:
-        task = client.deploy_changes(cluster_id)
-    except FuelError as exc:
-        raise StepFailed(f"Fuel refused to deploy changes: {exc}") from exc
-    if task.status is TaskStatus.ERROR:
-        raise StepFailed(f"Fuel's pre-deployment checks failed: {task.message}", step="deploy_changes")
-    run.data.deploy_task = task.id
-    run.data.deploy_started = time.time()
-    run.save()
-    run.tell(DeployStarted(task_id=task.id, nodes=len(pending)))
-
-
-def step_follow_deploy(run: DeployRun) -> None:
-    """Follow the deploy task to the end: one progress message edited in place, per node."""
-    lab = run.lab
-    client = run.fuel()
-    cluster_id = _cluster_id(run)
-    task_id = run.data.deploy_task
-    if not task_id:
-        return
-    started = run.data.deploy_started or time.time()
-    names = run.data.vm_names_by_node()
-
-    def label(node: Node) -> str:
-        return f"node-{node.id}" + (f" `{names[node.id]}`" if node.id in names else "")
-
-    def on_progress(task: Task) -> None:
-        subtasks = tuple((t.name.value, t.progress, t.status.value) for t in client.tasks(cluster_id)
-                         if t.name in DEPLOY_SUBTASKS)
-        nodes = tuple((label(n), "+".join(n.roles or n.pending_roles), n.progress, n.status.value)
-                      for n in client.nodes(cluster_id))
-        run.set_progress(task.progress)
-        run.tell(DeployProgress(percent=task.progress, subtasks=subtasks, nodes=nodes, elapsed=time.time() - started))
-        run.checkpoint()
-
-    def on_error(error: FuelError) -> None:
-        run.tell(FuelSilent(error=str(error)))
-
-    task = _follow_task(run, client, task_id, timeout=run.deps.timeouts.deploy, on_progress=on_progress,
-                        on_error=on_error)
-    if task.status is TaskStatus.ERROR:
-        failed = [n for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
-        who = "; ".join(f"node-{n.id}" + (f" (`{names[n.id]}`)" if n.id in names else "") +
-                        f" failed {n.error_type.value if n.error_type else 'deployment'}" for n in failed[:5])
-        if len(failed) > 5:
-            who += f"; and {len(failed) - 5} more node(s) (`/fuel nodes {lab.name}` lists them)"
-        run.tell(DeployFailedAt(percent=task.progress))
-        raise StepFailed(f"Deploy failed: {who or 'Fuel reported an error'}. Fuel says: {_clip(task.message)}",
-                         step="follow_deploy")
-    run.tell(Deployed(elapsed=time.time() - started))
-    run.data.deployed = True
-    run.save()
-
-
-def _clip(text: str | None, limit: int = 600) -> str:
-    """Fuel's messages can name every node; keep a reply readable."""
-    text = text or "no message"
-    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
-
-
-def stop_running_deploy(run: DeployRun) -> int | None:
-    """On cancel: Fuel's stop_deployment when a deploy task is running (nothing is deleted); its task id."""
-    cluster_id, task_id = run.data.cluster_id, run.data.deploy_task
-    if not cluster_id or not task_id:
-        return None
-    client = run.fuel()
-    if client.task(task_id).status is not TaskStatus.RUNNING:
-        return None
-    return client.stop_deployment(cluster_id).id

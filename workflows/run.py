@@ -10,9 +10,10 @@ import logging
 from contextlib import contextmanager
 from typing import Any, Callable, ClassVar, Generic, Hashable, Iterator, Mapping, Sequence, TypeVar
 
-from core.errors import FuelbotError, IntegrationError, StepFailed
+from core.errors import FuelbotError, FuelError, IntegrationError, StepFailed
 from core.waiting import follow
-from integrations.fuel.models import Node
+from integrations.fuel.models import Node, Task
+from integrations.fuel.waiting import describe_task, task_state
 from integrations.vsphere.info import VMInfo
 from jobs.record import JobRecord
 from jobs.states import JobKind
@@ -187,6 +188,14 @@ class Run(Generic[D, F]):
             raise
         self.ctx.checkpoint()
         return value
+
+    def follow_task(self, fuel: FuelPort, task_id: int, *, timeout: float,
+                    on_progress: Callable[[Task], None] | None = None,
+                    on_error: Callable[[FuelError], None] | None = None) -> Task:
+        """Wait for a Fuel task to end (``ready`` or ``error``) and return it; the caller judges it."""
+        return self.follow(lambda: fuel.task(task_id), done=lambda t: t.done, state=task_state,
+                           describe=describe_task(task_id), timeout=timeout, error=FuelError,
+                           on_progress=on_progress, on_error=on_error)
 
     def close(self) -> None:
         self.clients.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 from core.errors import FuelError, StepFailed
 from integrations.fuel.enums import TaskName, TaskStatus
 from integrations.fuel.models import Cluster
-from integrations.fuel.waiting import describe_task, task_state
 from jobs.record import JobRecord
 from jobs.states import JobKind
 from jobs.steps import Step
@@ -91,9 +90,7 @@ class ResetWorkflow(OneShotWorkflow[ResetRecord, EnvironmentReset]):
             task_id = running[0].id if running else api.reset(cluster.id).id
             run.data.reset_task = task_id
             run.save()
-        reset_id = task_id
-        task = run.follow(lambda: api.task(reset_id), done=lambda t: t.done, state=task_state,
-                          describe=describe_task(reset_id), timeout=run.deps.timeouts.deploy, error=FuelError)
+        task = run.follow_task(api, task_id, timeout=run.deps.timeouts.deploy)
         if task.status is TaskStatus.ERROR:
             raise StepFailed(f"Fuel could not reset `{cluster.name}`: {task.message}")
         run.headline = self.voice.headline(EnvironmentReset(lab=lab.name, environment=cluster.name))

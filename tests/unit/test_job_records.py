@@ -6,7 +6,7 @@ import copy
 from integrations.fuel.enums import Mode
 from jobs.record import JobRecord
 from tests.fakes.harness import Harness
-from workflows import deploy_fuel
+from workflows import deploy_changes
 from workflows.records import DeployRecord, HealthRecord, NodeVm, ResetRecord
 from workflows.voices.deploy import DeployVoice
 
@@ -72,7 +72,7 @@ def test_a_deploy_in_flight_across_the_upgrade_follows_its_task_to_the_end() -> 
     row = {**MID_DEPLOY, "vms": {"lab1-controller-1": {"macs": list(vm.macs), "pxe_mac": vm.macs[0], "created": True}},
            "nodes": {"lab1-controller-1": node.id}, "cluster_id": cluster.id, "deploy_task": task.id}
     run = h.run(DeployRecord.from_json(row), DeployVoice())
-    deploy_fuel.step_deploy_changes(run)
-    deploy_fuel.step_follow_deploy(run)
+    deploy_changes.step_deploy_changes(run)
+    deploy_changes.step_follow_deploy(run)
     assert h.fuel.calls["deploy_changes"] == 1 and run.data.deployed
     assert h.saved[-1]["deployed"] is True and h.saved[-1]["strangers"] == ["52:54:00:12:34:56"]

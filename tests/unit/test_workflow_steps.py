@@ -14,7 +14,7 @@ from integrations.fuel.enums import Mode, TaskName
 from jobs.steps import JobCancelled
 from labspec.model import NodeSpec
 from tests.fakes.harness import Harness
-from workflows import deploy_fuel, deploy_vsphere
+from workflows import deploy_changes, deploy_fuel, deploy_vsphere
 from workflows.records import DeployRecord, NodeVm
 from workflows.voices.deploy import DeployVoice
 
@@ -89,19 +89,19 @@ def test_a_running_deploy_is_adopted_never_started_twice() -> None:
     record = _environment(h, deployed=False)
     running = h.fuel.deploy_changes(record.cluster_id)      # pressed before a crash, never recorded
     run = _run(h, record)
-    deploy_fuel.step_deploy_changes(run)
+    deploy_changes.step_deploy_changes(run)
     assert h.thread.said() == [f"🚀 Following the deploy already running in Fuel (task #{running.id})."]
     assert (run.data.deploy_task, h.fuel.calls["deploy_changes"]) == (running.id, 1)
     assert h.saved[-1]["deploy_task"] == running.id
-    deploy_fuel.step_deploy_changes(run)                    # recorded now: nothing is asked of Fuel
+    deploy_changes.step_deploy_changes(run)                    # recorded now: nothing is asked of Fuel
     assert h.fuel.calls["deploy_changes"] == 1 and len(h.thread.said()) == 1
 
 
 def test_following_the_deploy_edits_one_progress_line_and_ends_deployed() -> None:
     h = Harness()
     run = _run(h, _environment(h, deployed=False))
-    deploy_fuel.step_deploy_changes(run)
-    deploy_fuel.step_follow_deploy(run)
+    deploy_changes.step_deploy_changes(run)
+    deploy_changes.step_follow_deploy(run)
     progress = [text for kind, text in h.thread.lines if kind == "progress:deploy"]
     assert progress[0].startswith("🚧 Deploying — ") and progress[-1].startswith("✅ Deployed — 100% · ")
     assert "node-" in progress[0] and "`lab1-controller-1`" in progress[0]
@@ -112,9 +112,9 @@ def test_following_the_deploy_edits_one_progress_line_and_ends_deployed() -> Non
 def test_fuel_going_quiet_mid_deploy_is_said_once_and_the_deploy_still_followed() -> None:
     h = Harness()
     run = _run(h, _environment(h, deployed=False))
-    deploy_fuel.step_deploy_changes(run)
+    deploy_changes.step_deploy_changes(run)
     h.fuel.fail_next("task", FuelError("Cannot reach the Fuel master", retryable=True), times=3)
-    deploy_fuel.step_follow_deploy(run)
+    deploy_changes.step_follow_deploy(run)
     quiet = [t for k, t in h.thread.lines if k == "progress:deploy" and t.startswith("⚠️ Fuel is not answering")]
     assert quiet == ["⚠️ Fuel is not answering (Cannot reach the Fuel master); still following the deploy, which "
                      "goes on on the master without us."]
@@ -124,7 +124,7 @@ def test_fuel_going_quiet_mid_deploy_is_said_once_and_the_deploy_still_followed(
 def test_an_operational_environment_with_nothing_pending_has_nothing_to_deploy() -> None:
     h = Harness()
     run = _run(h, _environment(h, deployed=True))
-    deploy_fuel.step_deploy_changes(run)
+    deploy_changes.step_deploy_changes(run)
     assert h.thread.said() == ["✅ Nothing to deploy: `lab1` is operational and matches the spec."]
     assert run.data.deploy_task is None and h.fuel.calls["deploy_changes"] == 1
 
@@ -132,8 +132,8 @@ def test_an_operational_environment_with_nothing_pending_has_nothing_to_deploy()
 def test_cancel_stops_a_running_deploy_in_fuel() -> None:
     h = Harness()
     run = _run(h, _environment(h, deployed=False))
-    deploy_fuel.step_deploy_changes(run)
-    stop = deploy_fuel.stop_running_deploy(run)
+    deploy_changes.step_deploy_changes(run)
+    stop = deploy_changes.stop_running_deploy(run)
     assert stop is not None and h.fuel.tasks_[stop].name is TaskName.STOP_DEPLOYMENT
     assert VOICE.stopped(stop) == (f"🛑 Cancel: asked Fuel to stop the deployment (Fuel stop_deployment task "
                                    f"#{stop}). Nodes go back to discover; nothing was deleted.")
