@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import time
 
-from core.errors import FuelError, StepFailed
+from core.errors import FuelError
 from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
 from integrations.fuel.models import Node, Task
 from workflows.deploy_fuel import cluster_id_of
 from workflows.deploy_vsphere import DeployRun
+from workflows.voices import deploy_failures as failures
 from workflows.voices.deploy_facts import (DeployAdopted, DeployFailedAt, Deployed, DeployProgress, DeployStarted,
                                            FuelSilent, NothingToDeploy)
 
@@ -39,9 +40,9 @@ def step_deploy_changes(run: DeployRun) -> None:
     try:
         task = client.deploy_changes(cluster_id)
     except FuelError as exc:
-        raise StepFailed(f"Fuel refused to deploy changes: {exc}") from exc
+        raise failures.deploy_refused(exc) from exc
     if task.status is TaskStatus.ERROR:
-        raise StepFailed(f"Fuel's pre-deployment checks failed: {task.message}", step="deploy_changes")
+        raise failures.prechecks_failed(task.message)
     run.data.deploy_task = task.id
     run.data.deploy_started = time.time()
     run.save()
@@ -77,23 +78,13 @@ def step_follow_deploy(run: DeployRun) -> None:
     task = run.follow_task(client, task_id, timeout=run.deps.timeouts.deploy, on_progress=on_progress,
                           on_error=on_error)
     if task.status is TaskStatus.ERROR:
-        failed = [n for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
-        who = "; ".join(f"node-{n.id}" + (f" (`{names[n.id]}`)" if n.id in names else "") +
-                        f" failed {n.error_type.value if n.error_type else 'deployment'}" for n in failed[:5])
-        if len(failed) > 5:
-            who += f"; and {len(failed) - 5} more node(s) (`/fuel nodes {lab.name}` lists them)"
+        failed = [(n.id, names.get(n.id), n.error_type.value if n.error_type else "deployment")
+                  for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
         run.tell(DeployFailedAt(percent=task.progress))
-        raise StepFailed(f"Deploy failed: {who or 'Fuel reported an error'}. Fuel says: {_clip(task.message)}",
-                         step="follow_deploy")
+        raise failures.deploy_failed(failed, task.message, lab=lab.name)
     run.tell(Deployed(elapsed=time.time() - started))
     run.data.deployed = True
     run.save()
-
-
-def _clip(text: str | None, limit: int = 600) -> str:
-    """Fuel's messages can name every node; keep a reply readable."""
-    text = text or "no message"
-    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit} more characters)"
 
 
 def stop_running_deploy(run: DeployRun) -> int | None:

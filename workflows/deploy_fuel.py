@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from core.errors import FuelError, StepFailed
+from core.errors import FuelError
 from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskStatus
-from integrations.fuel.models import Node, Task
+from integrations.fuel.models import Node
 from workflows import fuel_settings
 from workflows.deploy_vsphere import DeployRun
 from workflows.ports import FuelPort
@@ -19,12 +19,7 @@ from workflows.voices.deploy_facts import (AllDiscovered, DiscoveryWaiting, Envi
                                            NetworksLocked, NetworksMatch, NodesDiscovered, RolesAssigned,
                                            SettingsApplied, SettingsLocked, SettingsMatch, StrangerNode,
                                            VerificationPassed, VerificationSkipped)
-from workflows.voices.words import duration
-
-PROMISCUOUS_HINT = ("Likely cause: port group `{pxe}` does not allow promiscuous mode (or a NIC sits on a port "
-                    "group with the wrong VLAN). Fix: `/fuel preflight {lab} --fix`, then `/fuel deploy {lab}` "
-                    "(it resumes; nothing is recreated).")
-
+from workflows.voices import deploy_failures as failures
 
 def _node_for(nodes: Sequence[Node], macs: Sequence[str]) -> Node | None:
     wanted = {m.lower() for m in macs}
@@ -36,7 +31,7 @@ def _node_for(nodes: Sequence[Node], macs: Sequence[str]) -> Node | None:
 
 def cluster_id_of(run: DeployRun) -> int:
     if run.data.cluster_id is None:
-        raise StepFailed("No Fuel environment is recorded for this deploy; its environment step has not run.")
+        raise failures.no_environment_recorded()
     return run.data.cluster_id
 
 
@@ -72,10 +67,8 @@ def step_discover(run: DeployRun) -> None:
         run.tell(DiscoveryWaiting(missing=missing or (), waited=run.now() - started))
 
     def gave_up(_: tuple[str, ...] | None, __: FuelError | None) -> Exception:
-        missing = [s.name for s in lab.nodes if s.name not in data.nodes]
-        return StepFailed(f"Fuel did not discover {', '.join(missing)} within "
-                          f"{duration(run.deps.timeouts.discovery)}. Check in the VM console that it PXE-boots "
-                          f"from `{lab.networks.pxe}` and that nothing else answers DHCP there.")
+        return failures.discovery_timed_out([s.name for s in lab.nodes if s.name not in data.nodes],
+                                            within=run.deps.timeouts.discovery, pxe=lab.networks.pxe)
 
     run.follow(poll, done=lambda missing: not missing, state=lambda missing: missing,
                describe=lambda missing: f"Fuel to discover {', '.join(missing or ())}",
@@ -147,8 +140,7 @@ def step_networks(run: DeployRun) -> None:
         return
     task = client.update_network_configuration(cluster_id, env.network_provider, config)
     if task.status is TaskStatus.ERROR:
-        raise StepFailed(f"Fuel refused the network configuration: {task.message}. Fix the networks in "
-                         f"{lab.source}.")
+        raise failures.networks_refused(task.message, lab.source)
     run.tell(NetworksConfigured(networks=listing, manager=env.network_manager))
 
 
@@ -162,12 +154,11 @@ def step_roles(run: DeployRun) -> None:
     for spec in lab.nodes:
         node = by_id.get(run.data.nodes[spec.name])
         if node is None:
-            raise StepFailed(f"node-{run.data.nodes[spec.name]} (`{spec.name}`) disappeared from Fuel.")
+            raise failures.node_disappeared(run.data.nodes[spec.name], spec.name)
         if node.cluster == cluster_id:
             continue
         if node.cluster is not None:
-            raise StepFailed(f"node-{node.id} (`{spec.name}`) belongs to another environment (id {node.cluster}); "
-                             "remove it there first.")
+            raise failures.node_elsewhere(node.id, spec.name, node.cluster)
         wanted[node.id] = list(spec.roles)
     if wanted:
         client.assign_roles(cluster_id, wanted)
@@ -219,14 +210,5 @@ def step_verify(run: DeployRun) -> None:
     task = run.follow_task(client, task_id, timeout=run.deps.timeouts.verify)
     run.data.verify_task = None
     if task.status is TaskStatus.ERROR:
-        hint = PROMISCUOUS_HINT.format(pxe=lab.networks.pxe, lab=lab.name)
-        raise StepFailed(f"Network verification failed: {task.message or 'no message'}{_verify_details(task)}\n"
-                         f"{hint}", step="verify_networks", hint=hint)
+        raise failures.verification_failed(task.message, task.result, pxe=lab.networks.pxe, lab=lab.name)
     run.tell(VerificationPassed(networks=tuple((n.name, n.cidr) for n in env.networks)))
-
-
-def _verify_details(task: Task) -> str:
-    rows = task.result if isinstance(task.result, list) else []
-    parts = [f"node {r.get('name') or r.get('uid')} {r.get('interface')} missing VLAN(s) "
-             f"{', '.join(str(v) for v in r.get('absent_vlans', []))}" for r in rows[:5] if isinstance(r, dict)]
-    return (" (" + "; ".join(parts) + ")") if parts else ""

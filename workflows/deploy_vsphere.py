@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from core.errors import FuelError, StepFailed
+from core.errors import FuelError
 from integrations.fuel.models import FuelVersion
 from labspec.model import Lab, Nic
 from workflows.ports import VSpherePort
 from workflows.records import DeployRecord, NodeVm
 from workflows.run import Run
+from workflows.voices import deploy_failures as failures
 from workflows.voices.deploy_facts import (CreatedVm, DeployFact, MasterReachable, MasterVmCreated, PreflightChecked,
                                            VmsCreated, VSphereReady)
 
@@ -44,9 +45,7 @@ def step_preflight(run: DeployRun) -> None:
     run.tell(PreflightChecked(findings=tuple(findings), will_create=frozenset(will_create)))
     blocking = [f for f in findings if f.level == "fail" and f.obj not in will_create]
     if blocking:
-        first = blocking[0]
-        raise StepFailed(f"preflight found {len(blocking)} problem(s): {first}", step="preflight",
-                         hint=first.fix)
+        raise failures.preflight_blocked(blocking)
 
 
 def step_portgroups(run: DeployRun) -> None:
@@ -68,9 +67,7 @@ def step_fuel_master(run: DeployRun) -> None:
             info = client.ensure_vm(master, lab=lab.name)
             run.tell(MasterVmCreated(spec=master))
         if info.memory_mb < MIN_MASTER_MB:
-            raise StepFailed(f"Fuel master VM `{master.name}` has {info.memory_mb} MB; the Fuel 6.0 installer needs "
-                             f"at least {MIN_MASTER_MB} MB (the docker images fail to unpack below that). "
-                             "Give it more memory in vCenter.")
+            raise failures.master_too_small(master.name, info.memory_mb, MIN_MASTER_MB)
         if info.power_state != "poweredOn":
             client.power_on(master.name)
     api = run.fuel()
@@ -81,7 +78,7 @@ def step_fuel_master(run: DeployRun) -> None:
         return version
 
     def gave_up(last: FuelVersion | None, error: FuelError | None) -> Exception:
-        return error or FuelError(f"Fuel master at {lab.fuel.url} did not answer in time", retryable=True)
+        return failures.master_silent(lab.fuel.url, error)
 
     version = run.follow(logged_in, done=lambda _: True, state=lambda v: v.release,
                          describe=lambda _: f"Fuel master at {lab.fuel.url}", timeout=run.deps.timeouts.fuel_reachable,

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from core.errors import FuelError, StepFailed
+from core.errors import FuelError
 from integrations.fuel.enums import ClusterStatus, TestStatus
 from integrations.fuel.models import Cluster
 from integrations.fuel.testruns import TestRun
@@ -24,7 +24,7 @@ from workflows.ports import FuelPort
 from workflows.records import HealthRecord
 from workflows.run import Run, RunWorkflow
 from workflows.voices.health import (Comparison, HealthChecked, HealthFact, HealthFinished, HealthOutcome,
-                                     HealthRunning, HealthVoice)
+                                     HealthRunning, HealthVoice, environment_busy, no_environment, unknown_testsets)
 
 DEFAULT_TESTSETS = ("sanity", "smoke")
 PASSED = {TestStatus.SUCCESS}
@@ -81,11 +81,9 @@ def healthy_cluster(fuel: FuelPort, lab: Lab) -> Cluster:
     """The lab's Fuel environment, when it is in a state OSTF can test (as the Fuel UI requires)."""
     cluster = fuel.find_cluster(lab.environment.name)
     if cluster is None:
-        raise StepFailed(f"{lab.name} has no Fuel environment named `{lab.environment.name}`; "
-                         f"run `/fuel deploy {lab.name}` first.")
+        raise no_environment(lab.name, lab.environment.name)
     if cluster.status not in HEALTHY_CLUSTER:
-        raise StepFailed(f"Environment `{cluster.name}` is {cluster.status.value}; Fuel runs health checks only "
-                         "on operational (or failed) environments. Wait for the deploy to finish.")
+        raise environment_busy(cluster.name, cluster.status.value)
     return cluster
 
 
@@ -102,8 +100,7 @@ def run_tests(run: Run[H, Any], lab: Lab, testsets: list[str], *, quiet: bool = 
     available = {t.id for t in fuel.ostf_testsets(cluster.id)}
     unknown = [t for t in testsets if t not in available]
     if unknown:
-        raise StepFailed(f"Test set(s) {', '.join(unknown)} do not apply to `{cluster.name}`; "
-                         f"available: {', '.join(sorted(available))}.")
+        raise unknown_testsets(unknown, cluster.name, sorted(available))
     run_ids = run.data.health_runs
     if not run_ids:
         started = fuel.start_testruns(cluster.id, testsets)

@@ -1,7 +1,7 @@
 """Read-only jobs: preflight (and its --fix), plan, status and nodes."""
 from __future__ import annotations
 
-from core.errors import FuelbotError, StepFailed
+from core.errors import FuelbotError
 from integrations.fuel.enums import NodeStatus
 from jobs.record import JobRecord
 from jobs.states import JobKind
@@ -12,7 +12,7 @@ from workflows.oneshot import OneShotWorkflow
 from workflows.run import Run
 from workflows.voices.inspect import (LabStatus, NodeList, NodeRow, NodesVoice, Plan, PlanAction, PlannedChange,
                                       PlanVoice, PortGroupsFixed, PreflightCounts, PreflightFact, PreflightFound,
-                                      PreflightVoice, StatusReport, StatusVoice, plan_line)
+                                      PreflightVoice, StatusReport, StatusVoice, plan_line, preflight_failed)
 
 
 class PreflightWorkflow(OneShotWorkflow[JobRecord, PreflightFact]):
@@ -31,11 +31,10 @@ class PreflightWorkflow(OneShotWorkflow[JobRecord, PreflightFact]):
         counts = {level: sum(1 for f in findings if f.level == level) for level in ("ok", "warn", "fail")}
         run.tell(PreflightFound(findings=tuple(findings)))
         run.data.result = counts
-        run.headline = self.voice.headline(PreflightCounts(lab=lab.name, **counts))
-        if counts["fail"]:
-            raise StepFailed(f"{counts['fail']} check(s) failed; the fixes are in the thread"
-                             + ("" if run.params.get("fix") else f" (`/fuel preflight {lab.name} --fix` repairs "
-                                "port groups)") + ".")
+        outcome = PreflightCounts(lab=lab.name, **counts)
+        run.headline = self.voice.headline(outcome)
+        if outcome.fail:
+            raise preflight_failed(outcome, fixed=bool(run.params.get("fix")))
 
 
 def plan_changes(run: Run[JobRecord, Plan], lab: Lab) -> list[PlannedChange]:

@@ -10,7 +10,7 @@ import logging
 from contextlib import contextmanager
 from typing import Any, Callable, ClassVar, Generic, Hashable, Iterator, Mapping, Sequence, TypeVar
 
-from core.errors import FuelbotError, FuelError, IntegrationError, StepFailed
+from core.errors import FuelbotError, FuelError, IntegrationError
 from core.waiting import follow
 from integrations.fuel.models import Node, Task
 from integrations.fuel.waiting import describe_task, task_state
@@ -22,7 +22,7 @@ from jobs.voice import Ending, Message
 from labspec.model import Lab
 from workflows.deps import WorkflowDeps
 from workflows.ports import FuelPort, VSpherePort
-from workflows.voices.base import F, KindVoice, Line
+from workflows.voices.base import F, KindVoice, Line, no_lab, no_such_lab, spec_invalid
 
 log = logging.getLogger(__name__)
 D = TypeVar("D", bound=JobRecord)
@@ -52,9 +52,8 @@ class Clients:
             return labs[name]
         mine = [p for p in problems if str(p.file).endswith(f"{name}.yaml")]
         if mine:
-            details = "; ".join(str(p) for p in mine[:3])
-            raise StepFailed(f"The spec of {name} is invalid: {details}. Run `python app.py check-lab` on it.")
-        raise StepFailed(f"No lab named `{name}` (labs: {', '.join(sorted(labs)) or 'none'}).")
+            raise spec_invalid(name, mine)
+        raise no_such_lab(name, labs)
 
     def vsphere(self, lab: Lab) -> VSpherePort:
         """The run's client of ``lab``'s vCenter (shared by labs on one vCenter and placement)."""
@@ -129,7 +128,7 @@ class Run(Generic[D, F]):
     def lab(self) -> Lab:
         """The job's lab, pinned for the run."""
         if self.ctx.lab_name is None:
-            raise StepFailed(f"job #{self.job_id} names no lab")
+            raise no_lab(self.job_id)
         return self.clients.lab(self.ctx.lab_name)
 
     def vsphere(self, lab: Lab | None = None) -> VSpherePort:

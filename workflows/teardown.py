@@ -1,7 +1,7 @@
 """Destroy (the Fuel environment and the lab's node VMs, nothing else) and reset (Fuel's reset)."""
 from __future__ import annotations
 
-from core.errors import FuelError, StepFailed
+from core.errors import FuelError
 from integrations.fuel.enums import TaskName, TaskStatus
 from integrations.fuel.models import Cluster
 from jobs.record import JobRecord
@@ -12,7 +12,8 @@ from workflows.oneshot import OneShotWorkflow
 from workflows.records import ResetRecord
 from workflows.run import Run, RunWorkflow
 from workflows.voices.teardown import (DestroyFact, DestroyVoice, EnvironmentDeleted, EnvironmentReset,
-                                       NoEnvironment, ResetVoice, VmsDeleted)
+                                       NoEnvironment, ResetVoice, VmsDeleted, deletion_timed_out, nothing_to_reset,
+                                       reset_failed)
 
 DestroyRun = Run[JobRecord, DestroyFact]
 
@@ -27,7 +28,7 @@ def step_delete_environment(run: DestroyRun) -> None:
     api.delete_cluster(cluster.id)
 
     def gave_up(_: Cluster | None, __: FuelError | None) -> Exception:
-        return StepFailed(f"Fuel did not finish deleting environment `{cluster.name}` in time.")
+        return deletion_timed_out(cluster.name)
 
     run.follow(lambda: api.find_cluster(lab.environment.name), done=lambda found: found is None,
                state=lambda found: found.status if found else None,
@@ -81,7 +82,7 @@ class ResetWorkflow(OneShotWorkflow[ResetRecord, EnvironmentReset]):
         api = run.fuel()
         cluster = api.find_cluster(lab.environment.name)
         if cluster is None:
-            raise StepFailed(f"{lab.name} has no Fuel environment `{lab.environment.name}` to reset.")
+            raise nothing_to_reset(lab.name, lab.environment.name)
         task_id = run.data.reset_task
         if task_id is None:
             # After a crash between Fuel's answer and our save, the reset is already running.
@@ -92,5 +93,5 @@ class ResetWorkflow(OneShotWorkflow[ResetRecord, EnvironmentReset]):
             run.save()
         task = run.follow_task(api, task_id, timeout=run.deps.timeouts.deploy)
         if task.status is TaskStatus.ERROR:
-            raise StepFailed(f"Fuel could not reset `{cluster.name}`: {task.message}")
+            raise reset_failed(cluster.name, task.message)
         run.headline = self.voice.headline(EnvironmentReset(lab=lab.name, environment=cluster.name))

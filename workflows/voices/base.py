@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Sequence, TypeVar
+from typing import Generic, Iterable, Sequence, TypeVar
 
+from core.errors import StepFailed
 from jobs.voice import LifecycleVoice, Message
 
 F = TypeVar("F", contravariant=True)
@@ -36,3 +37,17 @@ class KindVoice(LifecycleVoice, Generic[F]):
     def cancelled(self) -> str:
         """The thread's line when a cancel stopped the job at a safe point."""
         return "🛑 Cancelled on request."
+
+
+def spec_invalid(lab: str, problems: Iterable[object]) -> StepFailed:
+    """Every kind's failure when its lab's spec does not load (the first three problems)."""
+    details = "; ".join(str(p) for p in list(problems)[:3])
+    return StepFailed(f"The spec of {lab} is invalid: {details}. Run `python app.py check-lab` on it.")
+
+
+def no_such_lab(lab: str, labs: Iterable[str]) -> StepFailed:
+    return StepFailed(f"No lab named `{lab}` (labs: {', '.join(sorted(labs)) or 'none'}).")
+
+
+def no_lab(job_id: int) -> StepFailed:
+    return StepFailed(f"job #{job_id} names no lab")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Mapping, Sequence
 
 from core.buttons import Button, ButtonAction
+from core.errors import StepFailed
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from workflows.voices.base import KindVoice, Line
@@ -72,6 +73,20 @@ class HealthChecked:
 
 
 HealthFact = HealthRunning | HealthFinished | HealthChecked
+
+
+def no_environment(lab: str, environment: str) -> StepFailed:
+    return StepFailed(f"{lab} has no Fuel environment named `{environment}`; run `/fuel deploy {lab}` first.")
+
+
+def environment_busy(environment: str, status: str) -> StepFailed:
+    return StepFailed(f"Environment `{environment}` is {status}; Fuel runs health checks only on operational (or "
+                      "failed) environments. Wait for the deploy to finish.")
+
+
+def unknown_testsets(unknown: Sequence[str], environment: str, available: Sequence[str]) -> StepFailed:
+    return StepFailed(f"Test set(s) {', '.join(unknown)} do not apply to `{environment}`; "
+                      f"available: {', '.join(sorted(available))}.")
 
 
 def rerun_button(lab: str | None) -> Button:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Sequence
 
+from core.errors import StepFailed
 from integrations.vsphere.info import Change
 from integrations.vsphere.preflight import Finding
 from workflows.voices.base import Line
@@ -32,6 +33,11 @@ class PreflightCounts:
 
 
 PreflightFact = PortGroupsFixed | PreflightFound
+
+
+def preflight_failed(counts: PreflightCounts, *, fixed: bool) -> StepFailed:
+    how = "" if fixed else f" (`/fuel preflight {counts.lab} --fix` repairs port groups)"
+    return StepFailed(f"{counts.fail} check(s) failed; the fixes are in the thread{how}.")
 
 
 class PreflightVoice(OneShotVoice[PreflightFact]):

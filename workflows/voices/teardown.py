@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from core.errors import StepFailed
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from workflows.voices.base import KindVoice, Line
@@ -65,3 +66,15 @@ class EnvironmentReset:
 class ResetVoice(OneShotVoice[EnvironmentReset]):
     def headline(self, reset: EnvironmentReset) -> str:
         return f"♻️ *{reset.lab}* reset: environment `{reset.environment}` is new again, nodes rediscovered"
+
+
+def deletion_timed_out(environment: str) -> StepFailed:
+    return StepFailed(f"Fuel did not finish deleting environment `{environment}` in time.")
+
+
+def nothing_to_reset(lab: str, environment: str) -> StepFailed:
+    return StepFailed(f"{lab} has no Fuel environment `{environment}` to reset.")
+
+
+def reset_failed(environment: str, message: str | None) -> StepFailed:
+    return StepFailed(f"Fuel could not reset `{environment}`: {message}")
