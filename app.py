@@ -102,7 +102,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
                         timeouts=Timeouts(poll=settings.poll_seconds))
-    runner = JobRunner(session_factory=sessions, workflows=workflows(), deps=deps, worker_id=settings.worker_id,
+    runner = JobRunner(session_factory=sessions, workflows=workflows(deps), worker_id=settings.worker_id,
                        lease_seconds=settings.lease_seconds)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,
                     lease_seconds=settings.lease_seconds, max_running=settings.max_running_jobs)

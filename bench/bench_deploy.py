@@ -104,9 +104,9 @@ class ClientLedger:
     """Every vSphere and Fuel client the workflows open, with its lab, so a window's calls can be summed."""
 
     def __init__(self, runtime: Any) -> None:
-        # build_runtime has no hook for the factories; the runner's deps are the one place they live.
-        runner = runtime.worker._runner
-        deps = runner._deps
+        # build_runtime has no hook for the factories; each workflow holds the one set of deps.
+        workflows = runtime.worker._runner._workflows.values()
+        deps = next(iter(workflows)).deps
         self.opened: list[tuple[str, str, Any]] = []
         self.seconds: dict[tuple[str, str], list[float]] = defaultdict(list)   # (lab, method) -> durations
 
@@ -122,7 +122,9 @@ class ClientLedger:
             self.opened.append(("fuel", lab.name, client))
             return client
 
-        runner._deps = replace(deps, vsphere_factory=vsphere_factory, fuel_factory=fuel_factory)
+        counted = replace(deps, vsphere_factory=vsphere_factory, fuel_factory=fuel_factory)
+        for workflow in workflows:
+            workflow.deps = counted
 
     def _timed(self, call: Callable, key: tuple[str, str]) -> Callable:
         def timed(*args: Any, **kwargs: Any) -> Any:

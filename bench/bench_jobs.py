@@ -33,7 +33,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,9 @@ from sqlalchemy.engine import make_url
 
 from jobs.queue import submit
 from jobs.states import FINAL_STATES, JobKind
+from jobs.record import JobRecord
 from jobs.steps import Step, StepContext
+from jobs.voice import Ending, LifecycleVoice
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from store.models import Job, JobEvent
@@ -56,10 +58,19 @@ FINAL = [s.value for s in FINAL_STATES]
 class NoopWorkflow:
     """One step that does nothing; on_finish says nothing (the job has no channel anyway)."""
 
-    def steps(self, ctx: StepContext) -> list[Step]:
+    kind = KIND
+    voice = LifecycleVoice()
+
+    def load(self, raw: Mapping[str, Any] | None) -> JobRecord:
+        return JobRecord.from_json(raw)
+
+    def open(self, ctx: StepContext) -> contextlib.nullcontext[StepContext]:
+        return contextlib.nullcontext(ctx)
+
+    def steps(self) -> list[Step[StepContext]]:
         return [Step("noop", "No-op", lambda ctx: None)]
 
-    def on_finish(self, ctx: StepContext, *, state: str, error, elapsed: float) -> None:
+    def on_finish(self, ctx: StepContext, ending: Ending) -> None:
         pass
 
     def on_cancel(self, ctx: StepContext) -> None:
@@ -99,8 +110,8 @@ def worker_process(url: str, worker_id: str, tick: float, ready, stop, results) 
     logging.basicConfig(level=logging.WARNING, handlers=[tally], force=True)
     engine = make_engine(url)
     sessions = session_factory(engine)
-    runner = JobRunner(session_factory=sessions, workflows={KIND.value: NoopWorkflow()}, deps=None,
-                       worker_id=worker_id, lease_seconds=LEASE_SECONDS)
+    runner = JobRunner(session_factory=sessions, workflows={KIND.value: NoopWorkflow()}, worker_id=worker_id,
+                       lease_seconds=LEASE_SECONDS)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=worker_id, lease_seconds=LEASE_SECONDS,
                     max_running=MAX_RUNNING)
     ticker = Ticker([Tick("worker", worker.tick, tick)])

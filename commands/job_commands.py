@@ -16,7 +16,7 @@ from commands.dispatch import handles
 from commands.request import Request
 from core.buttons import ButtonAction
 from core.errors import CommandError, LabBusy
-from jobs.announce import announce
+from jobs.announce import announce, announce_cancelled_before_start
 from jobs.queue import active_mutating_job, get_job, request_cancel, submit
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
@@ -99,6 +99,7 @@ def cancel_job(command: CancelJob, request: Request) -> Reply:
     already = bool(job.cancel_requested)
     job = request_cancel(request.session, command.job_id, actor=request.user_id)
     if job.state == JobState.CANCELLED:
+        announce_cancelled_before_start(request.session, job, actor=request.user_id)
         return Reply(replies.cancelled_now(job.id, subject_of(job)))
     return Reply(replies.cancel_requested(job.id, subject_of(job), fuel_deploy=job.kind == JobKind.DEPLOY,
                                           already=already))

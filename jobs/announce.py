@@ -1,15 +1,17 @@
-"""The first words of every job: its parent message, posted as soon as it is queued."""
-from __future__ import annotations
+"""A job's first words, posted when it is queued, and the edit when it is cancelled before it starts.
 
-from typing import Any
+The texts come from the kind's lifecycle voice (``jobs/voice.py``); this module only places them
+in the outbox. The command handlers call it (the job store never speaks).
+"""
+from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from core.buttons import Button, ButtonAction
-from core.mrkdwn import who
 from jobs.outbox import Placement, enqueue
-from jobs.states import JobKind
+from jobs.voice import JobHeader, LifecycleVoice
 from store.models import Job
+
+VOICE = LifecycleVoice()
 
 
 def parent_slot(job_id: int) -> str:
@@ -17,19 +19,8 @@ def parent_slot(job_id: int) -> str:
     return f"job:{job_id}:parent"
 
 
-def title_of(kind: str, lab: str | None) -> str:
-    """``🚀 Deploy of *lab1*``: what a job is, for its parent message."""
-    target = f" of *{lab}*" if lab else ""
-    return f"{JobKind(kind).heading if kind in set(JobKind) else kind}{target}"
-
-
-def job_title(job: Job) -> str:
-    return title_of(job.kind, job.lab)
-
-
-def cancel_button(job_id: int) -> dict[str, Any]:
-    return Button(ButtonAction.CANCEL_JOB, "Cancel", str(job_id), style="danger",
-                  confirm=f"Cancel job #{job_id}?").as_body()
+def header_of(job: Job) -> JobHeader:
+    return JobHeader(id=job.id, kind=job.kind, lab=job.lab, requester=job.requester)
 
 
 def announce(session: Session, job: Job) -> None:
@@ -37,15 +28,15 @@ def announce(session: Session, job: Job) -> None:
     if not job.channel:
         return
     job.context = {**(job.context or {}), "announced": True}
-    text = f"⏳ {job_title(job)} — job #{job.id} by {who(job.requester)} · queued"
-    enqueue(session, channel=job.channel, text=text, placement=Placement.PARENT, job_id=job.id,
-            slot=parent_slot(job.id), body={"actions": [cancel_button(job.id)]})
+    queued = VOICE.queued(header_of(job))
+    enqueue(session, channel=job.channel, text=queued.text, placement=Placement.PARENT, job_id=job.id,
+            slot=parent_slot(job.id), body=queued.body())
 
 
 def announce_cancelled_before_start(session: Session, job: Job, *, actor: str) -> None:
     """Edit the parent of a job cancelled while queued (its Cancel button goes away)."""
     if not job.channel or not (job.context or {}).get("announced"):
         return
-    text = f"🛑 {job_title(job)} — job #{job.id} by {who(job.requester)} · cancelled by {who(actor)} before it started"
-    enqueue(session, channel=job.channel, text=text, placement=Placement.PARENT, job_id=job.id,
-            slot=parent_slot(job.id), body={})
+    cancelled = VOICE.cancelled_before_start(header_of(job), actor=actor)
+    enqueue(session, channel=job.channel, text=cancelled.text, placement=Placement.PARENT, job_id=job.id,
+            slot=parent_slot(job.id), body=cancelled.body())

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidTransition, JobError, JobNotFound, LabBusy
 from core.redact import scrub
-from jobs.announce import announce_cancelled_before_start
 from jobs.states import JobKind, JobState, can_transition
 from store.db import changed_rows
 from store.models import Job, JobEvent
@@ -204,7 +203,6 @@ def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
         try:
             transition(session, job, JobState.CANCELLED, actor=actor,
                        message=f"cancelled by {actor} before it started")
-            announce_cancelled_before_start(session, job, actor=actor)
             return job
         except InvalidTransition:
             if job.state.is_final:   # it finished in the meantime

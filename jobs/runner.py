@@ -8,19 +8,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, Result, update
 from sqlalchemy.orm import Session
 
 from core.errors import FuelbotError, IntegrationError, InvalidTransition, StepFailed
 from core.redact import scrub
-from core.mrkdwn import who
-from jobs.announce import cancel_button, title_of
+from core.waiting import pause
 from jobs.queue import heartbeat, record_event, transition
 from jobs.reporter import OutboxReporter
 from jobs.states import JobState
 from jobs.steps import JobCancelled, LeaseLost, Step, StepContext, Workflow
+from jobs.voice import Ending, JobHeader
 from store.models import Job
 from store.types import utcnow
 
@@ -31,11 +31,10 @@ MAX_BACKOFF = 30.0
 class JobRunner:
     """Executes jobs; one instance per process, called from the worker's threads."""
 
-    def __init__(self, *, session_factory: Callable[[], Session], workflows: Mapping[str, Workflow],
-                 deps: Any, worker_id: str, lease_seconds: float) -> None:
+    def __init__(self, *, session_factory: Callable[[], Session], workflows: Mapping[str, Workflow[Any]],
+                 worker_id: str, lease_seconds: float) -> None:
         self._session_factory = session_factory
         self._workflows = workflows
-        self._deps = deps
         self._worker_id = worker_id
         self._lease_seconds = lease_seconds
         self.stopping = threading.Event()
@@ -46,9 +45,9 @@ class JobRunner:
 
     def _hand_over(self, job_id: int) -> None:
         with self._session_factory() as session, session.begin():
-            released = session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id)
-                                       .values(lease_expires_at=utcnow())
-                                       .execution_options(synchronize_session=False)).rowcount
+            released = _rows(session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id)
+                                             .values(lease_expires_at=utcnow())
+                                             .execution_options(synchronize_session=False)))
             if released:
                 record_event(session, session.get(Job, job_id), actor=self._worker_id, kind="handover",
                              message=f"{self._worker_id} is stopping; any replica resumes the job at its step")
@@ -60,73 +59,96 @@ class JobRunner:
             job = session.get(Job, job_id)
             if job is None or job.state != JobState.RUNNING.value or job.lease_owner != self._worker_id:
                 return
-            kind, lab, requester, channel = job.kind, job.lab, job.requester, job.channel
-            params, data, step_name, attempts = dict(job.params), dict(job.context or {}), job.step, job.attempts
+            header = JobHeader(id=job.id, kind=job.kind, lab=job.lab, requester=job.requester)
+            channel, params, raw = job.channel, dict(job.params), dict(job.context or {})
+            step_name, attempts = job.step, job.attempts
             started_at = job.started_at or utcnow()
-        workflow = self._workflows[kind]
+        workflow = self._workflows[header.kind]
         lease = _LeaseKeeper(self, job_id)
-        ctx = StepContext(job_id=job_id, kind=kind, lab_name=lab, requester=requester, params=params, data=data,
-                          attempt=attempts, resumed=attempts > 1 or step_name is not None,
+        ctx = StepContext(job=header, params=params, data=workflow.load(raw), attempt=attempts,
+                          resumed=attempts > 1 or step_name is not None,
                           report=OutboxReporter(session_factory=self._session_factory, job_id=job_id,
-                                                channel=channel),
-                          deps=self._deps, _should_stop=lease.should_stop, _save=lambda d: self._save(job_id, d),
+                                                channel=channel, voice=workflow.voice),
+                          _should_stop=lease.should_stop, _save=lambda d: self._save(job_id, d),
                           _set_progress=lambda p: self._set_progress(job_id, p))
         lease.start()
-        state, error = JobState.SUCCEEDED, None
+        outcome: tuple[JobState, FuelbotError | None] | None
         try:
-            steps = list(workflow.steps(ctx))
-            names = [s.name for s in steps]
-            start = names.index(step_name) if step_name in names else 0
-            if ctx.data.get("announced") and not ctx.resumed:
-                ctx.report.parent(f"🔄 {title_of(kind, lab)} — job #{job_id} by {who(requester)} · running",
-                                  body={"actions": [cancel_button(job_id)]})
-            if ctx.resumed and steps:
-                ctx.report.say(f"♻️ Picked up again by `{self._worker_id}` at *{steps[start].title}* "
-                               f"(attempt {attempts}); checking what already happened before acting.")
-            for step in steps[start:]:
-                ctx.checkpoint()
-                ctx.data["_step"] = step.name
-                self._enter(job_id, step)
-                self._run_step(ctx, step)
-                self._save(job_id, ctx.data)
-        except LeaseLost:
+            with workflow.open(ctx) as run:
+                outcome = self._drive(ctx, run, workflow, step_name)
+                if outcome is not None and not lease.lost:
+                    ending = Ending(state=outcome[0], error=outcome[1],
+                                    elapsed=(utcnow() - started_at).total_seconds(),
+                                    step_title=self._step_title(workflow, ctx, outcome[1]))
+                    try:
+                        workflow.on_finish(run, ending)
+                    except Exception:  # the final transition matters more than the final message
+                        log.exception("job %s: on_finish failed", job_id)
+        except Exception as exc:  # the run could not even be set up: a bug, recorded as the job's failure
+            log.exception("job %s: its workflow could not open the run", job_id)
+            outcome = JobState.FAILED, StepFailed(f"internal error: {type(exc).__name__}: {scrub(str(exc))[:300]}",
+                                                  step=step_name)
+        finally:
             lease.stop()
-            ctx.close_resources()
+        if outcome is None:
             if self.stopping.is_set():
                 self._hand_over(job_id)
             else:
                 log.warning("job %s: lease lost; another worker continues it", job_id)
             return
-        except JobCancelled:
-            state = JobState.CANCELLED
-            try:
-                workflow.on_cancel(ctx)
-            except FuelbotError as exc:
-                error = exc
-        except FuelbotError as exc:
-            state, error = JobState.FAILED, exc
-        except Exception as exc:  # a bug must still end the job with a record, never a silent hang
-            log.exception("job %s crashed", job_id)
-            state, error = JobState.FAILED, StepFailed(
-                f"internal error: {type(exc).__name__}: {scrub(str(exc))[:300]}", step=self._current_step(job_id))
-        finally:
-            lease.stop()
-            ctx.close_resources()
-        if lease.lost:
-            return
-        elapsed = (utcnow() - started_at).total_seconds()
-        try:
-            workflow.on_finish(ctx, state=state.value, error=error, elapsed=elapsed)
-        except Exception:  # the final transition matters more than the final message
-            log.exception("job %s: on_finish failed", job_id)
-        self._finish(job_id, state, error, ctx.data)
+        if not lease.lost:
+            self._finish(job_id, outcome[0], outcome[1], ctx)
 
-    def _run_step(self, ctx: StepContext, step: Step) -> None:
+    def _drive(self, ctx: StepContext, run: Any, workflow: Workflow[Any],
+               step_name: str | None) -> tuple[JobState, FuelbotError | None] | None:
+        """Run the steps from ``step_name`` on; the final state and error, or None when the lease is lost."""
+        voice = workflow.voice
+        try:
+            steps = list(workflow.steps())
+            names = [s.name for s in steps]
+            start = names.index(step_name) if step_name in names else 0
+            if ctx.data.announced and not ctx.resumed:
+                running = voice.running(ctx.job)
+                ctx.report.parent(running.text, buttons=running.buttons)
+            if ctx.resumed and steps:
+                ctx.report.say(voice.resumed(worker=self._worker_id, step_title=steps[start].title,
+                                             attempt=ctx.attempt))
+            for step in steps[start:]:
+                ctx.checkpoint()
+                ctx.data.step = step.name
+                self._enter(ctx.job_id, step)
+                self._run_step(ctx, run, workflow, step)
+                self._save(ctx.job_id, ctx.data.to_json())
+        except LeaseLost:
+            return None
+        except JobCancelled:
+            try:
+                workflow.on_cancel(run)
+            except LeaseLost:
+                return None
+            except FuelbotError as exc:
+                return JobState.CANCELLED, exc
+            return JobState.CANCELLED, None
+        except FuelbotError as exc:
+            return JobState.FAILED, exc
+        except Exception as exc:  # a bug must still end the job with a record, never a silent hang
+            log.exception("job %s crashed", ctx.job_id)
+            return JobState.FAILED, StepFailed(f"internal error: {type(exc).__name__}: {scrub(str(exc))[:300]}",
+                                               step=self._current_step(ctx.job_id))
+        return JobState.SUCCEEDED, None
+
+    @staticmethod
+    def _step_title(workflow: Workflow[Any], ctx: StepContext, error: FuelbotError | None) -> str:
+        name = getattr(error, "step", None) or ctx.data.step
+        titles = {s.name: s.title for s in workflow.steps()}
+        return titles.get(name, name or "start") if name is not None else "start"
+
+    def _run_step(self, ctx: StepContext, run: Any, workflow: Workflow[Any], step: Step[Any]) -> None:
         ctx.deadline = time.monotonic() + step.deadline_seconds
         tries = 0
         while True:
             try:
-                step.run(ctx)
+                step.run(run)
                 return
             except IntegrationError as exc:
                 tries += 1
@@ -137,27 +159,30 @@ class JobRunner:
                     record_event(session, session.get(Job, ctx.job_id), actor=self._worker_id, kind="retry",
                                  message=f"{step.name}: {exc} (retry {tries} in {wait:.0f}s)")
                 if tries == 1:
-                    ctx.report.say(f"⏳ {step.title}: {exc} Retrying for up to {ctx.remaining() / 60:.0f} min.")
-                _sleep_with_checkpoints(ctx, wait)
+                    ctx.report.say(workflow.voice.retrying(step_title=step.title, error=exc,
+                                                           seconds_left=ctx.remaining()))
+                ctx.checkpoint()
+                pause(time.monotonic() + wait, should_stop=ctx.stop_requested)
+                ctx.checkpoint()
                 ctx.save()
 
-    def _write(self, session: Session, job_id: int, **values) -> None:
+    def _write(self, session: Session, job_id: int, **values: Any) -> None:
         """Update our job only while we hold its lease; otherwise stop (another worker has it)."""
-        written = session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id,
-                                                    Job.state == JobState.RUNNING.value)
-                                  .values(updated_at=utcnow(), **values)
-                                  .execution_options(synchronize_session=False)).rowcount == 1
+        written = _rows(session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id,
+                                                          Job.state == JobState.RUNNING.value)
+                                        .values(updated_at=utcnow(), **values)
+                                        .execution_options(synchronize_session=False))) == 1
         if not written:
             raise LeaseLost("another worker took this job over")
 
-    def _enter(self, job_id: int, step: Step) -> None:
+    def _enter(self, job_id: int, step: Step[Any]) -> None:
         with self._session_factory() as session, session.begin():
             job = session.get(Job, job_id)
-            if job.step != step.name:
+            if job is not None and job.step != step.name:
                 self._write(session, job_id, step=step.name, step_started_at=utcnow())
                 record_event(session, job, actor=self._worker_id, kind="step", message=f"step {step.name} started")
 
-    def _save(self, job_id: int, data: dict) -> None:
+    def _save(self, job_id: int, data: dict[str, Any]) -> None:
         with self._session_factory() as session, session.begin():
             self._write(session, job_id, context=dict(data))
 
@@ -167,20 +192,23 @@ class JobRunner:
 
     def _current_step(self, job_id: int) -> str | None:
         with self._session_factory() as session:
-            return session.get(Job, job_id).step
+            job = session.get(Job, job_id)
+            return job.step if job is not None else None
 
-    def _finish(self, job_id: int, state: JobState, error: FuelbotError | None, data: dict) -> None:
+    def _finish(self, job_id: int, state: JobState, error: FuelbotError | None, ctx: StepContext) -> None:
         with self._session_factory() as session, session.begin():
             job = session.get(Job, job_id)
+            if job is None:
+                return
             message = {JobState.SUCCEEDED: "succeeded", JobState.CANCELLED: "cancelled"}.get(
                 state, f"failed: {error}")
             try:
                 transition(session, job, state, actor=self._worker_id, message=message, owner=self._worker_id,
-                           error=str(error) if error else None, result=data.get("result"))
+                           error=str(error) if error else None, result=ctx.data.result)
             except InvalidTransition:
                 log.warning("job %s: not finished by %s, which no longer holds it", job_id, self._worker_id)
                 return
-            job.context = dict(data)
+            job.context = ctx.data.to_json()
             if state is JobState.SUCCEEDED:
                 job.progress = 100
 
@@ -237,8 +265,6 @@ class _LeaseKeeper:
             self._beat()
 
 
-def _sleep_with_checkpoints(ctx: StepContext, seconds: float) -> None:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        ctx.checkpoint()
-        time.sleep(min(0.5, max(0.0, end - time.monotonic())))
+def _rows(result: Result[Any]) -> int:
+    """Rows an UPDATE matched (``execute`` of a DML statement returns a ``CursorResult``)."""
+    return cast("CursorResult[Any]", result).rowcount

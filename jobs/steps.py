@@ -2,16 +2,27 @@
 
 Contract for a step: it may run more than once (after a crash, a takeover or a retry), so it
 first looks at reality (does the VM exist? is the deploy task already running?) and only then
-acts. What it learns for later steps goes into ``ctx.data``, which is persisted after each step
-(and whenever the step calls ``ctx.save()``).
+acts. What it learns for later steps goes into the job's typed record (``ctx.data``), which is
+persisted after each step (and whenever the step calls ``ctx.save()``).
+
+A workflow turns the engine's ``StepContext`` into its own per-run holder (``open``), whose type
+its steps take; the engine never looks inside it.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, Mapping, Protocol, Sequence, TypeVar
 
+from core.buttons import Button
 from core.errors import FuelbotError
+from jobs.record import JobRecord
+from jobs.states import JobKind
+from jobs.voice import Ending, JobHeader, LifecycleVoice
+
+R = TypeVar("R")
+D = TypeVar("D", bound=JobRecord)
 
 
 class JobCancelled(FuelbotError):
@@ -23,33 +34,45 @@ class LeaseLost(FuelbotError):
 
 
 class Reporter(Protocol):
-    """Where a step tells its story (the job's Slack thread, through the outbox)."""
+    """Where a job tells its story (its Slack thread, through the outbox)."""
 
-    def say(self, text: str, *, body: dict | None = None) -> None: ...
-    def progress(self, text: str, *, body: dict | None = None, force: bool = False,
-                 phase: str = "main") -> None: ...
-    def parent(self, text: str, *, body: dict | None = None) -> None: ...
+    def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None: ...
+    def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None: ...
+    def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None: ...
 
 
 @dataclass
 class StepContext:
-    """What a running step can see and do."""
+    """What the engine gives a running job: who it is, its record, its voice outlet, its safe points."""
 
-    job_id: int
-    kind: str
-    lab_name: str | None
-    requester: str
-    params: dict
-    data: dict
+    job: JobHeader
+    params: dict[str, Any]
+    data: JobRecord
     attempt: int
     resumed: bool
     report: Reporter
-    deps: Any
     _should_stop: Callable[[], str | None]
-    _save: Callable[[dict], None]
+    _save: Callable[[dict[str, Any]], None]
     _set_progress: Callable[[int], None]
     deadline: float = float("inf")
-    resources: dict = field(default_factory=dict)   # per-run clients (not persisted)
+
+    @property
+    def job_id(self) -> int:
+        return self.job.id
+
+    @property
+    def lab_name(self) -> str | None:
+        return self.job.lab
+
+    @property
+    def requester(self) -> str:
+        return self.job.requester
+
+    def record(self, kind: type[D]) -> D:
+        """``data`` as the workflow's own record type (the workflow's ``load`` made it)."""
+        if not isinstance(self.data, kind):
+            raise TypeError(f"job #{self.job.id} holds a {type(self.data).__name__}, not a {kind.__name__}")
+        return self.data
 
     def checkpoint(self) -> None:
         """A safe point: stop here if the job was cancelled or taken over."""
@@ -59,12 +82,16 @@ class StepContext:
         if reason == "lease":
             raise LeaseLost("another worker took this job over")
 
+    def stop_requested(self) -> bool:
+        """True when the next ``checkpoint()`` will stop the job (cancel, or the lease is gone)."""
+        return self._should_stop() is not None
+
     def cancel_requested(self) -> bool:
         return self._should_stop() == "cancel"
 
     def save(self) -> None:
         """Persist ``data`` now, so a crash after this point does not redo what it records."""
-        self._save(self.data)
+        self._save(self.data.to_json())
 
     def set_progress(self, percent: int) -> None:
         self._set_progress(max(0, min(100, int(percent))))
@@ -72,36 +99,39 @@ class StepContext:
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
 
-    def close_resources(self) -> None:
-        """Close the clients opened during this run (logout, release sockets)."""
-        for resource in list(self.resources.values()):
-            close = getattr(resource, "close", None)
-            if close is not None:
-                try:
-                    close()
-                except Exception:  # closing must never change a job's outcome
-                    pass
-        self.resources.clear()
-
 
 @dataclass(frozen=True)
-class Step:
-    """One named, idempotent step of a workflow."""
+class Step(Generic[R]):
+    """One named, idempotent step of a workflow; ``run`` takes the workflow's per-run holder."""
 
     name: str
     title: str
-    run: Callable[[StepContext], None]
+    run: Callable[[R], None]
     deadline_seconds: float = 900.0
     retries: int = 3
     backoff_seconds: float = 2.0
 
 
-class Workflow(Protocol):
-    """A job kind's steps plus what to say when the job ends."""
+class Workflow(Protocol[R]):
+    """A job kind's steps, its record, its per-run holder and its voice.
 
-    def steps(self, ctx: StepContext) -> Sequence[Step]: ...
+    ``open`` builds the holder the steps take (clients, the lab pinned for the run) and closes
+    what it opened when the run ends, however it ends. ``on_cancel`` runs at the safe point a
+    cancel stopped; ``on_finish`` words the outcome (through the kind's voice) once per job.
+    """
 
-    def on_finish(self, ctx: StepContext, *, state: str, error: FuelbotError | None,
-                  elapsed: float) -> None: ...
+    @property
+    def kind(self) -> JobKind: ...
 
-    def on_cancel(self, ctx: StepContext) -> None: ...
+    @property
+    def voice(self) -> LifecycleVoice: ...
+
+    def load(self, raw: Mapping[str, Any] | None) -> JobRecord: ...
+
+    def open(self, ctx: StepContext) -> AbstractContextManager[R]: ...
+
+    def steps(self) -> Sequence[Step[R]]: ...
+
+    def on_cancel(self, run: R) -> None: ...
+
+    def on_finish(self, run: R, ending: Ending) -> None: ...

@@ -5,45 +5,39 @@ and as the last step of a deploy.
 """
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from core.buttons import Button, ButtonAction
-from core.errors import StepFailed
+from core.errors import FuelError
 from integrations.fuel.enums import ClusterStatus, TestStatus
-from jobs.steps import Step, StepContext
+from integrations.fuel.models import Cluster
+from integrations.fuel.testruns import TestRun
+from integrations.fuel.waiting import describe_runs, runs_state
+from jobs.states import JobKind
+from jobs.steps import Step
+from jobs.voice import Ending
 from labspec.model import Lab
 from store.models import HealthRun
 from store.types import utcnow
-from workflows.deps import fuel, lab_of
-from workflows.texts import duration, health_counts
+from workflows.ports import FuelPort
+from workflows.records import HealthRecord
+from workflows.run import Run, RunWorkflow
+from workflows.voices.health import (Comparison, HealthChecked, HealthFact, HealthFinished, HealthOutcome,
+                                     HealthRunning, HealthVoice, environment_busy, no_environment, unknown_testsets)
 
 DEFAULT_TESTSETS = ("sanity", "smoke")
 PASSED = {TestStatus.SUCCESS}
 FAILED = {TestStatus.FAILURE, TestStatus.ERROR}
 HEALTHY_CLUSTER = {ClusterStatus.OPERATIONAL, ClusterStatus.ERROR, ClusterStatus.UPDATE_ERROR}
+H = TypeVar("H", bound=HealthRecord)
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """How this run differs from the previous one of the same lab."""
 
-    new_failures: tuple[str, ...]
-    fixed: tuple[str, ...]
-    still_failing: tuple[str, ...]
-    first_run: bool
-
-    @property
-    def changed(self) -> bool:
-        return self.first_run or bool(self.new_failures or self.fixed)
-
-
-def summarise(runs) -> tuple[dict, dict]:
+def summarise(runs: list[TestRun]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """Per-set counts and per-test outcomes from finished OSTF testruns."""
-    sets: dict[str, dict] = {}
-    tests: dict[str, dict] = {}
+    sets: dict[str, dict[str, int]] = {}
+    tests: dict[str, dict[str, Any]] = {}
     for run in runs:
         counts = sets.setdefault(run.testset, {"passed": 0, "failed": 0, "skipped": 0})
         for test in run.tests:
@@ -60,7 +54,7 @@ def summarise(runs) -> tuple[dict, dict]:
     return {"sets": sets, **totals}, tests
 
 
-def compare(previous: HealthRun | None, tests: dict) -> Comparison:
+def compare(previous: HealthRun | None, tests: dict[str, dict[str, Any]]) -> Comparison:
     failing = {tid for tid, t in tests.items() if t["status"] in {s.value for s in FAILED}}
     if previous is None:
         return Comparison(new_failures=tuple(sorted(failing)), fixed=(), still_failing=(), first_run=True)
@@ -71,143 +65,98 @@ def compare(previous: HealthRun | None, tests: dict) -> Comparison:
                       still_failing=tuple(sorted(failing & before)), first_run=False)
 
 
-def previous_run(ctx: StepContext, lab: str) -> HealthRun | None:
-    with ctx.deps.session_factory() as session:
+def previous_run(run: Run[Any, Any], lab: str) -> HealthRun | None:
+    with run.deps.session_factory() as session:
         return session.scalar(select(HealthRun).where(HealthRun.lab == lab).order_by(HealthRun.id.desc()).limit(1))
 
 
-def record(ctx: StepContext, lab: str, testsets: list[str], summary: dict, tests: dict) -> None:
-    with ctx.deps.session_factory() as session, session.begin():
-        session.add(HealthRun(lab=lab, job_id=ctx.job_id, at=utcnow(), testsets=testsets, summary=summary,
+def record(run: Run[Any, Any], lab: str, testsets: list[str], summary: dict[str, Any],
+           tests: dict[str, dict[str, Any]]) -> None:
+    with run.deps.session_factory() as session, session.begin():
+        session.add(HealthRun(lab=lab, job_id=run.job_id, at=utcnow(), testsets=testsets, summary=summary,
                               tests=tests))
 
 
-def healthy_cluster(ctx: StepContext, lab: Lab):
+def healthy_cluster(fuel: FuelPort, lab: Lab) -> Cluster:
     """The lab's Fuel environment, when it is in a state OSTF can test (as the Fuel UI requires)."""
-    client = fuel(ctx, lab)
-    cluster = client.find_cluster(lab.environment.name)
+    cluster = fuel.find_cluster(lab.environment.name)
     if cluster is None:
-        raise StepFailed(f"{lab.name} has no Fuel environment named `{lab.environment.name}`; "
-                         f"run `/fuel deploy {lab.name}` first.")
+        raise no_environment(lab.name, lab.environment.name)
     if cluster.status not in HEALTHY_CLUSTER:
-        raise StepFailed(f"Environment `{cluster.name}` is {cluster.status.value}; Fuel runs health checks only "
-                         "on operational (or failed) environments. Wait for the deploy to finish.")
+        raise environment_busy(cluster.name, cluster.status.value)
     return cluster
 
 
-def run_tests(ctx: StepContext, lab: Lab, testsets: list[str]) -> dict:
-    """Start (or, after a restart, rejoin) the OSTF runs and wait for them; returns what to report."""
-    client = fuel(ctx, lab)
-    cluster = healthy_cluster(ctx, lab)
-    available = {t.id for t in client.ostf_testsets(cluster.id)}
+def fetch_runs(fuel: FuelPort, cluster_id: int, run_ids: list[int]) -> list[TestRun]:
+    """The runs, from one ``testruns/last`` request; a run no longer the latest of its set on its own."""
+    by_id = {r.id: r for r in fuel.last_testruns(cluster_id)}
+    return [by_id.get(i) or fuel.testrun(i) for i in run_ids]
+
+
+def run_tests(run: Run[H, Any], lab: Lab, testsets: list[str], *, quiet: bool = False) -> HealthOutcome:
+    """Start (or, after a restart, rejoin) the OSTF runs and wait for them; ``quiet`` posts no progress."""
+    fuel = run.fuel(lab)
+    cluster = healthy_cluster(fuel, lab)
+    available = {t.id for t in fuel.ostf_testsets(cluster.id)}
     unknown = [t for t in testsets if t not in available]
     if unknown:
-        raise StepFailed(f"Test set(s) {', '.join(unknown)} do not apply to `{cluster.name}`; "
-                         f"available: {', '.join(sorted(available))}.")
-    run_ids = ctx.data.get("health_runs")
+        raise unknown_testsets(unknown, cluster.name, sorted(available))
+    run_ids = run.data.health_runs
     if not run_ids:
-        started = client.start_testruns(cluster.id, testsets)
+        started = fuel.start_testruns(cluster.id, testsets)
         run_ids = [r.id for r in started if r is not None and r.id]
         if len(run_ids) < len(testsets):  # a set still running from someone else: follow its last run
-            last = {r.testset: r.id for r in client.last_testruns(cluster.id)}
+            last = {r.testset: r.id for r in fuel.last_testruns(cluster.id)}
             run_ids = [last[t] for t in testsets if t in last]
-        ctx.data["health_runs"] = run_ids
-        ctx.save()
-    began = time.monotonic()
+        run.data.health_runs = run_ids
+        run.save()
+    began = run.now()
 
-    def on_progress(runs) -> None:
-        ctx.checkpoint()
-        if ctx.params.get("scheduled"):
+    def on_progress(runs: list[TestRun]) -> None:
+        run.checkpoint()
+        if quiet:
             return  # a scheduled check has no thread unless its outcome changes
         done = sum(1 for r in runs for t in r.tests if t.status not in (TestStatus.WAIT_RUNNING, TestStatus.RUNNING))
-        total = sum(len(r.tests) for r in runs)
-        ctx.report.progress(f"🩺 Health check running — {done}/{total} tests · {duration(time.monotonic() - began)}",
-                            phase="health")
+        run.tell(HealthRunning(done=done, total=sum(len(r.tests) for r in runs), elapsed=run.now() - began))
 
-    runs = client.wait_for_testruns(cluster.id, run_ids, deadline=time.monotonic() + ctx.deps.timeouts.health,
-                                    on_progress=on_progress, poll=ctx.deps.timeouts.poll,
-                                    should_stop=ctx.cancel_requested)
-    ctx.checkpoint()
-    if not ctx.params.get("scheduled"):
+    runs = run.follow(lambda: fetch_runs(fuel, cluster.id, run_ids), done=lambda rs: all(r.finished for r in rs),
+                      state=runs_state, describe=describe_runs(cluster.id), timeout=run.deps.timeouts.health,
+                      error=FuelError, on_progress=on_progress)
+    if not quiet:
         total = sum(len(r.tests) for r in runs)
-        ctx.report.progress(f"🩺 Health check finished — {total} tests · {duration(time.monotonic() - began)}",
-                            force=True, phase="health")
+        run.tell(HealthFinished(total=total, elapsed=run.now() - began))
     summary, tests = summarise(runs)
-    comparison = compare(previous_run(ctx, lab.name), tests)
-    record(ctx, lab.name, testsets, summary, tests)
-    return {"summary": summary, "tests": tests, "comparison": comparison.__dict__, "changed": comparison.changed}
+    comparison = compare(previous_run(run, lab.name), tests)
+    record(run, lab.name, testsets, summary, tests)
+    return HealthOutcome(summary=summary, tests=tests, comparison=comparison)
 
 
-def failure_lines(tests: dict, comparison: dict, limit: int = 10) -> list[str]:
-    """Each failure with its name, message and step; new ones first."""
-    failing = [(tid, t) for tid, t in tests.items() if t["status"] in {s.value for s in FAILED}]
-    new = set(comparison.get("new_failures", ()))
-    failing.sort(key=lambda item: (item[0] not in new, item[0]))
-    lines = []
-    for tid, test in failing[:limit]:
-        tag = "🆕 " if tid in new and not comparison.get("first_run") else ""
-        step = f" (step {test['step']})" if test.get("step") else ""
-        lines.append(f"✗ {tag}*{test['name']}*: “{test.get('message') or 'no message'}”{step}")
-    if len(failing) > limit:
-        lines.append(f"… and {len(failing) - limit} more failures (`/fuel job {{job}}` has them all)")
-    for tid in comparison.get("fixed", ())[:limit]:
-        lines.append(f"✓ fixed since last run: *{tests.get(tid, {}).get('name', tid)}*")
-    return lines
-
-
-def headline(lab: str, outcome: dict) -> str:
-    summary, comparison = outcome["summary"], outcome["comparison"]
-    delta = ""
-    if not comparison["first_run"]:
-        bits = []
-        if comparison["new_failures"]:
-            bits.append(f"{len(comparison['new_failures'])} new failure(s)")
-        if comparison["still_failing"]:
-            bits.append(f"{len(comparison['still_failing'])} still failing")
-        if comparison["fixed"]:
-            bits.append(f"{len(comparison['fixed'])} fixed")
-        delta = f" ({', '.join(bits)} since last run)" if bits else " (same as last run)"
-    mark = "✅" if summary["failed"] == 0 else "❌"
-    return f"{mark} Health of *{lab}* — {health_counts(summary)}{delta}"
-
-
-class HealthWorkflow:
+class HealthWorkflow(RunWorkflow[HealthRecord, HealthFact]):
     """``/fuel health <lab> [sets]`` and scheduled checks (quiet unless the outcome changed)."""
 
-    def steps(self, ctx: StepContext) -> list[Step]:
+    kind = JobKind.HEALTH
+    record = HealthRecord
+    voice = HealthVoice()
+
+    def steps(self) -> list[Step[Run[HealthRecord, HealthFact]]]:
         return [Step(name="run_health", title="Health check (OSTF)", run=self._run, deadline_seconds=4000)]
 
-    def _run(self, ctx: StepContext) -> None:
-        lab = lab_of(ctx)
-        testsets = list(ctx.params.get("testsets") or DEFAULT_TESTSETS)
-        outcome = run_tests(ctx, lab, testsets)
-        ctx.data["result"] = {"summary": outcome["summary"], "comparison": outcome["comparison"]}
-        scheduled = ctx.params.get("scheduled")
-        if scheduled and not outcome["changed"]:
+    def _run(self, run: Run[HealthRecord, HealthFact]) -> None:
+        lab = run.lab
+        testsets = list(run.params.get("testsets") or DEFAULT_TESTSETS)
+        scheduled = bool(run.params.get("scheduled"))
+        outcome = run_tests(run, lab, testsets, quiet=scheduled)
+        run.data.result = {"summary": outcome.summary, "comparison": outcome.comparison.to_json()}
+        if scheduled and not outcome.comparison.changed:
             return  # scheduled checks stay quiet when nothing changed
-        text = headline(lab.name, outcome) + f" · job #{ctx.job_id}"
-        mention = ctx.params.get("mention")
-        if scheduled and mention:
-            text = f"{mention} {text}"
-        ctx.report.parent(text, body={"actions": [rerun_button(lab.name)]})
-        for line in failure_lines(outcome["tests"], outcome["comparison"]):
-            ctx.report.say(line.replace("{job}", str(ctx.job_id)))
+        run.tell(HealthChecked(lab=lab.name, job_id=run.job_id, outcome=outcome,
+                               mention=run.params.get("mention") if scheduled else None))
 
-    def on_finish(self, ctx: StepContext, *, state: str, error, elapsed: float) -> None:
-        if state == "succeeded":
-            return
-        ctx.report.parent(f"❌ Health check of *{ctx.lab_name}* {state} — job #{ctx.job_id} · {duration(elapsed)}",
-                          body={"actions": [rerun_button(ctx.lab_name)]})
-        if error is not None:
-            ctx.report.say(f"❌ {error}")
+    def on_finish(self, run: Run[HealthRecord, HealthFact], ending: Ending) -> None:
+        run.post(self.voice.ended(run.ctx.job, ending))
 
-    def on_cancel(self, ctx: StepContext) -> None:
-        lab = lab_of(ctx)
-        client = fuel(ctx, lab)
-        for run_id in ctx.data.get("health_runs", []):
-            client.stop_testrun(run_id)
-        ctx.report.say("🛑 Health check stopped on request.")
-
-
-def rerun_button(lab: str | None) -> dict:
-    return Button(ButtonAction.RERUN_HEALTH, "Re-run health", lab or "").as_body()
+    def on_cancel(self, run: Run[HealthRecord, HealthFact]) -> None:
+        fuel = run.fuel()
+        for run_id in run.data.health_runs:
+            fuel.stop_testrun(run_id)
+        run.report.say(self.voice.cancelled())

@@ -1,148 +1,150 @@
 """Read-only jobs: preflight (and its --fix), plan, status and nodes."""
 from __future__ import annotations
 
-from core.errors import FuelbotError, StepFailed
+from core.errors import FuelbotError
 from integrations.fuel.enums import NodeStatus
-from jobs.steps import StepContext
+from jobs.record import JobRecord
+from jobs.states import JobKind
 from labspec.model import Lab
-from workflows.deploy_vsphere import format_findings, missing_portgroups
-from workflows.deps import fuel, lab_of, vms_by_mac, vsphere
 from workflows import fuel_settings
+from workflows.deploy_vsphere import missing_portgroups
 from workflows.oneshot import OneShotWorkflow
+from workflows.run import Run
+from workflows.voices.inspect import (LabStatus, NodeList, NodeRow, NodesVoice, Plan, PlanAction, PlannedChange,
+                                      PlanVoice, PortGroupsFixed, PreflightCounts, PreflightFact, PreflightFound,
+                                      PreflightVoice, StatusReport, StatusVoice, plan_line, preflight_failed)
 
 
-class PreflightWorkflow(OneShotWorkflow):
+class PreflightWorkflow(OneShotWorkflow[JobRecord, PreflightFact]):
     """Every pitfall of the article checked in vCenter; ``--fix`` repairs the port groups."""
 
-    kind, title = "preflight", "Preflight"
+    kind, title = JobKind.PREFLIGHT, "Preflight"
+    record = JobRecord
+    voice = PreflightVoice()
 
-    def run(self, ctx: StepContext) -> None:
-        lab = lab_of(ctx)
-        client = vsphere(ctx, lab)
-        if ctx.params.get("fix"):
-            changes = client.fix_portgroups(lab)
-            ctx.report.say("🔧 Port groups:\n" + "\n".join(f"   • {c.describe()}" for c in changes))
+    def run(self, run: Run[JobRecord, PreflightFact]) -> None:
+        lab = run.lab
+        client = run.vsphere()
+        if run.params.get("fix"):
+            run.tell(PortGroupsFixed(changes=tuple(client.fix_portgroups(lab))))
         findings = client.preflight(lab)
         counts = {level: sum(1 for f in findings if f.level == level) for level in ("ok", "warn", "fail")}
-        lines = format_findings(findings) or ["✓ every check passed"]
-        ctx.report.say("\n".join(lines))
-        ctx.data["result"] = counts
-        mark = "✅" if counts["fail"] == 0 else "❌"
-        ctx.data["headline"] = (f"{mark} Preflight of *{lab.name}*: {counts['ok']} ok · {counts['warn']} warning(s) · "
-                                f"{counts['fail']} failing")
-        if counts["fail"]:
-            raise StepFailed(f"{counts['fail']} check(s) failed; the fixes are in the thread"
-                             + ("" if ctx.params.get("fix") else f" (`/fuel preflight {lab.name} --fix` repairs "
-                                "port groups)") + ".")
+        run.tell(PreflightFound(findings=tuple(findings)))
+        run.data.result = counts
+        outcome = PreflightCounts(lab=lab.name, **counts)
+        run.headline = self.voice.headline(outcome)
+        if outcome.fail:
+            raise preflight_failed(outcome, fixed=bool(run.params.get("fix")))
 
 
-def plan_lines(ctx: StepContext, lab: Lab) -> list[str]:
+def plan_changes(run: Run[JobRecord, Plan], lab: Lab) -> list[PlannedChange]:
     """What `/fuel deploy` would change, without changing anything."""
-    client = vsphere(ctx, lab)
+    client = run.vsphere(lab)
     missing = missing_portgroups(client, lab)
-    lines = [f"➕ create port group `{name}`" for name in sorted(missing)]
+    changes = [PlannedChange(PlanAction.CREATE_PORTGROUP, name) for name in sorted(missing)]
     drift = [f for f in client.preflight(lab) if f.level == "fail" and f.obj not in missing]
-    lines += [f"⚠️ {f}" for f in drift]
+    changes += [PlannedChange(PlanAction.FIX_DRIFT, str(f)) for f in drift]
     vms = {vm.name: vm for vm in client.vms()}
     if lab.fuel.vm and lab.fuel.vm.name not in vms:
-        lines.append(f"➕ create Fuel master VM `{lab.fuel.vm.name}`")
-    new_vms = [n for n in lab.nodes if n.name not in vms]
-    lines += [f"➕ create and power on VM `{n.name}` ({'+'.join(n.roles)})" for n in new_vms]
-    lines += [f"▶️ power on VM `{n.name}`" for n in lab.nodes if n.name in vms and vms[n.name].power_state != "poweredOn"]
-    api = fuel(ctx, lab)
+        changes.append(PlannedChange(PlanAction.CREATE_MASTER, lab.fuel.vm.name))
+    changes += [PlannedChange(PlanAction.CREATE_VM, n.name, "+".join(n.roles)) for n in lab.nodes if n.name not in vms]
+    changes += [PlannedChange(PlanAction.POWER_ON, n.name) for n in lab.nodes
+                if n.name in vms and vms[n.name].power_state != "poweredOn"]
+    api = run.fuel(lab)
     cluster = api.find_cluster(lab.environment.name)
     if cluster is None:
-        lines.append(f"➕ create environment `{lab.environment.name}` ({lab.environment.release}, {lab.environment.mode})")
-        lines.append("⚙️ apply settings and networks")
+        changes.append(PlannedChange(PlanAction.CREATE_ENVIRONMENT, lab.environment.name,
+                                     f"{lab.environment.release}, {lab.environment.mode}"))
+        changes.append(PlannedChange(PlanAction.APPLY_SETTINGS))
         to_add = list(lab.nodes)
     else:
         editable = api.attributes(cluster.id)
         editable = editable.get("editable", editable)
         settings = fuel_settings.apply_settings(lab, editable)
-        networks = fuel_settings.apply_networks(lab, api.network_configuration(cluster.id, lab.environment.network_provider))
+        networks = fuel_settings.apply_networks(lab, api.network_configuration(cluster.id,
+                                                                               lab.environment.network_provider))
         if settings:
-            lines.append(f"⚙️ change settings: {', '.join(settings[:6])}")
+            changes.append(PlannedChange(PlanAction.CHANGE_SETTINGS, detail=", ".join(settings[:6])))
         if networks:
-            lines.append(f"🌐 change networks: {', '.join(networks[:6])}")
+            changes.append(PlannedChange(PlanAction.CHANGE_NETWORKS, detail=", ".join(networks[:6])))
         members = {n.mac.lower() for n in api.nodes(cluster.id)}
         to_add = [n for n in lab.nodes if n.name not in vms
                   or not members & {m.lower() for m in vms[n.name].macs}]
-    lines += [f"🎭 add `{n.name}` as {'+'.join(n.roles)} and deploy it" for n in to_add]
-    return lines
+    changes += [PlannedChange(PlanAction.ADD_NODE, n.name, "+".join(n.roles)) for n in to_add]
+    return changes
 
 
-class PlanWorkflow(OneShotWorkflow):
+class PlanWorkflow(OneShotWorkflow[JobRecord, Plan]):
     """What a deploy would change, changing nothing."""
 
-    kind, title = "plan", "Plan"
+    kind, title = JobKind.PLAN, "Plan"
+    record = JobRecord
+    voice = PlanVoice()
 
-    def run(self, ctx: StepContext) -> None:
-        lab = lab_of(ctx)
-        lines = plan_lines(ctx, lab)
-        ctx.data["result"] = {"changes": lines}
-        if not lines:
-            ctx.data["headline"] = f"🧭 Plan for *{lab.name}*: no change — the lab matches its spec"
-            return
-        ctx.data["headline"] = f"🧭 Plan for *{lab.name}*: {len(lines)} change(s) (`/fuel deploy {lab.name}` applies them)"
-        ctx.report.say("\n".join(lines))
+    def run(self, run: Run[JobRecord, Plan]) -> None:
+        lab = run.lab
+        plan = Plan(lab=lab.name, changes=tuple(plan_changes(run, lab)))
+        run.data.result = {"changes": [plan_line(c) for c in plan.changes]}
+        run.headline = self.voice.headline(plan)
+        run.tell(plan)
 
 
-def node_rows(ctx: StepContext, lab: Lab) -> list[str]:
-    api = fuel(ctx, lab)
+def node_rows(run: Run[JobRecord, NodeList], lab: Lab) -> list[NodeRow]:
+    api = run.fuel(lab)
     cluster = api.find_cluster(lab.environment.name)
-    vm_by_mac = {mac: vm.name for mac, vm in vms_by_mac(ctx, lab).items()}
+    vm_by_mac = {mac: vm.name for mac, vm in run.clients.vms_by_mac(lab).items()}
     nodes = api.nodes(cluster.id) if cluster else []
     nodes += [n for n in api.nodes("unallocated") if n.mac.lower() in vm_by_mac]
-    rows = []
-    for n in sorted(nodes, key=lambda n: n.id):
-        vm = vm_by_mac.get(n.mac.lower(), "unknown MAC")
-        roles = "+".join(n.roles or n.pending_roles) or "unassigned"
-        online = "" if n.online else " · 🔌 offline"
-        progress = f" {n.progress}%" if n.status in (NodeStatus.PROVISIONING, NodeStatus.DEPLOYING) else ""
-        error = f" ({n.error_type.value} error)" if n.error_type else ""
-        rows.append(f"node-{n.id} `{vm}` {n.mac} · {roles} · {n.status.value}{progress}{error}{online}")
-    return rows
+    moving = (NodeStatus.PROVISIONING, NodeStatus.DEPLOYING)
+    return [NodeRow(node_id=n.id, vm=vm_by_mac.get(n.mac.lower(), "unknown MAC"), mac=n.mac,
+                    roles=n.roles or n.pending_roles, status=n.status.value,
+                    progress=n.progress if n.status in moving else None,
+                    error=n.error_type.value if n.error_type else None, online=n.online)
+            for n in sorted(nodes, key=lambda n: n.id)]
 
 
-class NodesWorkflow(OneShotWorkflow):
+class NodesWorkflow(OneShotWorkflow[JobRecord, NodeList]):
     """The lab's Fuel nodes matched to their VMs."""
 
-    kind, title = "nodes", "Nodes"
+    kind, title = JobKind.NODES, "Nodes"
+    record = JobRecord
+    voice = NodesVoice()
 
-    def run(self, ctx: StepContext) -> None:
-        lab = lab_of(ctx)
-        rows = node_rows(ctx, lab)
-        ctx.data["headline"] = f"🖥️ *{lab.name}*: {len(rows)} node(s)"
-        ctx.report.say("\n".join(rows) or "No node of this lab is known to Fuel yet.")
+    def run(self, run: Run[JobRecord, NodeList]) -> None:
+        lab = run.lab
+        nodes = NodeList(lab=lab.name, rows=tuple(node_rows(run, lab)))
+        run.headline = self.voice.headline(nodes)
+        run.tell(nodes)
 
 
-class StatusWorkflow(OneShotWorkflow):
+def lab_status(run: Run[JobRecord, StatusReport], lab: Lab) -> LabStatus:
+    env = lab.environment.name
+    try:
+        api = run.fuel(lab)
+        cluster = api.find_cluster(env)
+        if cluster is None:
+            return LabStatus(lab=lab.name, environment=env)
+        nodes = api.nodes(cluster.id)
+    except FuelbotError as exc:
+        return LabStatus(lab=lab.name, environment=env, unreachable=str(exc))
+    by_status: dict[str, int] = {}
+    for n in nodes:
+        by_status[n.status.value] = by_status.get(n.status.value, 0) + 1
+    return LabStatus(lab=lab.name, environment=env, status=cluster.status.value,
+                     nodes_by_status=tuple(by_status.items()), offline=sum(1 for n in nodes if not n.online))
+
+
+class StatusWorkflow(OneShotWorkflow[JobRecord, StatusReport]):
     """Environment status and nodes of one lab or of every lab."""
 
-    kind, title = "status", "Status"
+    kind, title = JobKind.STATUS, "Status"
+    record = JobRecord
+    voice = StatusVoice()
 
-    def run(self, ctx: StepContext) -> None:
-        labs, problems = ctx.deps.load_labs()
-        names = [ctx.lab_name] if ctx.lab_name else sorted(labs)
-        lines = []
-        for name in names:
-            lab = lab_of(ctx, name)
-            try:
-                api = fuel(ctx, lab)
-                cluster = api.find_cluster(lab.environment.name)
-                if cluster is None:
-                    lines.append(f"*{name}*: not deployed (no Fuel environment `{lab.environment.name}`)")
-                    continue
-                nodes = api.nodes(cluster.id)
-                by_status: dict[str, int] = {}
-                for n in nodes:
-                    by_status[n.status.value] = by_status.get(n.status.value, 0) + 1
-                offline = sum(1 for n in nodes if not n.online)
-                parts = ", ".join(f"{v} {k}" for k, v in sorted(by_status.items())) or "no nodes"
-                lines.append(f"*{name}*: {cluster.status.value} · {parts}" + (f" · {offline} offline" if offline else ""))
-            except FuelbotError as exc:
-                lines.append(f"*{name}*: ⚠️ {exc}")
-        lines += [f"⚠️ {p}" for p in problems][:5]
-        ctx.data["headline"] = "📟 " + (lines[0] if len(lines) == 1 else f"Status of {len(names)} lab(s)")
-        if len(lines) > 1:
-            ctx.report.say("\n".join(lines))
+    def run(self, run: Run[JobRecord, StatusReport]) -> None:
+        labs, problems = run.deps.load_labs()
+        names = [run.lab_name] if run.lab_name else sorted(labs)
+        report = StatusReport(labs=tuple(lab_status(run, run.clients.lab(name)) for name in names),
+                              problems=tuple(str(p) for p in problems))
+        run.headline = self.voice.headline(report)
+        run.tell(report)

@@ -1,25 +1,27 @@
-"""Which workflow runs which job kind."""
+"""Which workflow runs which job kind: each workflow declares its ``JobKind``; this lists them once."""
 from __future__ import annotations
 
-from jobs.states import JobKind
+from typing import Any
+
 from jobs.steps import Workflow
 from workflows.deploy import DeployWorkflow
+from workflows.deps import WorkflowDeps
 from workflows.digest import DigestWorkflow
 from workflows.health import HealthWorkflow
 from workflows.inspect import NodesWorkflow, PlanWorkflow, PreflightWorkflow, StatusWorkflow
+from workflows.run import RunWorkflow
 from workflows.teardown import DestroyWorkflow, ResetWorkflow
 
+WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
+    DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
+    DigestWorkflow, DestroyWorkflow, ResetWorkflow)
 
-def workflows() -> dict[str, Workflow]:
-    """Every job kind mapped to its workflow (a test checks none is missing)."""
-    return {
-        JobKind.DEPLOY.value: DeployWorkflow(),
-        JobKind.PREFLIGHT.value: PreflightWorkflow(),
-        JobKind.PLAN.value: PlanWorkflow(),
-        JobKind.HEALTH.value: HealthWorkflow(),
-        JobKind.STATUS.value: StatusWorkflow(),
-        JobKind.NODES.value: NodesWorkflow(),
-        JobKind.DIGEST.value: DigestWorkflow(),
-        JobKind.DESTROY.value: DestroyWorkflow(),
-        JobKind.RESET.value: ResetWorkflow(),
-    }
+
+def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:
+    """Every job kind's value mapped to its workflow (a test checks each kind has exactly one)."""
+    registry: dict[str, Workflow[Any]] = {}
+    for workflow in WORKFLOWS:
+        if workflow.kind.value in registry:
+            raise ValueError(f"two workflows declare job kind {workflow.kind.value!r}")
+        registry[workflow.kind.value] = workflow(deps)
+    return registry

@@ -1,35 +1,45 @@
 """Destroy (the Fuel environment and the lab's node VMs, nothing else) and reset (Fuel's reset)."""
 from __future__ import annotations
 
-import time
-
-from core.errors import StepFailed
+from core.errors import FuelError
 from integrations.fuel.enums import TaskName, TaskStatus
-from jobs.steps import Step, StepContext
-from workflows.deps import fuel, lab_of, vsphere
+from integrations.fuel.models import Cluster
+from jobs.record import JobRecord
+from jobs.states import JobKind
+from jobs.steps import Step
+from jobs.voice import Ending
 from workflows.oneshot import OneShotWorkflow
+from workflows.records import ResetRecord
+from workflows.run import Run, RunWorkflow
+from workflows.voices.teardown import (DestroyFact, DestroyVoice, EnvironmentDeleted, EnvironmentReset,
+                                       NoEnvironment, ResetVoice, VmsDeleted, deletion_timed_out, nothing_to_reset,
+                                       reset_failed)
+
+DestroyRun = Run[JobRecord, DestroyFact]
 
 
-def step_delete_environment(ctx: StepContext) -> None:
-    lab = lab_of(ctx)
-    api = fuel(ctx, lab)
+def step_delete_environment(run: DestroyRun) -> None:
+    lab = run.lab
+    api = run.fuel()
     cluster = api.find_cluster(lab.environment.name)
     if cluster is None:
-        ctx.report.say(f"🗑️ No Fuel environment `{lab.environment.name}` to delete.")
+        run.tell(NoEnvironment(name=lab.environment.name))
         return
     api.delete_cluster(cluster.id)
-    deadline = time.monotonic() + ctx.deps.timeouts.deploy
-    while api.find_cluster(lab.environment.name) is not None:
-        if time.monotonic() > deadline:
-            raise StepFailed(f"Fuel did not finish deleting environment `{cluster.name}` in time.")
-        ctx.checkpoint()
-        time.sleep(ctx.deps.timeouts.poll)
-    ctx.report.say(f"🗑️ Fuel environment `{cluster.name}` (id {cluster.id}) deleted; its nodes return to discover.")
+
+    def gave_up(_: Cluster | None, __: FuelError | None) -> Exception:
+        return deletion_timed_out(cluster.name)
+
+    run.follow(lambda: api.find_cluster(lab.environment.name), done=lambda found: found is None,
+               state=lambda found: found.status if found else None,
+               describe=lambda _: f"Fuel to delete environment `{cluster.name}`", timeout=run.deps.timeouts.deploy,
+               error=FuelError, max_poll=run.deps.timeouts.poll, give_up=gave_up)
+    run.tell(EnvironmentDeleted(name=cluster.name, cluster_id=cluster.id))
 
 
-def step_destroy_vms(ctx: StepContext) -> None:
-    lab = lab_of(ctx)
-    client = vsphere(ctx, lab)
+def step_destroy_vms(run: DestroyRun) -> None:
+    lab = run.lab
+    client = run.vsphere()
     destroyed, foreign = [], []
     existing = {vm.name: vm for vm in client.vms()}
     for node in lab.nodes:
@@ -41,55 +51,47 @@ def step_destroy_vms(ctx: StepContext) -> None:
             continue
         client.destroy_vm(node.name)
         destroyed.append(node.name)
-    lines = [f"🧹 VMs deleted: {', '.join(f'`{n}`' for n in destroyed) or 'none'}."]
-    if foreign:
-        lines.append(f"⚠️ Left alone (not created by fuelbot for {lab.name}): {', '.join(foreign)}.")
-    lines.append("Port groups and the Fuel master VM are kept (they may serve other labs).")
-    ctx.report.say("\n".join(lines))
+    run.tell(VmsDeleted(lab=lab.name, deleted=tuple(destroyed), foreign=tuple(foreign)))
 
 
-class DestroyWorkflow:
+class DestroyWorkflow(RunWorkflow[JobRecord, DestroyFact]):
     """Delete the lab's Fuel environment and node VMs."""
 
-    def steps(self, ctx: StepContext) -> list[Step]:
+    kind = JobKind.DESTROY
+    record = JobRecord
+    voice = DestroyVoice()
+
+    def steps(self) -> list[Step[DestroyRun]]:
         return [Step("delete_environment", "Delete the Fuel environment", step_delete_environment,
                      deadline_seconds=3600),
                 Step("destroy_vms", "Delete the VMs", step_destroy_vms, deadline_seconds=900)]
 
-    def on_finish(self, ctx: StepContext, *, state: str, error, elapsed: float) -> None:
-        from core.mrkdwn import who
-        from workflows.texts import duration
-        mark = "✅" if state == "succeeded" else "❌"
-        ctx.report.parent(f"{mark} Destroy of *{ctx.lab_name}* {state} — job #{ctx.job_id} by {who(ctx.requester)} · "
-                          f"{duration(elapsed)}")
-        if error is not None:
-            ctx.report.say(f"❌ {error}")
-
-    def on_cancel(self, ctx: StepContext) -> None:
-        ctx.report.say("🛑 Destroy cancelled; what was deleted so far is listed above.")
+    def on_finish(self, run: DestroyRun, ending: Ending) -> None:
+        run.post(self.voice.ended(run.ctx.job, ending))
 
 
-class ResetWorkflow(OneShotWorkflow):
+class ResetWorkflow(OneShotWorkflow[ResetRecord, EnvironmentReset]):
     """Fuel's reset of the environment: nodes back to discover, settings kept."""
 
-    kind, title, deadline_seconds = "reset", "Reset", 3600.0
+    kind, title, deadline_seconds = JobKind.RESET, "Reset", 3600.0
+    record = ResetRecord
+    voice = ResetVoice()
 
-    def run(self, ctx: StepContext) -> None:
-        lab = lab_of(ctx)
-        api = fuel(ctx, lab)
+    def run(self, run: Run[ResetRecord, EnvironmentReset]) -> None:
+        lab = run.lab
+        api = run.fuel()
         cluster = api.find_cluster(lab.environment.name)
         if cluster is None:
-            raise StepFailed(f"{lab.name} has no Fuel environment `{lab.environment.name}` to reset.")
-        task_id = ctx.data.get("reset_task")
+            raise nothing_to_reset(lab.name, lab.environment.name)
+        task_id = run.data.reset_task
         if task_id is None:
             # After a crash between Fuel's answer and our save, the reset is already running.
             running = [t for t in api.tasks(cluster.id)
                        if t.name is TaskName.RESET_ENVIRONMENT and t.status is TaskStatus.RUNNING]
             task_id = running[0].id if running else api.reset(cluster.id).id
-            ctx.data["reset_task"] = task_id
-            ctx.save()
-        task = api.wait_for_task(task_id, deadline=time.monotonic() + ctx.deps.timeouts.deploy,
-                                 poll=ctx.deps.timeouts.poll)
+            run.data.reset_task = task_id
+            run.save()
+        task = run.follow_task(api, task_id, timeout=run.deps.timeouts.deploy)
         if task.status is TaskStatus.ERROR:
-            raise StepFailed(f"Fuel could not reset `{cluster.name}`: {task.message}")
-        ctx.data["headline"] = f"♻️ *{lab.name}* reset: environment `{cluster.name}` is new again, nodes rediscovered"
+            raise reset_failed(cluster.name, task.message)
+        run.headline = self.voice.headline(EnvironmentReset(lab=lab.name, environment=cluster.name))

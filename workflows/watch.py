@@ -7,7 +7,7 @@ claimed before posting, so with N replicas each node is still announced exactly 
 from __future__ import annotations
 
 import logging
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ from core.redact import scrub
 from jobs.outbox import Placement, enqueue
 from jobs.queue import active_mutating_job
 from labspec.model import Lab
+from workflows.ports import FuelPort, VSpherePort
 from store.models import AnnouncedNode
 from store.types import utcnow
 
@@ -34,7 +35,8 @@ def _claim(sessions: Callable[[], Session], lab: str, mac: str) -> bool:
         return False
 
 
-def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel, vsphere) -> list[str]:
+def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel: FuelPort,
+                       vsphere: VSpherePort) -> list[str]:
     """Announce the lab's new unallocated nodes in its channel; returns the lines posted."""
     with sessions() as session:
         if active_mutating_job(session, lab.name) is not None:
@@ -55,27 +57,29 @@ def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel, vsphe
         if _claim(sessions, lab.name, node.mac.lower()):
             match = f"VM `{vm.name}`" if vm is not None else "unknown MAC (no VM matches)"
             lines.append(f"node-{node.id} {node.mac} ⇐ {match}")
-    if lines:
+    if lines and lab.channel:
         with sessions() as session, session.begin():
             enqueue(session, channel=lab.channel, placement=Placement.POST,
                     text=f"🆕 New node(s) discovered in *{lab.name}*'s Fuel, unassigned:\n" + "\n".join(lines))
     return lines
 
 
-def watch_labs(*, sessions: Callable[[], Session], labs: Callable[[], tuple[Mapping[str, Lab], list]],
-               fuel_factory: Callable[[Lab], object], vsphere_factory: Callable[[Lab], object]) -> None:
+def watch_labs(*, sessions: Callable[[], Session], labs: Callable[[], tuple[Mapping[str, Lab], Sequence[object]]],
+               fuel_factory: Callable[[Lab], FuelPort], vsphere_factory: Callable[[Lab], VSpherePort]) -> None:
     """One pass over every lab with a channel; a lab whose Fuel or vCenter is down is skipped."""
     found, _ = labs()
     for lab in found.values():
         if not lab.channel:
             continue
-        fuel = vsphere = None
+        opened: list[FuelPort | VSpherePort] = []
         try:
-            fuel, vsphere = fuel_factory(lab), vsphere_factory(lab)
+            fuel = fuel_factory(lab)
+            opened.append(fuel)
+            vsphere = vsphere_factory(lab)
+            opened.append(vsphere)
             announce_new_nodes(sessions=sessions, lab=lab, fuel=fuel, vsphere=vsphere)
         except FuelbotError as exc:
             log.info("discovery watch skipped %s: %s", lab.name, scrub(str(exc)))
         finally:
-            for client in (fuel, vsphere):
-                if client is not None:
-                    client.close()
+            for client in opened:
+                client.close()

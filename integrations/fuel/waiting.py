@@ -1,87 +1,17 @@
-"""Following a task or test runs until they finish, with a deadline on every wait.
-
-The loop polls no faster than ``poll`` and, while nothing changes, slows down to
-``max_poll``: a deploy sits at the same progress for minutes while puppet runs, and polling it
-every two seconds would be most of the load fuelbot puts on the master. Any change snaps the
-interval back to ``poll``. A retryable error while polling (the master restarting, a 503) does
-not end the wait: the deploy goes on without us, so we keep looking until the deadline.
-
-Clock and sleep are parameters so that the loop is tested without waiting.
+"""Following a Fuel task or test runs: ``core.waiting.follow`` speaking ``FuelError``, and how to
+describe and compare what is followed.
 """
 from __future__ import annotations
 
-import time
-from typing import Callable, Hashable, TypeVar
+from functools import partial
+from typing import Callable, Hashable
 
+from core import waiting
 from core.errors import FuelError
 from integrations.fuel.models import Task, TestRun
 
-T = TypeVar("T")
-_SLICE = 0.5  # longest sleep between two should_stop() checks
-_SLOWDOWN = 1.5
-
-
-def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], state: Callable[[T], Hashable],
-           describe: Callable[[T | None], str], deadline: float, poll: float = 2.0,
-           max_poll: float | None = None, on_progress: Callable[[T], None] | None = None,
-           should_stop: Callable[[], bool] | None = None,
-           on_error: Callable[[FuelError], None] | None = None,
-           clock: Callable[[], float] = time.monotonic,
-           sleep: Callable[[float], None] = time.sleep) -> T:
-    """Call ``fetch`` until ``done`` says so; return the last value.
-
-    ``on_progress`` gets each value whose ``state`` differs from the previous one. When
-    ``should_stop`` turns true the last value is returned unfinished. When ``deadline`` (a
-    ``time.monotonic()`` instant) passes, a retryable ``FuelError`` saying ``describe(last)``
-    is raised. ``on_error`` hears the first retryable error of each run of failed polls.
-    """
-    poll = max(poll, 0.01)
-    max_poll = max(max_poll if max_poll is not None else poll * 5, poll)
-    interval, last, seen = poll, None, None
-    last_error: FuelError | None = None
-    while True:
-        try:
-            value = fetch()
-        except FuelError as exc:
-            if not exc.retryable:
-                raise
-            if last_error is None and on_error is not None:
-                on_error(exc)   # once per outage: the caller tells people it is still waiting
-            last_error = exc
-        else:
-            last_error, last = None, value
-            if state(value) != seen:
-                seen, interval = state(value), poll
-                if on_progress is not None:
-                    on_progress(value)
-            else:
-                interval = min(interval * _SLOWDOWN, max_poll)
-            if done(value):
-                return value
-        if should_stop is not None and should_stop():
-            if last is None:
-                raise FuelError(f"Stopped waiting for {describe(None)} before Fuel answered")
-            return last
-        now = clock()
-        if now >= deadline:
-            cause = f"; the last poll failed: {last_error}" if last_error else ""
-            raise FuelError(f"Gave up waiting: {describe(last)} when the deadline passed{cause}",
-                            retryable=True)
-        _pause(min(now + interval, deadline), clock=clock, sleep=sleep, should_stop=should_stop)
-
-
-def _pause(until: float, *, clock: Callable[[], float], sleep: Callable[[float], None],
-           should_stop: Callable[[], bool] | None) -> None:
-    while True:
-        left = until - clock()
-        if left <= 0:
-            return
-        if should_stop is None:
-            sleep(left)
-            return
-        sleep(min(left, _SLICE))
-        if should_stop():
-            return
+follow = partial(waiting.follow, error=FuelError, peer="Fuel")
+"""``core.waiting.follow`` whose own errors (deadline, stopped before an answer) are ``FuelError``."""
 
 
 def describe_task(task_id: int) -> Callable[[Task | None], str]:

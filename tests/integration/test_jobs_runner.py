@@ -1,6 +1,8 @@
 """The runner drives a workflow's steps on a real database: resume, retry, fail, cancel."""
+import contextlib
 import threading
 import time
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -8,13 +10,23 @@ from core.errors import IntegrationError, StepFailed
 from jobs.queue import claim_next, get_job, request_cancel, submit
 from jobs.runner import JobRunner
 from jobs.states import JobKind
+from jobs.record import JobRecord
 from jobs.steps import Step
+from jobs.voice import LifecycleVoice
 from jobs.worker import Worker
 from store.models import OutboxMessage
 
 
+@dataclass
+class Ran(JobRecord):
+    ran: list = field(default_factory=list)
+
+
 class RecordingWorkflow:
     """A real workflow whose steps append their names to the job's persisted data."""
+
+    kind = JobKind.DEPLOY
+    voice = LifecycleVoice()
 
     def __init__(self, *, flaky: int = 0, fail_at: str | None = None, block: threading.Event | None = None):
         self.flaky = flaky
@@ -33,14 +45,21 @@ class RecordingWorkflow:
                 while not self.block.is_set():
                     ctx.checkpoint()
                     time.sleep(0.05)
-            ctx.data.setdefault("ran", []).append(name)
+            ctx.record(Ran).ran.append(name)
             ctx.report.say(f"step {name} done")
         return Step(name=name, title=f"Step {name}", run=run, backoff_seconds=0.01, deadline_seconds=5)
 
-    def steps(self, ctx):
+    def load(self, raw):
+        return Ran.from_json(raw)
+
+    def open(self, ctx):
+        return contextlib.nullcontext(ctx)
+
+    def steps(self):
         return [self._step("one"), self._step("two"), self._step("three")]
 
-    def on_finish(self, ctx, *, state, error, elapsed):
+    def on_finish(self, ctx, ending):
+        state, error = ending.state.value, ending.error
         self.finished.append((state, str(error) if error else None))
         ctx.report.parent(f"{state}")
 
@@ -49,8 +68,8 @@ class RecordingWorkflow:
 
 
 def _runner(sessions, workflow, worker_id="w1"):
-    return JobRunner(session_factory=sessions, workflows={"deploy": workflow}, deps=None,
-                     worker_id=worker_id, lease_seconds=5)
+    return JobRunner(session_factory=sessions, workflows={"deploy": workflow}, worker_id=worker_id,
+                     lease_seconds=5)
 
 
 def _claimed_job(sessions, worker_id="w1", step=None):
@@ -214,3 +233,16 @@ def test_cancelling_a_job_claimed_a_moment_ago_asks_it_to_stop(sessions):
     with sessions() as s:
         job = get_job(s, job_id)
         assert (job.state, job.lease_owner, job.lab_lock, job.cancel_requested) == ("running", "w1", "lab1", True)
+
+
+def test_a_workflow_that_cannot_open_its_run_fails_the_job_with_a_record(sessions):
+    class Broken(RecordingWorkflow):
+        def open(self, ctx):
+            raise RuntimeError("no vSphere factory configured")
+
+    job_id = _claimed_job(sessions)
+    _runner(sessions, Broken()).run(job_id)
+    with sessions() as s:
+        job = get_job(s, job_id)
+        assert job.state == "failed" and job.lab_lock is None
+        assert "internal error: RuntimeError: no vSphere factory configured" in job.error

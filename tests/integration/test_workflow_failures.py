@@ -1,31 +1,8 @@
 """The deploy's failure paths on the real parts, each through signed Slack commands."""
 import time
 
-from pyVim.connect import Disconnect, SmartConnect
-from pyVmomi import vim
-
 from integrations.vsphere.macs import manual_mac
-
-
-def _set_promiscuous(vcsim, name: str, value: bool) -> None:
-    """Another vCenter user turns promiscuous mode off, behind fuelbot's back."""
-    host, port = vcsim.host_port.rsplit(":", 1) if isinstance(vcsim.host_port, str) else vcsim.host_port
-    si = SmartConnect(host=host, port=int(port), user=vcsim.user, pwd=vcsim.password, protocol="http")
-    try:
-        view = si.content.viewManager.CreateContainerView(si.content.rootFolder,
-                                                          [vim.dvs.DistributedVirtualPortgroup], True)
-        pg = next(p for p in view.view if p.name == name)
-        cur = pg.config
-        V = vim.dvs.VmwareDistributedVirtualSwitch
-        spec = vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
-            configVersion=cur.configVersion, name=cur.name, numPorts=cur.numPorts, type=cur.type,
-            defaultPortConfig=cur.defaultPortConfig, policy=cur.policy)
-        spec.defaultPortConfig.securityPolicy.allowPromiscuous = vim.BoolPolicy(value=value, inherited=False)
-        task = pg.ReconfigureDVPortgroup_Task(spec)
-        while task.info.state not in ("success", "error"):
-            time.sleep(0.05)
-    finally:
-        Disconnect(si)
+from tests.fixtures.vcenter_simulator import set_promiscuous
 
 
 def _wait_step(stack, job_id, step, timeout=60):
@@ -43,7 +20,7 @@ def test_promiscuous_mode_off_fails_verification_with_the_hint_and_no_deploy_sta
     stack.command("deploy lab2", trigger_id="T-verify")
     job_id = stack.last_job("deploy").id
     _wait_step(stack, job_id, "verify_networks")
-    _set_promiscuous(stack.vcsim, "pxe", False)
+    set_promiscuous(stack.vcsim, "pxe", False)
     job = stack.wait_job(job_id, timeout=90)
     assert job.state == "failed" and job.step == "verify_networks"
     parent, replies = stack.thread(job_id)
@@ -57,7 +34,7 @@ def test_promiscuous_mode_off_fails_verification_with_the_hint_and_no_deploy_sta
 def test_preflight_reports_promiscuous_off_with_its_fix_and_fix_repairs_it(stack):
     stack.command("deploy lab1 --skip-health")
     assert stack.wait_job(stack.last_job("deploy").id, timeout=120).state == "succeeded"
-    _set_promiscuous(stack.vcsim, "pxe", False)
+    set_promiscuous(stack.vcsim, "pxe", False)
     stack.command("preflight lab1")
     job = stack.wait_job(stack.last_job("preflight").id)
     assert job.state == "failed"

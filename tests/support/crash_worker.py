@@ -20,22 +20,24 @@ from workflows.deploy import DeployWorkflow
 
 
 class CrashingDeploy(DeployWorkflow):
-    def __init__(self, step: str) -> None:
+    def __init__(self, deps, step: str) -> None:
+        super().__init__(deps)
         self.crash_step = step
 
-    def steps(self, ctx):
+    def steps(self):
         def crash_after(run):
-            def wrapped(step_ctx):
-                run(step_ctx)
+            def wrapped(step_run):
+                run(step_run)
                 os.kill(os.getpid(), signal.SIGKILL)
             return wrapped
         return [replace(s, run=crash_after(s.run)) if s.name == self.crash_step else s
-                for s in super().steps(ctx)]
+                for s in super().steps()]
 
 
 def main(step: str) -> None:
     runtime = build_runtime(Settings.from_env())
-    runtime.worker._runner._workflows = {**runtime.worker._runner._workflows, "deploy": CrashingDeploy(step)}
+    workflows = runtime.worker._runner._workflows
+    runtime.worker._runner._workflows = {**workflows, "deploy": CrashingDeploy(workflows["deploy"].deps, step)}
     runtime.ticker.start()
     time.sleep(600)
 

@@ -68,3 +68,10 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     module.write_text("def f():\n    from sim.fuel import FuelSimulator\n    import importlib\n"
                       "    importlib.import_module('sim.lab')\n")
     assert imported_packages(module) == {("sim", 2), ("sim", 4)}
+
+
+def test_the_job_store_never_speaks() -> None:
+    """Wording and posting belong to voices and handlers; ``jobs/queue.py`` only records state."""
+    tree = ast.parse((ROOT / "jobs" / "queue.py").read_text(encoding="utf-8"))
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert not modules & {"jobs.announce", "jobs.voice", "jobs.reporter", "jobs.outbox"}

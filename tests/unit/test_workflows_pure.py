@@ -8,8 +8,8 @@ from sim.fuel.attributes import default_editable
 from jobs.states import JobKind
 from labspec.loader import load_lab
 from workflows import fuel_settings
-from workflows.registry import workflows
-from workflows.texts import deploy_progress, duration, health_counts
+from workflows.registry import WORKFLOWS, workflows
+from workflows.voices.words import deploy_progress, duration, health_counts
 
 LAB1 = load_lab(Path(__file__).resolve().parents[2] / "labs" / "lab1.yaml", {"VCENTER_URL": "https://10.1.1.5/sdk"})
 
@@ -30,8 +30,10 @@ def nova_config():
                                       "dns_nameservers": ["8.8.4.4", "8.8.8.8"]}}
 
 
-def test_every_job_kind_has_a_workflow():
-    assert set(workflows()) == {kind.value for kind in JobKind}
+def test_every_job_kind_has_exactly_one_workflow():
+    declared = [workflow.kind for workflow in WORKFLOWS]
+    assert sorted(declared) == sorted(JobKind) and len(set(declared)) == len(declared)
+    assert set(workflows(None)) == {kind.value for kind in JobKind}
 
 
 def test_settings_follow_the_article_and_a_second_pass_changes_nothing():

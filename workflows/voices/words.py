@@ -1,7 +1,9 @@
-"""The words fuelbot uses in threads: durations, node lines, progress, health summaries."""
+"""The words every voice shares: durations, progress bars, deploy progress, health summaries, findings."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
+
+from integrations.vsphere.preflight import Finding
 
 
 def duration(seconds: float) -> str:
@@ -41,7 +43,7 @@ def deploy_progress(*, percent: int, subtasks: Sequence[tuple[str, int, str]],
     return "\n".join(lines)
 
 
-def health_counts(summary: dict) -> str:
+def health_counts(summary: Mapping[str, Any]) -> str:
     """``sanity 12/12 ✓ · smoke 9/10 ✗`` from a per-set summary."""
     parts = []
     for testset, counts in summary.get("sets", {}).items():
@@ -50,3 +52,17 @@ def health_counts(summary: dict) -> str:
         skipped = f" ({counts['skipped']} skipped)" if counts.get("skipped") else ""
         parts.append(f"{testset} {counts['passed']}/{total} {mark}{skipped}")
     return " · ".join(parts) or "no tests ran"
+
+
+def format_findings(findings: Iterable[Finding], *, will_create: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Preflight findings worth a line (not the ok ones); a port group the deploy will create says so."""
+    icons = {"ok": "✓", "warn": "⚠️", "fail": "✗"}
+    lines = []
+    for finding in findings:
+        if finding.obj in will_create and finding.level == "fail":
+            lines.append(f"➕ port group `{finding.obj}` is missing; the next step creates it")
+            continue
+        if finding.level == "ok":
+            continue
+        lines.append(f"{icons.get(finding.level, '•')} {finding}")
+    return lines

@@ -1,0 +1,93 @@
+"""Run one workflow step on the fakes, on a fake clock, and read what it said: no database, no network."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Sequence
+
+from core.buttons import Button
+from jobs.record import JobRecord
+from jobs.steps import StepContext
+from jobs.voice import JobHeader
+from labspec.model import Lab
+from tests.fakes.fuel import FakeFuel
+from tests.fakes.vsphere import FakeVSphere
+from tests.fixtures.vcenter_simulator import lab_for
+from workflows.deps import Timeouts, WorkflowDeps
+from workflows.run import Run
+from workflows.voices.base import KindVoice
+
+
+def fake_lab(name: str = "lab1") -> Lab:
+    """The article's lab (one controller) aimed at a fake vCenter."""
+    return lab_for(SimpleNamespace(url="https://vcenter.fake/sdk", user="fuelbot", password="secret"), name=name)
+
+
+class FakeClock:
+    """Monotonic time that moves only when someone sleeps; ``on_sleep`` lets the world change meanwhile."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept = 0.0
+        self.on_sleep: list[Any] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+        for hook in list(self.on_sleep):
+            hook()
+
+
+@dataclass
+class Thread:
+    """A ``Reporter`` that keeps every line: ("say" | "parent" | "progress:<phase>", text)."""
+
+    lines: list[tuple[str, str]] = field(default_factory=list)
+    buttons: list[tuple[Button, ...]] = field(default_factory=list)
+
+    def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
+        self.lines.append(("say", text))
+
+    def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:
+        self.lines.append((f"progress:{phase}", text))
+
+    def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
+        self.lines.append(("parent", text))
+        self.buttons.append(tuple(buttons))
+
+    def said(self) -> list[str]:
+        return [text for kind, text in self.lines if kind == "say"]
+
+
+@dataclass
+class Harness:
+    """A lab, the fakes behind it, a fake clock, and what the job said and saved."""
+
+    lab: Lab = field(default_factory=fake_lab)
+    vsphere: FakeVSphere = field(default_factory=FakeVSphere)
+    fuel: FakeFuel = field(default_factory=FakeFuel)
+    clock: FakeClock = field(default_factory=FakeClock)
+    thread: Thread = field(default_factory=Thread)
+    saved: list[dict[str, Any]] = field(default_factory=list)
+    progress: list[int] = field(default_factory=list)
+    stop: str | None = None
+    timeouts: Timeouts = Timeouts(fuel_reachable=600, discovery=1800, verify=900, deploy=3600, health=600, poll=2.0)
+
+    def deps(self) -> WorkflowDeps:
+        return WorkflowDeps(session_factory=_no_database, load_labs=lambda: ({self.lab.name: self.lab}, []),
+                            vsphere_factory=lambda lab: self.vsphere, fuel_factory=lambda lab: self.fuel,
+                            timeouts=self.timeouts, clock=self.clock, sleep=self.clock.sleep)
+
+    def run(self, record: JobRecord, voice: KindVoice[Any], *, kind: str = "deploy",
+            params: dict[str, Any] | None = None) -> Run[Any, Any]:
+        ctx = StepContext(job=JobHeader(id=7, kind=kind, lab=self.lab.name, requester="U0ALICE1"),
+                          params=dict(params or {}), data=record, attempt=1, resumed=False, report=self.thread,
+                          _should_stop=lambda: self.stop, _save=self.saved.append, _set_progress=self.progress.append)
+        return Run(ctx, data=record, voice=voice, deps=self.deps())
+
+
+def _no_database() -> Any:
+    raise AssertionError("a step test touched the database")

@@ -1,0 +1,209 @@
+"""``FakeVSphere``: a ``VSpherePort`` in memory, shaped like vcsim's default inventory.
+
+One datacenter ``DC0``, a cluster ``DC0_C0`` of three hosts with ``vSwitch0`` on ``vmnic0``, the
+datastore ``LocalDS_0`` and the distributed switch ``DVS0``. Preflight runs the same checks as
+``VSphereClient`` (``integrations.vsphere.preflight``) on this inventory; MACs come from the same
+``assign_macs``. Unlike vcsim (and like vCenter), a host port group is added to every host.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from core.errors import VSphereError
+from integrations.vsphere import preflight as checks
+from integrations.vsphere.info import (BootDevice, Change, DistributedPortGroupInfo, FirewallRuleset, HostInfo,
+                                       NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo, owner_annotation)
+from integrations.vsphere.macs import assign_macs
+from integrations.vsphere.portgroups import distributed_differences, standard_differences
+from integrations.vsphere.preflight import Finding
+from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VMSpec
+
+GB = 1024 ** 3
+
+
+@dataclass
+class FakeHost:
+    name: str
+    memory_mb: int = 4095
+    memory_used_mb: int = 1404
+    vswitches: dict[str, tuple[str, ...]] = field(default_factory=lambda: {"vSwitch0": ("vmnic0",)})
+    portgroups: dict[str, StandardPortGroupInfo] = field(default_factory=dict)
+    firewall: tuple[FirewallRuleset, ...] = ()
+
+    def info(self) -> HostInfo:
+        return HostInfo(name=self.name, moid=f"host-{self.name}", connection_state="connected",
+                        memory_mb=self.memory_mb, memory_used_mb=self.memory_used_mb,
+                        vswitches=tuple(VSwitchInfo(name, uplinks, tuple(pg.name for pg in self.portgroups.values()
+                                                                         if pg.vswitch == name))
+                                        for name, uplinks in self.vswitches.items()),
+                        portgroups=tuple(self.portgroups.values()), firewall=self.firewall)
+
+
+class FakeVSphere:
+    """A vCenter in memory; ``calls`` counts every call by method name."""
+
+    def __init__(self, *, datacenter: str = "DC0", cluster: str = "DC0_C0", datastore: str = "LocalDS_0",
+                 switches: tuple[str, ...] = ("DVS0",), hosts: int = 3, free_gb: int = 227,
+                 target: tuple[str, str, str] | None = None) -> None:
+        self.datacenter, self.cluster, self.datastore = datacenter, cluster, datastore
+        self.target = target or (datacenter, cluster, datastore)   # what the client was pointed at
+        self.switches = set(switches)
+        self.hosts = [FakeHost(f"{cluster}_H{i}") for i in range(hosts)]
+        for host in self.hosts:
+            for name in ("VM Network", "Management Network"):
+                host.portgroups[name] = StandardPortGroupInfo(host.name, name, "vSwitch0", 0, None)
+        self.free = free_gb * GB
+        self.distributed: dict[str, DistributedPortGroupInfo] = {}
+        self.machines: dict[str, VMInfo] = {}
+        self.calls: Counter[str] = Counter()
+        self.closed = False
+
+    # -- arranging state as another vCenter user would -----------------------------------------
+    def add_vm(self, name: str, *, annotation: str = "", memory_mb: int = 1024, power_state: str = "poweredOff",
+               macs: tuple[str, ...] = ()) -> VMInfo:
+        vm = VMInfo(name=name, moid=f"vm-{len(self.machines) + 1}", power_state=power_state, memory_mb=memory_mb,
+                    cpus=1, annotation=annotation,
+                    nics=tuple(NicInfo(key=4000 + i, mac=m, network_name=None) for i, m in enumerate(macs)),
+                    boot_order=(), iso=None)
+        self.machines[name] = vm
+        return vm
+
+    def set_promiscuous(self, name: str, value: bool) -> None:
+        self.distributed[name] = replace(self.distributed[name], promiscuous=value)
+
+    # -- the port ------------------------------------------------------------------------------
+    def _use(self, method: str) -> None:
+        if self.closed:
+            raise VSphereError("this client is closed", obj=method, fix="open a new VSphereClient")
+        self.calls[method] += 1
+
+    def _placement_error(self) -> VSphereError | None:
+        for kind, wanted, have in zip(("datacenter", "cluster", "datastore"), self.target,
+                                      (self.datacenter, self.cluster, self.datastore)):
+            if wanted != have:
+                return VSphereError(f"{kind} {wanted!r} not found", obj=wanted,
+                                    fix=f"set vcenter.{kind} to an existing {kind} in the lab spec")
+        return None
+
+    def preflight(self, lab: Lab) -> list[Finding]:
+        self._use("preflight")
+        error = self._placement_error()
+        if error is not None:
+            return [checks.target_finding(lab, error)]
+        hosts = [h.info() for h in self.hosts]
+        existing = list(self.machines.values())
+        found = [*checks.check_distributed(lab, list(self.distributed.values()), self.switches),
+                 *checks.check_standard(lab, hosts, set(self.distributed), simulator=False),
+                 *checks.check_vms(lab, existing),
+                 *checks.check_capacity(lab, existing, self.free, self.datastore, hosts),
+                 *checks.check_vnc(hosts)]
+        return found
+
+    def distributed_portgroups(self) -> list[DistributedPortGroupInfo]:
+        self._use("distributed_portgroups")
+        return list(self.distributed.values())
+
+    def standard_portgroups(self) -> list[StandardPortGroupInfo]:
+        self._use("standard_portgroups")
+        return [pg for host in self.hosts for pg in host.portgroups.values()]
+
+    def _ensure_distributed(self, spec: DistributedPortGroup) -> Change:
+        if spec.switch not in self.switches:
+            raise VSphereError(f"distributed switch {spec.switch!r} not found in datacenter {self.datacenter}",
+                               obj=spec.switch, fix="create the switch in vCenter")
+        wanted = DistributedPortGroupInfo(name=spec.name, moid=f"dvportgroup-{spec.name}", key=spec.name,
+                                          switch=spec.switch, vlan=spec.vlan, trunk=(), promiscuous=spec.promiscuous)
+        current = self.distributed.get(spec.name)
+        self.distributed[spec.name] = wanted
+        if current is None:
+            return Change(obj=spec.name, kind="distributed-portgroup", action="created",
+                          details=(f"vlan {spec.vlan}", f"promiscuous {'on' if spec.promiscuous else 'off'}"))
+        diffs = distributed_differences(spec, current)
+        return Change(obj=spec.name, kind="distributed-portgroup", action="updated" if diffs else "unchanged",
+                      details=diffs)
+
+    def _ensure_standard(self, spec: StandardPortGroup) -> Change:
+        created, updated = [], []
+        for host in self.hosts:
+            if spec.vswitch not in host.vswitches:
+                raise VSphereError(f"vSwitch {spec.vswitch!r} not found on host(s) {host.name}", obj=spec.vswitch)
+            current = host.portgroups.get(spec.name)
+            host.portgroups[spec.name] = StandardPortGroupInfo(host.name, spec.name, spec.vswitch, spec.vlan, None)
+            if current is None:
+                created.append(host.name)
+            elif standard_differences(spec, current):
+                updated.append(f"{host.name}: {', '.join(standard_differences(spec, current))}")
+        if created:
+            return Change(obj=spec.name, kind="standard-portgroup", action="created",
+                          details=(f"on {', '.join(created)}", f"vswitch {spec.vswitch}", f"vlan {spec.vlan}")
+                          + tuple(updated))
+        return Change(obj=spec.name, kind="standard-portgroup", action="updated" if updated else "unchanged",
+                      details=tuple(updated))
+
+    def fix_portgroups(self, lab: Lab) -> list[Change]:
+        self._use("fix_portgroups")
+        return ([self._ensure_distributed(s) for s in lab.networks.distributed]
+                + [self._ensure_standard(s) for s in lab.networks.standard])
+
+    def vms(self) -> list[VMInfo]:
+        self._use("vms")
+        return list(self.machines.values())
+
+    def vm(self, name: str) -> VMInfo | None:
+        self._use("vm")
+        return self.machines.get(name)
+
+    def _create(self, spec: VMSpec, lab: str) -> VMInfo:
+        known = set(self.distributed) | {pg for h in self.hosts for pg in h.portgroups}
+        for index, nic in enumerate(spec.nics):
+            if nic.portgroup not in known:
+                raise VSphereError(f"port group {nic.portgroup!r} for NIC {index + 1} of VM {spec.name} does not "
+                                   "exist", obj=nic.portgroup, fix=f"`/fuel preflight {lab} --fix` creates the lab's "
+                                   "port groups")
+        taken = {m for vm in self.machines.values() for m in vm.macs}
+        macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken)
+        nics = tuple(NicInfo(key=4000 + i, mac=mac, network_name=nic.portgroup)
+                     for i, (mac, nic) in enumerate(zip(macs, spec.nics)))
+        boot = ((BootDevice("cdrom"),) if spec.iso else ()) + (BootDevice("network", nics[0].key),) if nics else ()
+        vm = VMInfo(name=spec.name, moid=f"vm-{len(self.machines) + 1}", power_state="poweredOff",
+                    memory_mb=spec.memory_mb, cpus=spec.cpus, annotation=owner_annotation(lab), nics=nics,
+                    boot_order=boot, iso=spec.iso)
+        self.machines[spec.name] = vm
+        return vm
+
+    def ensure_vm(self, spec: VMSpec, *, lab: str) -> VMInfo:
+        return self.ensure_vms([spec], lab=lab)[0]
+
+    def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
+        self._use("ensure_vms")
+        infos = []
+        for spec in specs:
+            existing = self.machines.get(spec.name)
+            if existing is not None and not existing.owned_by(lab):
+                raise VSphereError(f"a VM named {spec.name!r} already exists and fuelbot did not create it for "
+                                   f"lab {lab}", obj=spec.name,
+                                   fix="rename or remove that VM in vCenter, or rename the VM in the lab spec")
+            infos.append(existing or self._create(spec, lab))
+        return infos
+
+    def power_on(self, name: str) -> VMInfo:
+        self._use("power_on")
+        if name not in self.machines:
+            raise VSphereError(f"VM {name!r} not found in datacenter {self.datacenter}", obj=name)
+        self.machines[name] = replace(self.machines[name], power_state="poweredOn")
+        return self.machines[name]
+
+    def destroy_vm(self, name: str) -> bool:
+        self._use("destroy_vm")
+        vm = self.machines.get(name)
+        if vm is None:
+            return False
+        if not any(line.startswith("fuelbot lab=") for line in vm.annotation.splitlines()):
+            raise VSphereError(f"VM {name!r} was not created by fuelbot; refusing to delete it", obj=name,
+                               fix="delete it in vCenter yourself if it really belongs to the lab")
+        del self.machines[name]
+        return True
+
+    def close(self) -> None:
+        self.closed = True

@@ -1,0 +1,307 @@
+"""One contract for each port workflows use, run against the in-memory fake and the real client.
+
+``vsphere`` is ``FakeVSphere`` or ``VSphereClient`` on vcsim; ``fuel`` is ``FakeFuel`` or
+``FuelClient`` on the Fuel simulator. A behaviour the step tests rely on from a fake is asserted
+here on both, so a fake that drifts from the real peer fails here first.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import pytest
+
+from core.errors import FuelError, VSphereError
+from core.waiting import follow
+from integrations.fuel.client import FuelClient
+from integrations.fuel.enums import ClusterStatus, Mode, NodeStatus, TaskName, TaskStatus
+from integrations.fuel.models import Task
+from integrations.fuel.waiting import describe_task, task_state
+from integrations.vsphere.client import VSphereClient
+from integrations.vsphere.macs import assign_macs
+from labspec.model import Lab
+from tests.fakes.fuel import FakeFuel
+from tests.fakes.vsphere import FakeVSphere
+from tests.fixtures.vcenter_simulator import lab_for, set_promiscuous
+from workflows.ports import FuelPort, VSpherePort
+
+PORTGROUP_CHECKS = {"pxe-portgroup", "distributed-portgroup", "standard-portgroup", "uplink"}
+
+
+# -- vSphere -------------------------------------------------------------------------------------
+@dataclass
+class VSphereSide:
+    port: VSpherePort
+    lab: Lab
+    set_promiscuous: Callable[[str, bool], None]
+    aimed_at: Callable[[str], VSpherePort]        # a client whose target names this datacenter
+
+
+@pytest.fixture(params=["fake", "vcsim"])
+def vsphere(request: pytest.FixtureRequest) -> Any:
+    if request.param == "fake":
+        fake = FakeVSphere()
+        yield VSphereSide(fake, lab_for(SimpleNamespace(url="https://vcenter.fake/sdk", user="u", password="p")),
+                          fake.set_promiscuous, lambda dc: FakeVSphere(target=(dc, fake.cluster, fake.datastore)))
+        return
+    vcsim = request.getfixturevalue("vcsim")
+    lab = lab_for(vcsim)
+    client = VSphereClient.connect(lab.vcenter)
+    try:
+        yield VSphereSide(client, lab, lambda name, value: set_promiscuous(vcsim, name, value),
+                          lambda dc: VSphereClient(replace(lab.vcenter, datacenter=dc)))
+    finally:
+        client.close()
+
+
+def _portgroup_failures(port: VSpherePort, lab: Lab) -> set[str]:
+    return {f.obj for f in port.preflight(lab) if f.level == "fail" and f.check in PORTGROUP_CHECKS}
+
+
+def test_preflight_names_each_missing_port_group_and_fix_creates_them_once(vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    assert _portgroup_failures(port, lab) == set(lab.networks.names())
+    first = port.fix_portgroups(lab)
+    assert [(c.obj, c.action) for c in first] == [(name, "created") for name in lab.networks.names()]
+    assert [c.details for c in first if c.kind == "distributed-portgroup"] == [
+        (f"vlan {s.vlan}", f"promiscuous {'on' if s.promiscuous else 'off'}") for s in lab.networks.distributed]
+    assert _portgroup_failures(port, lab) == set()
+    assert {p.name for p in port.distributed_portgroups()} >= {s.name for s in lab.networks.distributed}
+    assert "br100" in {p.name for p in port.standard_portgroups()}
+    assert [c.action for c in port.fix_portgroups(lab)] == ["unchanged"] * len(first)
+
+
+def test_a_port_group_changed_behind_our_back_is_reported_and_repaired(vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    port.fix_portgroups(lab)
+    vsphere.set_promiscuous("pxe", False)
+    failing = [f for f in port.preflight(lab) if f.level == "fail"]
+    assert [(f.check, f.obj) for f in failing] == [("pxe-portgroup", "pxe")]
+    assert "promiscuous mode is off" in failing[0].message and "--fix" in (failing[0].fix or "")
+    pxe = next(c for c in port.fix_portgroups(lab) if c.obj == "pxe")
+    assert (pxe.action, pxe.details) == ("updated", ("promiscuous off→on",))
+
+
+def test_vms_are_created_once_marked_with_manual_macs_and_powered_on(vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    port.fix_portgroups(lab)
+    spec = lab.nodes[0].vm
+    assert port.vm(spec.name) is None
+    (created,) = port.ensure_vms([spec], lab=lab.name)
+    assert created.owned_by(lab.name) and not created.owned_by("lab2")
+    assert created.macs == assign_macs(lab.name, spec.name, len(spec.nics))
+    assert [n.network_name for n in created.nics] == [n.portgroup for n in spec.nics]
+    assert (created.power_state, created.memory_mb, created.cpus) == ("poweredOff", spec.memory_mb, spec.cpus)
+    assert port.ensure_vm(spec, lab=lab.name).macs == created.macs          # found, not created again
+    assert port.power_on(spec.name).power_state == "poweredOn"
+    assert port.power_on(spec.name).power_state == "poweredOn"              # already on is fine
+    assert [v.name for v in port.vms() if v.owned_by(lab.name)] == [spec.name]
+    with pytest.raises(VSphereError):
+        port.ensure_vms([spec], lab="lab2")                                   # another lab's VM is never adopted
+
+
+def test_a_vm_needs_its_port_groups_and_deleting_twice_is_false(vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    with pytest.raises(VSphereError, match="port group 'pxe'"):
+        port.ensure_vm(lab.nodes[0].vm, lab=lab.name)
+    port.fix_portgroups(lab)
+    port.ensure_vm(lab.nodes[0].vm, lab=lab.name)
+    assert port.destroy_vm(lab.nodes[0].vm.name) is True
+    assert port.destroy_vm(lab.nodes[0].vm.name) is False and port.vm(lab.nodes[0].vm.name) is None
+    with pytest.raises(VSphereError, match="not found"):
+        port.power_on(lab.nodes[0].vm.name)
+
+
+def test_a_missing_datacenter_is_one_failing_target_finding(vsphere: VSphereSide) -> None:
+    port = vsphere.aimed_at("DC9")
+    try:
+        (finding,) = port.preflight(vsphere.lab)
+    finally:
+        port.close()
+    assert (finding.level, finding.check, finding.obj) == ("fail", "target", "DC9")
+
+
+# -- Fuel ----------------------------------------------------------------------------------------
+@dataclass
+class FuelSide:
+    port: FuelPort
+    discover: Callable[[], tuple[int, tuple[str, ...]]]     # a new unallocated node: id, NIC MACs
+
+
+@pytest.fixture(params=["fake", "fuelsim"])
+def fuel(request: pytest.FixtureRequest) -> Any:
+    if request.param == "fake":
+        fake = FakeFuel()
+        count = iter(range(1, 100))
+
+        def discover_fake() -> tuple[int, tuple[str, ...]]:
+            n = next(count)
+            macs = tuple(f"52:54:00:00:{n:02x}:{i:02x}" for i in range(5))
+            node = fake.discover(macs[0], macs=macs)
+            return node.id, macs
+
+        yield FuelSide(fake, discover_fake)
+        return
+    sim = request.getfixturevalue("fuelsim")
+    client = FuelClient(url=sim.url, user="admin", password="admin", retries=2, backoff=0.01, timeout=5)
+
+    def discover_real() -> tuple[int, tuple[str, ...]]:
+        node = sim.inject_node(memory_mb=2048)
+        return node["id"], tuple(i.mac for i in client.nodes("unallocated") if i.id == node["id"]
+                                 for i in i.interfaces)
+
+    try:
+        yield FuelSide(client, discover_real)
+    finally:
+        client.close()
+
+
+def _wait(port: FuelPort, task: Task) -> Task:
+    return follow(lambda: port.task(task.id), done=lambda t: t.done, state=task_state,
+                  describe=describe_task(task.id), deadline=time.monotonic() + 30, error=FuelError, poll=0.05)
+
+
+def _environment(port: FuelPort, name: str = "lab1") -> int:
+    release = port.find_release("Juno on CentOS 6.5", "2014.2-6.0")
+    return port.create_cluster(name=name, release_id=release.id, mode=Mode.MULTINODE).id
+
+
+def _with_nodes(side: FuelSide, roles: list[list[str]]) -> tuple[int, list[int]]:
+    cluster_id = _environment(side.port)
+    ids = [side.discover()[0] for _ in roles]
+    side.port.assign_roles(cluster_id, dict(zip(ids, roles)))
+    return cluster_id, ids
+
+
+def test_releases_environments_and_what_is_missing(fuel: FuelSide) -> None:
+    port = fuel.port
+    assert "Juno on CentOS 6.5" in {r.name for r in port.releases()} and port.version().release == "6.0"
+    with pytest.raises(FuelError, match="no release"):
+        port.find_release("Kilo on CentOS 7")
+    assert port.find_cluster("lab1") is None
+    cluster_id = _environment(port)
+    found = port.find_cluster("lab1")
+    assert found is not None and found.id == cluster_id and found.status is ClusterStatus.NEW
+    assert port.cluster(cluster_id) == found
+    with pytest.raises(FuelError) as missing:
+        port.cluster(cluster_id + 1000)
+    assert missing.value.status == 404 and not missing.value.retryable
+
+
+def test_a_discovered_node_is_unallocated_until_it_gets_roles(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id = _environment(port)
+    node_id, macs = fuel.discover()
+    (node,) = port.nodes("unallocated")
+    assert (node.id, node.cluster, node.status, node.mac) == (node_id, None, NodeStatus.DISCOVER, macs[0])
+    assert port.nodes(cluster_id) == []
+    port.assign_roles(cluster_id, {node_id: ["controller"]})
+    (member,) = port.nodes(cluster_id)
+    assert (member.id, member.pending_roles, member.pending_addition) == (node_id, ("controller",), True)
+    assert port.nodes("unallocated") == [] and [n.id for n in port.nodes()] == [node_id]
+
+
+def test_settings_and_networks_written_are_read_back(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id = _environment(port)
+    editable = port.attributes(cluster_id)
+    assert {"common", "provision", "access"} <= set(editable)
+    editable["provision"]["method"]["value"] = "image"
+    port.update_attributes(cluster_id, editable)
+    assert port.attributes(cluster_id)["provision"]["method"]["value"] == "image"
+    config = port.network_configuration(cluster_id, "nova_network")
+    assert {n["name"] for n in config["networks"]} >= {"fuelweb_admin", "public", "management", "storage", "fixed"}
+    storage = next(n for n in config["networks"] if n["name"] == "storage")
+    storage["cidr"] = "10.0.2.0/24"                          # inside nova's fixed range 10.0.0.0/16
+    refused = port.update_network_configuration(cluster_id, "nova_network", config)
+    assert refused.status is TaskStatus.ERROR
+    assert "Address space intersection between networks:\nfixed, storage." in (refused.message or "")
+    storage["cidr"] = "192.168.5.0/24"
+    task = port.update_network_configuration(cluster_id, "nova_network", config)
+    assert task.status is TaskStatus.READY, task.message
+    saved = port.network_configuration(cluster_id, "nova_network")
+    assert next(n for n in saved["networks"] if n["name"] == "storage")["cidr"] == "192.168.5.0/24"
+
+
+def test_networks_follow_their_macs_and_admin_stays_on_the_pxe_nic(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id, (node_id,) = _with_nodes(fuel, [["controller"]])
+    macs = next(n for n in port.nodes(cluster_id)).interfaces
+    nic_macs = [i.mac for i in macs]
+    mapping = {nic_macs[1]: ["public"], nic_macs[2]: ["management", "storage"], nic_macs[0]: ["fuelweb_admin"]}
+    interfaces = {i.mac: set(i.network_names) for i in port.assign_networks_by_mac(node_id, mapping)}
+    assert {"public"} <= interfaces[nic_macs[1]] and {"management", "storage"} <= interfaces[nic_macs[2]]
+    assert "fuelweb_admin" in interfaces[nic_macs[0]]
+
+
+def test_verification_of_two_nodes_passes(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id, _ = _with_nodes(fuel, [["controller"], ["cinder"]])
+    task = port.verify_networks(cluster_id, "nova_network", port.network_configuration(cluster_id, "nova_network"))
+    assert task.name is TaskName.VERIFY_NETWORKS
+    assert _wait(port, task).status is TaskStatus.READY
+
+
+def test_deploy_changes_runs_once_and_ends_operational(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id, (node_id,) = _with_nodes(fuel, [["controller"]])
+    deploy = port.deploy_changes(cluster_id)
+    assert (deploy.name, deploy.status) == (TaskName.DEPLOY, TaskStatus.RUNNING)
+    assert [t.id for t in port.tasks(cluster_id) if t.name is TaskName.DEPLOY and t.status is TaskStatus.RUNNING] \
+        == [deploy.id]
+    with pytest.raises(FuelError) as second:
+        port.deploy_changes(cluster_id)                      # never a second Deploy Changes while one runs
+    assert second.value.status == 500 and not second.value.retryable
+    assert _wait(port, deploy).status is TaskStatus.READY
+    assert port.cluster(cluster_id).status is ClusterStatus.OPERATIONAL
+    (node,) = port.nodes(cluster_id)
+    assert (node.status, node.roles, node.pending_addition, node.pending_roles) == \
+        (NodeStatus.READY, ("controller",), False, ())
+    with pytest.raises(FuelError, match="No changes to deploy") as nothing:
+        port.deploy_changes(cluster_id)
+    assert nothing.value.status == 400
+
+
+def test_stopping_needs_a_running_deploy(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id, _ = _with_nodes(fuel, [["controller"]])
+    with pytest.raises(FuelError, match="Nothing to stop"):
+        port.stop_deployment(cluster_id)
+    port.deploy_changes(cluster_id)
+    stop = port.stop_deployment(cluster_id)
+    assert stop.name is TaskName.STOP_DEPLOYMENT
+    _wait(port, stop)
+
+
+def test_health_checks_run_to_the_end(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id, _ = _with_nodes(fuel, [["controller"]])
+    _wait(port, port.deploy_changes(cluster_id))
+    assert {"sanity", "smoke"} <= {t.id for t in port.ostf_testsets(cluster_id)}
+    started = port.start_testruns(cluster_id, ["sanity"])
+    ids = [r.id for r in started]
+    runs = follow(lambda: [r for r in port.last_testruns(cluster_id) if r.id in ids],
+                  done=lambda rs: len(rs) == len(ids) and all(r.finished for r in rs),
+                  state=lambda rs: tuple((r.id, r.status) for r in rs), describe=lambda _: "sanity",
+                  deadline=time.monotonic() + 30, error=FuelError, poll=0.05)
+    assert [r.testset for r in runs] == ["sanity"] and runs[0].tests
+    assert port.testrun(ids[0]).finished
+
+
+def test_reset_makes_the_environment_new_and_deletion_takes_its_nodes(fuel: FuelSide) -> None:
+    port = fuel.port
+    cluster_id, (node_id,) = _with_nodes(fuel, [["controller"]])
+    _wait(port, port.deploy_changes(cluster_id))
+    reset = port.reset(cluster_id)
+    assert reset.name is TaskName.RESET_ENVIRONMENT
+    assert _wait(port, reset).status is TaskStatus.READY
+    assert port.cluster(cluster_id).status is ClusterStatus.NEW
+    (node,) = port.nodes(cluster_id)
+    assert (node.status, node.pending_addition, node.pending_roles, node.roles) == \
+        (NodeStatus.DISCOVER, True, ("controller",), ())
+    port.delete_cluster(cluster_id)
+    follow(lambda: port.find_cluster("lab1"), done=lambda c: c is None, state=lambda c: c and c.status,
+           describe=lambda _: "deletion", deadline=time.monotonic() + 30, error=FuelError, poll=0.05)
+    assert node_id not in {n.id for n in port.nodes()}    # its machine reboots and is discovered anew

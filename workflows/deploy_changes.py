@@ -1,0 +1,98 @@
+"""Deploy Changes, pressed once, and the deployment followed to its end (or stopped on cancel).
+
+A deploy already running in Fuel (pressed before a crash, never recorded) is adopted, never
+started a second time; a lab that matches its spec has nothing to deploy.
+"""
+from __future__ import annotations
+
+import time
+
+from core.errors import FuelError
+from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
+from integrations.fuel.models import Node, Task
+from workflows.deploy_fuel import cluster_id_of
+from workflows.deploy_vsphere import DeployRun
+from workflows.voices import deploy_failures as failures
+from workflows.voices.deploy_facts import (DeployAdopted, DeployFailedAt, Deployed, DeployProgress, DeployStarted,
+                                           FuelSilent, NothingToDeploy)
+
+DEPLOY_SUBTASKS = (TaskName.PROVISION, TaskName.DEPLOYMENT, TaskName.NODE_DELETION)
+
+
+def step_deploy_changes(run: DeployRun) -> None:
+    """Press `Deploy Changes` once: adopt a deploy already running, never start a second one."""
+    client = run.fuel()
+    cluster_id = cluster_id_of(run)
+    if run.data.deploy_task:
+        return
+    running = [t for t in client.tasks(cluster_id) if t.name is TaskName.DEPLOY and t.status is TaskStatus.RUNNING]
+    if running:
+        run.data.deploy_task = running[0].id
+        run.save()
+        run.tell(DeployAdopted(task_id=running[0].id))
+        return
+    cluster = client.cluster(cluster_id)
+    pending = [n for n in client.nodes(cluster_id) if n.pending_addition or n.pending_deletion or n.pending_roles]
+    if cluster.status is ClusterStatus.OPERATIONAL and not pending:
+        run.data.deploy_task = None
+        run.tell(NothingToDeploy(environment=cluster.name))
+        return
+    try:
+        task = client.deploy_changes(cluster_id)
+    except FuelError as exc:
+        raise failures.deploy_refused(exc) from exc
+    if task.status is TaskStatus.ERROR:
+        raise failures.prechecks_failed(task.message)
+    run.data.deploy_task = task.id
+    run.data.deploy_started = time.time()
+    run.save()
+    run.tell(DeployStarted(task_id=task.id, nodes=len(pending)))
+
+
+def step_follow_deploy(run: DeployRun) -> None:
+    """Follow the deploy task to the end: one progress message edited in place, per node."""
+    lab = run.lab
+    client = run.fuel()
+    cluster_id = cluster_id_of(run)
+    task_id = run.data.deploy_task
+    if not task_id:
+        return
+    started = run.data.deploy_started or time.time()
+    names = run.data.vm_names_by_node()
+
+    def label(node: Node) -> str:
+        return f"node-{node.id}" + (f" `{names[node.id]}`" if node.id in names else "")
+
+    def on_progress(task: Task) -> None:
+        subtasks = tuple((t.name.value, t.progress, t.status.value) for t in client.tasks(cluster_id)
+                         if t.name in DEPLOY_SUBTASKS)
+        nodes = tuple((label(n), "+".join(n.roles or n.pending_roles), n.progress, n.status.value)
+                      for n in client.nodes(cluster_id))
+        run.set_progress(task.progress)
+        run.tell(DeployProgress(percent=task.progress, subtasks=subtasks, nodes=nodes, elapsed=time.time() - started))
+        run.checkpoint()
+
+    def on_error(error: FuelError) -> None:
+        run.tell(FuelSilent(error=str(error)))
+
+    task = run.follow_task(client, task_id, timeout=run.deps.timeouts.deploy, on_progress=on_progress,
+                          on_error=on_error)
+    if task.status is TaskStatus.ERROR:
+        failed = [(n.id, names.get(n.id), n.error_type.value if n.error_type else "deployment")
+                  for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
+        run.tell(DeployFailedAt(percent=task.progress))
+        raise failures.deploy_failed(failed, task.message, lab=lab.name)
+    run.tell(Deployed(elapsed=time.time() - started))
+    run.data.deployed = True
+    run.save()
+
+
+def stop_running_deploy(run: DeployRun) -> int | None:
+    """On cancel: Fuel's stop_deployment when a deploy task is running (nothing is deleted); its task id."""
+    cluster_id, task_id = run.data.cluster_id, run.data.deploy_task
+    if not cluster_id or not task_id:
+        return None
+    client = run.fuel()
+    if client.task(task_id).status is not TaskStatus.RUNNING:
+        return None
+    return client.stop_deployment(cluster_id).id

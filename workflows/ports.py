@@ -1,0 +1,110 @@
+"""What workflows ask of vSphere and of a Fuel master: only the calls their steps make.
+
+``VSphereClient`` and ``FuelClient`` are the real implementations; ``tests/fakes/`` holds
+in-memory ones, and ``tests/contract/`` runs the same tests against both so the fakes stay
+honest. Every method raises nothing but ``VSphereError`` / ``FuelError`` (``retryable`` says
+whether trying again can help).
+"""
+from __future__ import annotations
+
+from typing import Any, Literal, Mapping, Protocol, Sequence
+
+from integrations.fuel.enums import Mode, NetProvider
+from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Release, Task
+from integrations.fuel.testruns import TestRun, TestSet
+from integrations.vsphere.info import Change, DistributedPortGroupInfo, StandardPortGroupInfo, VMInfo
+from integrations.vsphere.preflight import Finding
+from labspec.model import Lab, VMSpec
+
+
+class VSpherePort(Protocol):
+    """A vCenter, seen from one lab's datacenter, cluster and datastore."""
+
+    def preflight(self, lab: Lab) -> list[Finding]:
+        """Every pitfall of the article checked for ``lab`` (levels ok, warn, fail)."""
+
+    def distributed_portgroups(self) -> list[DistributedPortGroupInfo]: ...
+
+    def standard_portgroups(self) -> list[StandardPortGroupInfo]: ...
+
+    def fix_portgroups(self, lab: Lab) -> list[Change]:
+        """Create or repair every port group ``lab`` declares; one ``Change`` each."""
+
+    def vms(self) -> list[VMInfo]: ...
+
+    def vm(self, name: str) -> VMInfo | None: ...
+
+    def ensure_vm(self, spec: VMSpec, *, lab: str) -> VMInfo:
+        """Create the VM (marked as ``lab``'s) unless ``lab`` already owns one by that name."""
+
+    def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]: ...
+
+    def power_on(self, name: str) -> VMInfo: ...
+
+    def destroy_vm(self, name: str) -> bool:
+        """Power off and delete a VM; False when there was none."""
+
+    def close(self) -> None: ...
+
+
+class FuelPort(Protocol):
+    """A Fuel 6.0 master's Nailgun and OSTF APIs, as one user."""
+
+    @property
+    def url(self) -> str: ...
+
+    def version(self) -> FuelVersion: ...
+
+    def releases(self) -> list[Release]: ...
+
+    def find_release(self, name: str, version: str | None = None) -> Release: ...
+
+    def find_cluster(self, name: str) -> Cluster | None: ...
+
+    def cluster(self, cluster_id: int) -> Cluster: ...
+
+    def create_cluster(self, *, name: str, release_id: int, mode: Mode | str,
+                       net_provider: NetProvider | str = NetProvider.NOVA_NETWORK) -> Cluster: ...
+
+    def delete_cluster(self, cluster_id: int) -> Task | None:
+        """Start deleting the environment; it disappears when Fuel's task ends."""
+
+    def attributes(self, cluster_id: int) -> dict[str, Any]: ...
+
+    def update_attributes(self, cluster_id: int, editable: dict[str, Any]) -> dict[str, Any]: ...
+
+    def network_configuration(self, cluster_id: int, provider: NetProvider | str) -> dict[str, Any]: ...
+
+    def update_network_configuration(self, cluster_id: int, provider: NetProvider | str,
+                                     config: dict[str, Any]) -> Task: ...
+
+    def verify_networks(self, cluster_id: int, provider: NetProvider | str, config: dict[str, Any]) -> Task: ...
+
+    def deploy_changes(self, cluster_id: int) -> Task: ...
+
+    def stop_deployment(self, cluster_id: int) -> Task: ...
+
+    def reset(self, cluster_id: int) -> Task: ...
+
+    def nodes(self, cluster_id: int | None | Literal["unallocated"] = None) -> list[Node]: ...
+
+    def assign_roles(self, cluster_id: int, roles: Mapping[int, Sequence[str]]) -> None: ...
+
+    def assign_networks_by_mac(self, node_id: int,
+                               networks_by_mac: Mapping[str, Sequence[str]]) -> list[Interface]: ...
+
+    def tasks(self, cluster_id: int | None = None) -> list[Task]: ...
+
+    def task(self, task_id: int) -> Task: ...
+
+    def ostf_testsets(self, cluster_id: int) -> list[TestSet]: ...
+
+    def start_testruns(self, cluster_id: int, testsets: list[str]) -> list[TestRun]: ...
+
+    def last_testruns(self, cluster_id: int) -> list[TestRun]: ...
+
+    def testrun(self, testrun_id: int) -> TestRun: ...
+
+    def stop_testrun(self, testrun_id: int) -> TestRun | None: ...
+
+    def close(self) -> None: ...

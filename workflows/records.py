@@ -1,0 +1,67 @@
+"""What each workflow remembers between steps and runs, typed (``jobs.record`` reads and writes them).
+
+The JSON keys are the ones fuelbot has always written, so jobs in flight across an upgrade
+resume where they were.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobs.record import Codec, JobRecord
+
+
+@dataclass
+class NodeVm:
+    """A lab VM as the deploy created or found it: its MACs (NIC order) and the one on PXE."""
+
+    macs: list[str]
+    pxe_mac: str | None = None
+    created: bool = False
+
+    @classmethod
+    def from_json(cls, raw: Any) -> "NodeVm":
+        return cls(macs=[str(m) for m in raw.get("macs") or []], pxe_mac=raw.get("pxe_mac"),
+                   created=bool(raw.get("created", False)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"macs": list(self.macs), "pxe_mac": self.pxe_mac, "created": self.created}
+
+
+VMS = Codec(read=lambda raw: {str(name): NodeVm.from_json(vm) for name, vm in dict(raw).items()},
+            write=lambda vms: {name: vm.to_json() for name, vm in vms.items()})
+NODE_IDS = Codec(read=lambda raw: {str(name): int(node) for name, node in dict(raw).items()},
+                 write=dict)
+
+
+@dataclass
+class HealthRecord(JobRecord):
+    """A health check: the OSTF runs it started (or rejoined), so a restart follows them."""
+
+    health_runs: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DeployRecord(HealthRecord):
+    """A deploy: VMs and their MACs, Fuel's node ids, the environment, Fuel's task ids, the outcome."""
+
+    vms: dict[str, NodeVm] = field(default_factory=dict, metadata={"codec": VMS})
+    nodes: dict[str, int] = field(default_factory=dict, metadata={"codec": NODE_IDS})
+    strangers: list[str] = field(default_factory=list)
+    discover_waited: bool = False
+    cluster_id: int | None = None
+    verify_task: int | None = None
+    deploy_task: int | None = None
+    deploy_started: float | None = None    # wall clock (a resumed job measures from the same start)
+    deployed: bool = False
+    health: str | None = None               # the health summary line, for the parent message
+
+    def vm_names_by_node(self) -> dict[int, str]:
+        return {node: name for name, node in self.nodes.items()}
+
+
+@dataclass
+class ResetRecord(JobRecord):
+    """A reset: Fuel's reset task, so a restart follows it instead of resetting twice."""
+
+    reset_task: int | None = None

@@ -1,0 +1,199 @@
+"""The deploy's voice: what each step found or did (typed facts), the outcome, and the cancel.
+
+The thread of ``/fuel deploy lab1`` is written here and nowhere else; the steps in
+``workflows/deploy_*.py`` only say what happened, in the dataclasses of ``deploy_facts``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from jobs.states import JobState
+from jobs.voice import Ending, JobHeader, Message
+from labspec.model import Environment
+from workflows.voices.base import KindVoice, Line
+from workflows.voices.deploy_facts import (DeployFact, PreflightChecked, VSphereReady, MasterVmCreated,
+                                            MasterReachable, VmsCreated, NodesDiscovered, StrangerNode,
+                                            DiscoveryWaiting, AllDiscovered, EnvironmentCreated, EnvironmentExists,
+                                            SettingsMatch, SettingsLocked, SettingsApplied, NetworksMatch,
+                                            NetworksLocked, NetworksConfigured, RolesAssigned, InterfacesMapped,
+                                            VerificationSkipped, VerificationPassed, DeployAdopted, NothingToDeploy,
+                                            DeployStarted, DeployProgress, FuelSilent, DeployFailedAt, Deployed,
+                                            HealthSkipped, DeployHealthChecked)
+from workflows.voices.health import HealthFinished, HealthRunning, deploy_health_line, progress_line, rerun_button
+from workflows.voices.words import deploy_progress, duration, format_findings
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    """What the parent says when the deploy ends: the environment's shape, health, whether it deployed."""
+
+    environment: Environment | None
+    health: str | None
+    deployed: bool
+
+
+def _listing(networks: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{name} {cidr}" for name, cidr in networks)
+
+
+def _settings(provisioning: str, syslog_host: str | None) -> str:
+    return f"provisioning: {provisioning}" + (f", syslog {syslog_host}" if syslog_host else "")
+
+
+def vsphere_line(fact: PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated) -> str:
+    match fact:
+        case PreflightChecked(findings=findings, will_create=will_create):
+            creatable = [f for f in findings if f.level == "fail" and f.obj in will_create]
+            counts = {level: sum(1 for f in findings if f.level == level and f not in creatable)
+                      for level in ("ok", "warn", "fail")}
+            summary = f"🔎 Preflight: {counts['ok']} ok · {counts['warn']} warning(s) · {counts['fail']} failing"
+            if will_create:
+                summary += f" · {len(will_create)} port group(s) to create"
+            return "\n".join([summary, *format_findings(findings, will_create=will_create)])
+        case VSphereReady(pxe=pxe, standard=standard, changes=changes):
+            head = "🧰 vSphere ready"
+            if pxe is not None:
+                head += f": port group `{pxe.name}` (VLAN {pxe.vlan}, promiscuous {'✓' if pxe.promiscuous else 'off'})"
+            for spec in standard:
+                head += f", `{spec.name}` on {spec.vswitch} (uplink {spec.uplink} ✓)"
+            return "\n".join([head] + [f"   • {c.describe()}" for c in changes if c.changed])
+        case MasterVmCreated(spec=m):
+            return (f"💿 Fuel master VM `{m.name}` created: {m.cpus} vCPU · {m.memory_mb} MB · {m.disk_gb} GB · "
+                    f"booting `{m.iso}`")
+        case MasterReachable(release=release, url=url, user=user):
+            return f"🔐 Fuel {release} master at {url} reachable; logged in as `{user}`."
+        case VmsCreated(lab=lab, pxe=pxe, created=created, total=total):
+            if not created:
+                return f"🖥️ All {total} VM(s) of {lab} already exist and are powered on."
+            return "🖥️ VMs created and powered on (network boot first):\n" + "\n".join(
+                f"   • `{vm.spec.name}` {vm.spec.cpus} vCPU · {vm.spec.memory_mb} MB · {vm.spec.disk_gb} GB · "
+                f"{len(vm.spec.nics)} NICs ({pxe} {vm.pxe_mac})" for vm in created)
+
+
+def discovery_line(fact: NodesDiscovered | StrangerNode | DiscoveryWaiting | AllDiscovered) -> Line:
+    match fact:
+        case NodesDiscovered(nodes=nodes, after=after):
+            # one message per poll, not per node: a 100-node lab must not flood its thread
+            fresh = [f"node-{n.node_id} ⇐ `{n.vm}` ({n.mac})" for n in nodes]
+            shown = fresh if len(fresh) <= 10 else fresh[:8] + [f"… and {len(fresh) - 8} more"]
+            return Line(f"📡 Discovered by Fuel after {duration(after)}: "
+                        + ("\n   • ".join([""] + shown) if len(fresh) > 1 else shown[0]))
+        case StrangerNode(node_id=node_id, mac=mac, lab=lab):
+            return Line(f"👽 Unknown node on the PXE network: node-{node_id} ({mac}) matches none of "
+                        f"{lab}'s VMs; it is left alone.")
+        case DiscoveryWaiting(missing=missing, waited=waited):
+            return Line(f"⏳ Waiting for Fuel to discover {', '.join(f'`{m}`' for m in missing)} "
+                        f"({duration(waited)})", phase="discover")
+        case AllDiscovered(count=count, after=after):
+            return Line(f"📡 All {count} node(s) discovered ({duration(after)})", phase="discover", force=True)
+
+
+def environment_line(fact: EnvironmentCreated | EnvironmentExists | SettingsMatch | SettingsLocked
+                     | SettingsApplied | NetworksMatch | NetworksLocked | NetworksConfigured) -> str:
+    match fact:
+        case EnvironmentCreated(environment=env, cluster_id=cluster_id, vcenter_host=host):
+            compute = f"vCenter {host}" if env.compute == "vcenter" else env.compute
+            return (f"🏗️ Environment `{env.name}` created (id {cluster_id}): release {env.release}, "
+                    f"{env.mode}, {compute}, {env.network_provider} {env.network_manager}")
+        case EnvironmentExists(name=name, cluster_id=cluster_id, status=status):
+            return f"🏗️ Environment `{name}` exists (id {cluster_id}, {status})."
+        case SettingsMatch(provisioning=provisioning, syslog_host=syslog):
+            return f"⚙️ Settings already match the spec ({_settings(provisioning, syslog)})."
+        case SettingsLocked(changed=changed):
+            return (f"⚠️ Settings differ from the spec ({', '.join(changed[:6])}) but Fuel 6.0 locks them once "
+                    "an environment is deployed; left as they are.")
+        case SettingsApplied(provisioning=provisioning, syslog_host=syslog, changed=count):
+            return f"⚙️ Settings applied ({_settings(provisioning, syslog)}; {count} field(s) changed)."
+        case NetworksMatch(networks=networks):
+            return f"🌐 Networks already match the spec ({_listing(networks)})."
+        case NetworksLocked():
+            return "⚠️ Networks differ from the spec but Fuel 6.0 locks them once deployed; left as they are."
+        case NetworksConfigured(networks=networks, manager=manager):
+            return f"🌐 Networks configured: {_listing(networks)}; {manager}."
+
+
+def nodes_line(fact: RolesAssigned | InterfacesMapped | VerificationSkipped | VerificationPassed) -> str:
+    match fact:
+        case RolesAssigned(assignments=assignments):
+            return "🎭 Roles assigned: " + ", ".join(
+                f"node-{node_id} `{vm}` → {'+'.join(roles)}" for node_id, vm, roles in assignments)
+        case InterfacesMapped(nodes=nodes):
+            return "🔌 Interfaces mapped by MAC:\n" + "\n".join(
+                f"   • node-{node_id}: " + "; ".join(f"{i.name} ({i.mac}) {'+'.join(i.networks) or '—'}"
+                                                    for i in interfaces)
+                for node_id, interfaces in nodes)
+        case VerificationSkipped(nodes=None):
+            return "🔬 Network verification skipped: no new node to verify."
+        case VerificationSkipped(nodes=count, environment=env):
+            return ("🔬 Network verification skipped: Fuel 6.0 verifies networks only with two nodes or more "
+                    f"({count} in `{env}`).")
+        case VerificationPassed(networks=networks):
+            return f"🔬 Network verification passed ({_listing(networks)})."
+
+
+def deploy_line(fact: DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent
+                | DeployFailedAt | Deployed) -> Line:
+    match fact:
+        case DeployAdopted(task_id=task_id):
+            return Line(f"🚀 Following the deploy already running in Fuel (task #{task_id}).")
+        case NothingToDeploy(environment=env):
+            return Line(f"✅ Nothing to deploy: `{env}` is operational and matches the spec.")
+        case DeployStarted(task_id=task_id, nodes=nodes):
+            return Line(f"🚀 Deploy changes: Fuel task #{task_id} started for {nodes} node(s).")
+        case DeployProgress(percent=percent, subtasks=subtasks, nodes=nodes, elapsed=elapsed):
+            return Line(deploy_progress(percent=percent, subtasks=subtasks, nodes=nodes, elapsed=elapsed),
+                        phase="deploy")
+        case FuelSilent(error=error):
+            return Line(f"⚠️ Fuel is not answering ({error}); still following the deploy, which goes on "
+                        "on the master without us.", phase="deploy", force=True)
+        case DeployFailedAt(percent=percent):
+            return Line(f"❌ Deploy failed at {percent}%", phase="deploy", force=True)
+        case Deployed(elapsed=elapsed):
+            return Line(f"✅ Deployed — 100% · {duration(elapsed)}", phase="deploy", force=True)
+
+
+class DeployVoice(KindVoice[DeployFact]):
+    """``/fuel deploy``: a line per step, one progress message per wait, the outcome as the parent."""
+
+    def lines(self, fact: DeployFact) -> Sequence[Line]:
+        match fact:
+            case PreflightChecked() | VSphereReady() | MasterVmCreated() | MasterReachable() | VmsCreated():
+                return [Line(vsphere_line(fact))]
+            case NodesDiscovered() | StrangerNode() | DiscoveryWaiting() | AllDiscovered():
+                return [discovery_line(fact)]
+            case (EnvironmentCreated() | EnvironmentExists() | SettingsMatch() | SettingsLocked() | SettingsApplied()
+                  | NetworksMatch() | NetworksLocked() | NetworksConfigured()):
+                return [Line(environment_line(fact))]
+            case RolesAssigned() | InterfacesMapped() | VerificationSkipped() | VerificationPassed():
+                return [Line(nodes_line(fact))]
+            case HealthSkipped():
+                return [Line("🩺 Health check skipped (`--skip-health`).")]
+            case DeployHealthChecked(outcome=outcome, job_id=job_id):
+                return [Line(deploy_health_line(outcome, job_id=job_id))]
+            case HealthRunning() | HealthFinished():
+                return [progress_line(fact)]
+            case _:
+                return [deploy_line(fact)]
+
+    def ended(self, job: JobHeader, ending: Ending, outcome: DeployOutcome) -> list[Line]:
+        by = f"{job.byline} · {duration(ending.elapsed)}"
+        if ending.state is JobState.SUCCEEDED:
+            env = outcome.environment
+            facts = (f" · {env.release} · {env.mode} · {'vCenter' if env.compute == 'vcenter' else env.compute} · "
+                     f"{env.network_provider.replace('_', '-')}") if env else ""
+            text = f"✅ *{job.lab}* deployed — {by}{facts}"
+            if outcome.health:
+                text += f"\nHealth: {outcome.health}"
+            return [Line.of_parent(Message(text, (rerun_button(job.lab),)))]
+        verb = "cancelled" if ending.state is JobState.CANCELLED else "failed"
+        parent = Message(f"❌ *{job.lab}* {verb} at *{ending.step_title.lower()}* — {by}",
+                         (rerun_button(job.lab),) if outcome.deployed else ())
+        return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
+
+    def stopped(self, stop_task: int | None) -> str:
+        """The cancel line: Fuel asked to stop a running deployment, or stopped at a safe point."""
+        if stop_task is not None:
+            return (f"🛑 Cancel: asked Fuel to stop the deployment (Fuel stop_deployment task #{stop_task}). "
+                    "Nodes go back to discover; nothing was deleted.")
+        return "🛑 Cancelled at a safe point; what was created so far is kept (see the thread)."

@@ -1,0 +1,82 @@
+"""How a deploy says it gave up: each failure a step can end in, worded once (the job's error and its
+thread's last line), with the step it names and the fix it suggests."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from core.errors import FuelError, StepFailed
+from integrations.vsphere.preflight import Finding
+from workflows.voices.words import duration
+
+PROMISCUOUS_HINT = ("Likely cause: port group `{pxe}` does not allow promiscuous mode (or a NIC sits on a port "
+                    "group with the wrong VLAN). Fix: `/fuel preflight {lab} --fix`, then `/fuel deploy {lab}` "
+                    "(it resumes; nothing is recreated).")
+FUEL_MESSAGE_LIMIT = 600      # Fuel's messages can name every node; keep a reply readable
+FAILED_NODES_SHOWN = 5
+
+
+def preflight_blocked(blocking: Sequence[Finding]) -> StepFailed:
+    first = blocking[0]
+    return StepFailed(f"preflight found {len(blocking)} problem(s): {first}", step="preflight", hint=first.fix)
+
+
+def master_too_small(name: str, memory_mb: int, minimum: int) -> StepFailed:
+    return StepFailed(f"Fuel master VM `{name}` has {memory_mb} MB; the Fuel 6.0 installer needs at least "
+                      f"{minimum} MB (the docker images fail to unpack below that). Give it more memory in vCenter.")
+
+
+def master_silent(url: str, last_error: FuelError | None) -> FuelError:
+    """The Fuel master never answered in time: its last error, as it was."""
+    return last_error or FuelError(f"Fuel master at {url} did not answer in time", retryable=True)
+
+
+def discovery_timed_out(missing: Sequence[str], *, within: float, pxe: str) -> StepFailed:
+    return StepFailed(f"Fuel did not discover {', '.join(missing)} within {duration(within)}. Check in the VM "
+                      f"console that it PXE-boots from `{pxe}` and that nothing else answers DHCP there.")
+
+
+def no_environment_recorded() -> StepFailed:
+    return StepFailed("No Fuel environment is recorded for this deploy; its environment step has not run.")
+
+
+def networks_refused(message: str | None, source: str) -> StepFailed:
+    return StepFailed(f"Fuel refused the network configuration: {message}. Fix the networks in {source}.")
+
+
+def node_disappeared(node_id: int, vm: str) -> StepFailed:
+    return StepFailed(f"node-{node_id} (`{vm}`) disappeared from Fuel.")
+
+
+def node_elsewhere(node_id: int, vm: str, cluster_id: int) -> StepFailed:
+    return StepFailed(f"node-{node_id} (`{vm}`) belongs to another environment (id {cluster_id}); "
+                      "remove it there first.")
+
+
+def verification_failed(message: str | None, result: Any, *, pxe: str, lab: str) -> StepFailed:
+    hint = PROMISCUOUS_HINT.format(pxe=pxe, lab=lab)
+    rows = result if isinstance(result, list) else []
+    parts = [f"node {r.get('name') or r.get('uid')} {r.get('interface')} missing VLAN(s) "
+             f"{', '.join(str(v) for v in r.get('absent_vlans', []))}" for r in rows[:5] if isinstance(r, dict)]
+    details = (" (" + "; ".join(parts) + ")") if parts else ""
+    return StepFailed(f"Network verification failed: {message or 'no message'}{details}\n{hint}",
+                      step="verify_networks", hint=hint)
+
+
+def deploy_refused(error: FuelError) -> StepFailed:
+    return StepFailed(f"Fuel refused to deploy changes: {error}")
+
+
+def prechecks_failed(message: str | None) -> StepFailed:
+    return StepFailed(f"Fuel's pre-deployment checks failed: {message}", step="deploy_changes")
+
+
+def deploy_failed(failed: Sequence[tuple[int, str | None, str]], message: str | None, *, lab: str) -> StepFailed:
+    """``failed``: (node id, its VM, what failed) for each node Fuel put in error."""
+    who = "; ".join(f"node-{node_id}" + (f" (`{vm}`)" if vm else "") + f" failed {what}"
+                    for node_id, vm, what in failed[:FAILED_NODES_SHOWN])
+    if len(failed) > FAILED_NODES_SHOWN:
+        who += f"; and {len(failed) - FAILED_NODES_SHOWN} more node(s) (`/fuel nodes {lab}` lists them)"
+    text = message or "no message"
+    if len(text) > FUEL_MESSAGE_LIMIT:
+        text = text[:FUEL_MESSAGE_LIMIT] + f"… ({len(text) - FUEL_MESSAGE_LIMIT} more characters)"
+    return StepFailed(f"Deploy failed: {who or 'Fuel reported an error'}. Fuel says: {text}", step="follow_deploy")

@@ -1,0 +1,100 @@
+"""The digest's voice: one line per lab, what changed since the previous digest first."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+from jobs.states import JobState
+from jobs.voice import Ending, JobHeader, Message
+from workflows.voices.base import Line
+from workflows.voices.oneshot import OneShotVoice
+from workflows.voices.words import duration
+
+SECTION_LIMIT = 12
+Snapshot = Mapping[str, Any]        # one lab observed (``workflows.digest.observe``), as stored
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Every lab observed, the changes since the previous digest, the broken specs."""
+
+    snapshots: tuple[Snapshot, ...]
+    changes: tuple[str, ...]
+    problems: tuple[str, ...]
+    now: datetime
+    missed: int = 0                 # scheduled runs missed while fuelbot was down, covered by this one
+    mention: str | None = None      # a scheduled digest with changes mentions on-call
+
+
+def line_for(snap: Snapshot, now: datetime) -> str:
+    parts = [f"*{snap['lab']}* {snap['status']}"]
+    nodes = snap.get("nodes") or {}
+    if nodes:
+        parts.append(", ".join(f"{count} {key.replace(':', ' ')}" for key, count in sorted(nodes.items())))
+    if snap.get("offline"):
+        parts.append(f"🔌 {', '.join(snap['offline'])} offline")
+    if snap.get("unassigned"):
+        parts.append(f"{len(snap['unassigned'])} discovered, unassigned ({'; '.join(snap['unassigned'][:3])})")
+    if snap.get("last_deploy"):
+        d = snap["last_deploy"]
+        parts.append(f"last deploy {'✅' if d['state'] == 'succeeded' else '❌'} #{d['job']}"
+                     + (f" at {d['step']}" if d["state"] != "succeeded" else ""))
+    if snap.get("health"):
+        h = snap["health"]
+        age = duration((now - datetime.fromisoformat(h["at"])).total_seconds())
+        verdict = "✓" if not h["failed"] else f"✗ {h['failed']} failed"
+        parts.append(f"health {verdict} {age} ago")
+    if snap.get("running"):
+        parts.append(f"running: {', '.join(snap['running'])}")
+    return " · ".join(parts)
+
+
+def changes(previous: Snapshot | None, snap: Snapshot) -> list[str]:
+    """What differs from the lab's previous snapshot, one phrase each."""
+    if previous is None:
+        return []
+    out = []
+    if previous.get("status") != snap.get("status"):
+        out.append(f"{snap['lab']} {previous.get('status')} → {snap.get('status')}")
+    if previous.get("last_deploy") != snap.get("last_deploy") and snap.get("last_deploy"):
+        d = snap["last_deploy"]
+        out.append(f"{snap['lab']} deploy {'✅' if d['state'] == 'succeeded' else '❌'} (#{d['job']})")
+    before, after = previous.get("health") or {}, snap.get("health") or {}
+    if after and before.get("failed") != after.get("failed"):
+        trend = "got worse" if after["failed"] > before.get("failed", 0) else "improved"
+        out.append(f"{snap['lab']} health {trend} ({after['passed']}/{after['passed'] + after['failed']})")
+    if set(snap.get("offline", [])) - set(previous.get("offline", [])):
+        out.append(f"{snap['lab']} new offline: {', '.join(sorted(set(snap['offline']) - set(previous.get('offline', []))))}")
+    return out
+
+
+class DigestVoice(OneShotVoice[Digest]):
+    """A short digest is all in its parent; a long one puts its lab lines in the thread, in sections."""
+
+    def _head(self, digest: Digest) -> str:
+        since = ("since last digest: " + "; ".join(digest.changes)) if digest.changes else "no change since last digest"
+        head = f"📋 Labs digest — {len(digest.snapshots)} lab(s) · {since}"
+        if digest.missed:
+            head += f" · (covers {digest.missed + 1} scheduled runs missed while fuelbot was down)"
+        if digest.mention and digest.changes:
+            head = f"{digest.mention} {head}"
+        return head
+
+    def _lab_lines(self, digest: Digest) -> list[str]:
+        return [line_for(s, digest.now) for s in digest.snapshots] + [f"⚠️ {p}" for p in digest.problems][:5]
+
+    def headline(self, digest: Digest) -> str:
+        lines = self._lab_lines(digest)
+        return self._head(digest) + "\n" + "\n".join(lines) if len(lines) <= 3 else self._head(digest)
+
+    def lines(self, fact: Digest) -> Sequence[Line]:
+        lines = self._lab_lines(fact)
+        if len(lines) <= 3:
+            return []
+        return [Line("\n".join(lines[start:start + SECTION_LIMIT])) for start in range(0, len(lines), SECTION_LIMIT)]
+
+    def ended(self, job: JobHeader, ending: Ending, headline: str | None) -> list[Line]:
+        if ending.state is JobState.SUCCEEDED and headline is not None:
+            return [Line.of_parent(Message(headline + f" · job #{job.id}"))]
+        return super().ended(job, ending, headline)
