@@ -27,7 +27,8 @@ demo: setup  ## the embedded lab, the bot and a local Slack in this terminal
 lab: setup  ## only the simulators, on 127.0.0.1:8989 (vCenter) and 127.0.0.1:8000 (Fuel)
 	$(PY) app.py lab
 
-test: setup  ## the whole suite on SQLite (set FUELBOT_TEST_DATABASE_URL for PostgreSQL)
+test: setup  ## mypy, then the whole suite on SQLite (set FUELBOT_TEST_DATABASE_URL for PostgreSQL)
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 test-postgres: setup  ## the whole suite on a local PostgreSQL server (installed and started for you)
