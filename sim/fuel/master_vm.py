@@ -6,6 +6,9 @@ CD-ROM (Phoenix BIOS: removable, hard drive, CD-ROM, network). A CD-ROM boots on
 an ISO and is connected at power-on (``connectable.startConnected``). The master is the PXE
 server itself, so its network entries boot nothing and are left out.
 
+Power edges are what the watcher sees: an off and on quicker than one property-collector update
+(vCenter sends the latest values) goes unnoticed, and ``ResetVM`` is not modelled.
+
 Keys typed with ``PutUsbScanCodes`` reach our vcsim override (``sim/vcenter/console_keys.go``),
 which decodes them and appends one JSON line per call to the VM's extraConfig option
 ``vcsim.console.typed``: ``{"at": <unix time>, "text": "\\tip=…\\n"}``.
