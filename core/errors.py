@@ -12,7 +12,8 @@
     │   └── LabBusy                   a mutating job already holds the lab
     ├── IntegrationError              vSphere or Fuel failed; carries ``retryable``
     │   ├── VSphereError              object + the setting or action that fixes it
-    │   └── FuelError                 method, URL, status, Nailgun's message
+    │   ├── FuelError                 method, URL, status, Nailgun's message
+    │   └── MasterError               the Fuel master's host (SSH, its install): what happened + fix
     └── StepFailed                    a workflow step gave up; names step, object and cause
 
 Errors are caught where they become a reply (the Slack edge) or a job outcome (the runner),
@@ -99,6 +100,14 @@ class FuelError(IntegrationError):
         self.url = url
         self.status = status
         self.server_message = server_message
+
+
+class MasterError(IntegrationError):
+    """The Fuel master's host failed us: SSH login, host key, a command, its install, its version."""
+
+    def __init__(self, message: str, *, fix: str | None = None, retryable: bool = False) -> None:
+        super().__init__(message if not fix else f"{message} Fix: {fix}", retryable=retryable)
+        self.fix = fix
 
 
 class StepFailed(FuelbotError):
