@@ -87,7 +87,8 @@ class Engine:
         with self.lock:
             self._forget_lab()
             self.faults.clear()
-            self.tokens.clear()
+            self.tokens.reset_password(self.config.admin_password)
+            self.host.reinstall(self.host.params, now=self.clock.now())
         for callback in self.on_reset:
             callback()
 

@@ -152,3 +152,15 @@ def _ssh_ok(sim: FuelSimulator) -> bool:
     except (paramiko.SSHException, OSError):
         return False
     return True
+
+
+def test_reset_is_a_freshly_installed_master_again(fuelsim: FuelSimulator, root: paramiko.SSHClient) -> None:
+    run(root, "sed -i '/^    - mirantis$/a\\    - experimental' /etc/fuel/version.yaml")
+    run(root, "dockerctl restart nailgun")
+    assert run(root, "chpasswd", stdin="root:Other-pw-1\n")[0] == 0
+    wait_for(lambda: version(fuelsim).get("feature_groups") == ["mirantis", "experimental"])
+    fuelsim.reset()
+    assert version(fuelsim)["feature_groups"] == ["mirantis"]
+    client = connect(fuelsim)                                      # r00tme again
+    assert run(client, "cat /etc/fuel/version.yaml")[1].count("    - ") == 1
+    client.close()
