@@ -42,7 +42,11 @@ class Dispatcher:
             method = override
         if not path.startswith("/_sim"):
             with self.engine.lock:
+                now = self.engine.advance()
+                up = self.engine.master.serving_http() and self.engine.host.serving("nginx", now)
                 decision = self.engine.faults.decide(method, path)
+            if not up:   # the listener closes at the simulator's next tick; nothing is served meanwhile
+                raise DropConnection()
             if decision.latency:
                 time.sleep(decision.latency)
             if decision.drop:

@@ -21,6 +21,7 @@ from labspec.model import FuelMaster, MasterSetup
 from sim.fuel import FuelSimulator
 from store.host_keys import HostKeyStore
 from store.models import MasterHostKey
+from tests.fixtures.fuel_simulator import wait_for
 
 ADMIN_PW = "Adm1n-Lab-pw"
 ROOT_PW = "R00t-Lab-pw"
@@ -47,7 +48,14 @@ def setup(fuelsim: FuelSimulator, keys: HostKeyStore) -> Iterator[FuelMasterSetu
 
 
 def version(sim: FuelSimulator) -> dict:
-    return requests.get(f"{sim.url}/api/version", timeout=5).json()
+    """``/api/version``, waiting out the moment nginx's listener takes to follow a restart."""
+    def answer() -> dict | None:
+        try:
+            reply = requests.get(f"{sim.url}/api/version", timeout=5)
+        except requests.ConnectionError:
+            return None
+        return reply.json() if reply.status_code == 200 else None
+    return wait_for(answer, timeout=10, what="/api/version")
 
 
 def test_every_step_on_a_fresh_master_then_nothing_the_second_time(fuelsim: FuelSimulator, setup: FuelMasterSetup,
