@@ -179,11 +179,12 @@ def run_worker(settings: Settings) -> int:
 def run_lab(args: argparse.Namespace, settings: Settings) -> int:
     from sim.lab import EmbeddedLab
 
-    lab = EmbeddedLab.start(vcenter_port=args.vcenter_port, fuel_port=args.fuel_port, speed=args.speed,
-                            log_dir=Path("var"))
+    lab = EmbeddedLab.start(vcenter_port=args.vcenter_port, fuel_port=args.fuel_port, ssh_port=args.ssh_port,
+                            speed=args.speed, log_dir=Path("var"))
     print(f"vCenter simulator: {lab.vcsim.url}  (user {lab.environ()['VCENTER_USER']}, password from the embedded "
           "lab's default)")
     print(f"Fuel master simulator: {lab.fuel.url}  (Fuel 6.0 API, speed x{args.speed})")
+    print(f"Fuel master SSH: ssh -p {lab.fuel.ssh_port} root@127.0.0.1  (a fresh 6.0 master: root's password r00tme)")
     print("labs/*.yaml point here by default. Ctrl-C stops both.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -205,7 +206,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
 
     Path("var").mkdir(exist_ok=True)
     print("Starting the embedded lab (vCenter simulator + Fuel master simulator)…", flush=True)
-    lab = EmbeddedLab.start(vcenter_port=0, fuel_port=0, speed=args.speed, log_dir=Path("var"))
+    lab = EmbeddedLab.start(vcenter_port=0, fuel_port=0, ssh_port=0, speed=args.speed, log_dir=Path("var"))
     slack = LocalSlack().start()
     signing_secret = secrets.token_hex(16)
     environ = {**settings.environ, **lab.environ()}
@@ -217,7 +218,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
                                  scheduler_running=lambda: runtime.ticker.running), "127.0.0.1", 0)
     runtime.ticker.start()
-    print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} · bot {web.url} · database "
+    print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} (ssh port {lab.fuel.ssh_port}) · bot {web.url} · database "
           f"{console_settings.database_url_masked}", flush=True)
     try:
         Console(local_slack=slack, events_url=f"{web.url}/slack/events", signing_secret=signing_secret,
@@ -266,6 +267,7 @@ def parser() -> argparse.ArgumentParser:
     lab = sub.add_parser("lab", help="start the embedded lab (vcsim + Fuel simulator) on loopback until Ctrl-C")
     lab.add_argument("--vcenter-port", type=int, default=8989)
     lab.add_argument("--fuel-port", type=int, default=8000)
+    lab.add_argument("--ssh-port", type=int, default=8022, help="the Fuel master's sshd (labs/lab1.yaml's default)")
     lab.add_argument("--speed", type=float, default=float(os.environ.get("FUELSIM_SPEED", "1")))
     sub.add_parser("worker", help="run jobs, schedules and the Slack outbox without the HTTP listener")
     sub.add_parser("migrate", help="bring the database schema to head")

@@ -12,8 +12,9 @@
     │   └── LabBusy                   a mutating job already holds the lab
     ├── IntegrationError              vSphere or Fuel failed; carries ``retryable``
     │   ├── VSphereError              object + the setting or action that fixes it
-    │   └── FuelError                 method, URL, status, Nailgun's message
-    │       └── SnapshotTooLarge      a diagnostic snapshot is bigger than the caller's limit (size, limit)
+    │   ├── FuelError                 method, URL, status, Nailgun's message
+    │   │   └── SnapshotTooLarge      a diagnostic snapshot is bigger than the caller's limit (size, limit)
+    │   └── MasterError               the Fuel master's host (SSH, its install): what happened + fix
     └── StepFailed                    a workflow step gave up; names step, object and cause
 
 Errors are caught where they become a reply (the Slack edge) or a job outcome (the runner),
@@ -124,6 +125,14 @@ class SnapshotTooLarge(FuelError):
         super().__init__(message, method="GET", url=url, status=200, retryable=False)
         self.size = size       # None when the master sent no Content-Length
         self.limit = limit
+
+
+class MasterError(IntegrationError):
+    """The Fuel master's host failed us: SSH login, host key, a command, its install, its version."""
+
+    def __init__(self, message: str, *, fix: str | None = None, retryable: bool = False) -> None:
+        super().__init__(message if not fix else f"{message} Fix: {fix}", retryable=retryable)
+        self.fix = fix
 
 
 class StepFailed(FuelbotError):

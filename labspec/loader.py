@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from yaml.nodes import ScalarNode
@@ -20,6 +21,8 @@ from labspec.addressing import vlan_problem
 from labspec.document import Reader, Section, compose
 from labspec.environment import ENVIRONMENT_FIELDS, read_environment
 from labspec.fuel60 import MASTER_MIN_DISK_GB, MASTER_MIN_MEMORY_MB
+from labspec.master_setup import SETUP_FIELDS, read_setup
+from labspec import master_setup
 from labspec.model import (FUEL_NETWORKS, ROLES, DistributedPortGroup, FuelMaster, Lab, Nic, NodeSpec,
                            StandardPortGroup, VCenterTarget, VMSpec, VSphereNetworks, draft)
 from labspec.problems import ProblemLog
@@ -30,7 +33,7 @@ VSPHERE_FIELDS = ("pxe", "distributed", "standard")
 DISTRIBUTED_FIELDS = ("name", "switch", "vlan", "promiscuous")
 STANDARD_FIELDS = ("name", "vswitch", "uplink", "vlan")
 FUEL_FIELDS = ("url", "user", "password", "tenant", "master_vm")
-MASTER_FIELDS = ("name", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "iso")
+MASTER_FIELDS = ("name", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "iso") + SETUP_FIELDS
 NODE_FIELDS = ("name", "roles", "guest_id", "cpus", "memory_mb", "disk_gb", "nics")
 NIC_FIELDS = ("portgroup", "fuel_networks")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -75,15 +78,24 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
         return None
     reader = Reader(log, environ)
     top = Section(reader, root, path="", fields=TOP_FIELDS)
+    name = top.text("name", check=_slug_problem)
+    vcenter = _vcenter(top.section("vcenter", VCENTER_FIELDS))
+    networks = _vsphere_networks(reader, top.section("vsphere_networks", VSPHERE_FIELDS))
+    fuel = _fuel(reader, top.section("fuel", FUEL_FIELDS))
+    environment = read_environment(reader, top.section("environment", ENVIRONMENT_FIELDS))
+    nodes = _nodes(reader, top)
+    if fuel is not None and fuel.setup is not None:
+        setup = master_setup.check(fuel.setup, "fuel.master_vm", log, environment=environment, nodes=nodes)
+        fuel = replace(fuel, setup=setup)
     lab = draft(
         Lab,
-        name=top.text("name", check=_slug_problem),
+        name=name,
         source=log.file,
-        vcenter=_vcenter(top.section("vcenter", VCENTER_FIELDS)),
-        networks=_vsphere_networks(reader, top.section("vsphere_networks", VSPHERE_FIELDS)),
-        fuel=_fuel(reader, top.section("fuel", FUEL_FIELDS)),
-        environment=read_environment(reader, top.section("environment", ENVIRONMENT_FIELDS)),
-        nodes=_nodes(reader, top),
+        vcenter=vcenter,
+        networks=networks,
+        fuel=fuel,
+        environment=environment,
+        nodes=nodes,
         channel=top.text("channel", required=False),
         oncall=top.text("oncall", required=False),
     )
@@ -140,6 +152,7 @@ def _fuel(reader: Reader, section: Section | None) -> FuelMaster | None:
         password=section.secret("password", variable="FUEL_PASSWORD"),
         tenant=section.text("tenant", required=False) or "admin",
         vm=_vm(reader, master, master=True) if master else None,
+        setup=read_setup(master) if master else None,
     )
 
 

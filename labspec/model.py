@@ -15,6 +15,8 @@ RELEASES = {  # (name, version) as Fuel 6.0 lists them
     "Juno on Ubuntu 12.04.4": "2014.2-6.0",
 }
 FUEL_NETWORKS = ("fuelweb_admin", "public", "management", "storage", "fixed")
+ADMIN_DEFAULT = "admin"            # a fresh 6.0 master's UI/API password (fuelmenu settings.yaml FUEL_ACCESS)
+ROOT_DEFAULT = "r00tme"            # a fresh 6.0 master's root password (fuel-main iso/ks.template)
 T = TypeVar("T")
 
 
@@ -108,6 +110,27 @@ class NodeSpec:
 
 
 @dataclass(frozen=True)
+class MasterSetup:
+    """How fuelbot installs and sets up the Fuel master it owns (``fuel.master_vm``).
+
+    The defaults are Fuel 6.0's own (fuel-main ``iso/isolinux/isolinux.cfg``, fuelmenu's
+    ``settings.yaml``). ``fuel.password`` is the ``admin`` password fuelbot sets on a fresh
+    master (6.0 starts with ``admin``) and logs in with; ``root_password`` likewise for root
+    (6.0 starts with ``r00tme``).
+    """
+
+    ip: str = "10.20.0.2"
+    netmask: str = "255.255.255.0"
+    gateway: str = "10.20.0.1"
+    dns: tuple[str, ...] = ("10.20.0.1",)
+    ntp: tuple[str, ...] = ("0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org")
+    hostname: str = "fuel.domain.tld"
+    root_password: str = field(default=ROOT_DEFAULT, repr=False)
+    feature_groups: tuple[str, ...] = ("mirantis",)
+    ssh_port: int = 22
+
+
+@dataclass(frozen=True)
 class FuelMaster:
     """The Fuel master: its API endpoint, credentials and VM."""
 
@@ -116,6 +139,7 @@ class FuelMaster:
     password: str = field(repr=False)
     tenant: str = "admin"
     vm: VMSpec | None = None
+    setup: MasterSetup | None = None   # with ``vm``: how fuelbot installs and secures the master
 
 
 @dataclass(frozen=True)
@@ -182,5 +206,8 @@ class Lab:
 
     def secrets(self) -> tuple[str, ...]:
         values = [self.vcenter.password, self.fuel.password, self.environment.settings.openstack_password,
-                  self.environment.settings.zabbix_password]
+                  self.environment.settings.zabbix_password,
+                  # 6.0's r00tme is public (fuel-main ks.template); only a chosen password is a secret
+                  self.fuel.setup.root_password if self.fuel.setup and self.fuel.setup.root_password != ROOT_DEFAULT
+                  else None]
         return tuple(v for v in values if v)

@@ -2,8 +2,9 @@
 
 Tables: jobs and their audit trail (job_events), the Slack outbox (every message fuelbot
 sends, so nothing is lost across restarts or 429s), schedules and their fires (exactly once per
-fire time across replicas), lab observations (for digests), health runs (for comparisons)
-and announced nodes (discovery watch announces each MAC once).
+fire time across replicas), lab observations (for digests), health runs (for comparisons),
+announced nodes (discovery watch announces each MAC once) and the Fuel masters' SSH host keys
+(recorded on first contact, checked on every later one).
 """
 from __future__ import annotations
 
@@ -180,3 +181,15 @@ class AnnouncedNode(Base):
     lab: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime]
+
+
+class MasterHostKey(Base):
+    """The SSH host key a Fuel master presented the first time fuelbot connected to it."""
+
+    __tablename__ = "master_host_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(255), unique=True)   # host:port
+    key_type: Mapped[str] = mapped_column(String(64))                # ssh-rsa, ssh-ed25519, …
+    key_base64: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime]

@@ -262,6 +262,11 @@ def _token_id(data: Any) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+def base_url(url: str) -> str:
+    """``http://host:8000`` from what people paste (see :func:`_base_url`)."""
+    return _base_url(url)
+
+
 def _base_url(url: str) -> str:
     """``http://host:8000`` from what people paste (fuelclient configs often end in ``/api/v1``)."""
     base = url.strip().rstrip("/")

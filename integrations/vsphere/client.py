@@ -11,11 +11,12 @@ from types import TracebackType
 from pyVmomi import vim
 
 from core.errors import VSphereError
-from integrations.vsphere import inventory, portgroups, preflight, vms
+from integrations.vsphere import inventory, master_vm, portgroups, preflight, vms
 from integrations.vsphere.faults import guarded
 from integrations.vsphere.info import (Change, DatastoreInfo, DistributedPortGroupInfo, HostInfo,
                                        StandardPortGroupInfo, VMInfo)
 from integrations.vsphere.inventory import Placement
+from integrations.vsphere.master_vm import MasterBoot
 from integrations.vsphere.preflight import Finding
 from integrations.vsphere.session import Session
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VCenterTarget, VMSpec
@@ -174,6 +175,31 @@ class VSphereClient:
     def destroy_vm(self, name: str) -> bool:
         """Power off and delete a VM fuelbot created; False when it did not exist."""
         return vms.destroy(self._session, self._ready(), name)
+
+    # The Fuel master's VM (see integrations.vsphere.master_vm) ----------------------------------
+    @guarded("reading the Fuel master VM's boot devices")
+    def master_boot(self, name: str) -> MasterBoot:
+        """The master VM's ISO and boot order; ``problems()`` says what a power-on would do wrong."""
+        placement = self._ready()
+        return master_vm.read(self._session, master_vm.lookup(self._session, placement, name), name)
+
+    @guarded("detaching the Fuel master's ISO")
+    def detach_master_iso(self, name: str) -> bool:
+        """Disconnect the ISO (now and at power-on), disk first; False when it already was."""
+        placement = self._ready()
+        return master_vm.detach_iso(self._session, master_vm.lookup(self._session, placement, name), name)
+
+    @guarded("checking whether the vCenter can type at a console")
+    def console_typing_supported(self) -> bool:
+        """True on vCenter API 6.5 or later (``PutUsbScanCodes``)."""
+        self._ready()
+        return master_vm.typing_supported(self._session)
+
+    @guarded("typing at a VM console")
+    def type_at_console(self, name: str, text: str) -> int:
+        """Type ``text`` (``\\t`` Tab, ``\\n`` Enter) at the VM's console; the keys vCenter took."""
+        placement = self._ready()
+        return master_vm.type_text(self._session, master_vm.lookup(self._session, placement, name), name, text)
 
     # Preflight -------------------------------------------------------------------------------------
     @guarded("running preflight")

@@ -26,6 +26,13 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                                      allow_abbrev=False)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000, 0 = any)")
+    parser.add_argument("--ssh-port", type=int, default=8022, help="the master's sshd port (default 8022, 0 = any)")
+    parser.add_argument("--master-vm", help="the VM in the watched vCenter that is this master (it installs "
+                                             "from the ISO, boots from its disk, is down while the VM is off)")
+    parser.add_argument("--install-time", type=float, default=None,
+                        help="simulated seconds from the ISO's menu to the API (default 1800)")
+    parser.add_argument("--not-installed", action="store_true",
+                        help="start as a fresh ISO install (the API answers after --install-time)")
     parser.add_argument("--speed", type=float, default=None,
                         help="simulated seconds per wall second (default $FUELSIM_SPEED or 1)")
     parser.add_argument("--vcenter-url", help="vCenter SDK URL to discover PXE-booting VMs from")
@@ -56,7 +63,8 @@ def config_from(args: argparse.Namespace, environ: Mapping[str, str]) -> SimConf
         vcenter_password=secret(args.vcenter_password_env, "--vcenter-password-env"),
         pxe_portgroup=args.pxe_portgroup, admin_user=args.admin_user,
         admin_password=secret(args.admin_password_env, "--admin-password-env"), token_ttl=args.token_ttl,
-        boot_delay=args.boot_delay, auth_required=False if args.no_auth else None)
+        boot_delay=args.boot_delay, auth_required=False if args.no_auth else None, master_vm=args.master_vm,
+        install_time=args.install_time, installed=False if args.not_installed else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,8 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
     simulator = FuelSimulator(config)
-    simulator.start(host=args.host, port=args.port)
+    simulator.start(host=args.host, port=args.port, ssh_port=args.ssh_port)
     print(simulator.url, flush=True)
+    print(f"ssh -p {simulator.ssh_port} root@{args.host}", flush=True)
     logging.getLogger("fuelsim").info("Fuel 6.0 simulator at %s (speed %s, admin user %s%s)", simulator.url,
                                       config.speed, config.admin_user,
                                       f", watching {config.vcenter_url}" if config.vcenter_url else "")

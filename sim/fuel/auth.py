@@ -84,17 +84,37 @@ class TokenStore:
         self._tokens[token_id] = _Token(self.user, self.tenant, now, now + self.ttl)
         return self._access(token_id)
 
-    def change_password(self, user_id: str, body: Any) -> dict[str, Any]:
-        """``PATCH /keystone/v2.0/OS-KSCRUD/users/<id>`` (the UI's "Change password")."""
-        user = body.get("user") if isinstance(body, dict) else None
-        if user_id != _USER_ID or not isinstance(user, dict):
-            raise keystone_error(404, "Not Found", f"Could not find user, {user_id}.")
-        if user.get("original_password") != self.password or not isinstance(user.get("password"), str):
+    def change_password(self, user_id: str, token: object, body: Any) -> dict[str, Any]:
+        """``PATCH /keystone/v2.0/OS-KSCRUD/users/<id>``: the UI's "Change password".
+
+        As Keystone's user_crud extension does (keystone ``contrib/user_crud/core.py``): the
+        caller's token must be valid and belong to that user, ``original_password`` must be
+        given and right; then every token of the user is revoked and a new one returned.
+        The 6.0 UI sends it with its token (fuel-web 6.0 ``static/js/keystone_client.js``).
+        """
+        if not self.valid(token):
             raise unauthorized()
-        self.password = user["password"]
-        self._tokens.clear()
+        if user_id != _USER_ID:
+            raise keystone_error(403, "Forbidden", "Token belongs to another user")
+        user = body.get("user") if isinstance(body, dict) else None
+        if not isinstance(user, dict) or not isinstance(user.get("password"), str) or not user["password"]:
+            raise keystone_error(400, "Bad Request", "Expecting to find password in user - the server could not "
+                                 "comply with the request since it is either malformed or otherwise incorrect. "
+                                 "The client is assumed to be in error.")
+        if user.get("original_password") is None:
+            raise keystone_error(400, "Bad Request", "Expecting to find original password in user - the server "
+                                 "could not comply with the request since it is either malformed or otherwise "
+                                 "incorrect. The client is assumed to be in error.")
+        if user["original_password"] != self.password:
+            raise unauthorized()
+        self.reset_password(user["password"])
         return self.authenticate({"auth": {"passwordCredentials": {"username": self.user,
                                                                    "password": self.password}}})
+
+    def reset_password(self, password: str) -> None:
+        """Set the admin password and revoke every token (a fresh install does this too)."""
+        self.password = password
+        self._tokens.clear()
 
     def _access(self, token_id: str) -> dict[str, Any]:
         entry = self._tokens[token_id]

@@ -2,7 +2,9 @@
 
 All durations are *simulated* seconds (divided by ``speed`` to get wall time) except
 ``token_ttl`` and ``tick_interval``, which are wall seconds because they concern the HTTP
-clients, not the simulated lab. The defaults give the timing shape of a real 6.0 master at
+clients, not the simulated lab. With ``master_vm`` set, the master follows that VM in vCenter:
+it installs when the VM boots the ISO, boots from its disk otherwise, and is down while the VM
+is off (see :mod:`sim.fuel.master`). The defaults give the timing shape of a real 6.0 master at
 ``speed=1``: a controller + compute deploy takes about a minute, a VM shows up as a node a
 minute and a half after it powers on.
 """
@@ -40,7 +42,15 @@ class SimConfig:
     admin_tenant: str = "admin"
     auth_required: bool = True
     token_ttl: float = 3600.0                 # wall seconds a Keystone token lives
-    feature_groups: tuple[str, ...] = ("mirantis", "experimental")
+    # What a fresh 6.0 GA master lists in /etc/fuel/version.yaml (fuel-main iso/module.mk writes the
+    # ISO's FEATURE_GROUPS there; Mirantis' ISO ships "mirantis" only; the article adds "experimental").
+    feature_groups: tuple[str, ...] = ("mirantis",)
+    root_password: str = field(default="r00tme", repr=False)   # fuel-main iso/ks.template: rootpw r00tme
+    installed: bool = True                    # the master (or its VM's disk) holds an install at start
+    install_time: float = 1800.0              # ISO boot menu left -> API answering (a real one: 20-40 min)
+    boot_time: float = 240.0                  # power-on from disk -> API answering (CentOS + containers)
+    restart_time: float = 10.0                # ``dockerctl restart <container>`` until it serves again
+    master_vm: str | None = None              # the VM in the watched vCenter that *is* this master
     vcenter_url: str | None = None            # e.g. http://127.0.0.1:8989/sdk
     vcenter_user: str | None = None
     vcenter_password: str | None = field(default=None, repr=False)

@@ -21,11 +21,12 @@ from pyVmomi import vim, vmodl
 from sim.fuel.engine import Engine
 from sim.fuel.hardware import Hardware, NicInfo, agent_payload
 from sim.fuel.machines import L2Facts, Machine
+from sim.fuel.master_vm import boot_devices, typed_lines
 
 log = logging.getLogger(__name__)
 PC = vmodl.query.PropertyCollector
 VM_PATHS = ["name", "runtime.powerState", "config.hardware.device", "config.hardware.memoryMB",
-            "config.hardware.numCPU", "config.bootOptions.bootOrder"]
+            "config.hardware.numCPU", "config.bootOptions.bootOrder", "config.extraConfig"]
 PG_PATHS = ["name", "key", "config.defaultPortConfig"]
 _DVS_BACKING = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo
 _NET_BACKING = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo
@@ -88,8 +89,9 @@ class VSphereDiscovery:
     """Watches one vCenter and reports machines to an :class:`Engine`."""
 
     def __init__(self, *, url: str, user: str, password: str, pxe_portgroup: str, engine: Engine,
-                 max_wait: int = 1) -> None:
+                 max_wait: int = 1, master_vm: str | None = None) -> None:
         self.url, self.user, self.pxe, self.engine, self.max_wait = url, user, pxe_portgroup, engine, max_wait
+        self.master_vm = master_vm
         self._password = password
         self._stop = threading.Event()
         self._resync = threading.Event()
@@ -99,6 +101,10 @@ class VSphereDiscovery:
         self._powered_on: dict[str, Any] = {}   # VMs that powered on in the last update, to re-read
         self._pgs: dict[str, dict[str, Any]] = {}      # DVPG moid -> props
         self._macs: dict[str, str] = {}                # VM moid -> machine MAC reported
+        self._master: str | None = None                # moid of the master's own VM (config.master_vm)
+        self._typed_seen = 0                           # console lines of it already forwarded
+        self._initial = False                          # pushing what was there before we first looked
+        self._watched_before = False
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="fuelsim-discovery", daemon=True)
@@ -166,7 +172,10 @@ class VSphereDiscovery:
                 changed = set(self._vms)
             if first:  # after a (re)connect: VMs we knew that are not there any more are gone
                 gone |= {m for m in self._macs if m not in self._vms}
-                first = False
+                if self._master is not None and self._master not in self._vms:
+                    gone.add(self._master)
+            self._initial = first and not self._watched_before
+            first, self._watched_before = False, True
             self._push(changed, gone)
 
     def _apply(self, update: Any) -> tuple[set[str], set[str], bool]:
@@ -217,7 +226,13 @@ class VSphereDiscovery:
             mac = self._macs.pop(moid, None)
             if mac:
                 self.engine.machine_gone(mac)
+            if moid == self._master:
+                self._master = None
+                self.engine.master_vm_gone()
         for moid in changed:
+            if self.master_vm and self._vms.get(moid, {}).get("name") == self.master_vm:
+                self._push_master(moid)
+                continue
             machine = machine_from_vm(moid, self._vms.get(moid, {}), pg_names, self.pxe)
             old = self._macs.get(moid)
             if old and (machine is None or machine.mac != old):
@@ -226,6 +241,19 @@ class VSphereDiscovery:
             if machine is not None:
                 self._macs[moid] = machine.mac
                 self.engine.machine_seen(machine)
+
+    def _push_master(self, moid: str) -> None:
+        """The master's own VM drives the master (power, boot device, console), never a node."""
+        props = self._vms.get(moid, {})
+        if moid != self._master:
+            self._master, self._typed_seen = moid, 0
+        lines = typed_lines(props)
+        if len(lines) < self._typed_seen:   # the option was reset: a new console history
+            self._typed_seen = 0
+        typed = "".join(lines[self._typed_seen:])
+        self._typed_seen = len(lines)
+        self.engine.master_vm_seen(moid=moid, powered=props.get("runtime.powerState") == "poweredOn",
+                                   boot_devices=boot_devices(props), initial=self._initial, typed=typed)
 
     def _close(self) -> None:
         si, self._si = self._si, None

@@ -43,13 +43,23 @@ class Dispatcher:
             method = override
         if not path.startswith("/_sim"):
             with self.engine.lock:
+                now = self.engine.advance()
+                up = self.engine.master.serving_http() and self.engine.host.serving("nginx", now)
                 decision = self.engine.faults.decide(method, path)
+            if not up:   # the listener closes at the simulator's next tick; nothing is served meanwhile
+                raise DropConnection()
             if decision.latency:
                 time.sleep(decision.latency)
             if decision.drop:
                 raise DropConnection()
             if decision.status:
                 return Response(decision.status, raw=decision.body.encode())
+        container = _container_of(path)
+        if container is not None:
+            with self.engine.lock:
+                serving = self.engine.host.serving(container, self.engine.advance())
+            if not serving:   # nginx answers for an upstream container that is restarting or down
+                return Response(502, raw=_BAD_GATEWAY, headers={"Content-Type": "text/html"})
         request = Request(method=method, path=path, query=parse_query(query), headers=headers, body=body)
         try:
             route, request.params = self.router.match(method, path)
@@ -86,6 +96,19 @@ class Dispatcher:
             token = _cookie_token(request.headers.get("cookie", ""))
         with self.engine.lock:
             return self.engine.tokens.valid(token)
+
+
+_BAD_GATEWAY = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body bgcolor=\"white\">\r\n"
+                b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.4.7</center>\r\n"
+                b"</body>\r\n</html>\r\n")
+
+
+def _container_of(path: str) -> str | None:
+    """The container nginx proxies ``path`` to (fuel-library 6.0 ``nginx_nailgun.conf.erb``)."""
+    for prefix, container in (("/api", "nailgun"), ("/keystone", "keystone"), ("/ostf", "ostf")):
+        if path == prefix or path.startswith(prefix + "/"):
+            return container
+    return None
 
 
 def _cookie_token(header: str) -> str | None:

@@ -16,7 +16,9 @@ from sim.fuel.config import SimConfig
 from sim.fuel.deploy import Deployer
 from sim.fuel.dumps import Dumps
 from sim.fuel.faults import Faults
+from sim.fuel.host import MasterHost
 from sim.fuel.machines import L2Facts, Machine, Machines
+from sim.fuel.master import BootParams, MasterMachine
 from sim.fuel.operations import Operations
 from sim.fuel.ostf import Ostf
 from sim.fuel.state import State
@@ -48,6 +50,8 @@ class Engine:
         self.verifier = Verifier(self.state, config)
         self.ostf = Ostf(self.state, config, self.clock, self.faults)
         self.dumps = Dumps(self.state, config, self.faults)
+        self.host = MasterHost(config)
+        self.master = MasterMachine(config, on_installed=self._installed)
         self.l2_source: L2Source | None = None
         self.on_reset: list[Callable[[], None]] = []
         self._stop = threading.Event()
@@ -64,6 +68,7 @@ class Engine:
     def advance(self) -> float:
         """Play everything forward to now (caller holds the lock); returns the simulated time."""
         now = self.clock.now()
+        self.master.advance(now)
         # machines twice: reboots scheduled by deployments and jobs may already be due
         for part in (self.machines, self.deployer, self.operations, self.machines, self.verifier, self.ostf,
                      self.dumps):
@@ -84,16 +89,43 @@ class Engine:
     def reset(self) -> None:
         """Back to a freshly installed master (``POST /_sim/reset``)."""
         with self.lock:
-            self.state.clear()
-            self.machines.clear()
-            self.operations.clear()
-            self.verifier.clear()
-            self.ostf.clear()
-            self.dumps.clear()
+            self._forget_lab()
             self.faults.clear()
-            self.tokens.clear()
+            self.tokens.reset_password(self.config.admin_password)
+            self.host.reinstall(self.host.params, now=self.clock.now())
         for callback in self.on_reset:
             callback()
+
+    def _forget_lab(self) -> None:
+        self.state.clear()
+        self.machines.clear()
+        self.operations.clear()
+        self.verifier.clear()
+        self.ostf.clear()
+        self.dumps.clear()
+
+    def _installed(self, params: BootParams) -> None:
+        """A fresh install's first boot (the lock is held): nothing of the old master survives."""
+        self._forget_lab()
+        self.tokens.reset_password(self.config.admin_password)
+        self.host.reinstall(params, now=self.clock.now())
+        for callback in self.on_reset:
+            callback()
+
+    # ----- the master's VM -----------------------------------------------------------------------------
+    def master_vm_seen(self, *, moid: str, powered: bool, boot_devices: tuple[str, ...], initial: bool,
+                       typed: str = "") -> None:
+        """What vCenter shows of the master's own VM (power, boot devices, keys typed at its console)."""
+        with self.lock:
+            now = self.advance()
+            self.master.vm_seen(now, moid=moid, powered=powered, boot_devices=boot_devices, initial=initial)
+            if typed:
+                self.master.typed(now, typed)
+            self.master.advance(now)
+
+    def master_vm_gone(self) -> None:
+        with self.lock:
+            self.master.vm_gone(self.advance())
 
     # ----- machines ------------------------------------------------------------------------------------
     def machine_seen(self, machine: Machine) -> None:
@@ -160,4 +192,5 @@ class Engine:
                              for m in self.machines.by_mac.values()],
                 "testruns": [self.ostf.run_json(r) for r in self.ostf.runs.values()],
                 "faults": self.faults.to_json(),
+                "master": self.master.describe(),
             }

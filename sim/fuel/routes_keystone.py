@@ -38,7 +38,7 @@ def register(router: Router, engine: Engine) -> None:
         return Response(204, raw=b"")
 
     def change_password(req: Request) -> Response:
-        return ok(tokens.change_password(req.params["user_id"], _body(req)))
+        return ok(tokens.change_password(req.params["user_id"], req.headers.get("x-auth-token"), _body(req)))
 
     router.add("GET", "/keystone/v2.0", version, public=True)
     router.add("POST", "/keystone/v2.0/tokens", issue, public=True)

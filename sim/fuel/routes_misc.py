@@ -7,16 +7,16 @@ from typing import Any
 from sim.fuel import releases
 from sim.fuel.engine import Engine
 from sim.fuel.errors import HttpError, bad_request
+from sim.fuel.host import BUILD
 from sim.fuel.records import is_id
 from sim.fuel.router import Request, Response, Router, ok
 
 _TOPICS = ("discover", "done", "error", "warning", "release")
 def version_json(engine: Engine) -> dict[str, Any]:
-    """``GET /api/version``; the build fields are fixed placeholders of a 6.0 GA build."""
+    """``GET /api/version``: what the running nailgun read from ``/etc/fuel/version.yaml`` when it
+    started (fuel-web 6.0 ``nailgun/settings.py`` loads it once), so an edit shows after a restart."""
     return {"release": "6.0", "api": "1.0", "production": "docker",
-            "feature_groups": list(engine.config.feature_groups), "build_number": "58",
-            "build_id": "2014-12-26_14-21-46", "nailgun_sha": "5f91157", "astute_sha": "16b252d",
-            "fuellib_sha": "fde8ba5", "ostf_sha": "a9afb68", "fuelmain_sha": "81d38d6",
+            "feature_groups": list(engine.host.nailgun_groups), **BUILD,
             "auth_required": engine.config.auth_required, "release_versions": {}}
 
 

@@ -36,6 +36,7 @@ class FuelHttpServer(ThreadingHTTPServer):
         self._guard = threading.Lock()
         self._serve_thread: threading.Thread | None = None
         self._closed = False
+        self.in_outage = False
 
     # ----- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -57,16 +58,29 @@ class FuelHttpServer(ThreadingHTTPServer):
 
     def _outage(self, seconds: float) -> None:
         time.sleep(0.05)  # let the request that asked for the outage get its answer out
+        self.in_outage = True
+        try:
+            if self.pause():
+                time.sleep(seconds)
+                self.resume()
+        finally:
+            self.in_outage = False
+
+    def pause(self) -> bool:
+        """Stop listening (connections are refused) and cut open ones; False if already down."""
         with self._guard:
             if self._closed or self.down:
-                return
+                return False
             self.down = True
         self.shutdown()
         self.socket.close()
         self._cut_connections()
-        time.sleep(seconds)
+        return True
+
+    def resume(self) -> None:
+        """Listen again on the same port after :meth:`pause`."""
         with self._guard:
-            if self._closed:
+            if self._closed or not self.down:
                 return
             self.socket = socket.socket(self.address_family, self.socket_type)
             self.server_bind()
@@ -157,7 +171,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload = b"" if response.status in (204, 304) else response.encode()
         self.send_response(response.status)
         headers = {"Content-Type": "application/json", **response.headers}   # nginx's /dump sets its own
-        self.send_header("Content-Length", str(len(payload)))
+        headers["Content-Length"] = str(len(payload))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()

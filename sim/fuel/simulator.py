@@ -4,12 +4,17 @@
         requests.get(sim.url + "/api/version")
         sim.inject_node(memory_mb=1024)
 
-Everything the Python API does is also reachable over HTTP under ``/_sim``.
+Everything the Python API does is also reachable over HTTP under ``/_sim``. The master's sshd
+listens on a port of its own (``sim.ssh_port``; root's password is 6.0's ``r00tme``). Both
+answer only while the master is up (see :mod:`sim.fuel.master`).
 """
 from __future__ import annotations
 
+import threading
 from types import TracebackType
 from typing import Any
+
+import paramiko
 
 from core.redact import register_secret
 from sim.fuel import inject
@@ -18,6 +23,8 @@ from sim.fuel.config import SimConfig
 from sim.fuel.discovery import VSphereDiscovery
 from sim.fuel.engine import Engine
 from sim.fuel.server import FuelHttpServer
+from sim.fuel.shell import Result, Shell
+from sim.fuel.ssh_server import SshHandlers, SshServer
 
 
 class FuelSimulator:
@@ -27,11 +34,15 @@ class FuelSimulator:
         self.config = config or SimConfig()
         self.engine = Engine(self.config)
         self._server: FuelHttpServer | None = None
+        self._ssh: SshServer | None = None
         self._discovery: VSphereDiscovery | None = None
+        self._gate_stop = threading.Event()
+        self._gate: threading.Thread | None = None
 
     # ----- lifecycle ------------------------------------------------------------------------------------
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Listen on ``host:port`` (0 = a free port) and start the clock and the vSphere watcher."""
+    def start(self, host: str = "127.0.0.1", port: int = 0, ssh_port: int = 0) -> None:
+        """Listen on ``host:port`` and ``host:ssh_port`` (0 = a free port); start the clock and the
+        vSphere watcher."""
         if self._server is not None:
             raise RuntimeError("the simulator is already running")
         # Not the admin password: its default "admin" would mask that word everywhere.
@@ -39,18 +50,32 @@ class FuelSimulator:
         server = FuelHttpServer((host, port), Dispatcher(self.engine, on_outage=self.outage))
         server.start()
         self._server = server
+        self._ssh = SshServer(SshHandlers(authenticate=self._root_login, host_key=self._host_key,
+                                          run=self._run_command), host, ssh_port)
+        self._ssh.start()
         self.engine.start_ticker()
         if self.config.vcenter_url:
             self._discovery = VSphereDiscovery(
                 url=self.config.vcenter_url, user=self.config.vcenter_user or "",
                 password=self.config.vcenter_password or "", pxe_portgroup=self.config.pxe_portgroup,
-                engine=self.engine)
+                engine=self.engine, master_vm=self.config.master_vm)
             self.engine.l2_source = self._discovery
             self.engine.on_reset.append(self._discovery.resync)
             self._discovery.start()
+        self._apply_gate()   # a master that is not up yet refuses from the first moment
+        self._gate_stop.clear()
+        self._gate = threading.Thread(target=self._follow_master, name="fuelsim-gate", daemon=True)
+        self._gate.start()
 
     def stop(self) -> None:
         """Stop serving (by our own threads only); safe to call twice."""
+        self._gate_stop.set()
+        if self._gate is not None:
+            self._gate.join(timeout=5)
+            self._gate = None
+        if self._ssh is not None:
+            self._ssh.stop()
+            self._ssh = None
         if self._discovery is not None:
             self._discovery.stop()
             self._discovery = None
@@ -75,12 +100,60 @@ class FuelSimulator:
         return int(self._server.server_address[1])
 
     @property
+    def ssh_port(self) -> int:
+        """The port the master's sshd listens on (its port 22)."""
+        if self._ssh is None:
+            raise RuntimeError("the simulator is not running")
+        return self._ssh.port
+
+    @property
     def url(self) -> str:
         """``http://HOST:PORT`` (the master's ``:8000``); the API is under ``/api``, ``/ostf``, ``/keystone``."""
         if self._server is None:
             raise RuntimeError("the simulator is not running")
         host = str(self._server.server_address[0])
         return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self.port}"
+
+    # ----- the master's own services -------------------------------------------------------------------
+    def _root_login(self, user: str, password: str) -> bool:
+        with self.engine.lock:
+            self.engine.advance()
+            return user == "root" and password == self.engine.host.root_password
+
+    def _host_key(self) -> paramiko.PKey:
+        with self.engine.lock:
+            return self.engine.host.host_key
+
+    def _run_command(self, command: str, stdin: bytes) -> Result:
+        with self.engine.lock:
+            self.engine.advance()
+            return Shell(self.engine).run(command, stdin)
+
+    def _follow_master(self) -> None:
+        """Listen only while the master would: down while off or installing, sshd before the API."""
+        while not self._gate_stop.wait(self.config.tick_interval):
+            self._apply_gate()
+
+    def _apply_gate(self) -> None:
+        with self.engine.lock:
+            now = self.engine.advance()
+            http = self.engine.master.serving_http() and self.engine.host.serving("nginx", now)
+            ssh = self.engine.master.serving_ssh()
+        server, sshd = self._server, self._ssh
+        if server is not None and not server.in_outage:
+            if http and server.down:
+                server.resume()
+            elif not http and not server.down:
+                server.pause()
+        if sshd is not None:
+            if ssh and sshd.down:
+                sshd.resume()
+            elif not ssh and not sshd.down:
+                sshd.pause()
+
+    def run_command(self, command: str, stdin: bytes = b"") -> Result:
+        """Run a command line as root on the master, as over SSH (for tests and the console)."""
+        return self._run_command(command, stdin)
 
     # ----- test controls --------------------------------------------------------------------------------
     def inject_node(self, *, mac: str | None = None, cpus: int = 2, memory_mb: int = 2048, disk_gb: int = 50,

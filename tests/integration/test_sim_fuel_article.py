@@ -7,10 +7,20 @@ five NICs) and a Zabbix server, then network verification, deployment and health
 """
 from __future__ import annotations
 
+import paramiko
 import requests
 
 from sim.fuel import FuelSimulator
 from tests.fixtures.fuel_simulator import wait_for
+
+def _version(http: requests.Session, url: str) -> dict:
+    """``/api/version`` once nginx and nailgun answer again (a 502 or a refused connection meanwhile)."""
+    try:
+        reply = http.get(f"{url}/api/version", timeout=5)
+    except requests.ConnectionError:
+        return {}
+    return reply.json() if reply.status_code == 200 else {}
+
 
 NIC_LAYOUT = {"eth0": "fuelweb_admin", "eth1": "public", "eth2": "management", "eth3": "storage", "eth4": "fixed"}
 
@@ -22,7 +32,19 @@ def test_article_flow(fuelsim: FuelSimulator) -> None:
     token = http.post(f"{url}/keystone/v2.0/tokens", json={"auth": {
         "passwordCredentials": {"username": "admin", "password": "admin"}, "tenantName": "admin"}})
     http.headers["X-Auth-Token"] = token.json()["access"]["token"]["id"]
-    assert http.get(f"{url}/api/version").json()["feature_groups"] == ["mirantis", "experimental"]
+    assert http.get(f"{url}/api/version").json()["feature_groups"] == ["mirantis"]
+
+    # As root on the master: add experimental to feature_groups, restart nailgun and nginx, cobbler sync.
+    with paramiko.SSHClient() as ssh:
+        ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        ssh.connect("127.0.0.1", port=fuelsim.ssh_port, username="root", password="r00tme",
+                    look_for_keys=False, allow_agent=False)
+        for command in ("sed -i '/^    - mirantis$/a\\    - experimental' /etc/fuel/version.yaml",
+                        "dockerctl restart nailgun", "dockerctl restart nginx",
+                        "dockerctl shell cobbler cobbler sync"):
+            _, out, _ = ssh.exec_command(command)
+            assert out.channel.recv_exit_status() == 0, command
+    assert wait_for(lambda: _version(http, url).get("feature_groups") == ["mirantis", "experimental"])
 
     # New environment wizard: CentOS release, multinode, nova-network.
     release = next(r for r in http.get(f"{url}/api/releases").json() if r["name"] == "Juno on CentOS 6.5")

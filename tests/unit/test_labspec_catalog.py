@@ -35,7 +35,8 @@ def test_a_lab_name_used_twice_keeps_the_first(tmp_path: Path) -> None:
     messages = {(p.path, p.line): p.message for p in problems}
     assert messages[("name", 4)].startswith("lab name 'lab1' is already used by")
     assert "VM name 'fuel-master' is already used by lab lab1" in messages[("fuel.master_vm.name", 32)]
-    assert "environment 'lab1' already exists on the same Fuel master" in messages[("environment.name", 41)]
+    line = (LABS / "lab1.yaml").read_text().split("\n").index("environment:") + 2   # its name: line
+    assert "environment 'lab1' already exists on the same Fuel master" in messages[("environment.name", line)]
 
 
 def test_a_missing_directory_is_one_problem(tmp_path: Path) -> None:

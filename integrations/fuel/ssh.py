@@ -1,0 +1,172 @@
+"""root's SSH session on the Fuel master (paramiko), with its host key recorded on first contact.
+
+The first connection to an address records the key the master presents (trust on first use,
+as ``ssh`` asks once); every later one must present the same key, checked by paramiko before
+the password is sent, so a reinstalled master or a machine in the middle never gets root's
+password. Where keys are kept is the caller's (``HostKeys``; fuelbot keeps them in its
+database). Passwords go to paramiko only; every text that leaves this module is scrubbed.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import socket
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol
+
+import paramiko
+
+from core.errors import MasterError
+from core.redact import register_secret, scrub
+from labspec.model import ROOT_DEFAULT
+
+log = logging.getLogger(__name__)
+
+
+class HostKeys(Protocol):
+    """Where the masters' SSH host keys are remembered (``store.host_keys.HostKeyStore``)."""
+
+    def recorded(self, address: str) -> tuple[str, str] | None:
+        """(key type, base64 key) recorded for ``address`` (``host:port``), or None."""
+
+    def record(self, address: str, key_type: str, key_base64: str) -> None:
+        """Remember the key first seen at ``address``; an existing record is kept."""
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    """What a command left: exit status, stdout, stderr."""
+
+    command: str
+    status: int
+    stdout: str
+    stderr: str
+
+
+def fingerprint(key_base64: str) -> str:
+    """``SHA256:…`` as ``ssh-keygen -l`` prints it."""
+    digest = hashlib.sha256(base64.b64decode(key_base64)).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+class _RecordFirstKey(paramiko.MissingHostKeyPolicy):
+    def __init__(self, keys: HostKeys, address: str) -> None:
+        self.keys, self.address = keys, address
+
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+        self.keys.record(self.address, key.get_name(), key.get_base64())
+        log.info("recorded the SSH host key of the Fuel master at %s (%s %s)", self.address, key.get_name(),
+                 fingerprint(key.get_base64()))
+
+
+class MasterShell:
+    """Runs commands as root on one Fuel master; connects on first use, ``close()`` when done."""
+
+    def __init__(self, *, host: str, port: int, password: str, keys: HostKeys, user: str = "root",
+                 timeout: float = 15.0) -> None:
+        self.host, self.port, self.user, self.timeout = host, port, user, timeout
+        self.address = f"{host}:{port}"
+        if password != ROOT_DEFAULT:     # 6.0's public default is named in messages, not a secret
+            register_secret(password)
+        self._password = password
+        self._keys = keys
+        self._client: paramiko.SSHClient | None = None
+
+    def __repr__(self) -> str:
+        return f"MasterShell({self.user}@{self.address})"
+
+    def __enter__(self) -> "MasterShell":
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def connect(self) -> None:
+        """Log in as root; raises ``MasterError`` naming what failed and what to do."""
+        if not self.login_works():
+            raise MasterError(f"The Fuel master at {self.address} refused {self.user}'s password over SSH.",
+                              fix="set the lab's fuel.master_vm.root_password variable (FUEL_ROOT_PASSWORD) "
+                                  "to the master's root password")
+
+    def login_works(self) -> bool:
+        """Log in as root; False when the password is refused, ``MasterError`` for anything else."""
+        if self._client is not None:
+            return True
+        client = paramiko.SSHClient()
+        known = self._keys.recorded(self.address)
+        if known is not None:
+            client.get_host_keys().add(self._known_name(), known[0], paramiko.PKey.from_type_string(
+                known[0], base64.b64decode(known[1])))
+        client.set_missing_host_key_policy(_RecordFirstKey(self._keys, self.address))
+        try:
+            client.connect(self.host, port=self.port, username=self.user, password=self._password,
+                           look_for_keys=False, allow_agent=False, timeout=self.timeout,
+                           banner_timeout=self.timeout, auth_timeout=self.timeout)
+        except paramiko.BadHostKeyException as exc:
+            client.close()
+            raise MasterError(
+                f"The SSH host key of the Fuel master at {self.address} changed: it presented "
+                f"{exc.key.get_name()} {fingerprint(exc.key.get_base64())}, fuelbot recorded "
+                f"{exc.expected_key.get_name()} {fingerprint(exc.expected_key.get_base64())}. Either the master "
+                "was reinstalled or something else answers at its address; fuelbot sent no password.",
+                fix=f"check the master's console; if it was reinstalled on purpose, delete the recorded key of "
+                    f"{self.address} (fuelbot's master_host_keys table) and run the step again") from None
+        except paramiko.AuthenticationException:
+            client.close()
+            return False
+        except (paramiko.SSHException, socket.timeout, OSError) as exc:
+            client.close()
+            raise MasterError(scrub(f"Cannot reach SSH on the Fuel master at {self.address}: {_why(exc)}."),
+                              fix="check that the master is up and that fuel.master_vm.ssh_port is its "
+                                  "sshd's port (22 on a real master)", retryable=True) from None
+        self._client = client
+        return True
+
+    def run(self, command: str, *, stdin: str | None = None, check: bool = True) -> CommandOutput:
+        """Run ``command``; with ``check``, a non-zero exit raises ``MasterError`` with its stderr.
+
+        ``stdin`` (e.g. ``root:<password>`` for ``chpasswd``) is sent on the channel, never on
+        the command line, so no secret shows in the master's process list or in our errors.
+        """
+        self.connect()
+        assert self._client is not None
+        try:
+            channel_in, out, err = self._client.exec_command(command, timeout=self.timeout)
+            if stdin is not None:
+                channel_in.write(stdin)
+                channel_in.channel.shutdown_write()
+            status = out.channel.recv_exit_status()
+            result = CommandOutput(command=command, status=status, stdout=out.read().decode("utf-8", "replace"),
+                                   stderr=err.read().decode("utf-8", "replace"))
+        except (paramiko.SSHException, socket.timeout, OSError, EOFError) as exc:
+            self.close()
+            raise MasterError(scrub(f"Lost SSH to the Fuel master at {self.address} during `{command}`: "
+                                    f"{_why(exc)}; whether it ran is unknown."),
+                              fix="look at the master, then run the step again (each step looks first)",
+                              retryable=True) from None
+        if check and result.status != 0:
+            said = (result.stderr.strip() or result.stdout.strip() or "no output").splitlines()[-1]
+            raise MasterError(scrub(f"`{command}` failed on the Fuel master at {self.address} "
+                                    f"(exit {result.status}): {said}"),
+                              fix="run it by hand on the master (ssh root@master) to see why")
+        return result
+
+    def _known_name(self) -> str:
+        return self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, socket.timeout):
+        return "no answer in time"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -1,0 +1,173 @@
+"""The master's sshd: root logs in with a password and runs commands (``ssh root@master CMD``).
+
+paramiko's server mode on one port of our own. It answers as CentOS 6's OpenSSH 5.3 does
+where a client can tell: the banner, an RSA host key, password authentication, and a command
+ending with its exit status and stderr kept apart from stdout. Interactive shells are not
+served (``ssh root@master`` without a command is refused): every command is an exec request.
+Like the HTTP server it can stop listening while the master is down and listen again after.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+import paramiko
+
+from sim.fuel.shell import Result
+
+log = logging.getLogger(__name__)
+BANNER = "SSH-2.0-OpenSSH_5.3"
+_STDIN_COMMANDS = ("chpasswd",)      # commands that read what the client sends on stdin
+_STDIN_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class SshHandlers:
+    """What the server asks the master: root's password check, the host key, running a command."""
+
+    authenticate: Callable[[str, str], bool]
+    host_key: Callable[[], paramiko.PKey]
+    run: Callable[[str, bytes], Result]
+
+
+class _Session(paramiko.ServerInterface):
+    """One connection: password auth, then any number of exec channels (queued for a worker)."""
+
+    def __init__(self, handlers: SshHandlers) -> None:
+        self.handlers = handlers
+        self.requests: queue.Queue[tuple[paramiko.Channel, str]] = queue.Queue()
+
+    def get_allowed_auths(self, username: str) -> str:
+        return "password"
+
+    def check_auth_password(self, username: str, password: str) -> int:
+        ok = self.handlers.authenticate(username, password)
+        return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
+
+    def check_channel_request(self, kind: str, chanid: int) -> int:
+        return paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    def check_channel_pty_request(self, *args: object) -> bool:
+        return True
+
+    def check_channel_exec_request(self, channel: paramiko.Channel, command: bytes) -> bool:
+        self.requests.put((channel, command.decode("utf-8", "replace")))
+        return True
+
+
+class SshServer:
+    """Serves ``handlers`` on ``host:port`` (0 = a free port) until stopped."""
+
+    def __init__(self, handlers: SshHandlers, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.handlers = handlers
+        self._address = (host, port)
+        self._sock: socket.socket | None = None
+        self._guard = threading.Lock()
+        self._transports: set[paramiko.Transport] = set()
+        self._closed = False
+
+    @property
+    def port(self) -> int:
+        return self._address[1]
+
+    @property
+    def down(self) -> bool:
+        return self._sock is None
+
+    def start(self) -> None:
+        """Listen (again, on the same port after :meth:`pause`)."""
+        with self._guard:
+            if self._closed or self._sock is not None:
+                return
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(self._address)
+            sock.listen(32)
+            self._address = sock.getsockname()[:2]
+            self._sock = sock
+        threading.Thread(target=self._accept, args=(sock,), name="fuelsim-sshd", daemon=True).start()
+
+    def pause(self) -> None:
+        """Stop listening and cut every session (the machine went down)."""
+        with self._guard:
+            sock, self._sock = self._sock, None
+            transports = list(self._transports)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        for transport in transports:
+            transport.close()
+
+    resume = start
+
+    def stop(self) -> None:
+        with self._guard:
+            self._closed = True
+        self.pause()
+
+    def _accept(self, sock: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), name="fuelsim-ssh-session", daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        transport = paramiko.Transport(conn)
+        transport.local_version = BANNER
+        with self._guard:
+            if self._closed:
+                conn.close()
+                return
+            self._transports.add(transport)
+        try:
+            transport.add_server_key(self.handlers.host_key())
+            session = _Session(self.handlers)
+            transport.start_server(server=session)
+            while transport.is_active():
+                try:
+                    channel, command = session.requests.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                threading.Thread(target=self._exec, args=(channel, command), name="fuelsim-ssh-exec",
+                                 daemon=True).start()
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            log.debug("fuelsim sshd: session ended: %s", exc)
+        finally:
+            with self._guard:
+                self._transports.discard(transport)
+            transport.close()
+
+    def _exec(self, channel: paramiko.Channel, command: str) -> None:
+        try:
+            self._run(channel, command)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            log.debug("fuelsim sshd: command channel ended: %s", exc)
+
+    def _run(self, channel: paramiko.Channel, command: str) -> None:
+        stdin = b""
+        if any(word in command.split() for word in _STDIN_COMMANDS):
+            chunks = []
+            channel.settimeout(30)
+            while sum(map(len, chunks)) < _STDIN_LIMIT:
+                chunk = channel.recv(4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            stdin = b"".join(chunks)
+        result = self.handlers.run(command, stdin)
+        if result.stdout:
+            channel.sendall(result.stdout.encode())
+        if result.stderr:
+            channel.sendall_stderr(result.stderr.encode())
+        channel.send_exit_status(result.status)
+        channel.shutdown_write()
+        channel.close()

@@ -1,0 +1,44 @@
+"""The Fuel masters' SSH host keys in the database: ``integrations.fuel.ssh.HostKeys`` on SQLAlchemy.
+
+A key is recorded once per address; the unique column makes two replicas meeting a new master
+at the same moment keep one record (the second insert loses and reads the first).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import MasterHostKey
+from store.types import utcnow
+
+
+class HostKeyStore:
+    """Recorded host keys, one transaction per call (the caller owns nothing here)."""
+
+    def __init__(self, sessions: Callable[[], Session]) -> None:
+        self._sessions = sessions
+
+    def recorded(self, address: str) -> tuple[str, str] | None:
+        with self._sessions() as session:
+            row = session.scalar(select(MasterHostKey).where(MasterHostKey.address == address))
+            return (row.key_type, row.key_base64) if row is not None else None
+
+    def record(self, address: str, key_type: str, key_base64: str) -> None:
+        try:
+            with self._sessions() as session, session.begin():
+                session.add(MasterHostKey(address=address, key_type=key_type, key_base64=key_base64,
+                                          recorded_at=utcnow()))
+        except IntegrityError:
+            pass   # another replica recorded this address first; its record stands
+
+    def forget(self, address: str) -> bool:
+        """Drop the record of ``address`` (after a deliberate reinstall); False when there was none."""
+        with self._sessions() as session, session.begin():
+            row = session.scalar(select(MasterHostKey).where(MasterHostKey.address == address))
+            if row is None:
+                return False
+            session.delete(row)
+            return True
