@@ -63,9 +63,12 @@ class VSphereClient:
                 self._state = "open"
 
     def close(self) -> None:
-        """Log out and drop connections (a borrowed session stays open); safe to call twice, never raises."""
+        """Log out and drop connections; safe to call twice, never raises. A client on a kept session
+        (``VSphereSessions``) stays open: its pool closes it."""
         with self._lock:
-            if self._state == "open" and self._owns_session:
+            if not self._owns_session:
+                return
+            if self._state == "open":
                 self._session.close()
             self._state = "closed"
 

@@ -27,10 +27,11 @@ type inventoryOptions struct {
 	esxiVersion         string // version every host reports
 	switchVersion       string // version the distributed switches report
 	iso                 string // a file to put on the first datastore, e.g. iso/MirantisOpenStack-6.0.iso
+	opaqueNetwork       string // an NSX-T opaque network of this name in every datacenter
 }
 
 func (o inventoryOptions) apply() error {
-	steps := []func() error{o.datastores, o.hostStates, o.cluster, o.switches}
+	steps := []func() error{o.datastores, o.hostStates, o.cluster, o.switches, o.opaque}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -232,5 +233,21 @@ func withLAG(dvs *simulator.DistributedVirtualSwitch) error {
 		},
 	}
 	config.DefaultPortConfig = setting
+	return nil
+}
+
+func (o inventoryOptions) opaque() error {
+	if o.opaqueNetwork == "" {
+		return nil
+	}
+	for _, e := range simulator.Map.All("Datacenter") {
+		dc := e.(*simulator.Datacenter)
+		if folder, ok := simulator.Map.Get(dc.NetworkFolder).(*simulator.Folder); ok {
+			if err := folder.AddOpaqueNetwork(types.OpaqueNetworkSummary{
+				NetworkSummary: types.NetworkSummary{Name: o.opaqueNetwork}}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }

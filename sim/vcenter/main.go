@@ -56,6 +56,7 @@ func main() {
 	flag.BoolVar(&options.lag, "lag", false, "DVS0's uplinks form a LACP LAG; its port groups keep standalone uplinks")
 	flag.StringVar(&options.esxiVersion, "esxi-version", "", "ESXi version every host reports (default 6.5.0)")
 	flag.StringVar(&options.switchVersion, "dvs-version", "", "version the distributed switches report (default 6.5.0)")
+	flag.StringVar(&options.opaqueNetwork, "opaque-network", "", "an NSX-T opaque network of this name")
 	flag.StringVar(&options.iso, "iso", "", "put an (empty) file at this path of the first datastore, e.g. iso/MirantisOpenStack-6.0.iso")
 	flag.Parse()
 

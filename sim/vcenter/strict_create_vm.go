@@ -139,17 +139,28 @@ func checkCreateVM(method *simulator.Method) verdict {
 	return verdict{request: createVMBody(req), around: relaxSwitchMembership(*req.Host, needs)}
 }
 
-// checkCloneVM refuses a clone named like a VM of its target folder (DuplicateName, as for CreateVM).
+// checkCloneVM refuses a clone named like a VM of its target folder (DuplicateName, as for
+// CreateVM), and gives the clone its source's notes: vCenter copies the annotation (a clone of a
+// lab VM carries its owner marker, which is why ownership cannot rest on the notes), vcsim does not.
 func checkCloneVM(method *simulator.Method) verdict {
 	req := method.Body.(*types.CloneVM_Task)
 	folder, ok := simulator.Map.Get(req.Folder).(*simulator.Folder)
-	if !ok {
+	source, isVM := simulator.Map.Get(method.This).(*simulator.VirtualMachine)
+	if !ok || !isVM {
 		return verdict{}
 	}
 	if dup := childNamed(folder, req.Name); dup != nil {
 		return refuse(method.This, "cloneVm", &types.DuplicateName{Name: req.Name, Object: *dup})
 	}
-	return verdict{}
+	notes := source.Config.Annotation
+	return verdict{around: func(pass func()) {
+		pass()
+		if ref := childNamed(folder, req.Name); ref != nil && notes != "" {
+			if clone, ok := simulator.Map.Get(*ref).(*simulator.VirtualMachine); ok && clone.Config.Annotation == "" {
+				simulator.Map.Update(clone, []types.PropertyChange{{Name: "config.annotation", Val: notes}})
+			}
+		}
+	}}
 }
 
 // placeLikeDRS picks the compatible host running the fewest VMs, or says why each host is not.

@@ -20,7 +20,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-const questionKey = "SET.runtime.question"
+const questionKey = "vcsim.powerOn.question"
 
 func checkPowerOn(method *simulator.Method) verdict {
 	vm, ok := simulator.Map.Get(method.This).(*simulator.VirtualMachine)

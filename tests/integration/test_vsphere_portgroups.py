@@ -157,3 +157,43 @@ def test_preflight_with_an_unknown_datacenter_is_one_finding(vcsim):
         findings = client.preflight(lab)
     assert [(f.level, f.check, f.obj) for f in findings] == [("fail", "target", "DC9")]
     assert "VCENTER_DATACENTER" in findings[0].fix
+
+
+def test_a_reconfigure_is_a_delta_that_keeps_what_others_set(client, vcsim):
+    client.ensure_distributed_portgroup(DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=False))
+    with admin_session(vcsim) as admin:             # an admin tunes the port group by hand
+        view = admin.content.viewManager.CreateContainerView(admin.content.rootFolder,
+                                                             [vim.dvs.DistributedVirtualPortgroup], True)
+        pg = next(p for p in view.view if p.name == "pxe")
+        WaitForTask(pg.ReconfigureDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
+            configVersion=pg.config.configVersion, numPorts=64, description="PXE for the Fuel labs")))
+    change = client.ensure_distributed_portgroup(DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=True))
+    assert str(change) == "updated: promiscuous off→on"
+    with admin_session(vcsim) as admin:
+        view = admin.content.viewManager.CreateContainerView(admin.content.rootFolder,
+                                                             [vim.dvs.DistributedVirtualPortgroup], True)
+        config = next(p for p in view.view if p.name == "pxe").config
+    assert (config.numPorts, config.description, config.defaultPortConfig.vlan.vlanId) == (
+        64, "PXE for the Fuel labs", 3)
+    assert config.defaultPortConfig.securityPolicy.allowPromiscuous.value is True
+
+
+@pytest.mark.parametrize("args, mac_management", [
+    (["-dvs-version", "6.6.0", "-api-version", "6.7"], True),     # both policies on a 6.6 switch
+    (["-lag", "-api-version", "6.7"], False),                     # a 6.5 switch with a LAG: no lacpPolicy echo
+])
+def test_promiscuous_mode_is_set_in_every_policy_the_switch_has(vcsim_binary, tmp_path, args, mac_management):
+    from sim.vcenter.process import VcsimProcess
+    from tests.fixtures.vcenter_simulator import target_for
+    with VcsimProcess.start(extra_args=args, log_path=tmp_path / "vcsim.log") as sim:
+        with VSphereClient.connect(target_for(sim)) as client:
+            client.ensure_distributed_portgroup(DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=False))
+            assert str(client.ensure_distributed_portgroup(
+                DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=True))) == "updated: promiscuous off→on"
+        with admin_session(sim) as admin:
+            view = admin.content.viewManager.CreateContainerView(admin.content.rootFolder,
+                                                                 [vim.dvs.DistributedVirtualPortgroup], True)
+            setting = next(p for p in view.view if p.name == "pxe").config.defaultPortConfig
+    assert setting.securityPolicy.allowPromiscuous.value is True
+    mac = setting.macManagementPolicy
+    assert (mac is not None and mac.allowPromiscuous is True) == mac_management
