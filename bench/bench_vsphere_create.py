@@ -53,11 +53,11 @@ def serial_create(session: Session, lab: Lab) -> None:
     boot order set and read, one private collector per wait) and ``power_on`` per VM (the VM looked
     up in the datacenter's inventory, its power state read, two waits, a read back)."""
     placement = resolve_placement(session, lab.vcenter)
-    inventory = {vim.VirtualMachine: ["name", "config.annotation"], vim.DistributedVirtualSwitch: ["name", "uuid"],
+    inventory: dict[type, list[str]] = {vim.VirtualMachine: ["name", "config.annotation"], vim.DistributedVirtualSwitch: ["name", "uuid"],
                  vim.Network: ["name"], DVPG: ["name", "key", "config.distributedVirtualSwitch"]}
     rows = retrieve(session, inventory, root=placement.datacenter)
     networks = inventory_of(rows)
-    taken = {d.macAddress for r in retrieve(session, {vim.VirtualMachine: ["config.hardware.device"]},
+    taken = {str(d.macAddress) for r in retrieve(session, {vim.VirtualMachine: ["config.hardware.device"]},
                                             root=placement.datacenter)
              for d in r.get("config.hardware.device") or () if isinstance(d, Dev.VirtualEthernetCard)}
     created = []
