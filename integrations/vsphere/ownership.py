@@ -11,6 +11,7 @@ folder; a clone (new moref, new instance UUID) is never deleted.
 """
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -49,7 +50,7 @@ class OwnedVM:
 
     lab: str
     name: str
-    moid: str                      # the moref's value, e.g. vm-123
+    moid: str                      # the moref's value, e.g. vm-123 ("" for a plan never confirmed)
     instance_uuid: str             # config.instanceUuid, read back after creation
     vcenter_uuid: str              # about.instanceUuid of the vCenter it lives in
     folder: str                    # the lab's folder path, e.g. fuelbot/lab1
@@ -82,9 +83,15 @@ def destroy_owned(session: Session, placement: Placement, records: Sequence[Owne
     folder = find_folder(session, placement, folder_path)
     rows = retrieve(session, {vim.VirtualMachine: _PATHS}, root=folder, recursive=False) if folder else []
     in_folder = {r.obj._moId: r for r in rows}
+    by_uuid = {str(r.get("config.instanceUuid") or "").lower(): r for r in rows}
     outcomes: dict[str, DestroyOutcome] = {}
     doomed = []
+    keys = []
     for record in records:
+        if not record.moid:   # planned, never confirmed (a crash right after creation): found by its identity
+            found = by_uuid.get(record.instance_uuid.lower())
+            record = dataclasses.replace(record, moid=found.obj._moId if found is not None else f"planned:{record.name}")
+        keys.append(record.moid)
         row = in_folder.get(record.moid)
         if row is None:
             outcomes[record.moid] = DestroyOutcome(record.name, record.moid, "gone",
@@ -100,7 +107,7 @@ def destroy_owned(session: Session, placement: Placement, records: Sequence[Owne
              lambda vm: vm.Destroy_Task(), "deleting", outcomes)
     for record, _ in doomed:
         outcomes.setdefault(record.moid, DestroyOutcome(record.name, record.moid, "deleted"))
-    return [outcomes[r.moid] for r in records]
+    return [outcomes[key] for key in keys]
 
 
 def _run(window: TaskWindow, work: list[tuple[OwnedVM, Any]], start: Callable[[Any], Any], verb: str,

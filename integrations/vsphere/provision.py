@@ -10,7 +10,7 @@ nothing is looked up again per VM. A VM that already exists is finished, not re-
 from __future__ import annotations
 
 import uuid
-from collections import Counter, deque
+from collections import deque
 from functools import partial
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from integrations.vsphere.folders import ensure_folder, lab_folder_path, resolve
 from integrations.vsphere.info import VMInfo, owner_annotation
 from integrations.vsphere.inventory import VM_PATHS, Placement, to_info
 from integrations.vsphere.macs import assign_macs
+from integrations.vsphere.macs_in_use import duplicate_problem, mac_owners, nic_macs
 from integrations.vsphere.ownership import OwnedVM, VMPlan
 from integrations.vsphere.placement import VMNeeds, choose, read_drs
 from integrations.vsphere.session import Session
@@ -93,13 +94,7 @@ class _Pass:
         props = job.row.props if job.row is not None else {}
         return OwnedVM(lab=self.lab, name=job.spec.name, moid=job.vm._moId,
                        instance_uuid=str(props.get("config.instanceUuid") or job.instance_uuid),
-                       vcenter_uuid=self.vcenter, folder=self.folder_path, macs=_macs(props))
-
-
-def _macs(props: Mapping[str, Any]) -> tuple[str, ...]:
-    nics = sorted((d for d in props.get("config.hardware.device") or () if isinstance(d, Dev.VirtualEthernetCard)),
-                  key=lambda d: d.key)
-    return tuple((n.macAddress or "").lower() for n in nics)
+                       vcenter_uuid=self.vcenter, folder=self.folder_path, macs=nic_macs(props))
 
 
 def _datastore_of(path: str | None) -> str | None:
@@ -128,7 +123,7 @@ def provision(session: Session, placement: Placement, target: VCenterTarget, spe
             raise ValueError(f"no plan for VM {spec.name}: plan every VM before provisioning")
         job = _Job(spec=spec, instance_uuid=plan.instance_uuid if plan else str(uuid.uuid4()))
         jobs.append(job)
-        existing = _existing(rows, spec.name, folder if plans is not None else None)
+        existing = _existing(rows, spec.name, folder if plans is not None else None, lab)
         if existing is not None:
             problem = _not_ours(existing, job, lab, planned=plan is not None)
             if problem:
@@ -148,8 +143,11 @@ def provision(session: Session, placement: Placement, target: VCenterTarget, spe
     if todo or boots or starts:
         with TaskWindow(session, size=size, timeout=timeout, checkpoint=checkpoint) as window:
             _create_and_boot(run, window, jobs, todo, boots, folder, pool)
-            if todo:
-                _check_macs(run, session, [j for j in jobs if not j.failed])
+            if todo:   # MACs unique across the vCenter, read after creation and before anything runs
+                owners = mac_owners(session)
+                for job in [j for j in jobs if not j.failed]:
+                    if problem := duplicate_problem(job.spec.name, nic_macs(job.row.props if job.row else {}), owners):
+                        run.fail(job, problem)
             if power_on:
                 _power_on(run, window, [j for j in jobs if not j.failed and j.vm is not None and _state(j) != "poweredOn"])
     alive = [j for j in jobs if j.vm is not None]
@@ -161,9 +159,16 @@ def provision(session: Session, placement: Placement, target: VCenterTarget, spe
         created=tuple(run.created), skipped_hosts=skipped, failures=tuple(run.failures))
 
 
-def _existing(rows: list[Row], name: str, folder: Any | None) -> Row | None:
+def _existing(rows: list[Row], name: str, folder: Any | None, lab: str = "") -> Row | None:
     matches = [r for r in rows if r.get("name") == name
                and (folder is None or getattr(r.get("parent"), "_moId", None) == folder._moId)]
+    if folder is not None and not matches:
+        older = [r for r in rows if r.get("name") == name
+                 and owner_annotation(lab) in (r.get("config.annotation") or "").splitlines()]
+        if older:
+            raise VSphereError(f"VM {name!r} of lab {lab} lives outside the lab's folder ({older[0].obj._moId}); "
+                               f"fuelbot has no record of it", obj=name,
+                               fix="delete it in vCenter and deploy again: fuelbot recreates it in the lab's folder")
     if len(matches) > 1:
         raise VSphereError(f"{len(matches)} VMs are named {name!r} ({', '.join(r.obj._moId for r in matches)})",
                            obj=name, fix="rename or delete the extra VMs in vCenter; fuelbot needs unique names")
@@ -185,7 +190,7 @@ def _not_ours(row: Row, job: _Job, lab: str, *, planned: bool) -> str | None:
 def _prepare(session: Session, placement: Placement, target: VCenterTarget, todo: list[_Job], *,
              inv: networks.NetworkInventory, declared: VSphereNetworks | None, lab: str) -> tuple[str, ...]:
     """Networks, MACs, host and creation spec of each VM to create; the hosts skipped."""
-    taken = _all_macs(session)
+    taken = set(mac_owners(session))
     hosts = inventory.hosts(session, placement)
     refs = {ref._moId: ref for ref in placement.hosts}
     drs = read_drs(session, placement)
@@ -202,18 +207,11 @@ def _prepare(session: Session, placement: Placement, target: VCenterTarget, todo
         choice = choose(hosts, refs, needs, drs, cluster=placement.cluster_name, vm=spec.name)
         skipped.update(choice.skipped)
         job.host = choice.host
-        job.macs = assign_macs(lab, spec.name, len(spec.nics), taken=set(taken), vcenter=vcenter)
-        taken.update({m: spec.name for m in job.macs})
+        job.macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken, vcenter=vcenter)
+        taken.update(job.macs)
         job.config = config_spec(spec, lab=lab, datastore=placement.datastore_name, networks=targets,
                                  macs=job.macs, instance_uuid=job.instance_uuid)
     return tuple(sorted(skipped))
-
-
-def _all_macs(session: Session) -> dict[str, str]:
-    """MAC → VM name for every NIC of every VM of every datacenter."""
-    rows = retrieve(session, {vim.VirtualMachine: ["name", "config.hardware.device"]})
-    return {(d.macAddress or "").lower(): r.get("name") for r in rows for d in r.get("config.hardware.device") or ()
-            if isinstance(d, Dev.VirtualEthernetCard) and d.macAddress}
 
 
 def _boot_change(job: _Job) -> Any | None:
@@ -272,25 +270,9 @@ def _read_back(run: _Pass, created: list[_Job]) -> None:
         run.created.append(job.spec.name)
         if run.on_created is not None:
             run.on_created(run.owned(job))
-        got = _macs(job.row.props if job.row else {})
+        got = nic_macs(job.row.props if job.row else {})
         if got != job.macs:
             run.fail(job, f"vCenter gave it MACs {', '.join(got)} instead of {', '.join(job.macs)}")
-
-
-def _check_macs(run: _Pass, session: Session, jobs: list[_Job]) -> None:
-    """Every MAC of the batch is used once in the whole vCenter (read after creation)."""
-    owners: dict[str, list[str]] = {}
-    rows = retrieve(session, {vim.VirtualMachine: ["name", "config.hardware.device"]})
-    for row in rows:
-        for mac in _macs(row.props):
-            owners.setdefault(mac, []).append(row.get("name"))
-    counts = Counter({mac: len(names) for mac, names in owners.items()})
-    for job in jobs:
-        shared = [m for m in _macs(job.row.props if job.row else {}) if counts[m] > 1]
-        if shared:
-            others = sorted({n for m in shared for n in owners[m] if n != job.spec.name}) or [job.spec.name]
-            run.fail(job, f"MAC {', '.join(shared)} is also used by VM {', '.join(others)}; duplicate MACs break "
-                          "PXE and Fuel's discovery")
 
 
 def _power_on(run: _Pass, window: TaskWindow, jobs: list[_Job]) -> None:

@@ -147,3 +147,26 @@ def test_at_most_the_window_of_tasks_is_in_flight(client, vcsim):
     assert report.failures == () and len(report.vms) == 7
     # create, boot order and power-on for 7 VMs through a window of 2: at least 21/2 waits
     assert len(seen) >= 11
+
+
+def test_a_planned_vm_never_confirmed_is_still_destroyed_by_its_identity(client, vcsim):
+    lab = _lab(vcsim, count=1)
+    plans = _plans(client, lab)
+    (owned,) = client.provision(lab, plans, power_on=False).owned
+    unconfirmed = dataclasses.replace(owned, moid="")        # the crash hit before the moref was recorded
+    (outcome,) = client.destroy_owned("lab1", [unconfirmed])
+    assert (outcome.action, outcome.moid) == ("deleted", owned.moid)
+    assert client.lab_vms("lab1") == []
+
+
+def test_a_vm_of_the_lab_left_outside_its_folder_by_an_older_fuelbot_is_not_duplicated(client, vcsim):
+    lab = _lab(vcsim, count=1)
+    with admin_session(vcsim) as admin:                      # what the older create_vms left: root VM folder
+        dc = admin.content.rootFolder.childEntity[0]
+        pool = next(c for c in dc.hostFolder.childEntity if c.name == "DC0_C0").resourcePool
+        WaitForTask(dc.vmFolder.CreateVM_Task(config=vim.vm.ConfigSpec(
+            name="lab1-node-0", numCPUs=1, memoryMB=64, guestId="otherGuest", annotation="fuelbot lab=lab1",
+            files=vim.vm.FileInfo(vmPathName="[LocalDS_0]")), pool=pool))
+    with pytest.raises(VSphereError) as caught:
+        client.provision(lab, _plans(client, lab))
+    assert "outside the lab's folder" in str(caught.value) and "deploy again" in caught.value.fix
