@@ -236,15 +236,16 @@ def roomy_vcsim(hosts: int) -> Iterator[None]:
     """``start_stack`` with ``hosts`` ESXi hosts in vcsim's cluster instead of 3.
 
     vcsim's hosts have about 2.7 GB free each: 100 VMs of 1024 MB fail the preflight's
-    cluster-memory check on 3. start_stack takes no vcsim options, so its module's
-    VcsimProcess is swapped meanwhile.
+    cluster-memory check on 3. Its datastore gets 4 TiB (``-ds-gb``): by default it is this
+    machine's filesystem, and the strict vcsim refuses a power-on without room for the swap file.
+    start_stack takes no vcsim options, so its module's VcsimProcess is swapped meanwhile.
     """
     original = stack_fixture.VcsimProcess
 
     class RoomyVcsim(original):  # type: ignore[misc, valid-type]
         @classmethod
         def start(cls, **kw: Any) -> VcsimProcess:
-            return original.start(hosts_per_cluster=hosts, **kw)
+            return original.start(hosts_per_cluster=hosts, extra_args=["-ds-gb", "4096"], **kw)
 
     stack_fixture.VcsimProcess = RoomyVcsim
     try:

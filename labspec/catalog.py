@@ -2,8 +2,8 @@
 
 A broken file costs only itself: its problems are returned and the other labs still load.
 Labs are also checked against each other, because they may share one vCenter and one Fuel
-master: a lab name, a VM name in the same datacenter, or an environment name on the same
-Fuel master may be used once.
+master: a lab name, a VM name or a VM folder in the same datacenter, or an environment name on
+the same Fuel master may be used once.
 """
 from __future__ import annotations
 
@@ -81,6 +81,9 @@ def _check_clashes(lab: Lab, log: ProblemLog, others: Iterable[Lab]) -> None:
         if other.name == lab.name:
             log.add("name", f"lab name '{lab.name}' is already used by {other.source}")
         if _same_datacenter(lab, other):
+            if lab.vcenter.folder and lab.vcenter.folder == other.vcenter.folder:
+                log.add("vcenter.folder", f"folder '{lab.vcenter.folder}' is already lab {other.name}'s "
+                                          f"({other.source}); each lab needs its own VM folder")
             taken = set(_vm_names(other))
             for path, name in _vm_paths(lab):
                 if name in taken:

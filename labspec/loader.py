@@ -16,28 +16,27 @@ from pathlib import Path
 from yaml.nodes import ScalarNode
 
 from core.errors import SpecError
-from labspec import roles, wiring
+from labspec import roles, vcenter, wiring
 from labspec.addressing import vlan_problem
 from labspec.document import Reader, Section, compose
 from labspec.environment import ENVIRONMENT_FIELDS, read_environment
 from labspec.fuel60 import MASTER_MIN_DISK_GB, MASTER_MIN_MEMORY_MB
 from labspec.master_setup import SETUP_FIELDS, read_setup
 from labspec import master_setup
-from labspec.model import (FUEL_NETWORKS, ROLES, DistributedPortGroup, FuelMaster, Lab, Nic, NodeSpec,
-                           StandardPortGroup, VCenterTarget, VMSpec, VSphereNetworks, draft)
+from labspec.model import (FUEL_NETWORKS, NIC_TYPES, ROLES, DistributedPortGroup, FuelMaster, Lab, Nic, NodeSpec,
+                           StandardPortGroup, VMSpec, VSphereNetworks, draft)
+from labspec.vcenter import VCENTER_FIELDS, name_problem, read_vcenter, url_problem
 from labspec.problems import ProblemLog
 
 TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes")
-VCENTER_FIELDS = ("url", "user", "password", "datacenter", "cluster", "datastore", "insecure", "ca_file")
 VSPHERE_FIELDS = ("pxe", "distributed", "standard")
 DISTRIBUTED_FIELDS = ("name", "switch", "vlan", "promiscuous")
 STANDARD_FIELDS = ("name", "vswitch", "uplink", "vlan")
 FUEL_FIELDS = ("url", "user", "password", "tenant", "master_vm")
-MASTER_FIELDS = ("name", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "iso") + SETUP_FIELDS
-NODE_FIELDS = ("name", "roles", "guest_id", "cpus", "memory_mb", "disk_gb", "nics")
+MASTER_FIELDS = ("name", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "nic_type", "iso") + SETUP_FIELDS
+NODE_FIELDS = ("name", "roles", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "nic_type")
 NIC_FIELDS = ("portgroup", "fuel_networks")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
-_URL = re.compile(r"https?://[^/\s:]+(:\d{1,5})?(/\S*)?")
 
 
 def load_lab(path: Path, environ: Mapping[str, str]) -> Lab:
@@ -79,11 +78,12 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
     reader = Reader(log, environ)
     top = Section(reader, root, path="", fields=TOP_FIELDS)
     name = top.text("name", check=_slug_problem)
-    vcenter = _vcenter(top.section("vcenter", VCENTER_FIELDS))
     networks = _vsphere_networks(reader, top.section("vsphere_networks", VSPHERE_FIELDS))
-    fuel = _fuel(reader, top.section("fuel", FUEL_FIELDS))
+    pxe = networks.pxe if networks is not None else None
+    target = read_vcenter(top.section("vcenter", VCENTER_FIELDS), name)
+    fuel = _fuel(reader, top.section("fuel", FUEL_FIELDS), pxe)
     environment = read_environment(reader, top.section("environment", ENVIRONMENT_FIELDS))
-    nodes = _nodes(reader, top)
+    nodes = _nodes(reader, top, pxe)
     if fuel is not None and fuel.setup is not None:
         setup = master_setup.check(fuel.setup, "fuel.master_vm", log, environment=environment, nodes=nodes)
         fuel = replace(fuel, setup=setup)
@@ -91,7 +91,7 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
         Lab,
         name=name,
         source=log.file,
-        vcenter=vcenter,
+        vcenter=target,
         networks=networks,
         fuel=fuel,
         environment=environment,
@@ -99,25 +99,10 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
         channel=top.text("channel", required=False),
         oncall=top.text("oncall", required=False),
     )
+    vcenter.check(lab.vcenter, log)
     roles.check(lab, log)
     wiring.check(lab, log)
     return lab
-
-
-def _vcenter(section: Section | None) -> VCenterTarget | None:
-    if section is None:
-        return None
-    return draft(
-        VCenterTarget,
-        url=section.text("url", check=_url_problem),
-        user=section.text("user"),
-        password=section.secret("password", variable="VCENTER_PASSWORD"),
-        datacenter=section.text("datacenter"),
-        cluster=section.text("cluster"),
-        datastore=section.text("datastore"),
-        insecure=section.boolean("insecure", default=False),
-        ca_file=section.text("ca_file", required=False),
-    )
 
 
 def _vsphere_networks(reader: Reader, section: Section | None) -> VSphereNetworks | None:
@@ -141,29 +126,29 @@ def _vsphere_networks(reader: Reader, section: Section | None) -> VSphereNetwork
     return draft(VSphereNetworks, pxe=section.text("pxe"), distributed=distributed, standard=standard)
 
 
-def _fuel(reader: Reader, section: Section | None) -> FuelMaster | None:
+def _fuel(reader: Reader, section: Section | None, pxe: str | None) -> FuelMaster | None:
     if section is None:
         return None
     master = section.section("master_vm", MASTER_FIELDS, required=False)
     return draft(
         FuelMaster,
-        url=section.text("url", check=_url_problem),
+        url=section.text("url", check=url_problem),
         user=section.text("user"),
         password=section.secret("password", variable="FUEL_PASSWORD"),
         tenant=section.text("tenant", required=False) or "admin",
-        vm=_vm(reader, master, master=True) if master else None,
+        vm=_vm(reader, master, master=True, pxe=pxe) if master else None,
         setup=read_setup(master) if master else None,
     )
 
 
-def _nodes(reader: Reader, top: Section) -> tuple[NodeSpec, ...] | None:
+def _nodes(reader: Reader, top: Section, pxe: str | None) -> tuple[NodeSpec, ...] | None:
     items = top.sequence("nodes")
     if items is None:
         return None
     nodes = []
     for path, node in items:
         section = reader.section(node, path, NODE_FIELDS)
-        nodes.append(draft(NodeSpec, vm=_vm(reader, section, master=False), roles=_roles(reader, section))
+        nodes.append(draft(NodeSpec, vm=_vm(reader, section, master=False, pxe=pxe), roles=_roles(reader, section))
                      if section else draft(NodeSpec, vm=None, roles=None))
     return tuple(nodes)
 
@@ -181,10 +166,10 @@ def _roles(reader: Reader, section: Section) -> tuple[str, ...] | None:
     return known if len(known) == len(read) else None
 
 
-def _vm(reader: Reader, section: Section, *, master: bool) -> VMSpec:
+def _vm(reader: Reader, section: Section, *, master: bool, pxe: str | None) -> VMSpec:
     return draft(
         VMSpec,
-        name=section.text("name", check=_vm_name_problem),
+        name=section.text("name", check=name_problem),
         # the guest OS types the article picks: RHEL 7 for the master, RHEL 6 for nodes
         guest_id=section.text("guest_id", required=False) or ("rhel7_64Guest" if master else "rhel6_64Guest"),
         cpus=section.integer("cpus", check=_count_problem),
@@ -192,6 +177,8 @@ def _vm(reader: Reader, section: Section, *, master: bool) -> VMSpec:
         disk_gb=section.integer("disk_gb", check=_master_disk_problem if master else _count_problem),
         nics=_nics(reader, section, master=master),
         iso=section.text("iso", required=False) if master else None,
+        nic_type=section.choice("nic_type", NIC_TYPES, noun="NIC type", default="vmxnet3"),
+        pxe_portgroup=pxe,
     )
 
 
@@ -223,14 +210,6 @@ def _slug_problem(text: str) -> str | None:
     if _SLUG.fullmatch(text):
         return None
     return "is not a lab name: use up to 40 lower-case letters, digits, - and _ (it is typed in Slack)"
-
-
-def _vm_name_problem(text: str) -> str | None:
-    return None if len(text) <= 80 else "is longer than vSphere's 80 characters for a VM name"
-
-
-def _url_problem(text: str) -> str | None:
-    return None if _URL.fullmatch(text) else "is not an http(s) URL (expected e.g. https://vc.example.com/sdk)"
 
 
 def _count_problem(number: int) -> str | None:

@@ -15,6 +15,7 @@ RELEASES = {  # (name, version) as Fuel 6.0 lists them
     "Juno on Ubuntu 12.04.4": "2014.2-6.0",
 }
 FUEL_NETWORKS = ("fuelweb_admin", "public", "management", "storage", "fixed")
+NIC_TYPES = ("vmxnet3", "e1000")   # vmxnet3: the CentOS 6 installer has its driver; e1000 for older images
 ADMIN_DEFAULT = "admin"            # a fresh 6.0 master's UI/API password (fuelmenu settings.yaml FUEL_ACCESS)
 ROOT_DEFAULT = "r00tme"            # a fresh 6.0 master's root password (fuel-main iso/ks.template)
 T = TypeVar("T")
@@ -42,6 +43,10 @@ class VCenterTarget:
     datastore: str
     insecure: bool = False         # skip TLS verification (explicit switch)
     ca_file: str | None = None     # CA bundle to verify the vCenter certificate with
+    folder: str | None = None      # the lab's VM folder under the datacenter's; None: fuelbot/<lab>
+    resource_pool: str | None = None   # a pool under the cluster's root pool (e.g. labs/lab1); None: the root
+    thumbprint: str | None = None  # pin vCenter's certificate by its SHA-256 (or SHA-1) fingerprint
+    allow_http: bool = False       # plain http:// to a vCenter that is not on this machine, explicitly
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,12 @@ class VMSpec:
     guest_id: str
     nics: tuple[Nic, ...]
     iso: str | None = None         # datastore path of an ISO to attach as CD-ROM (Fuel master)
+    nic_type: str = "vmxnet3"      # one of NIC_TYPES, for every NIC of the VM
+    pxe_portgroup: str | None = None   # the lab's PXE port group: the NIC on it is the boot NIC
+
+    def boot_nic(self) -> int:
+        """Index of the NIC the VM network-boots from: the one on the PXE port group (else the first)."""
+        return next((i for i, nic in enumerate(self.nics) if nic.portgroup == self.pxe_portgroup), 0)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ def check(lab: Lab, log: ProblemLog) -> None:
                                           f"'{lab.networks.pxe}' (it becomes eth0, Fuel's admin network)")
     if declared is not None and lab.networks.pxe:
         for path, vm in vms:
+            _check_boot_nic(lab, log, path, vm)
             _check_fuel_networks(lab, log, path, vm)
 
 
@@ -95,6 +96,21 @@ def _check_nics(log: ProblemLog, path: str, vm: VMSpec, declared: tuple[str, ...
             log.add(f"{path}.nics[{index}].portgroup",
                     f"port group '{nic.portgroup}' is not declared in {_PG}"
                     f"{suggest(nic.portgroup, declared)}", allowed=declared)
+
+
+def _check_boot_nic(lab: Lab, log: ProblemLog, path: str, vm: VMSpec) -> None:
+    """A node network-boots from the one NIC on the pxe port group, wherever it is in the list."""
+    if not vm.nics:
+        return
+    pxe = lab.networks.pxe
+    on_pxe = [i for i, nic in enumerate(vm.nics) if nic.portgroup == pxe]
+    if not on_pxe and not any(nic.portgroup is None for nic in vm.nics):
+        log.add(f"{path}.nics", f"no NIC is on the pxe port group '{pxe}': the node could not PXE-boot "
+                                "from Fuel (add a NIC on it, in any position)")
+    elif len(on_pxe) > 1:
+        numbers = " and ".join(str(i + 1) for i in on_pxe)
+        log.add(f"{path}.nics[{on_pxe[1]}].portgroup", f"NICs {numbers} are both on the pxe port group "
+                f"'{pxe}': the node boots from one NIC, and Fuel would see two admin interfaces")
 
 
 def _check_fuel_networks(lab: Lab, log: ProblemLog, path: str, vm: VMSpec) -> None:

@@ -20,6 +20,10 @@ from labspec.model import Lab, VMSpec
 class VSpherePort(Protocol):
     """A vCenter, seen from one lab's datacenter, cluster and datastore."""
 
+    @property
+    def vcenter_uuid(self) -> str:
+        """The vCenter's own instance UUID (part of every MAC fuelbot assigns there)."""
+
     def preflight(self, lab: Lab) -> list[Finding]:
         """Every pitfall of the article checked for ``lab`` (levels ok, warn, fail)."""
 

@@ -1,23 +1,29 @@
 """``VSphereClient``: the one facade fuelbot's workflows use to read and shape a lab in vSphere.
 
-It owns its session (log in once, re-login transparently, log out on close), counts SOAP calls
-(``calls``) and raises nothing but :class:`core.errors.VSphereError`.
+It owns its session (log in once, re-login transparently, log out on close), or borrows one
+kept open by :class:`~integrations.vsphere.pool.VSphereSessions`; counts SOAP calls (``calls``)
+and raises nothing but :class:`core.errors.VSphereError`.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 
 from pyVmomi import vim
 
 from core.errors import VSphereError
-from integrations.vsphere import inventory, master_vm, portgroups, preflight, vms
+from integrations.vsphere import inventory, master_vm, ownership, portgroups, preflight, vms
+from integrations.vsphere.collector import retrieve
 from integrations.vsphere.faults import guarded
+from integrations.vsphere.folders import find_folder, lab_folder_path
 from integrations.vsphere.info import (Change, DatastoreInfo, DistributedPortGroupInfo, HostInfo,
                                        StandardPortGroupInfo, VMInfo)
-from integrations.vsphere.inventory import Placement
+from integrations.vsphere.inventory import VM_PATHS, Placement
 from integrations.vsphere.master_vm import MasterBoot
+from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan
 from integrations.vsphere.preflight import Finding
+from integrations.vsphere.provision import MAX_IN_FLIGHT, ProvisionReport, provision
 from integrations.vsphere.session import Session
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VCenterTarget, VMSpec
 
@@ -27,11 +33,12 @@ _SIMULATOR_OPTION = "vcsim.server.url"   # vcsim adds this setting to its Option
 class VSphereClient:
     """A logged-in vCenter client for one ``VCenterTarget`` (datacenter, cluster, datastore)."""
 
-    def __init__(self, target: VCenterTarget, *, timeout: float = 60.0) -> None:
+    def __init__(self, target: VCenterTarget, *, timeout: float = 60.0, session: Session | None = None) -> None:
         self.target = target
         self.url = target.url
         self.user = target.user
-        self._session = Session(target, timeout=timeout)
+        self._owns_session = session is None
+        self._session = session if session is not None else Session(target, timeout=timeout)
         self._lock = threading.Lock()
         self._state = "new"              # new → open → closed
         self._placement: tuple[int, Placement] | None = None
@@ -52,12 +59,16 @@ class VSphereClient:
                 raise VSphereError(f"this client of {self.url} is closed", obj=self.url,
                                    fix="open a new VSphereClient")
             if self._state == "new":
-                self._session.login()
+                if self._owns_session or not self._session.logged_in:
+                    self._session.login()
                 self._state = "open"
 
     def close(self) -> None:
-        """Log out and drop connections; safe to call twice, never raises."""
+        """Log out and drop connections; safe to call twice, never raises. A client on a kept session
+        (``VSphereSessions``) stays open: its pool closes it."""
         with self._lock:
+            if not self._owns_session:
+                return
             if self._state == "open":
                 self._session.close()
             self._state = "closed"
@@ -84,7 +95,7 @@ class VSphereClient:
         cached = self._placement
         if cached is not None and cached[0] == self._session.generation:
             return cached[1]
-        placement = inventory.resolve_placement(self._session)
+        placement = inventory.resolve_placement(self._session, self.target)
         self._placement = (self._session.generation, placement)
         return placement
 
@@ -139,6 +150,28 @@ class VSphereClient:
             raise VSphereError(f"VM {name!r} not found in datacenter {self.target.datacenter}", obj=name)
         return info.macs
 
+    @property
+    @guarded("reading the vCenter's identity")
+    def vcenter_uuid(self) -> str:
+        """The vCenter's instance UUID (part of every MAC seed and ownership record)."""
+        self._ready()
+        return self._session.vcenter_uuid
+
+    def lab_folder(self, lab: str) -> str:
+        """The lab's VM folder path (the spec's ``vcenter.folder``, else ``fuelbot/<lab>``)."""
+        return lab_folder_path(self.target, lab)
+
+    @guarded("reading the lab's VMs")
+    def lab_vms(self, lab: str) -> list[VMInfo]:
+        """The VMs inside the lab's folder only (empty when the folder does not exist yet)."""
+        placement = self._ready()
+        folder = find_folder(self._session, placement, self.lab_folder(lab))
+        if folder is None:
+            return []
+        rows = retrieve(self._session, {vim.VirtualMachine: list(VM_PATHS)}, root=folder)
+        names = {p.key: p.name for p in inventory.distributed_portgroups(self._session, placement)}
+        return [inventory.to_info(r, names) for r in rows]
+
     # Changes ---------------------------------------------------------------------------------------
     @guarded("ensuring a distributed port group")
     def ensure_distributed_portgroup(self, spec: DistributedPortGroup) -> Change:
@@ -148,18 +181,41 @@ class VSphereClient:
     @guarded("ensuring a standard port group")
     def ensure_standard_portgroup(self, spec: StandardPortGroup) -> Change:
         """Add or fix a port group on the standard vSwitch of every host of the cluster."""
-        placement = self._ready()
-        return portgroups.ensure_standard(self._session, placement, spec, simulator=self.is_simulator)
+        return portgroups.ensure_standard(self._session, self._ready(), spec)
 
     @guarded("ensuring a VM")
     def ensure_vm(self, spec: VMSpec, *, lab: str) -> VMInfo:
         """Create the VM unless ``lab`` already owns one by that name; pool and datastore come from the target."""
-        return vms.ensure(self._session, self._ready(), spec, lab=lab)
+        return vms.ensure(self._session, self._ready(), self.target, spec, lab=lab)
 
     @guarded("ensuring VMs")
     def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
         """``ensure_vm`` for several VMs with one inventory read (a 100-node lab is 100 VMs)."""
-        return vms.ensure_many(self._session, self._ready(), list(specs), lab=lab)
+        return vms.ensure_many(self._session, self._ready(), self.target, list(specs), lab=lab)
+
+    @staticmethod
+    def plan_vms(specs: Sequence[VMSpec]) -> list[VMPlan]:
+        """Fresh instance UUIDs for VMs about to be created: record them, then call :meth:`provision`."""
+        return ownership.plan_vms(specs)
+
+    @guarded("creating and powering on the lab's VMs")
+    def provision(self, lab: Lab, plans: Mapping[str, VMPlan], *, specs: Sequence[VMSpec] | None = None,
+                  power_on: bool = True, max_in_flight: int = MAX_IN_FLIGHT,
+                  on_created: Callable[[OwnedVM], None] | None = None,
+                  checkpoint: Callable[[], None] | None = None) -> ProvisionReport:
+        """Create (in the lab's folder), boot-order and power on ``specs`` (default: the lab's nodes)
+        with up to ``max_in_flight`` tasks at once; ``on_created`` hears of each VM as soon as it exists."""
+        chosen = list(specs) if specs is not None else [node.vm for node in lab.nodes]
+        return provision(self._session, self._ready(), self.target, chosen, lab=lab.name, declared=lab.networks,
+                         plans=plans, power_on=power_on, size=max_in_flight, on_created=on_created,
+                         checkpoint=checkpoint)
+
+    @guarded("deleting the lab's VMs")
+    def destroy_owned(self, lab: str, records: Sequence[OwnedVM], *,
+                      max_in_flight: int = MAX_IN_FLIGHT) -> list[DestroyOutcome]:
+        """Delete the recorded VMs that still match their records inside the lab's folder; never others."""
+        return ownership.destroy_owned(self._session, self._ready(), list(records), lab=lab,
+                                       folder_path=self.lab_folder(lab), size=max_in_flight)
 
     @guarded("powering a VM on")
     def power_on(self, name: str) -> VMInfo:
@@ -211,7 +267,7 @@ class VSphereClient:
             if err.retryable:
                 raise
             return [preflight.target_finding(lab, err)]
-        return preflight.preflight(self._session, placement, lab, simulator=self.is_simulator)
+        return preflight.preflight(self._session, placement, lab)
 
     @guarded("fixing port groups")
     def fix_portgroups(self, lab: Lab) -> list[Change]:

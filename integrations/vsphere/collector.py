@@ -33,10 +33,11 @@ class Row:
 
 
 def retrieve(session: Session, paths: Mapping[type, Sequence[str]], *, root: Any = None,
-             objects: Sequence[Any] = ()) -> list[Row]:
+             objects: Sequence[Any] = (), recursive: bool = True) -> list[Row]:
     """Read ``paths`` (type → property paths) for every object under ``root`` or for ``objects``.
 
-    With ``root`` (default: the root folder) a ContainerView selects the objects of those types;
+    With ``root`` (default: the root folder) a ContainerView selects the objects of those types
+    (its direct children only when not ``recursive``);
     with ``objects`` the given morefs are read directly. One RetrievePropertiesEx round trip (plus
     continuations on a real vCenter, which pages results).
     """
@@ -46,7 +47,7 @@ def retrieve(session: Session, paths: Mapping[type, Sequence[str]], *, root: Any
     if objects:
         object_set = [PC.ObjectSpec(obj=o, skip=False) for o in objects]
     else:
-        view = content.viewManager.CreateContainerView(root or content.rootFolder, list(paths), True)
+        view = content.viewManager.CreateContainerView(root or content.rootFolder, list(paths), recursive)
         object_set = [PC.ObjectSpec(obj=view, skip=True,
                                     selectSet=[PC.TraversalSpec(type=vim.view.ContainerView, path="view")])]
     try:

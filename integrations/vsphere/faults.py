@@ -17,6 +17,7 @@ from xml.parsers.expat import ExpatError
 from pyVmomi import vim, vmodl
 
 from core.errors import VSphereError
+from integrations.vsphere.transport import PIN_FIX, ThumbprintMismatch
 
 LOGIN_FIX = "check VCENTER_USER / VCENTER_PASSWORD"
 TLS_FIX = ("set vcenter.ca_file to the CA bundle that signed the vCenter certificate, "
@@ -43,6 +44,9 @@ def translate(exc: BaseException, *, url: str, user: str, action: str) -> VSpher
     if isinstance(exc, vim.fault.NotAuthenticated):
         return VSphereError(f"vCenter at {url} dropped the session of {user} and refused a new login "
                             f"while {action}", obj=url, fix=LOGIN_FIX, retryable=True)
+    if isinstance(exc, ThumbprintMismatch):
+        return VSphereError(f"vCenter at {url} presented a certificate that is not the pinned one: {exc}",
+                            obj=url, fix=PIN_FIX)
     if isinstance(exc, ssl.SSLCertVerificationError):
         reason = getattr(exc, "verify_message", None) or exc
         return VSphereError(f"TLS verification of vCenter at {url} failed: {reason}",

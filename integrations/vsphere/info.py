@@ -48,6 +48,7 @@ class VMInfo:
     nics: tuple[NicInfo, ...]
     boot_order: tuple[BootDevice, ...]
     iso: str | None               # datastore path of the ISO in the CD-ROM
+    instance_uuid: str = ""       # config.instanceUuid: vCenter's identity of this VM
 
     @property
     def macs(self) -> tuple[str, ...]:
@@ -123,6 +124,25 @@ class HostInfo:
     vswitches: tuple[VSwitchInfo, ...]
     portgroups: tuple[StandardPortGroupInfo, ...]
     firewall: tuple[FirewallRuleset, ...] | None   # None when the API does not expose it
+    power_state: str = "poweredOn"
+    maintenance: bool = False
+    datastores: tuple[str, ...] = ()     # names of the datastores it mounts
+    networks: tuple[str, ...] = ()       # names of the standard networks (host port groups) it has
+    switches: tuple[str, ...] = ()       # names of the distributed switches it is a member of
+    version: str = ""                    # ESXi version, e.g. 6.5.0
+
+    @property
+    def usable(self) -> bool:
+        """Connected, powered on and not in maintenance mode: it can run the lab's VMs."""
+        return self.connection_state == "connected" and self.power_state == "poweredOn" and not self.maintenance
+
+    def state_text(self) -> str:
+        """Why the host cannot run VMs ("disconnected", "in maintenance mode"), or "usable"."""
+        if self.connection_state != "connected":
+            return self.connection_state
+        if self.power_state != "poweredOn":
+            return self.power_state
+        return "in maintenance mode" if self.maintenance else "usable"
 
     def vswitch(self, name: str) -> VSwitchInfo | None:
         return next((v for v in self.vswitches if v.name == name), None)
@@ -140,6 +160,17 @@ class DatastoreInfo:
     capacity: int
     free: int
     accessible: bool = True
+    kind: str = ""                # summary.type: VMFS, NFS, vsan, OTHER...
+
+
+@dataclass(frozen=True)
+class TeamingInfo:
+    """A distributed port group's active uplinks, as its switch resolves them, and the switch's LAGs."""
+
+    portgroup: str
+    switch: str
+    active: tuple[str, ...]
+    lags: tuple[str, ...]
 
 
 @dataclass(frozen=True)

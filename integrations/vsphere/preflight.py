@@ -2,58 +2,32 @@
 
 Each check yields ``Finding`` records that name the object and the fix. Port-group findings can
 be repaired by ``fix_portgroups`` (``/fuel preflight <lab> --fix``); the rest need a person.
+Network and VM checks live here, cluster checks (DRS, hosts, datastores, capacity, vSAN, LAG,
+VNC, questions) in :mod:`integrations.vsphere.cluster_checks`.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+
+from pyVmomi import vim
 
 from core.errors import VSphereError
-from integrations.vsphere import inventory, vms
-from integrations.vsphere.info import (DistributedPortGroupInfo, FirewallRuleset, HostInfo, VMInfo,
-                                       owner_annotation)
+from integrations.vsphere import cluster_checks, inventory
+from integrations.vsphere.collector import retrieve, wait_for_task
+from integrations.vsphere.finding import Finding
+from integrations.vsphere.info import DistributedPortGroupInfo, HostInfo, VMInfo
 from integrations.vsphere.inventory import Placement
+from integrations.vsphere.placement import read_drs
 from integrations.vsphere.session import Session
-from labspec.model import Lab, StandardPortGroup, VMSpec
+from labspec.model import Lab, StandardPortGroup
 
+__all__ = ["Finding", "check_distributed", "check_standard", "check_vms", "preflight", "target_finding"]
 FUEL_MASTER_MIN_MB = 2048          # the article: with less, unpacking fuel-images.tar fails
-VNC_PORTS = (5900, 6105)           # the article's FAQ: 5900–6000 plus 6101, 6102, 6105
-_GB = 1024 ** 3
-VNC_FIX = ("add a VNC ruleset for TCP 5900–6105 to /etc/vmware/firewall/service.xml on each host and run "
-           "`esxcli network firewall refresh` (article FAQ), or enable the gdbserver ruleset in "
-           "Host > Manage > Settings > Security Profile")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One preflight result: ``level`` is ok, warn or fail."""
-
-    level: str
-    check: str
-    obj: str
-    message: str
-    fix: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.message} Fix: {self.fix}" if self.fix else self.message
+_SEARCH_TIMEOUT = 60.0
 
 
 def _fix_cmd(lab: Lab) -> str:
     return f"`/fuel preflight {lab.name} --fix`"
-
-
-def vnc_open(rulesets: Sequence[FirewallRuleset], ports: tuple[int, int] = VNC_PORTS) -> bool:
-    """True when enabled inbound TCP rules together cover every port of ``ports``."""
-    ranges = sorted((r.port, r.end_port) for rs in rulesets if rs.enabled for r in rs.rules
-                    if r.direction == "inbound" and r.protocol == "tcp")
-    needed = ports[0]
-    for start, end in ranges:
-        if start > needed:
-            break
-        needed = max(needed, end + 1)
-        if needed > ports[1]:
-            return True
-    return False
 
 
 def check_distributed(lab: Lab, portgroups: Sequence[DistributedPortGroupInfo],
@@ -91,17 +65,16 @@ def check_distributed(lab: Lab, portgroups: Sequence[DistributedPortGroupInfo],
                               f"{'✓' if spec.promiscuous else 'off'})")
 
 
-def check_standard(lab: Lab, hosts: Sequence[HostInfo], distributed: set[str], *,
-                   simulator: bool) -> Iterator[Finding]:
+def check_standard(lab: Lab, hosts: Sequence[HostInfo], distributed: set[str]) -> Iterator[Finding]:
     """``br100`` and friends: on a standard vSwitch of every host, with the declared uplink (vmnic0)."""
     for spec in lab.networks.standard:
-        findings = list(_standard_findings(lab, spec, hosts, distributed, simulator=simulator))
+        findings = list(_standard_findings(lab, spec, hosts, distributed))
         yield from findings or [Finding("ok", "standard-portgroup", spec.name,
                                         f"`{spec.name}` on {spec.vswitch} (uplink {spec.uplink} ✓)")]
 
 
-def _standard_findings(lab: Lab, spec: StandardPortGroup, hosts: Sequence[HostInfo], distributed: set[str], *,
-                       simulator: bool) -> Iterator[Finding]:
+def _standard_findings(lab: Lab, spec: StandardPortGroup, hosts: Sequence[HostInfo],
+                       distributed: set[str]) -> Iterator[Finding]:
     missing = [h.name for h in hosts if h.portgroup(spec.name) is None]
     if len(missing) == len(hosts):
         where = " (it exists only as a distributed port group; nova-network needs a standard vSwitch)" \
@@ -109,10 +82,6 @@ def _standard_findings(lab: Lab, spec: StandardPortGroup, hosts: Sequence[HostIn
         yield Finding("fail", "standard-portgroup", spec.name,
                       f"port group `{spec.name}` is missing on every host's {spec.vswitch}{where}",
                       f"{_fix_cmd(lab)} adds it to {spec.vswitch}")
-    elif missing and simulator:
-        # vcsim allows one host port group per name per datacenter; real ESX hosts each need it.
-        yield Finding("warn", "standard-portgroup", spec.name, f"port group `{spec.name}` is missing on "
-                      f"{', '.join(missing)}: vcsim holds a host port group name on one host only")
     elif missing:
         yield Finding("fail", "standard-portgroup", spec.name, f"port group `{spec.name}` is missing on "
                       f"{', '.join(missing)}", f"{_fix_cmd(lab)} adds it")
@@ -135,16 +104,12 @@ def _standard_findings(lab: Lab, spec: StandardPortGroup, hosts: Sequence[HostIn
                           f"on {host.name} in the vSphere client")
 
 
-def _lab_vms(lab: Lab) -> list[VMSpec]:
-    return [n.vm for n in lab.nodes] + ([lab.fuel.vm] if lab.fuel.vm else [])
-
-
 def check_vms(lab: Lab, existing: Sequence[VMInfo]) -> Iterator[Finding]:
     """Fuel master memory and presence; VM names taken by VMs fuelbot did not create for this lab."""
     by_name: dict[str, list[VMInfo]] = {}
     for vm in existing:
         by_name.setdefault(vm.name, []).append(vm)
-    for spec in _lab_vms(lab):
+    for spec in cluster_checks.lab_vms(lab):
         for vm in by_name.get(spec.name, []):
             if not vm.owned_by(lab.name):
                 yield Finding("fail", "vm-collision", spec.name, f"a VM named `{spec.name}` already exists and was "
@@ -170,54 +135,63 @@ def check_vms(lab: Lab, existing: Sequence[VMInfo]) -> Iterator[Finding]:
                       f"({current[0].memory_mb} MB)")
 
 
-def check_capacity(lab: Lab, existing: Sequence[VMInfo], datastore_free: int, datastore: str,
-                   hosts: Sequence[HostInfo]) -> Iterator[Finding]:
-    """Datastore space and cluster memory for the VMs that do not exist yet."""
-    names = {v.name for v in existing}
-    todo = [s for s in _lab_vms(lab) if s.name not in names]
-    need_gb = sum(s.disk_gb for s in todo)
-    free_gb = datastore_free / _GB
-    level = "fail" if free_gb < need_gb else "ok"
-    yield Finding(level, "datastore-space", datastore, f"datastore `{datastore}` has {free_gb:.0f} GB free, "
-                  f"lab needs {need_gb} GB", None if level == "ok" else
-                  "free space on the datastore, or set vcenter.datastore to a bigger one")
-    need_mb = sum(s.memory_mb for s in todo)
-    usable = [h for h in hosts if h.connection_state == "connected"]
-    free_mb = sum(max(0, h.memory_mb - h.memory_used_mb) for h in usable)
-    level = "fail" if need_mb > free_mb else "ok"
-    yield Finding(level, "cluster-memory", lab.vcenter.cluster, f"cluster `{lab.vcenter.cluster}` has "
-                  f"{free_mb} MB free on {len(usable)} connected host(s), lab needs {need_mb} MB",
-                  None if level == "ok" else "free memory in the cluster or shrink the lab's VMs")
-
-
-def check_vnc(hosts: Sequence[HostInfo]) -> Iterator[Finding]:
-    """The article's FAQ: ESXi's firewall blocks the VNC consoles of OpenStack instances."""
-    readable = [h for h in hosts if h.firewall is not None]
-    closed = [h.name for h in readable if not vnc_open(h.firewall or ())]
-    if closed:
-        yield Finding("warn", "vnc-firewall", ", ".join(closed), f"ESXi firewall blocks VNC (TCP 5900–6105) on "
-                      f"{', '.join(closed)}: instance consoles will not open", VNC_FIX)
-    elif readable:
-        yield Finding("ok", "vnc-firewall", "hosts", "ESXi firewall allows VNC on every host")
-
-
 def target_finding(lab: Lab, err: VSphereError) -> Finding:
     """The finding for a datacenter, cluster or datastore the lab names but vCenter lacks."""
     return Finding("fail", "target", err.obj or lab.vcenter.url, str(err).split(" Fix: ")[0], err.fix)
 
 
-def preflight(session: Session, placement: Placement, lab: Lab, *, simulator: bool) -> list[Finding]:
+def iso_exists(session: Session, placement: Placement, path: str) -> bool:
+    """Whether ``[datastore] dir/file.iso`` exists (the datastore browser, one search task)."""
+    if not path.startswith("[") or "]" not in path:
+        return False
+    datastore, rest = path[1:path.index("]")], path[path.index("]") + 1:].strip()
+    directory, _, name = rest.rpartition("/")
+    stores = retrieve(session, {vim.Datastore: ["name", "browser"]}, root=placement.datacenter)
+    browser = next((r.get("browser") for r in stores if r.get("name") == datastore), None)
+    if browser is None:
+        return False
+    spec = vim.host.DatastoreBrowser.SearchSpec(matchPattern=[name])
+    try:
+        result = wait_for_task(session, browser.SearchDatastore_Task(f"[{datastore}] {directory}".rstrip(), spec),
+                               timeout=_SEARCH_TIMEOUT, what=f"looking for {path}")
+    except (vim.fault.FileNotFound, vim.fault.InvalidDatastorePath):
+        return False
+    return any(f.path == name for f in getattr(result, "file", None) or ())
+
+
+def _lab_vm_rows(session: Session, placement: Placement) -> tuple[list[VMInfo], dict[str, str]]:
+    """Every VM of the datacenter (name, notes, memory) and the questions pending on any of them."""
+    rows = retrieve(session, {vim.VirtualMachine: ["name", "config.annotation", "config.hardware.memoryMB",
+                                                   "runtime.question"]}, root=placement.datacenter)
+    questions = {r.obj._moId: " ".join(str(getattr(r.get("runtime.question"), "text", "") or "").split())
+                 for r in rows if r.get("runtime.question") is not None}
+    return [inventory.to_info(r, {}) for r in rows], questions
+
+
+def preflight(session: Session, placement: Placement, lab: Lab) -> list[Finding]:
     """Every finding for ``lab``, in a handful of bulk reads."""
     switch_rows, pg_rows = inventory.network_rows(session, placement)
     portgroups = [inventory.to_dvpg(r, switch_rows) for r in pg_rows]
     hosts = inventory.hosts(session, placement)
-    existing = vms.all_vms(session, placement, paths=("name", "config.annotation", "config.hardware.memoryMB"))
-    store = next(d for d in inventory.datastores(session, placement) if d.name == placement.datastore_name)
+    existing, questions = _lab_vm_rows(session, placement)
+    stores = inventory.datastores(session, placement)
+    store = next(d for d in stores if d.name == placement.datastore_name)
+    master = lab.fuel.vm
+    names = {v.name for v in existing}
+    iso_found = iso_exists(session, placement, master.iso) \
+        if master is not None and master.iso and master.name not in names else None
+    pxe_switch = next((p.switch for p in lab.networks.distributed if p.name == lab.networks.pxe), None)
     checks: Iterable[Iterator[Finding]] = (
         check_distributed(lab, portgroups, {r.get("name") for r in switch_rows}),
-        check_standard(lab, hosts, {p.name for p in portgroups}, simulator=simulator),
+        check_standard(lab, hosts, {p.name for p in portgroups}),
         check_vms(lab, existing),
-        check_capacity(lab, existing, store.free, store.name, hosts),
-        check_vnc(hosts),
+        cluster_checks.check_iso(lab, iso_found, names),
+        cluster_checks.check_drs(lab, read_drs(session, placement)),
+        cluster_checks.check_hosts(lab, hosts, pxe_switch),
+        cluster_checks.check_capacity(lab, existing, store, hosts),
+        cluster_checks.check_vsan(lab, stores),
+        cluster_checks.check_lag(lab, inventory.teaming(session, placement)),
+        cluster_checks.check_vnc(hosts),
+        cluster_checks.check_questions(lab, existing, questions),
     )
     return [finding for check in checks for finding in check]

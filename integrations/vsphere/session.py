@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import ssl
 import threading
-from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
 from typing import Any
-from urllib.parse import urlsplit
 
 from pyVmomi import SoapStubAdapter, vim, vmodl
 from pyVmomi.SoapAdapter import StubAdapterBase
@@ -23,7 +21,10 @@ from pyVmomi.VmomiSupport import GetServiceVersions, versionIdMap
 
 from core.errors import VSphereError
 from core.redact import register_secret
+from integrations.vsphere.transport import Endpoint, parse_endpoint, require_safe_scheme, ssl_context
 from labspec.model import VCenterTarget
+
+__all__ = ["Endpoint", "Session", "negotiate_version", "parse_endpoint", "ssl_context"]
 
 # Methods that only read (or create session-private, disposable objects): repeating one after a
 # dropped connection cannot change vCenter twice. A CreateVM_Task cut off mid-flight may have run.
@@ -37,51 +38,6 @@ _NO_RELOGIN = frozenset({"Login", "Logout", "RetrieveServiceContent"})
 _PLACEHOLDER_VERSION = "vim.version.version11"   # replaced by the negotiated one at login
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """Where a vCenter SDK listens, parsed from a ``VCenterTarget.url``."""
-
-    scheme: str
-    host: str
-    port: int
-    path: str
-
-    @property
-    def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}:{self.port}{self.path}"
-
-
-def parse_endpoint(url: str) -> Endpoint:
-    """Parse ``http(s)://host[:port][/path]``; the path defaults to ``/sdk``."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise VSphereError(f"vCenter URL {url!r} is malformed: {exc}", obj=url,
-                           fix="set VCENTER_URL like https://vcenter.example.com/sdk") from exc
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise VSphereError(f"vCenter URL {url!r} must look like https://vcenter/sdk", obj=url,
-                           fix="set VCENTER_URL like https://vcenter.example.com/sdk")
-    default_port = 443 if parts.scheme == "https" else 80
-    return Endpoint(scheme=parts.scheme, host=parts.hostname, port=port or default_port,
-                    path=parts.path.rstrip("/") or "/sdk")
-
-
-def ssl_context(target: VCenterTarget) -> ssl.SSLContext:
-    """Verify certificates unless ``insecure``; ``ca_file`` adds the CA that signed vCenter's cert."""
-    if target.insecure:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    try:
-        return ssl.create_default_context(cafile=target.ca_file)
-    except (OSError, ssl.SSLError) as exc:
-        raise VSphereError(f"cannot read the CA bundle {target.ca_file!r}: {exc}", obj=target.ca_file,
-                           fix="point vcenter.ca_file at a readable PEM file") from exc
-
-
 class Session:
     """A logged-in session; thread-safe; use :meth:`close` to log out."""
 
@@ -89,6 +45,7 @@ class Session:
         register_secret(target.password)
         self.target = target
         self.endpoint = parse_endpoint(target.url)
+        require_safe_scheme(target)
         self.url = target.url
         self.user = target.user
         self._timeout = timeout
@@ -106,6 +63,16 @@ class Session:
     def calls(self) -> int:
         """SOAP requests sent so far, logins included."""
         return self._calls
+
+    @property
+    def logged_in(self) -> bool:
+        """True between :meth:`login` and :meth:`close`."""
+        return self._inner is not None
+
+    @property
+    def vcenter_uuid(self) -> str:
+        """The vCenter's instance UUID (``about.instanceUuid``), the same for every session to it."""
+        return str(self.content.about.instanceUuid or "") if self.content is not None else ""
 
     @property
     def generation(self) -> int:

@@ -1,8 +1,8 @@
-"""Lab VMs: create idempotently by name, power on/off, destroy, read back.
+"""Lab VMs one by one: look up by name, power on/off, destroy, read back.
 
-vcsim does not refuse a second VM with an existing name (vCenter raises DuplicateName), so
-every create looks first. A VM fuelbot did not create (no ``fuelbot lab=<lab>`` annotation) is
-never adopted, changed or destroyed.
+Creation goes through :mod:`integrations.vsphere.provision` (one pass for any number of VMs);
+``ensure``/``ensure_many`` keep the older by-name contract on top of it. A VM fuelbot did not
+create (no ``fuelbot lab=<lab>`` annotation) is never adopted, changed or destroyed.
 """
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from pyVmomi import vim
 
 from core.errors import VSphereError
 from integrations.vsphere.collector import Row, retrieve, wait_for, wait_for_task
-from integrations.vsphere.info import OWNER_PREFIX, NicInfo, VMInfo, owner_annotation
-from integrations.vsphere.inventory import VM_PATHS, Placement
-from integrations.vsphere.macs import assign_macs
+from integrations.vsphere.info import OWNER_PREFIX, VMInfo
+from integrations.vsphere.inventory import VM_PATHS, Placement, to_info
+from integrations.vsphere.provision import provision
 from integrations.vsphere.session import Session
-from integrations.vsphere.vmspec import (NetworkTarget, boot_options, config_spec, planned_boot_order,
-                                         read_boot_order)
-from labspec.model import VMSpec
+from labspec.model import VCenterTarget, VMSpec, VSphereNetworks
+
+__all__ = ["all_vms", "destroy", "ensure", "ensure_many", "find", "read", "set_power", "to_info"]
 
 TASK_TIMEOUT = 300.0
 POWER_TIMEOUT = 120.0
@@ -45,27 +45,6 @@ def _vm_named(rows: list[Row], name: str) -> Row | None:
     return matches[0] if matches else None
 
 
-def to_info(row: Row, dvpg_names: dict[str, str]) -> VMInfo:
-    """Build a VMInfo from a row read with ``inventory.VM_PATHS``."""
-    devices = row.get("config.hardware.device") or ()
-    nics = []
-    for nic in sorted((d for d in devices if isinstance(d, Dev.VirtualEthernetCard)), key=lambda d: d.key):
-        backing = nic.backing
-        if isinstance(backing, Dev.VirtualEthernetCard.DistributedVirtualPortBackingInfo):
-            key = backing.port.portgroupKey
-            network = dvpg_names.get(key) if key else None
-        else:
-            network = getattr(backing, "deviceName", None)
-        nics.append(NicInfo(key=int(nic.key), mac=(nic.macAddress or "").lower(), network_name=network))
-    iso = next((d.backing.fileName for d in devices if isinstance(d, Dev.VirtualCdrom)
-                and isinstance(d.backing, Dev.VirtualCdrom.IsoBackingInfo)), None)
-    return VMInfo(name=row.get("name"), moid=row.obj._moId, power_state=str(row.get("runtime.powerState", "unknown")),
-                  memory_mb=int(row.get("config.hardware.memoryMB") or 0),
-                  cpus=int(row.get("config.hardware.numCPU") or 0),
-                  annotation=row.get("config.annotation") or "", nics=tuple(nics),
-                  boot_order=read_boot_order(row.get("config.bootOptions.bootOrder")), iso=iso)
-
-
 def read(session: Session, vm: Any, dvpg_names: dict[str, str]) -> VMInfo:
     """Read one VM in one round trip."""
     rows = retrieve(session, {vim.VirtualMachine: list(VM_PATHS)}, objects=[vm])
@@ -90,102 +69,23 @@ def _require(session: Session, placement: Placement, name: str) -> tuple[Any, di
     rows = _inventory(session, placement)
     row = _vm_named(rows, name)
     if row is None:
-        raise VSphereError(f"VM {name!r} not found in datacenter {session.target.datacenter}", obj=name,
+        raise VSphereError(f"VM {name!r} not found in datacenter {placement.datacenter_name}", obj=name,
                            fix="check the VM name, or create the lab's VMs with `/fuel deploy <lab>`")
     return row.obj, _dvpg_names(rows)
 
 
-def _network_targets(spec: VMSpec, rows: list[Row], lab: str) -> list[NetworkTarget]:
-    # Checked here because vcsim answers a NIC on a missing standard port group with a server panic
-    # and leaves a ghost VM behind; vCenter would raise a fault.
-    uuids = {r.obj._moId: r.get("uuid") for r in rows if isinstance(r.obj, vim.DistributedVirtualSwitch)}
-    dvpgs = {r.get("name"): r for r in rows if isinstance(r.obj, DVPG)}
-    plain = {r.get("name") for r in rows if isinstance(r.obj, vim.Network) and not isinstance(r.obj, DVPG)}
-    targets = []
-    for index, nic in enumerate(spec.nics):
-        row = dvpgs.get(nic.portgroup)
-        if row is not None:
-            switch = row.get("config.distributedVirtualSwitch")
-            targets.append(NetworkTarget(nic.portgroup, portgroup_key=row.get("key"),
-                                         switch_uuid=uuids.get(switch._moId) if switch is not None else None))
-        elif nic.portgroup in plain:
-            targets.append(NetworkTarget(nic.portgroup))
-        else:
-            raise VSphereError(f"port group {nic.portgroup!r} for NIC {index + 1} of VM {spec.name} does not exist",
-                               obj=nic.portgroup, fix=f"`/fuel preflight {lab} --fix` creates the lab's port groups")
-    return targets
-
-
-def _pick_host(session: Session, placement: Placement) -> Any:
-    # CreateVM needs an explicit host in a cluster without DRS; take the one with most free memory.
-    paths = ["name", "runtime.connectionState", "runtime.inMaintenanceMode", "summary.hardware.memorySize",
-             "summary.quickStats.overallMemoryUsage"]
-    rows = retrieve(session, {vim.HostSystem: paths}, objects=placement.hosts)
-    usable = [r for r in rows if r.get("runtime.connectionState") == "connected"
-              and not r.get("runtime.inMaintenanceMode")]
-    if not usable:
-        raise VSphereError(f"no connected host in cluster {session.target.cluster}", obj=session.target.cluster,
-                           fix="reconnect a host or take one out of maintenance mode")
-    return max(usable, key=_free_memory_mb).obj
-
-
-def _free_memory_mb(row: Row) -> int:
-    total_mb = int(row.get("summary.hardware.memorySize") or 0) // 2**20
-    return total_mb - int(row.get("summary.quickStats.overallMemoryUsage") or 0)
-
-
-def ensure(session: Session, placement: Placement, spec: VMSpec, *, lab: str) -> VMInfo:
+def ensure(session: Session, placement: Placement, target: VCenterTarget, spec: VMSpec, *, lab: str,
+           declared: VSphereNetworks | None = None) -> VMInfo:
     """Create the VM of ``spec`` unless a VM of that name, owned by ``lab``, already exists."""
-    return ensure_many(session, placement, [spec], lab=lab)[0]
+    return ensure_many(session, placement, target, [spec], lab=lab, declared=declared)[0]
 
 
-def ensure_many(session: Session, placement: Placement, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
-    """``ensure`` for several VMs, reading the datacenter's inventory and MACs once, not per VM."""
-    rows = _inventory(session, placement, ("name", "config.annotation"))
-    names = _dvpg_names(rows)
-    taken: set[str] | None = None
-    infos = []
-    for spec in specs:
-        existing = _vm_named(rows, spec.name)
-        if existing is not None:
-            if owner_annotation(lab) not in (existing.get("config.annotation") or "").splitlines():
-                raise VSphereError(f"a VM named {spec.name!r} already exists and fuelbot did not create it for "
-                                   f"lab {lab}", obj=spec.name,
-                                   fix="rename or remove that VM in vCenter, or rename the VM in the lab spec")
-            vm = existing.obj
-        else:
-            if taken is None:
-                device_rows = retrieve(session, {vim.VirtualMachine: ["config.hardware.device"]},
-                                       root=placement.datacenter)
-                taken = {d.macAddress for r in device_rows for d in r.get("config.hardware.device") or ()
-                         if isinstance(d, Dev.VirtualEthernetCard) and d.macAddress}
-            vm = _create(session, placement, spec, lab=lab, rows=rows, taken=taken)
-        infos.append(_with_boot_order(session, vm, spec, names))
-    return infos
-
-
-def _create(session: Session, placement: Placement, spec: VMSpec, *, lab: str, rows: list[Row],
-            taken: set[str]) -> Any:
-    targets = _network_targets(spec, rows, lab)
-    macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken)
-    taken.update(macs)
-    config = config_spec(spec, lab=lab, datastore=placement.datastore_name, networks=targets, macs=macs)
-    task = placement.vm_folder.CreateVM_Task(config=config, pool=placement.resource_pool,
-                                             host=_pick_host(session, placement))
-    return wait_for_task(session, task, timeout=TASK_TIMEOUT, what=f"creating VM {spec.name}")
-
-
-def _with_boot_order(session: Session, vm: Any, spec: VMSpec, names: dict[str, str]) -> VMInfo:
-    info = read(session, vm, names)
-    devices = retrieve(session, {vim.VirtualMachine: ["config.hardware.device"]}, objects=[vm])[0].get(
-        "config.hardware.device") or ()
-    planned = planned_boot_order(devices, iso=bool(spec.iso))
-    if info.boot_order != planned:
-        # Set after creation: vcsim stores the negative placeholder keys of a create-time boot order as given.
-        task = vm.ReconfigVM_Task(vim.vm.ConfigSpec(bootOptions=boot_options(planned)))
-        wait_for_task(session, task, timeout=TASK_TIMEOUT, what=f"setting the boot order of {spec.name}")
-        info = read(session, vm, names)
-    return info
+def ensure_many(session: Session, placement: Placement, target: VCenterTarget, specs: list[VMSpec], *, lab: str,
+                declared: VSphereNetworks | None = None) -> list[VMInfo]:
+    """``ensure`` for several VMs in one pass (created in the lab's folder, boot order set, left powered off)."""
+    report = provision(session, placement, target, specs, lab=lab, declared=declared, power_on=False)
+    report.raise_for_failures()
+    return list(report.vms)
 
 
 def set_power(session: Session, placement: Placement, name: str, *, on: bool) -> VMInfo:

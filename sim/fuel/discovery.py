@@ -2,9 +2,9 @@
 
 A watcher thread keeps its own property collector (the default one is shared by every
 session and loses updates, see reference/vcsim.md) over container views of all VMs and all
-distributed port groups, and feeds the engine what changed: a VM with a NIC on the PXE port
-group, unless it boots from its CD-ROM (the Fuel master), is a machine; its power state and
-removal are forwarded as they happen. Only property-collector retrieval is used, never
+distributed port groups, and feeds the engine what changed: a VM whose BIOS would network-boot
+on the PXE port group is a machine (see :func:`boot_nic`); its power state and removal are
+forwarded as they happen. Only property-collector retrieval is used, never
 attribute reads of properties that may be unset (those crash vcsim's connection).
 The watcher reconnects (and re-reads everything) when vCenter restarts or the session dies.
 """
@@ -26,7 +26,7 @@ from sim.fuel.master_vm import boot_devices, typed_lines
 log = logging.getLogger(__name__)
 PC = vmodl.query.PropertyCollector
 VM_PATHS = ["name", "runtime.powerState", "config.hardware.device", "config.hardware.memoryMB",
-            "config.hardware.numCPU", "config.bootOptions.bootOrder", "config.extraConfig"]
+            "config.hardware.numCPU", "config.bootOptions.bootOrder", "config.extraConfig", "config.firmware"]
 PG_PATHS = ["name", "key", "config.defaultPortConfig"]
 _DVS_BACKING = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo
 _NET_BACKING = vim.vm.device.VirtualEthernetCard.NetworkBackingInfo
@@ -45,33 +45,57 @@ def port_facts(props: dict[str, Any]) -> L2Facts:
     return L2Facts(portgroup=props.get("name"), vlan=vlan, promiscuous=bool(getattr(policy, "value", False)))
 
 
+def _network_name(nic: Any, pg_names: dict[str, str]) -> tuple[str | None, str | None]:
+    """(port group name, DVPG key) a NIC is plugged into."""
+    backing = nic.backing
+    if isinstance(backing, _DVS_BACKING) and backing.port is not None:
+        return pg_names.get(backing.port.portgroupKey), backing.port.portgroupKey
+    if isinstance(backing, _NET_BACKING):
+        return backing.deviceName, None
+    return None, None
+
+
+def _iso_connected(devices: list[Any]) -> bool:
+    return any(isinstance(d, vim.vm.device.VirtualCdrom) and isinstance(d.backing, vim.vm.device.VirtualCdrom.IsoBackingInfo)
+               and d.connectable is not None and d.connectable.startConnected for d in devices)
+
+
+def boot_nic(props: dict[str, Any], nics: list[Any], pg_names: dict[str, str], pxe: str) -> Any | None:
+    """The NIC a VM PXE-boots from on ``pxe``, as its BIOS would go, or None.
+
+    Fuel 6.0 serves its bootstrap with pxelinux, which no EFI firmware loads. With a boot order,
+    the BIOS tries each entry in turn: a connected ISO boots (the Fuel installer), a NIC that is not
+    on the PXE network finds no PXE server and the BIOS moves on, a blank node disk boots nothing;
+    when the list is exhausted the VM never reaches Fuel. Without a boot order, VMware's BIOS tries
+    a connected CD-ROM, the (blank) disk, then network-boots from the first NIC only.
+    """
+    if (props.get("config.firmware") or "bios") != "bios":
+        return None
+    devices = props.get("config.hardware.device") or []
+    order = props.get("config.bootOptions.bootOrder") or []
+    if not order:
+        if _iso_connected(devices) or not nics:
+            return None
+        return nics[0] if _network_name(nics[0], pg_names)[0] == pxe else None
+    by_key = {nic.key: nic for nic in nics}
+    for entry in order:
+        if isinstance(entry, vim.vm.BootOptions.BootableCdromDevice) and _iso_connected(devices):
+            return None
+        if isinstance(entry, vim.vm.BootOptions.BootableEthernetDevice):
+            nic = by_key.get(entry.deviceKey)
+            if nic is not None and _network_name(nic, pg_names)[0] == pxe:
+                return nic
+    return None
+
+
 def machine_from_vm(moid: str, props: dict[str, Any], pg_names: dict[str, str], pxe: str) -> Machine | None:
-    """The machine a VM is, if it would PXE-boot from ``pxe``; None otherwise."""
+    """The machine a VM is, if its BIOS would PXE-boot it from ``pxe``; None otherwise."""
     devices = props.get("config.hardware.device") or []
     nics = sorted((d for d in devices if isinstance(d, vim.vm.device.VirtualEthernetCard)), key=lambda d: d.key)
-    pxe_nic, pxe_key = None, None
-    for nic in nics:
-        backing = nic.backing
-        if isinstance(backing, _DVS_BACKING) and backing.port is not None:
-            name, key = pg_names.get(backing.port.portgroupKey), backing.port.portgroupKey
-        elif isinstance(backing, _NET_BACKING):
-            name, key = backing.deviceName, None
-        else:
-            continue
-        if name == pxe and nic.macAddress:
-            pxe_nic, pxe_key = nic, key
-            break
-    if pxe_nic is None:
+    pxe_nic = boot_nic(props, nics, pg_names, pxe)
+    if pxe_nic is None or not pxe_nic.macAddress:
         return None
-    order = props.get("config.bootOptions.bootOrder") or []
-    if order:
-        boots_from_cd = isinstance(order[0], vim.vm.BootOptions.BootableCdromDevice)
-    else:  # BIOS default order tries a connected ISO before the network
-        boots_from_cd = any(isinstance(d, vim.vm.device.VirtualCdrom)
-                            and isinstance(d.backing, vim.vm.device.VirtualCdrom.IsoBackingInfo)
-                            and d.connectable is not None and d.connectable.startConnected for d in devices)
-    if boots_from_cd:
-        return None
+    pxe_key = _network_name(pxe_nic, pg_names)[1]
     disks = sorted((d for d in devices if isinstance(d, vim.vm.device.VirtualDisk)), key=lambda d: d.key)
     hw = Hardware(
         cpus=int(props.get("config.hardware.numCPU") or 1), memory_mb=int(props.get("config.hardware.memoryMB") or 0),

@@ -1,8 +1,12 @@
-// Command vcsim serves govmomi's vCenter simulator with an inventory shaped like fuelbot's labs.
+// Command vcsim serves govmomi's vCenter simulator with an inventory shaped like fuelbot's labs,
+// made as strict as vCenter where fuelbot depends on it.
 //
 // Debian's golang-github-vmware-govmomi-dev ships only the simulator library, not the upstream
-// vcsim command, so fuelbot builds this small main (sim/vcenter/build.py). The first line
-// on stdout is the SDK URL; diagnostics go to stderr, which callers send to a file.
+// vcsim command, so fuelbot builds this small main (sim/vcenter/build.py compiles every Go file of
+// this folder). The first line on stdout is the SDK URL; diagnostics go to stderr, which callers
+// send to a file. Strictness lives beside this file: strict_front.go (CreateVM, CloneVM, PowerOn,
+// ReconfigureDVPortgroup), strict_host_network.go (host port groups); inventory_options.go adds
+// the awkward corners of real clusters. -lenient serves plain vcsim, to compare.
 package main
 
 import (
@@ -15,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/vmware/govmomi/simulator"
 )
@@ -38,6 +43,21 @@ func main() {
 	idle := flag.Duration("session-idle", 0, "expire sessions idle this long (0: never)")
 	delay := flag.Int("delay", 0, "milliseconds of delay added to every SOAP call")
 	apiVersion := flag.String("api-version", "", "API version to report (default: the model's, 6.5)")
+	lenient := flag.Bool("lenient", false, "serve plain vcsim, without the strict overrides")
+	var options inventoryOptions
+	flag.BoolVar(&options.singleHostDatastore, "single-host-ds", false,
+		"mount the last datastore on the cluster's first host only (needs -ds 2 or more)")
+	flag.StringVar(&options.outsideSwitchHost, "outside-dvs-host", "", "this host is no member of the distributed switches")
+	flag.StringVar(&options.disconnectedHost, "disconnected-host", "", "this host is disconnected")
+	flag.StringVar(&options.maintenanceHost, "maintenance-host", "", "this host is in maintenance mode")
+	flag.BoolVar(&options.drs, "drs", true, "DRS is enabled on the clusters")
+	flag.IntVar(&options.datastoreGB, "ds-gb", 0, "capacity and free space of every datastore in GiB (0: the filesystem's)")
+	flag.BoolVar(&options.vsan, "vsan", false, "the first datastore is a vSAN datastore")
+	flag.BoolVar(&options.lag, "lag", false, "DVS0's uplinks form a LACP LAG; its port groups keep standalone uplinks")
+	flag.StringVar(&options.esxiVersion, "esxi-version", "", "ESXi version every host reports (default 6.5.0)")
+	flag.StringVar(&options.switchVersion, "dvs-version", "", "version the distributed switches report (default 6.5.0)")
+	flag.StringVar(&options.opaqueNetwork, "opaque-network", "", "an NSX-T opaque network of this name")
+	flag.StringVar(&options.iso, "iso", "", "put an (empty) file at this path of the first datastore, e.g. iso/MirantisOpenStack-6.0.iso")
 	flag.Parse()
 
 	// Catch signals before anything exists: a SIGINT that lands right after the URL is printed
@@ -55,7 +75,9 @@ func main() {
 	model.Machine = *vm
 	model.Pool = *pool
 	model.Autostart = *autostart
-	model.DelayConfig.Delay = *delay
+	if *lenient {
+		model.DelayConfig.Delay = *delay // the strict front applies it otherwise, once per call
+	}
 	if *apiVersion != "" {
 		model.ServiceContent.About.ApiVersion = *apiVersion
 	}
@@ -67,6 +89,14 @@ func main() {
 	}
 	// Remove deletes the temporary datastore directories; it must run on every exit path.
 	defer model.Remove()
+	if err := options.apply(); err != nil {
+		model.Remove()
+		log.Fatalf("vcsim: inventory options: %v", err)
+	}
+	if !*lenient {
+		installStrictHostNetworks()
+		installConfigVersionHook()
+	}
 
 	model.Service.Listen = &url.URL{Host: *listen}
 	if *user != "" {
@@ -86,6 +116,10 @@ func main() {
 
 	server := model.Service.NewServer()
 	defer server.Close()
+	if !*lenient {
+		// Set before the URL is printed: no client can have connected yet.
+		server.Config.Handler = newStrictFront(server.Config.Handler, time.Duration(*delay)*time.Millisecond)
+	}
 
 	// Print the URL without credentials: callers know them, and stdout may end up in logs.
 	u := *server.URL

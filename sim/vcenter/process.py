@@ -21,6 +21,7 @@ from core.redact import register_secret
 from sim.vcenter.build import ensure_vcsim_binary
 
 _LOG_TAIL_BYTES = 3000
+ARTICLE_ISO = "iso/MirantisOpenStack-6.0.iso"   # on LocalDS_0, where the article's Fuel master boots from
 _STOP_GRACE_SECONDS = 5.0
 
 
@@ -39,9 +40,13 @@ class VcsimProcess:
     @classmethod
     def start(cls, *, port: int = 0, user: str = "fuelbot", password: str = "embedded-vcsim",
               hosts_per_cluster: int = 3, datastores: int = 1, delay_ms: int = 0,
-              session_idle: str | None = None, log_path: Path | None = None,
+              session_idle: str | None = None, log_path: Path | None = None, iso: str | None = ARTICLE_ISO,
               extra_args: Sequence[str] = (), startup_timeout: float = 30.0) -> "VcsimProcess":
-        """Start vcsim on 127.0.0.1:``port`` (0 = a free port) and wait until it serves."""
+        """Start vcsim on 127.0.0.1:``port`` (0 = a free port) and wait until it serves.
+
+        ``iso`` puts a file at that path on the first datastore (the Fuel ISO of the article's lab).
+        ``extra_args`` are main.go's flags: inventory options, ``-lenient``, ``-tls``...
+        """
         binary = ensure_vcsim_binary()
         register_secret(password)
         owns_log = log_path is None
@@ -53,6 +58,8 @@ class VcsimProcess:
                 "-host", str(hosts_per_cluster), "-ds", str(datastores), "-delay", str(delay_ms)]
         if session_idle:
             argv += ["-session-idle", session_idle]
+        if iso:
+            argv += ["-iso", iso]
         argv += list(extra_args)
         with open(log_path, "ab") as log:
             popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log)

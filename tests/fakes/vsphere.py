@@ -11,10 +11,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from core.errors import VSphereError
+from integrations.vsphere import cluster_checks
 from integrations.vsphere import preflight as checks
-from integrations.vsphere.info import (BootDevice, Change, DistributedPortGroupInfo, FirewallRuleset, HostInfo,
-                                       NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo, owner_annotation)
+from integrations.vsphere.info import (BootDevice, Change, DatastoreInfo, DistributedPortGroupInfo, FirewallRuleset,
+                                       HostInfo, NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo, owner_annotation)
 from integrations.vsphere.macs import assign_macs
+from integrations.vsphere.placement import DrsState
 from integrations.vsphere.portgroups import distributed_differences, standard_differences
 from integrations.vsphere.preflight import Finding
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VMSpec
@@ -30,6 +32,8 @@ class FakeHost:
     vswitches: dict[str, tuple[str, ...]] = field(default_factory=lambda: {"vSwitch0": ("vmnic0",)})
     portgroups: dict[str, StandardPortGroupInfo] = field(default_factory=dict)
     firewall: tuple[FirewallRuleset, ...] = ()
+    datastores: tuple[str, ...] = ()
+    switches: tuple[str, ...] = ()
 
     def info(self) -> HostInfo:
         return HostInfo(name=self.name, moid=f"host-{self.name}", connection_state="connected",
@@ -37,7 +41,9 @@ class FakeHost:
                         vswitches=tuple(VSwitchInfo(name, uplinks, tuple(pg.name for pg in self.portgroups.values()
                                                                          if pg.vswitch == name))
                                         for name, uplinks in self.vswitches.items()),
-                        portgroups=tuple(self.portgroups.values()), firewall=self.firewall)
+                        portgroups=tuple(self.portgroups.values()), firewall=self.firewall,
+                        datastores=self.datastores, networks=tuple(sorted(self.portgroups)),
+                        switches=self.switches)
 
 
 class FakeVSphere:
@@ -49,15 +55,19 @@ class FakeVSphere:
         self.datacenter, self.cluster, self.datastore = datacenter, cluster, datastore
         self.target = target or (datacenter, cluster, datastore)   # what the client was pointed at
         self.switches = set(switches)
-        self.hosts = [FakeHost(f"{cluster}_H{i}") for i in range(hosts)]
+        self.hosts = [FakeHost(f"{cluster}_H{i}", datastores=(datastore,), switches=tuple(sorted(switches)))
+                      for i in range(hosts)]
         for host in self.hosts:
             for name in ("VM Network", "Management Network"):
                 host.portgroups[name] = StandardPortGroupInfo(host.name, name, "vSwitch0", 0, None)
         self.free = free_gb * GB
+        self.drs = DrsState(enabled=True, behavior="fullyAutomated")   # vcsim's cluster, like the article's
+        self.isos = {f"[{datastore}] iso/MirantisOpenStack-6.0.iso"}    # files on the datastore
         self.distributed: dict[str, DistributedPortGroupInfo] = {}
         self.machines: dict[str, VMInfo] = {}
         self.calls: Counter[str] = Counter()
         self.closed = False
+        self.vcenter_uuid = "00000000-fake-4000-8000-00000000vc00"
 
     # -- arranging state as another vCenter user would -----------------------------------------
     def add_vm(self, name: str, *, annotation: str = "", memory_mb: int = 1024, power_state: str = "poweredOff",
@@ -93,12 +103,23 @@ class FakeVSphere:
             return [checks.target_finding(lab, error)]
         hosts = [h.info() for h in self.hosts]
         existing = list(self.machines.values())
-        found = [*checks.check_distributed(lab, list(self.distributed.values()), self.switches),
-                 *checks.check_standard(lab, hosts, set(self.distributed), simulator=False),
-                 *checks.check_vms(lab, existing),
-                 *checks.check_capacity(lab, existing, self.free, self.datastore, hosts),
-                 *checks.check_vnc(hosts)]
-        return found
+        names = set(self.machines)
+        master = lab.fuel.vm
+        iso_found = (master.iso in self.isos) if master is not None and master.iso and master.name not in names \
+            else None
+        pxe_switch = next((p.switch for p in lab.networks.distributed if p.name == lab.networks.pxe), None)
+        store = DatastoreInfo(name=self.datastore, moid=f"datastore-{self.datastore}", capacity=self.free,
+                              free=self.free)
+        # the same checks, in the same order, as integrations.vsphere.preflight.preflight
+        return [*checks.check_distributed(lab, list(self.distributed.values()), self.switches),
+                *checks.check_standard(lab, hosts, set(self.distributed)),
+                *checks.check_vms(lab, existing),
+                *cluster_checks.check_iso(lab, iso_found, names),
+                *cluster_checks.check_drs(lab, self.drs),
+                *cluster_checks.check_hosts(lab, hosts, pxe_switch),
+                *cluster_checks.check_capacity(lab, existing, store, hosts),
+                *cluster_checks.check_vsan(lab, [store]),
+                *cluster_checks.check_vnc(hosts)]
 
     def distributed_portgroups(self) -> list[DistributedPortGroupInfo]:
         self._use("distributed_portgroups")
@@ -162,7 +183,7 @@ class FakeVSphere:
                                    "exist", obj=nic.portgroup, fix=f"`/fuel preflight {lab} --fix` creates the lab's "
                                    "port groups")
         taken = {m for vm in self.machines.values() for m in vm.macs}
-        macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken)
+        macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken, vcenter=self.vcenter_uuid)
         nics = tuple(NicInfo(key=4000 + i, mac=mac, network_name=nic.portgroup)
                      for i, (mac, nic) in enumerate(zip(macs, spec.nics)))
         boot = ((BootDevice("cdrom"),) if spec.iso else ()) + (BootDevice("network", nics[0].key),) if nics else ()

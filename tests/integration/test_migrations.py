@@ -19,7 +19,7 @@ def test_upgrade_from_empty_has_no_drift_and_downgrades(database_url):
         diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
     assert diff == []
     assert {"jobs", "job_events", "outbox", "schedules", "schedule_fires", "lab_observations",
-            "health_runs", "announced_nodes"} <= set(table_names(engine))
+            "health_runs", "announced_nodes", "vm_ownership"} <= set(table_names(engine))
     downgrade(engine)
     assert set(table_names(engine)) <= {"alembic_version"}
     engine.dispose()

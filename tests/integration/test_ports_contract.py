@@ -91,7 +91,7 @@ def test_vms_are_created_once_marked_with_manual_macs_and_powered_on(vsphere: VS
     assert port.vm(spec.name) is None
     (created,) = port.ensure_vms([spec], lab=lab.name)
     assert created.owned_by(lab.name) and not created.owned_by("lab2")
-    assert created.macs == assign_macs(lab.name, spec.name, len(spec.nics))
+    assert created.macs == assign_macs(lab.name, spec.name, len(spec.nics), vcenter=port.vcenter_uuid)
     assert [n.network_name for n in created.nics] == [n.portgroup for n in spec.nics]
     assert (created.power_state, created.memory_mb, created.cpus) == ("poweredOff", spec.memory_mb, spec.cpus)
     assert port.ensure_vm(spec, lab=lab.name).macs == created.macs          # found, not created again

@@ -5,6 +5,7 @@ makes them in vSphere; the simulator only watches.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,7 +62,8 @@ class Lab:
             defaultPortConfig=self._port_config(current.defaultPortConfig.vlan.vlanId, value), policy=current.policy)
         WaitForTask(pg.ReconfigureDVPortgroup_Task(spec))
 
-    def vm(self, name: str, portgroups: list[Any], *, memory_mb: int = 2048, cdrom_first: bool = False) -> Any:
+    def vm(self, name: str, portgroups: list[Any], *, memory_mb: int = 2048, cdrom_first: bool = False,
+           boot_nic: int | None = None, firmware: str | None = None) -> Any:
         changes = [Dev.VirtualDeviceSpec(operation="add", device=Dev.VirtualVmxnet3(
             key=-200 - i, addressType="generated", backing=Dev.VirtualEthernetCard.DistributedVirtualPortBackingInfo(
                 port=vim.dvs.PortConnection(portgroupKey=pg.key, switchUuid=self.dvs.uuid))))
@@ -72,13 +74,21 @@ class Lab:
             key=-301, controllerKey=-300, unitNumber=0, capacityInKB=16 * 1024 * 1024,
             backing=Dev.VirtualDisk.FlatVer2BackingInfo(diskMode="persistent", thinProvisioned=True))))
         config = vim.vm.ConfigSpec(name=name, numCPUs=1, memoryMB=memory_mb, guestId="rhel6_64Guest",
-                                   files=vim.vm.FileInfo(vmPathName="[LocalDS_0]"), deviceChange=changes)
+                                   files=vim.vm.FileInfo(vmPathName="[LocalDS_0]"), deviceChange=changes,
+                                   firmware=firmware)
         task = self.folder.CreateVM_Task(config=config, pool=self.pool)
         WaitForTask(task)
         vm = task.info.result
         if cdrom_first:
             WaitForTask(vm.ReconfigVM_Task(vim.vm.ConfigSpec(bootOptions=vim.vm.BootOptions(
                 bootOrder=[vim.vm.BootOptions.BootableCdromDevice()]))))
+        if boot_nic is not None:   # the way fuelbot sets it: the NIC's real device key, then the disk
+            devices = vm.config.hardware.device
+            nic = sorted((d for d in devices if isinstance(d, Dev.VirtualEthernetCard)), key=lambda d: d.key)[boot_nic]
+            disk = next(d for d in devices if isinstance(d, Dev.VirtualDisk))
+            WaitForTask(vm.ReconfigVM_Task(vim.vm.ConfigSpec(bootOptions=vim.vm.BootOptions(bootOrder=[
+                vim.vm.BootOptions.BootableEthernetDevice(deviceKey=nic.key),
+                vim.vm.BootOptions.BootableDiskDevice(deviceKey=disk.key)]))))
         return vm
 
     @staticmethod
@@ -115,7 +125,7 @@ def test_powered_on_vm_on_pxe_becomes_a_node(lab: Lab, watching: FuelSimulator) 
     api.login()
     pxe = lab.portgroup("pxe", vlan=3, promiscuous=True)
     other = lab.portgroup("public", vlan=0, promiscuous=False)
-    node_vm = lab.vm("controller-1", [other, pxe], memory_mb=1024)
+    node_vm = lab.vm("controller-1", [other, pxe], memory_mb=1024, boot_nic=1)
     master = lab.vm("fuel-master", [pxe], cdrom_first=True)
     stranger = lab.vm("unrelated", [other])
     for vm in (node_vm, master, stranger):
@@ -141,6 +151,23 @@ def test_powered_on_vm_on_pxe_becomes_a_node(lab: Lab, watching: FuelSimulator) 
     WaitForTask(node_vm.PowerOffVM_Task())
     WaitForTask(node_vm.Destroy_Task())
     wait_for(lambda: not nodes_of(api), 10, "the destroyed VM's node to disappear")
+
+
+def test_only_a_vm_whose_bios_would_pxe_boot_on_pxe_is_discovered(lab: Lab, watching: FuelSimulator) -> None:
+    api = FuelHttp(watching.url)
+    api.login()
+    pxe = lab.portgroup("pxe", vlan=3, promiscuous=True)
+    management = lab.portgroup("management", vlan=0, promiscuous=False)
+    good = lab.vm("boots-on-pxe", [management, pxe], boot_nic=1)
+    others = [lab.vm("boots-on-management", [management, pxe], boot_nic=0),   # names the first NIC: never PXE
+              lab.vm("no-boot-order", [management, pxe]),                     # BIOS default: the first NIC only
+              lab.vm("efi", [pxe], firmware="efi")]                           # no pxelinux under EFI
+    for vm in [good, *others]:
+        WaitForTask(vm.PowerOnVM_Task())
+    (node,) = wait_for(lambda: nodes_of(api), 10, "the VM that PXE-boots on pxe")
+    assert node["mac"] == lab.macs(good)[1]
+    time.sleep(0.5)                                   # the others were powered on together with it
+    assert [n["mac"] for n in nodes_of(api)] == [node["mac"]]
 
 
 def test_verification_fails_while_the_pxe_port_group_refuses_promiscuous_mode(lab: Lab,

@@ -69,22 +69,25 @@ def test_unknown_switch_names_it(client):
     assert "switch" in caught.value.fix
 
 
-def test_standard_portgroup_on_vcsim_reports_the_hosts_it_refused(client):
+def test_standard_portgroup_is_added_on_every_host(client):
+    # ESXi keeps host port groups per host (vcsim used to refuse the 2nd host; ours no longer does).
     change = client.ensure_standard_portgroup(StandardPortGroup("br100"))
-    assert change.action == "created"
-    assert "DC0_C0_H0" in str(change)
-    assert change.notes and "DC0_C0_H1, DC0_C0_H2" in change.notes[0] and "vcsim" in change.notes[0]
+    assert change.action == "created" and change.notes == ()
+    assert "on DC0_C0_H0, DC0_C0_H1, DC0_C0_H2" in str(change)
     names = [(p.host, p.name, p.vswitch) for p in client.standard_portgroups() if p.name == "br100"]
-    assert names == [("DC0_C0_H0", "br100", "vSwitch0")]
+    assert names == [(f"DC0_C0_H{i}", "br100", "vSwitch0") for i in range(3)]
     again = client.ensure_standard_portgroup(StandardPortGroup("br100"))
     assert again.action == "unchanged"
 
 
-def test_standard_portgroup_vlan_update_is_remove_then_add(client):
-    client.ensure_standard_portgroup(StandardPortGroup("br100"))
+def test_standard_portgroup_vlan_is_updated_in_place_while_a_vm_uses_it(client, vcsim):
+    lab = lab_for(vcsim)
+    client.fix_portgroups(lab)
+    client.ensure_vm(lab.nodes[0].vm, lab="lab1")          # its 5th NIC is on br100
     change = client.ensure_standard_portgroup(StandardPortGroup("br100", vlan=100))
-    assert str(change) == "updated: DC0_C0_H0: vlan 0→100"
-    assert [p.vlan for p in client.standard_portgroups() if p.name == "br100"] == [100]
+    assert str(change) == "updated: DC0_C0_H0: vlan 0→100, DC0_C0_H1: vlan 0→100, DC0_C0_H2: vlan 0→100"
+    assert [p.vlan for p in client.standard_portgroups() if p.name == "br100"] == [100, 100, 100]
+    assert client.vm(lab.nodes[0].vm.name).nics[4].network_name == "br100"
 
 
 def test_standard_portgroup_on_a_missing_vswitch_is_refused(client):
@@ -124,7 +127,9 @@ def test_preflight_on_a_bare_vcenter_lists_every_missing_piece(client, vcsim):
     by_check = {f.check: f for f in findings}
     assert by_check["fuel-master"].level == "warn" and "will be created" in by_check["fuel-master"].message
     assert by_check["vnc-firewall"].level == "warn" and "esxcli network firewall refresh" in by_check["vnc-firewall"].fix
-    assert by_check["datastore-space"].level == "ok" and "lab needs 66 GB" in by_check["datastore-space"].message
+    # disks (16 + 50 GB) and one swap file per VM (1 + 2 GB)
+    assert by_check["datastore-space"].level == "ok" and "lab needs 69 GB" in by_check["datastore-space"].message
+    assert by_check["iso"].level == "ok" and by_check["drs"].level == "ok"
     assert by_check["cluster-memory"].level == "ok"
 
 
@@ -152,3 +157,43 @@ def test_preflight_with_an_unknown_datacenter_is_one_finding(vcsim):
         findings = client.preflight(lab)
     assert [(f.level, f.check, f.obj) for f in findings] == [("fail", "target", "DC9")]
     assert "VCENTER_DATACENTER" in findings[0].fix
+
+
+def test_a_reconfigure_is_a_delta_that_keeps_what_others_set(client, vcsim):
+    client.ensure_distributed_portgroup(DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=False))
+    with admin_session(vcsim) as admin:             # an admin tunes the port group by hand
+        view = admin.content.viewManager.CreateContainerView(admin.content.rootFolder,
+                                                             [vim.dvs.DistributedVirtualPortgroup], True)
+        pg = next(p for p in view.view if p.name == "pxe")
+        WaitForTask(pg.ReconfigureDVPortgroup_Task(vim.dvs.DistributedVirtualPortgroup.ConfigSpec(
+            configVersion=pg.config.configVersion, numPorts=64, description="PXE for the Fuel labs")))
+    change = client.ensure_distributed_portgroup(DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=True))
+    assert str(change) == "updated: promiscuous off→on"
+    with admin_session(vcsim) as admin:
+        view = admin.content.viewManager.CreateContainerView(admin.content.rootFolder,
+                                                             [vim.dvs.DistributedVirtualPortgroup], True)
+        config = next(p for p in view.view if p.name == "pxe").config
+    assert (config.numPorts, config.description, config.defaultPortConfig.vlan.vlanId) == (
+        64, "PXE for the Fuel labs", 3)
+    assert config.defaultPortConfig.securityPolicy.allowPromiscuous.value is True
+
+
+@pytest.mark.parametrize("args, mac_management", [
+    (["-dvs-version", "6.6.0", "-api-version", "6.7"], True),     # both policies on a 6.6 switch
+    (["-lag", "-api-version", "6.7"], False),                     # a 6.5 switch with a LAG: no lacpPolicy echo
+])
+def test_promiscuous_mode_is_set_in_every_policy_the_switch_has(vcsim_binary, tmp_path, args, mac_management):
+    from sim.vcenter.process import VcsimProcess
+    from tests.fixtures.vcenter_simulator import target_for
+    with VcsimProcess.start(extra_args=args, log_path=tmp_path / "vcsim.log") as sim:
+        with VSphereClient.connect(target_for(sim)) as client:
+            client.ensure_distributed_portgroup(DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=False))
+            assert str(client.ensure_distributed_portgroup(
+                DistributedPortGroup("pxe", "DVS0", vlan=3, promiscuous=True))) == "updated: promiscuous off→on"
+        with admin_session(sim) as admin:
+            view = admin.content.viewManager.CreateContainerView(admin.content.rootFolder,
+                                                                 [vim.dvs.DistributedVirtualPortgroup], True)
+            setting = next(p for p in view.view if p.name == "pxe").config.defaultPortConfig
+    assert setting.securityPolicy.allowPromiscuous.value is True
+    mac = setting.macManagementPolicy
+    assert (mac is not None and mac.allowPromiscuous is True) == mac_management

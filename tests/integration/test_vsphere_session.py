@@ -168,3 +168,55 @@ def test_idle_expired_session_logs_in_again(vcsim_binary, tmp_path):
             start = client.calls
             assert client.datastores() == before
             assert client.calls - start == live_cost + 2  # the refused call and the Login
+
+
+# Pinning, plain http, kept sessions -------------------------------------------------------------
+def _fingerprint(url: str) -> str:
+    import ssl
+    from urllib.parse import urlsplit
+
+    from integrations.vsphere.transport import fingerprint
+    parts = urlsplit(url)
+    return fingerprint(ssl.PEM_cert_to_DER_cert(ssl.get_server_certificate((parts.hostname, parts.port))))
+
+
+def test_a_pinned_thumbprint_is_checked_on_every_connection(vcsim_binary, tmp_path):
+    with VcsimProcess.start(extra_args=["-tls"], log_path=tmp_path / "vcsim.log") as tls_vcsim:
+        pin = _fingerprint(tls_vcsim.url)
+        with VSphereClient.connect(target_for(tls_vcsim, thumbprint=pin)) as client:
+            assert [d.name for d in client.datastores()] == ["LocalDS_0"]   # no CA needed: the pin is the trust
+        wrong = "AB:" * 31 + "AB"
+        with pytest.raises(VSphereError) as caught:
+            VSphereClient.connect(target_for(tls_vcsim, thumbprint=wrong))
+        assert "not the pinned one" in str(caught.value) and pin in str(caught.value)
+        assert "vcenter.thumbprint" in caught.value.fix
+
+
+def test_plain_http_to_a_remote_vcenter_is_refused_before_any_traffic():
+    target = VCenterTarget(url="http://vc.example.com/sdk", user="fuelbot", password="pw", datacenter="DC0",
+                           cluster="DC0_C0", datastore="LocalDS_0")
+    with pytest.raises(VSphereError) as caught:
+        VSphereClient(target)
+    assert "unencrypted" in str(caught.value) and "allow_http" in caught.value.fix
+
+
+def test_kept_sessions_log_in_once_per_vcenter_and_survive_their_clients(vcsim, vsphere_target):
+    from integrations.vsphere.pool import VSphereSessions
+    sessions = VSphereSessions()
+    try:
+        first = sessions.client(vsphere_target)
+        first.vms()
+        first.close()                                 # the watch's tick is over; the session is not
+        second = sessions.client(vsphere_target)
+        before = second.calls
+        assert second.vms() is not None
+        assert second.calls - before <= 4             # no Login: the session is still open
+        assert len(sessions) == 1
+        with admin_session(vcsim) as admin:
+            users = [s.userName for s in admin.content.sessionManager.sessionList]
+        assert users.count("fuelbot") == 2            # fuelbot's kept session and this admin session
+    finally:
+        sessions.close()
+    assert second is first                            # one client per lab target, with what it resolved
+    with pytest.raises(VSphereError, match="closed"):
+        second.vms()

@@ -42,7 +42,7 @@ def test_node_vm_matches_the_spec(client, lab):
     vm = client.ensure_vm(spec, lab="lab1")
     assert (vm.cpus, vm.memory_mb, vm.annotation, vm.iso) == (1, 1024, "fuelbot lab=lab1", None)
     assert [n.network_name for n in vm.nics] == ["pxe", "public", "management", "storage", "br100"]
-    assert list(vm.macs) == [manual_mac("lab1", spec.name, i) for i in range(5)]
+    assert list(vm.macs) == [manual_mac("lab1", spec.name, i, vcenter=client.vcenter_uuid) for i in range(5)]
     assert all(is_manual_mac(m) for m in vm.macs)
     assert [n.key for n in vm.nics] == sorted(n.key for n in vm.nics)
     # PXE first, on the first NIC's real device key, then the disk.

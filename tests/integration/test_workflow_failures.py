@@ -1,6 +1,8 @@
 """The deploy's failure paths on the real parts, each through signed Slack commands."""
 import time
 
+from pyVim.connect import Disconnect, SmartConnect
+
 from integrations.vsphere.macs import manual_mac
 from tests.fixtures.vcenter_simulator import set_promiscuous
 
@@ -47,8 +49,19 @@ def test_preflight_reports_promiscuous_off_with_its_fix_and_fix_repairs_it(stack
     assert "0 failing" in parent and any("promiscuous off→on" in r or "promiscuous" in r for r in replies)
 
 
+def _vcenter_uuid(vcsim) -> str:
+    host, port = vcsim.host_port.rsplit(":", 1)
+    si = SmartConnect(host=host, port=int(port), user=vcsim.user, pwd=vcsim.password, protocol="http")
+    try:
+        return si.content.about.instanceUuid
+    finally:
+        Disconnect(si)
+
+
 def test_a_node_failing_provisioning_fails_the_job_naming_that_node(stack):
-    stack.fuel.fail_node(manual_mac("lab1", "lab1-controller-1", 0), stage="provision",
+    # fuelbot derives a node's MAC from the vCenter, the lab, the VM and the NIC.
+    mac = manual_mac("lab1", "lab1-controller-1", 0, vcenter=_vcenter_uuid(stack.vcsim))
+    stack.fuel.fail_node(mac, stage="provision",
                          message="Provisioning failed: disk not found")
     stack.command("deploy lab1")
     job = stack.wait_job(stack.last_job("deploy").id, timeout=120)

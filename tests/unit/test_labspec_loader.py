@@ -55,7 +55,11 @@ def test_lab1_with_an_empty_environment_is_the_articles_lab() -> None:
                              guest_id="rhel6_64Guest", nics=(
                                  Nic("pxe", ("fuelweb_admin",)), Nic("public", ("public",)),
                                  Nic("management", ("management",)), Nic("storage", ("storage",)),
-                                 Nic("br100", ("fixed",))))
+                                 Nic("br100", ("fixed",))), nic_type="vmxnet3", pxe_portgroup="pxe")
+    assert node.vm.boot_nic() == 0
+    # the lab's VMs live in its own folder
+    assert lab.vcenter.folder == "fuelbot/lab1"
+    assert (lab.vcenter.resource_pool, lab.vcenter.thumbprint, lab.vcenter.allow_http) == (None, None, False)
     # defaults aim at the embedded simulators
     assert lab.vcenter.url == "http://127.0.0.1:8989/sdk"
     assert (lab.vcenter.datacenter, lab.vcenter.cluster, lab.vcenter.datastore) == ("DC0", "DC0_C0", "LocalDS_0")
@@ -151,3 +155,33 @@ def test_a_missing_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         load_lab(tmp_path / "nope.yaml", {})
     assert "cannot be read" in str(caught.value)
+
+
+def test_the_vcenter_section_takes_folder_pool_pinning_and_explicit_http(tmp_path: Path) -> None:
+    text = (FIXTURES / "base.yaml").read_text().replace(
+        "url: http://127.0.0.1:8989/sdk", "url: http://vc.lab.example/sdk").replace(
+        "datastore: LocalDS_0\n", "datastore: LocalDS_0\n  folder: labs/base\n  resource_pool: fuel/base\n"
+        "  allow_http: true\n", 1)
+    path = tmp_path / "lab.yaml"
+    path.write_text(text)
+    target = load_lab(path, {}).vcenter
+    assert (target.url, target.allow_http) == ("http://vc.lab.example/sdk", True)
+    assert (target.folder, target.resource_pool) == ("labs/base", "fuel/base")
+    pinned = text.replace("url: http://vc.lab.example/sdk", "url: https://vc.lab.example/sdk").replace(
+        "  allow_http: true\n", "  thumbprint: " + ":".join(["AB"] * 32) + "\n")
+    path.write_text(pinned)
+    assert load_lab(path, {}).vcenter.thumbprint == ":".join(["AB"] * 32)
+
+
+def test_two_labs_in_one_datacenter_cannot_share_a_folder(tmp_path: Path) -> None:
+    from labspec.check import check_files
+    base = (FIXTURES / "base.yaml").read_text()
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(base.replace("name: base\n", "name: a\n", 1).replace("datastore: LocalDS_0\n",
+                                                                        "datastore: LocalDS_0\n  folder: shared\n", 1))
+    other = base.replace("name: base\n", "name: b\n", 1).replace("name: base-", "name: b-").replace(
+        "  name: base\n", "  name: b\n").replace("datastore: LocalDS_0\n", "datastore: LocalDS_0\n  folder: shared\n", 1)
+    second.write_text(other)
+    found = check_files([first, second], {})
+    assert [(p.path, p.message) for p in found if p.path == "vcenter.folder"] == [
+        ("vcenter.folder", f"folder 'shared' is already lab a's ({first}); each lab needs its own VM folder")]

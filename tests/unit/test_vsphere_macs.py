@@ -52,3 +52,12 @@ def test_manual_range_boundaries(mac, manual):
 def test_negative_nic_index_is_a_programming_error():
     with pytest.raises(ValueError):
         manual_mac("lab1", "vm", -1)
+
+
+def test_the_vcenter_is_part_of_the_seed():
+    # Two vCenters with the same lab names must not hand out the same MACs on a shared segment.
+    one = manual_mac("lab1", "lab1-controller-1", 0, vcenter="dbed6e0c-bd88-4ef6-b594-21283e1c677f")
+    other = manual_mac("lab1", "lab1-controller-1", 0, vcenter="0b5e7a34-1c2d-4e5f-8a9b-0c1d2e3f4a5b")
+    assert one != other and is_manual_mac(one) and is_manual_mac(other)
+    assert one == manual_mac("lab1", "lab1-controller-1", 0, vcenter="DBED6E0C-BD88-4EF6-B594-21283E1C677F")
+    assert assign_macs("lab1", "lab1-controller-1", 1, vcenter="dbed6e0c-bd88-4ef6-b594-21283e1c677f") == (one,)

@@ -7,7 +7,8 @@ import pytest
 
 from integrations.vsphere.info import (DistributedPortGroupInfo, FirewallRule, FirewallRuleset, HostInfo,
                                        StandardPortGroupInfo, VMInfo, VSwitchInfo)
-from integrations.vsphere.preflight import check_distributed, check_standard, check_vnc, vnc_open
+from integrations.vsphere.cluster_checks import check_vnc, vnc_open
+from integrations.vsphere.preflight import check_distributed, check_standard
 from labspec.model import (DistributedPortGroup, Environment, FuelMaster, Lab, Settings, StandardPortGroup,
                            VCenterTarget, VSphereNetworks)
 
@@ -79,28 +80,27 @@ BR100 = StandardPortGroup("br100", vswitch="vSwitch0", uplink="vmnic0")
 
 
 def test_br100_ok_on_every_host_with_vmnic0():
-    findings = list(check_standard(_lab(standard=[BR100]), [_host("h1"), _host("h2")], set(), simulator=False))
+    findings = list(check_standard(_lab(standard=[BR100]), [_host("h1"), _host("h2")], set()))
     assert [(f.level, f.check) for f in findings] == [("ok", "standard-portgroup")]
 
 
 def test_br100_without_vmnic0_uplink_fails_naming_the_host():
-    findings = list(check_standard(_lab(standard=[BR100]), [_host("h1", uplinks=("vmnic1",))], set(),
-                                   simulator=False))
+    findings = list(check_standard(_lab(standard=[BR100]), [_host("h1", uplinks=("vmnic1",))], set()))
     assert [(f.level, f.check, f.obj) for f in findings] == [("fail", "uplink", "h1/vSwitch0")]
     assert "vmnic0" in findings[0].message and "vmnic1" in findings[0].message
 
 
 def test_br100_only_as_a_distributed_portgroup_is_called_out():
-    (finding,) = check_standard(_lab(standard=[BR100]), [_host("h1", br100=False)], {"br100"}, simulator=False)
+    (finding,) = check_standard(_lab(standard=[BR100]), [_host("h1", br100=False)], {"br100"})
     assert finding.level == "fail" and "standard vSwitch" in finding.message
 
 
-def test_br100_on_some_hosts_fails_on_vcenter_but_only_warns_on_vcsim():
+def test_br100_on_some_hosts_fails_naming_the_others():
+    # Host port groups are per host on ESXi, and now on our strict vcsim too: no simulator excuse.
     hosts = [_host("h1"), _host("h2", br100=False)]
-    (real,) = check_standard(_lab(standard=[BR100]), hosts, set(), simulator=False)
-    (sim,) = check_standard(_lab(standard=[BR100]), hosts, set(), simulator=True)
-    assert (real.level, sim.level) == ("fail", "warn")
-    assert "h2" in real.message and "vcsim" in sim.message
+    (real,) = check_standard(_lab(standard=[BR100]), hosts, set())
+    assert real.level == "fail"
+    assert "h2" in real.message and "h1" not in real.message
 
 
 def test_vnc_check_is_skipped_when_the_firewall_is_not_readable():
@@ -119,5 +119,5 @@ def test_vm_info_ownership_reads_the_annotation_lines():
 def test_br100_with_the_wrong_vlan_is_not_also_reported_ok():
     host = _host("h1")
     wrong = dataclasses.replace(host, portgroups=(dataclasses.replace(host.portgroups[0], vlan=7),))
-    findings = list(check_standard(_lab(standard=[BR100]), [wrong], set(), simulator=False))
+    findings = list(check_standard(_lab(standard=[BR100]), [wrong], set()))
     assert [(f.level, f.message) for f in findings] == [("fail", "`br100` on h1 has VLAN 7, not 0")]

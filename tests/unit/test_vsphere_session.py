@@ -71,3 +71,36 @@ def test_change_text():
     assert str(change) == "updated: promiscuous off→on" and change.changed
     noted = Change("br100", "standard-portgroup", "created", ("on h0",), notes=("not on h1: vcsim",))
     assert noted.describe() == "standard-portgroup `br100`: created: on h0 (not on h1: vcsim)"
+
+
+@pytest.mark.parametrize("url, allow_http, refused", [
+    ("http://vc.example.com/sdk", False, True),
+    ("http://vc.example.com/sdk", True, False),
+    ("http://127.0.0.1:8989/sdk", False, False),
+    ("http://localhost:8989/sdk", False, False),
+    ("http://[::1]:8989/sdk", False, False),
+    ("https://vc.example.com/sdk", False, False),
+])
+def test_plain_http_only_to_this_machine_or_when_the_spec_says_so(url, allow_http, refused):
+    from integrations.vsphere.transport import require_safe_scheme
+    if refused:
+        with pytest.raises(VSphereError, match="unencrypted"):
+            require_safe_scheme(_target(url=url, allow_http=allow_http))
+    else:
+        require_safe_scheme(_target(url=url, allow_http=allow_http))
+
+
+def test_a_thumbprint_pins_the_certificate_whatever_signed_it():
+    import hashlib
+
+    from integrations.vsphere.transport import PinnedContext, ThumbprintMismatch, fingerprint
+    der = b"a certificate"
+    context = ssl_context(_target(thumbprint=fingerprint(der).lower()))
+    assert isinstance(context, PinnedContext) and context.verify_mode == ssl.CERT_NONE
+    context.check_peer(der)
+    with pytest.raises(ThumbprintMismatch, match="SHA256 fingerprint"):
+        context.check_peer(b"another certificate")
+    sha1 = hashlib.sha1(der).hexdigest()
+    ssl_context(_target(thumbprint=sha1)).check_peer(der)          # a 20-byte pin is SHA-1
+    err = translate(ThumbprintMismatch("differs"), url=URL, user="u", action="x")
+    assert "not the pinned one" in str(err) and "vcenter.thumbprint" in err.fix

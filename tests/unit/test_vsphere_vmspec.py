@@ -1,6 +1,8 @@
 """ConfigSpec building and boot-order planning, without a server."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from pyVmomi import vim
 
@@ -66,3 +68,21 @@ def test_boot_options_round_trip():
     order = (BootDevice("network", 205), BootDevice("cdrom"), BootDevice("disk", 203))
     assert read_boot_order(boot_options(order).bootOrder) == order
     assert str(order[0]) == "network:205" and str(order[1]) == "cdrom"
+
+
+def test_bios_is_pinned_and_the_nic_type_is_the_specs():
+    spec = config_spec(dataclasses.replace(NODE, nic_type="e1000"), lab="lab1", datastore="LocalDS_0",
+                       networks=TARGETS, macs=("00:50:56:00:00:01", "00:50:56:00:00:02"), instance_uuid="uuid-1")
+    assert (spec.firmware, spec.instanceUuid) == ("bios", "uuid-1")
+    assert spec.bootOptions.bootRetryEnabled is True and spec.bootOptions.bootOrder == []
+    assert all(isinstance(d, Dev.VirtualE1000) for d in _devices(spec) if isinstance(d, Dev.VirtualEthernetCard))
+    with pytest.raises(ValueError, match="NIC type"):
+        config_spec(dataclasses.replace(NODE, nic_type="rtl8139"), lab="lab1", datastore="LocalDS_0",
+                    networks=TARGETS, macs=("00:50:56:00:00:01", "00:50:56:00:00:02"))
+
+
+def test_the_boot_nic_is_the_one_on_pxe_wherever_it_is():
+    spec = dataclasses.replace(NODE, nics=(Nic("management"), Nic("pxe")), pxe_portgroup="pxe")
+    assert spec.boot_nic() == 1
+    order = planned_boot_order(_created_devices(), iso=False, boot_nic=spec.boot_nic())
+    assert order == (BootDevice("network", 206), BootDevice("disk", 203))

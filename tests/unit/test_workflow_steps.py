@@ -238,7 +238,7 @@ def test_preflight_does_not_block_on_port_groups_the_next_step_creates() -> None
     h = Harness()
     deploy_vsphere.step_preflight(_run(h))
     (line,) = h.thread.said()
-    assert line.splitlines()[0] == ("🔎 Preflight: 2 ok · 2 warning(s) · 0 failing · 5 port group(s) to create")
+    assert line.splitlines()[0] == ("🔎 Preflight: 4 ok · 2 warning(s) · 0 failing · 5 port group(s) to create")
     assert "➕ port group `pxe` is missing; the next step creates it" in line
 
 
