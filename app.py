@@ -207,7 +207,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
           f"{console_settings.database_url_masked}", flush=True)
     try:
         Console(local_slack=slack, events_url=f"{web.url}/slack/events", signing_secret=signing_secret,
-                user_id=args.user, channel_id="C_LAB", channel_name="lab").run(sys.stdin, sys.stdout)
+                user_id=args.user, channel_id="C0LAB", channel_name="lab").run(sys.stdin, sys.stdout)
     finally:
         runtime.stop()
         web.stop()

@@ -17,14 +17,18 @@ from jobs.queue import submit
 from jobs.reporter import OutboxReporter
 from jobs.states import JobKind
 from store.models import Job, OutboxMessage
+from tests.fixtures.slack import assert_no_violations
 
 CHANNEL = "C0LAB"
+RATE_SCALE = 100.0        # Slack's rate limits on a fast clock; the delivery's budgets on the same one
 
 
 @pytest.fixture
 def slack():
-    with LocalSlack(channels={CHANNEL: "lab", "C0OTHER": "other"}) as local:
+    with LocalSlack(channels={CHANNEL: "lab", "C0OTHER": "other", "C0GONE": "gone"},
+                    rate_scale=RATE_SCALE) as local:
         yield local
+        assert_no_violations(local)
 
 
 @pytest.fixture
@@ -34,7 +38,7 @@ def metrics(sessions) -> Metrics:
 
 def delivery_for(sessions, slack: LocalSlack, metrics: Metrics, **options) -> OutboxDelivery:
     settings = Settings(slack_bot_token="xoxb-test", slack_api_url=slack.base_url)
-    options.setdefault("min_interval_per_channel", 0.0)
+    options.setdefault("min_interval_per_channel", 1.0 / RATE_SCALE)
     return OutboxDelivery(session_factory=sessions, client=slack_client(settings, metrics, wait_on_rate_limit=False),
                           worker_id="w1", metrics=metrics, **options)
 

@@ -123,7 +123,7 @@ def test_destroy_asks_with_a_danger_button_and_the_click_queues_it(bot_stack: Bo
     assert button["action_id"] == "confirm_destroy" and button["style"] == "danger" and "confirm" in button
     bot_stack.click("confirm_destroy", button["value"], user=CAROL)
     slack = bot_stack.local_slack
-    assert slack.wait_for(lambda: slack.channel(CHANNEL).ephemerals_for(CAROL), timeout=5)
+    assert slack.wait_for(lambda: len(slack.channel(CHANNEL).ephemerals_for(CAROL)) == 2, timeout=5)
     with bot_stack.sessions() as session:
         assert session.scalars(select(Job.kind)).all() == ["destroy"]
 
