@@ -135,7 +135,8 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 scheduler_running=lambda: runtime.ticker.running), "0.0.0.0", settings.port)
+                                 scheduler_running=lambda: runtime.ticker.running,
+                                 slack_over_http=bool(settings.slack_signing_secret)), "0.0.0.0", settings.port)
     socket = serve_socket_mode(app, settings.slack_app_token) if settings.slack_app_token else None
     runtime.ticker.start()
     mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"
