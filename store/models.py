@@ -1,15 +1,16 @@
 """SQLAlchemy 2.0 typed models: the database is fuelbot's source of truth.
 
 Tables: jobs and their audit trail (job_events), the Slack outbox (every message fuelbot
-sends, so nothing is lost across restarts or 429s), schedules and their fires (exactly once per
-fire time across replicas), lab observations (for digests), health runs (for comparisons)
-and announced nodes (discovery watch announces each MAC once).
+sends, so nothing is lost across restarts or 429s) and the rate budgets every replica spends
+from, schedules and their fires (exactly once per fire time across replicas), lab observations
+(for digests), health runs (for comparisons), and announced nodes (discovery watch announces each
+MAC once).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.types import UTCDateTime
@@ -105,6 +106,16 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class RateBudget(Base):
+    """One Slack rate allowance shared by all replicas (``jobs.rate_budget``): times are epoch seconds."""
+
+    __tablename__ = "rate_budgets"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    next_free: Mapped[float] = mapped_column(Float)              # GCRA's theoretical arrival time
+    held_until: Mapped[float | None] = mapped_column(Float)      # after a 429: Retry-After for everyone
 
 
 class Schedule(Base):

@@ -1,0 +1,33 @@
+"""slack edge: rate budgets shared by replicas
+
+rate_budgets: Slack's rate allowances (chat.postMessage per channel, chat.update per workspace)
+spent by every replica through the database (jobs.rate_budget). confirmations: the nonce of a
+destructive button, used once (commands.confirmations).
+
+Revision ID: 0002_slack_budgets_confirmations
+Revises: 0001
+Create Date: 2026-11-30 08:27:12.180676
+"""
+from alembic import op
+import sqlalchemy as sa
+import store.types
+
+
+revision = '0002_slack_budgets_confirmations'
+down_revision = '0001'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('rate_budgets',
+    sa.Column('key', sa.String(length=128), nullable=False),
+    sa.Column('next_free', sa.Float(), nullable=False),
+    sa.Column('held_until', sa.Float(), nullable=True),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_budgets'))
+    )
+
+
+
+def downgrade() -> None:
+    op.drop_table('rate_budgets')
