@@ -219,7 +219,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def check_lab(paths: Sequence[str], settings: Settings) -> int:
-    from labspec.check import check_files, describe
+    from labspec.check import check_files, describe, warnings_for
     from labspec.loader import load_lab
 
     problems = check_files([Path(p) for p in paths], settings.environ)
@@ -228,7 +228,10 @@ def check_lab(paths: Sequence[str], settings: Settings) -> int:
     bad_files = {getattr(p, "file", None) for p in problems}
     for path in paths:
         if path not in bad_files and str(Path(path)) not in bad_files:
-            print(f"{path}: ok ({describe(load_lab(Path(path), settings.environ))})")
+            lab = load_lab(Path(path), settings.environ)
+            print(f"{path}: ok ({describe(lab)})")
+            for warning in warnings_for(lab, path):
+                print(warning)
     return 1 if problems else 0
 
 
