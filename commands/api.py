@@ -24,6 +24,7 @@ class Invocation:
     text: str
     delivery_id: str | None = None       # Slack's trigger_id: the same delivery never makes two jobs
     user_groups: frozenset[str] = frozenset()
+    direct: bool = False                 # typed in a DM or group DM, where fuelbot cannot post
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class ActionInvocation:
     value: str
     delivery_id: str | None = None
     user_groups: frozenset[str] = frozenset()
+    direct: bool = False                 # clicked in a DM or group DM
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,7 @@ class DestroyLab(Command):
 
     lab: str
     confirmed: bool = False          # set only by the confirmation button, never by words
+    nonce: str | None = None         # the confirmation's one-time nonce (commands.confirmations)
     name = "destroy"
     usage = "destroy <lab>"
     example = "destroy lab1"

@@ -17,13 +17,14 @@ from typing import Callable
 from commands import info_commands, job_commands, replies, schedule_commands
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
+from commands.confirmations import split_value
 from commands.catalog import (CancelJob, Command, DeployLab, DestroyLab, ListJobs, ListLabs, ListNodes,
                               ListSchedules, PlanDeploy, ResetLab, RunHealth, RunPreflight, ScheduleDigest,
                               ScheduleHealth, ShowDigest, ShowHelp, ShowJob, ShowStatus, Unschedule)
 from commands.parser import job_id, lab_name, parse
 from commands.request import Request
 from core.buttons import ButtonAction
-from core.errors import CommandError, JobError, PermissionDenied
+from core.errors import CommandError, JobError, PermissionDenied, StaleAction
 from jobs.queue import record_event
 from store.types import utcnow
 
@@ -53,7 +54,8 @@ HANDLERS: dict[type[Command], Handler] = {
 ACTIONS: dict[ButtonAction, Callable[[str], Command]] = {
     ButtonAction.CANCEL_JOB: lambda value: CancelJob(job_id(value)),
     ButtonAction.RERUN_HEALTH: lambda value: RunHealth(lab_name(value)),
-    ButtonAction.CONFIRM_DESTROY: lambda value: DestroyLab(lab_name(value), confirmed=True),
+    ButtonAction.CONFIRM_DESTROY: lambda value: DestroyLab(lab_name(split_value(value)[0]), confirmed=True,
+                                                           nonce=split_value(value)[1]),
 }
 
 
@@ -64,7 +66,8 @@ def handle(invocation: Invocation, services: CommandServices) -> Reply:
     except CommandError as error:
         return refusal(error)
     return execute(command, user_id=invocation.user_id, channel_id=invocation.channel_id,
-                   delivery_id=invocation.delivery_id, groups=invocation.user_groups, services=services)
+                   delivery_id=invocation.delivery_id, groups=invocation.user_groups, services=services,
+                   direct=invocation.direct)
 
 
 def handle_action(action: ActionInvocation, services: CommandServices) -> Reply:
@@ -77,11 +80,11 @@ def handle_action(action: ActionInvocation, services: CommandServices) -> Reply:
     except CommandError as error:
         return refusal(error)
     return execute(command, user_id=action.user_id, channel_id=action.channel_id, delivery_id=action.delivery_id,
-                   groups=action.user_groups, services=services)
+                   groups=action.user_groups, services=services, direct=action.direct)
 
 
 def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str | None,
-            groups: frozenset[str], services: CommandServices) -> Reply:
+            groups: frozenset[str], services: CommandServices, direct: bool = False) -> Reply:
     """Authorize ``command`` for the person and run its handler in one committed unit of work."""
     policy = policy_of(services)
     if isinstance(command, ShowHelp):
@@ -97,11 +100,15 @@ def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str
             session.commit()
             return refusal(denial)
         request = Request(user_id=user_id, channel_id=channel_id, delivery_id=delivery_id, role=role,
-                          session=session, services=services, now=utcnow())
+                          session=session, services=services, now=utcnow(), direct=direct)
         try:
             reply = HANDLERS[type(command)](command, request)
         except (CommandError, JobError) as error:
             session.rollback()
+            if isinstance(error, StaleAction):    # a replayed, expired or forged click leaves a trace
+                record_event(session, None, actor=user_id, kind="stale-click",
+                             message=f"{error.audit} (in {channel_id})")
+                session.commit()
             return refusal(error)
         session.commit()
         return reply

@@ -3,8 +3,8 @@
 Tables: jobs and their audit trail (job_events), the Slack outbox (every message fuelbot
 sends, so nothing is lost across restarts or 429s) and the rate budgets every replica spends
 from, schedules and their fires (exactly once per fire time across replicas), lab observations
-(for digests), health runs (for comparisons), and announced nodes (discovery watch announces each
-MAC once).
+(for digests), health runs (for comparisons), announced nodes (discovery watch announces each MAC
+once) and confirmations (a destructive button works once).
 """
 from __future__ import annotations
 
@@ -116,6 +116,23 @@ class RateBudget(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     next_free: Mapped[float] = mapped_column(Float)              # GCRA's theoretical arrival time
     held_until: Mapped[float | None] = mapped_column(Float)      # after a 429: Retry-After for everyone
+
+
+class Confirmation(Base):
+    """A confirmation button's one-time nonce: it queues its job once, then only says so."""
+
+    __tablename__ = "confirmations"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    lab: Mapped[str] = mapped_column(String(64))
+    requester: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(64))
+    used_delivery: Mapped[str | None] = mapped_column(String(128))   # the Slack delivery that used it
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 
 
 class Schedule(Base):

@@ -1,4 +1,4 @@
-"""slack edge: rate budgets shared by replicas
+"""slack edge: rate budgets shared by replicas, one-time confirmations
 
 rate_budgets: Slack's rate allowances (chat.postMessage per channel, chat.update per workspace)
 spent by every replica through the database (jobs.rate_budget). confirmations: the nonce of a
@@ -26,8 +26,22 @@ def upgrade() -> None:
     sa.Column('held_until', sa.Float(), nullable=True),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_rate_budgets'))
     )
-
+    op.create_table('confirmations',
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('lab', sa.String(length=64), nullable=False),
+    sa.Column('requester', sa.String(length=64), nullable=False),
+    sa.Column('created_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', store.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', store.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_by', sa.String(length=64), nullable=True),
+    sa.Column('used_delivery', sa.String(length=128), nullable=True),
+    sa.Column('job_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], name=op.f('fk_confirmations_job_id_jobs'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('nonce', name=op.f('pk_confirmations'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('confirmations')
     op.drop_table('rate_budgets')
