@@ -215,6 +215,8 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
         web.stop()
         slack.stop()
         lab.stop()
+        for violation in slack.violations:   # what real Slack would have refused (LocalSlack is strict)
+            print(f"LocalSlack: Slack would refuse {violation}", file=sys.stderr)
     return 0
 
 
