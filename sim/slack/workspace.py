@@ -2,21 +2,11 @@
 
 A first-class component, not a mock of Bolt: the console talks to fuelbot through it, and the
 integration tests assert on what a person in a conversation would see. ``WebClient(base_url=
-local_slack.base_url)`` works unchanged (JSON or form bodies, the extra ``team_id``).
-
-LocalSlack holds every call to Slack's published contract and refuses what Slack refuses, with
-Slack's error codes: methods outside ``sim.slack.contract``, missing arguments and scopes (the
-scopes granted are slack-manifest.yml's), Block Kit Slack would refuse (``sim.slack.blockkit``),
-conversations the bot may not use (``sim.slack.access``), ``chat.update`` on an ephemeral
-message, response_urls past five uses or thirty minutes (``sim.slack.hooks``), rate limits
-(``sim.slack.ratelimits``), uploads that do not match their announcement (``sim.slack.files``).
-Each breach of the contract is also recorded as a ``Violation``, which the test fixtures assert
-empty at teardown; texts Slack would mis-read (unescaped ``<``, ``>``, ``&``) are recorded apart
-as report-only ``findings`` until issue #12's phase 2 escapes them.
-
-``rate_limit`` / ``fail`` make the next calls of a method answer 429 or an error (fault
-injection). ``apps.connections.open`` hands out a URL of ``socket``, a ``LocalSocket`` started on
-first use and stopped with LocalSlack: Socket Mode end to end.
+local_slack.base_url)`` works unchanged. Every call passes ``sim.slack.guard`` (Slack's contract,
+with the scopes slack-manifest.yml grants; breaches are recorded as ``violations``, which the
+fixtures assert empty) and then the methods of ``sim.slack.web_api`` (conversations and who may
+use them, messages, ephemerals, uploads). ``sim.slack.faults`` injects outages and 429s;
+``apps.connections.open`` hands out a URL of ``socket``, a ``LocalSocket``: Socket Mode end to end.
 """
 from __future__ import annotations
 
@@ -24,7 +14,7 @@ import hashlib
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -32,14 +22,14 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from sim.slack import hooks
-from sim.slack.blockkit import check_message
 from sim.slack.channels import Channel, ChannelError, ChannelSnapshot, Kind
-from sim.slack.contract import METHODS, Violation, missing_arguments, missing_scope
+from sim.slack.contract import Violation
+from sim.slack.faults import Faults
 from sim.slack.files import FileStore, uploaded_bytes
+from sim.slack.guard import ContractGuard, Refused
 from sim.slack.http import handler_for
-from sim.slack.ratelimits import RateLimiter, retry_after_header
 from sim.slack.socket_mode import LocalSocket
-from sim.slack.web_api import API, MESSAGE_METHODS
+from sim.slack.web_api import API
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
 USER_ID = re.compile(r"[UW][A-Z0-9_]+")
@@ -64,14 +54,6 @@ class ApiCall:
     throttled: bool = False       # answered 429 by the rate limiter (not by an injected fault)
 
 
-@dataclass
-class _Injection:
-    times: int
-    status: int
-    error: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class LocalSlack:
     """Slack's Web API stand-in; ``start()`` it, point a ``WebClient`` at ``base_url``.
 
@@ -86,6 +68,7 @@ class LocalSlack:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.scopes = frozenset(scopes) if scopes is not None else manifest_scopes()
+        self._guard = ContractGuard(scopes=self.scopes, rate_scale=rate_scale)
         self._cond = threading.Condition(threading.RLock())
         self._version = 0
         self._channels: dict[str, Channel] = {}
@@ -93,11 +76,8 @@ class LocalSlack:
             self.add_channel(channel_id, name)
         self._usergroups = {k: list(v) for k, v in (usergroups or {}).items()}
         self._calls: list[ApiCall] = []
-        self._violations: list[Violation] = []
-        self._findings: list[Violation] = []
-        self._injections: dict[str, list[_Injection]] = {}
+        self._faults = Faults()
         self._hooks = hooks.ResponseUrls(clock)
-        self._limiter = RateLimiter(scale=rate_scale)
         self.files = FileStore()
         self._server: ThreadingHTTPServer | None = None
         self._socket: LocalSocket | None = None
@@ -195,16 +175,13 @@ class LocalSlack:
     # -- fault injection -----------------------------------------------------------------------
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer 429 with ``Retry-After``."""
-        self._inject(method, _Injection(times=times, status=429, error="ratelimited",
-                                        headers={"Retry-After": str(retry_after)}))
+        with self._cond:
+            self._faults.rate_limit(method, times=times, retry_after=retry_after)
 
     def fail(self, method: str, *, error: str, times: int = 1, status: int = 200) -> None:
         """The next ``times`` calls of ``method`` fail with ``error`` (``status`` 200 means ok:false)."""
-        self._inject(method, _Injection(times=times, status=status, error=error))
-
-    def _inject(self, method: str, injection: _Injection) -> None:
         with self._cond:
-            self._injections.setdefault(method, []).append(injection)
+            self._faults.fail(method, error=error, times=times, status=status)
 
     def new_response_url(self, *, channel: str, user: str, origin: str | None = None) -> str:
         """A ``response_url`` for an invocation by ``user`` in ``channel`` (``origin``: clicked message)."""
@@ -232,36 +209,30 @@ class LocalSlack:
     # -- contract ----------------------------------------------------------------------------
     def violation(self, method: str, rule: str, detail: str) -> None:
         with self._cond:
-            self._violations.append(Violation(method, rule, detail))
+            self._guard.violation(method, rule, detail)
 
     @property
     def violations(self) -> list[Violation]:
         """Every breach of Slack's contract seen so far (the fixtures assert this is empty)."""
         with self._cond:
-            return list(self._violations)
+            return list(self._guard.violations)
 
     def take_violations(self) -> list[Violation]:
         """The violations so far, forgotten (for tests that cause them on purpose)."""
         with self._cond:
-            taken, self._violations = self._violations, []
+            taken, self._guard.violations = self._guard.violations, []
             return taken
 
     @property
     def findings(self) -> list[Violation]:
         """Report-only: texts with Slack control characters left unescaped (issue #12 phase 2)."""
         with self._cond:
-            return list(self._findings)
+            return list(self._guard.findings)
 
     def check_payload(self, where: str, payload: Mapping[str, Any]) -> list[Any]:
         """Check a message payload (ack, response_url, Socket Mode ack); its parsed blocks."""
-        if not payload.get("text") and not payload.get("blocks"):
-            return []
-        checked = check_message(payload.get("text"), payload.get("blocks"), mrkdwn=payload.get("mrkdwn", True))
         with self._cond:
-            self._violations += [Violation(where, "invalid_blocks" if checked.error else "message", v)
-                                 for v in checked.violations]
-            self._findings += [Violation(where, "unescaped", f) for f in checked.findings]
-        return checked.blocks
+            return self._guard.check_payload(where, payload)
 
     # -- observation -------------------------------------------------------------------------
     @property
@@ -297,13 +268,13 @@ class LocalSlack:
     def handle(self, method: str, params: dict[str, Any], token: str) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer one Web API call: (status, JSON body, extra headers)."""
         with self._cond:
-            injected = self._take_injection(method)
+            injected = self._faults.take(method)
             if injected is not None:
                 self._record(method, params, injected.status, injected.error)
                 return injected.status, {"ok": False, "error": injected.error or "internal_error"}, injected.headers
             try:
-                self._hold_to_contract(method, params, token)
-            except _Refused as refused:
+                self._guard.admit(method, params, token)
+            except Refused as refused:
                 self._record(method, params, refused.status, refused.error, throttled=refused.status == 429)
                 return refused.status, {"ok": False, "error": refused.error}, refused.headers
             try:
@@ -313,38 +284,6 @@ class LocalSlack:
                 return 200, {"ok": False, "error": str(exc)}, {}
             self._record(method, params, 200, None)
             return 200, body, {}
-
-    def _hold_to_contract(self, method: str, params: dict[str, Any], token: str) -> None:
-        contract = METHODS.get(method)
-        if contract is None:
-            self.violation(method, "unknown_method", "not a method fuelbot may call (sim.slack.contract)")
-            raise _Refused("unknown_method")
-        if not token.startswith("xox") and not token.startswith("xapp-"):
-            raise _Refused("not_authed")
-        if contract.app_token != token.startswith("xapp-"):
-            self.violation(method, "token_type", f"{method} takes {'an app' if contract.app_token else 'a bot'} token")
-            raise _Refused("not_allowed_token_type")
-        scope = missing_scope(contract, self.scopes)
-        if scope is not None:
-            self.violation(method, "missing_scope", f"needs {scope}, which slack-manifest.yml does not ask for")
-            raise _Refused("missing_scope")
-        missing = missing_arguments(contract, params)
-        if missing:
-            self.violation(method, "missing_argument", ", ".join(missing))
-            raise _Refused("channel_not_found" if "channel" in missing else
-                           "no_text" if missing == [" or ".join(contract.any_of)] else "invalid_arguments")
-        wait = self._limiter.take(contract, params)
-        if wait is not None:
-            raise _Refused("ratelimited", status=429, headers={"Retry-After": retry_after_header(wait)})
-        if method in MESSAGE_METHODS and ("blocks" in params or params.get("text")):
-            checked = check_message(params.get("text"), params.get("blocks"), mrkdwn=params.get("mrkdwn", True))
-            self._violations += [Violation(method, "invalid_blocks" if checked.error else "message", v)
-                                 for v in checked.violations]
-            self._findings += [Violation(method, "unescaped", f) for f in checked.findings]
-            if checked.error:
-                raise _Refused(checked.error)
-            if "blocks" in params:
-                params["blocks"] = checked.blocks
 
     def handle_hook(self, hook_id: str, payload: dict[str, Any]) -> tuple[int, str]:
         """Answer a POST to a ``response_url``."""
@@ -365,21 +304,11 @@ class LocalSlack:
         with self._cond:
             refused = self.files.receive(file_id, content)
             if refused is not None:
-                self._violations.append(Violation("upload", "upload_mismatch", refused))
+                self._guard.violation("upload", "upload_mismatch", refused)
                 self._record(f"upload/{file_id}", {"bytes": len(content)}, 400, refused)
                 return 400, refused
             self._record(f"upload/{file_id}", {"bytes": len(content)}, 200, None)
             return 200, f"OK - {len(content)}"
-
-    def _take_injection(self, method: str) -> _Injection | None:
-        queue = self._injections.get(method)
-        if not queue:
-            return None
-        injection = queue[0]
-        injection.times -= 1
-        if injection.times <= 0:
-            queue.pop(0)
-        return injection
 
     def _record(self, method: str, params: Mapping[str, Any], status: int, error: str | None,
                 *, throttled: bool = False) -> None:
@@ -387,12 +316,3 @@ class LocalSlack:
                                    throttled=throttled))
         self._changed()
 
-
-class _Refused(Exception):
-    """A call LocalSlack answers with an error before running the method."""
-
-    def __init__(self, error: str, *, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        super().__init__(error)
-        self.error = error
-        self.status = status
-        self.headers = headers or {}
