@@ -111,7 +111,8 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     delivery = None
     if client is not None:
         delivery = OutboxDelivery(session_factory=sessions, client=client, worker_id=settings.worker_id,
-                                  metrics=metrics, min_interval_per_channel=settings.slack_post_interval)
+                                  metrics=metrics, min_interval_per_channel=settings.slack_post_interval,
+                                  updates_per_minute=settings.slack_updates_per_minute)
 
     def fire_schedules() -> None:
         with sessions() as session, session.begin():
@@ -148,8 +149,8 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     job_pages = JobPages(session_factory=runtime.sessions, links=settings.job_links())
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages),
-                     "0.0.0.0", settings.port)
+                                 scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages,
+                                 slack_over_http=bool(settings.slack_signing_secret)), "0.0.0.0", settings.port)
     socket = serve_socket_mode(app, settings.slack_app_token) if settings.slack_app_token else None
     runtime.ticker.start()
     mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"
@@ -222,17 +223,19 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
           f"{console_settings.database_url_masked}", flush=True)
     try:
         Console(local_slack=slack, events_url=f"{web.url}/slack/events", signing_secret=signing_secret,
-                user_id=args.user, channel_id="C_LAB", channel_name="lab").run(sys.stdin, sys.stdout)
+                user_id=args.user, channel_id="C0LAB", channel_name="lab").run(sys.stdin, sys.stdout)
     finally:
         runtime.stop()
         web.stop()
         slack.stop()
         lab.stop()
+        for violation in slack.violations:   # what real Slack would have refused (LocalSlack is strict)
+            print(f"LocalSlack: Slack would refuse {violation}", file=sys.stderr)
     return 0
 
 
 def check_lab(paths: Sequence[str], settings: Settings) -> int:
-    from labspec.check import check_files, describe
+    from labspec.check import check_files, describe, warnings_for
     from labspec.loader import load_lab
 
     problems = check_files([Path(p) for p in paths], settings.environ)
@@ -241,7 +244,10 @@ def check_lab(paths: Sequence[str], settings: Settings) -> int:
     bad_files = {p.file for p in problems}
     for path in paths:
         if path not in bad_files and str(Path(path)) not in bad_files:
-            print(f"{path}: ok ({describe(load_lab(Path(path), settings.environ))})")
+            lab = load_lab(Path(path), settings.environ)
+            print(f"{path}: ok ({describe(lab)})")
+            for warning in warnings_for(lab, path):
+                print(warning)
     return 1 if problems else 0
 
 

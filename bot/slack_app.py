@@ -132,7 +132,8 @@ class _Edge:
         try:
             invocation = Invocation(user_id=command["user_id"], channel_id=command["channel_id"],
                                     text=command.get("text") or "", delivery_id=command.get("trigger_id"),
-                                    user_groups=self._groups(command["user_id"]))
+                                    user_groups=self._groups(command["user_id"]),
+                                    direct=is_direct(command["channel_id"], command.get("channel_name")))
             reply, outcome = self._answer(lambda: self._handlers.handle(invocation, self._services), "command")
             render_reply(reply)   # a reply that cannot be rendered is a crash, caught here
             return reply, outcome
@@ -161,7 +162,8 @@ class _Edge:
         try:
             invocation = ActionInvocation(user_id=user_id, channel_id=channel_id, action_id=name,
                                           value=str(action.get("value") or ""), delivery_id=body.get("trigger_id"),
-                                          user_groups=self._groups(user_id))
+                                          user_groups=self._groups(user_id),
+                                          direct=is_direct(channel_id, (body.get("channel") or {}).get("name")))
             reply, outcome = self._answer(lambda: self._handlers.handle_action(invocation, self._services),
                                           "action")
         except Exception:
@@ -187,12 +189,18 @@ class _Edge:
 
     def _send(self, reply: Reply, *, body: dict, respond: Respond, client: WebClient, user_id: str,
               channel_id: str) -> None:
+        """Answer a click: in place of an ephemeral prompt, else as a new message to the clicker.
+
+        Slack changes an ephemeral message only through its response_url (``chat.update`` cannot
+        find it), so a click on one replaces it: its buttons go and cannot be clicked again.
+        """
         message = render_reply(reply)
         response_type = "ephemeral" if reply.ephemeral else "in_channel"
+        on_ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
         if body.get("response_url"):
             try:
                 response = respond(text=message.text, blocks=list(message.blocks), response_type=response_type,
-                                   replace_original=False)
+                                   replace_original=on_ephemeral)
                 status = response.status_code
             except Exception as exc:   # unreachable: fall back to the Web API
                 status = None
@@ -241,6 +249,12 @@ def command_label(text: str) -> str:
         if name in BY_NAME:
             return name
     return "unknown"
+
+
+def is_direct(channel_id: str, channel_name: str | None) -> bool:
+    """Whether a command or click came from a DM or group DM (Slack names them so in payloads)."""
+    name = channel_name or ""
+    return channel_id.startswith("D") or name == "directmessage" or name.startswith("mpdm-")
 
 
 def _channel_of(body: dict) -> str:

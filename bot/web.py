@@ -1,13 +1,15 @@
 """fuelbot's HTTP face as one WSGI app: Slack's request URL, a health check and Prometheus metrics.
 
-    POST /slack/events   Bolt (signature and timestamp verified by Bolt)
+    POST /slack/events   Bolt (signature and timestamp verified by Bolt); 404 when fuelbot has no
+                         signing secret (Socket Mode only), rather than Bolt's 500
     GET  /healthz        200 {"status": "ok", "database": "ok", "scheduler": "running", "outbox_pending": n};
                          503 when the database does not answer or the scheduler has stopped
     GET  /metrics        Prometheus text
     GET  /jobs/<id>      a job's page, behind a signed expiring link (``bot.job_page``)
 
 ``FuelbotWSGI`` is a plain WSGI callable; ``serve_http`` runs it on a threaded wsgiref server;
-``serve_socket_mode`` connects the same Bolt app through Socket Mode when ``SLACK_APP_TOKEN`` is set.
+``serve_socket_mode`` connects the same Bolt app through Socket Mode when ``SLACK_APP_TOKEN`` is set
+(``bot.socket_mode``: dead links noticed within seconds, each disconnect reason handled).
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ from typing import Any, Callable, Iterable
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import text
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from bot.metrics import CONTENT_TYPE, Metrics
 from bot.slack_app import RECEIVED_AT
+from bot.socket_mode import PING_SECONDS, ResilientSocketModeHandler
 from core.redact import scrub
 from jobs.outbox import pending_count
 
@@ -44,17 +46,19 @@ class FuelbotWSGI:
 
     def __init__(self, *, app: App, metrics: Metrics, session_factory: Callable[[], Session],
                  scheduler_running: Callable[[], bool] | None = None,
-                 job_pages: Callable[[dict, StartResponse], Iterable[bytes]] | None = None) -> None:
+                 job_pages: Callable[[dict, StartResponse], Iterable[bytes]] | None = None,
+                 slack_over_http: bool = True) -> None:
         self._app = app
         self._job_pages = job_pages
         self._metrics = metrics
         self._session_factory = session_factory
         self._scheduler_running = scheduler_running
+        self._slack_over_http = slack_over_http
 
     def __call__(self, environ: dict, start_response: StartResponse) -> Iterable[bytes]:
         received_at = time.perf_counter()
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
-        if path == EVENTS_PATH and method == "POST":
+        if path == EVENTS_PATH and method == "POST" and self._slack_over_http:
             return self._slack(environ, start_response, received_at)
         if path == "/healthz" and method == "GET":
             status, body = self.health()
@@ -154,18 +158,23 @@ def serve_http(app: Callable[[dict, StartResponse], Iterable[bytes]], host: str,
 class SocketModeHandle:
     """A Socket Mode connection; ``stop()`` closes it."""
 
-    def __init__(self, handler: SocketModeHandler) -> None:
+    def __init__(self, handler: ResilientSocketModeHandler) -> None:
         self._handler = handler
+
+    @property
+    def connected(self) -> bool:
+        return self._handler.client.is_connected()
 
     def stop(self) -> None:
         self._handler.close()
 
 
-def serve_socket_mode(app: App, app_token: str) -> SocketModeHandle:
+def serve_socket_mode(app: App, app_token: str, *, ping_interval: float = PING_SECONDS) -> SocketModeHandle:
     """Connect ``app`` through Socket Mode (``xapp-…`` token with ``connections:write``), non-blocking.
 
-    The handler reconnects by itself; its Web API calls go through ``app.client`` (same base URL).
+    The handler reconnects by itself (``bot.socket_mode``); its Web API calls go through
+    ``app.client`` (same base URL).
     """
-    handler = SocketModeHandler(app, app_token, logger=app.logger)
+    handler = ResilientSocketModeHandler(app, app_token, ping_interval=ping_interval)
     handler.connect()
     return SocketModeHandle(handler)

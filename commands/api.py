@@ -26,6 +26,7 @@ class Invocation:
     text: str
     delivery_id: str | None = None       # Slack's trigger_id: the same delivery never makes two jobs
     user_groups: frozenset[str] = frozenset()
+    direct: bool = False                 # typed in a DM or group DM, where fuelbot cannot post
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ActionInvocation:
     value: str
     delivery_id: str | None = None
     user_groups: frozenset[str] = frozenset()
+    direct: bool = False                 # clicked in a DM or group DM
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Self
 
 from commands.command import Command, JobCommand, Param, ParamKind
+from commands.confirmations import split_value
 from commands.roles import Role
 from core.buttons import ButtonAction
 from jobs.states import JobKind
@@ -185,6 +186,7 @@ class DestroyLab(Command):
 
     lab: str
     confirmed: bool = False          # set only by the confirmation button, never by words
+    nonce: str | None = None         # the confirmation's one-time nonce (commands.confirmations)
     name = "destroy"
     usage = "destroy <lab>"
     example = "destroy lab1"
@@ -192,6 +194,11 @@ class DestroyLab(Command):
     role = Role.ADMIN
     button = ButtonAction.CONFIRM_DESTROY
     params = (_lab(),)
+
+    @classmethod
+    def click_parts(cls, value: str) -> tuple[str, dict[str, str | None]]:
+        lab, nonce = split_value(value)     # ``<lab>:<nonce>``, issued by commands.confirmations
+        return lab, {"nonce": nonce}
 
     @classmethod
     def clicked(cls, value: str | int) -> Self:

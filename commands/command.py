@@ -53,6 +53,11 @@ class Command:
     button: ClassVar[ButtonAction | None] = None    # the button whose click stands for this command
 
     @classmethod
+    def click_parts(cls, value: str) -> tuple[str, dict[str, str | None]]:
+        """A button value split into the word that fills the first param and extra fields (none here)."""
+        return value, {}
+
+    @classmethod
     def clicked(cls, value: str | int) -> Self:
         """The command a click on ``button`` stands for: ``value``, validated, fills the first param."""
         return cls(**{cls.params[0].field: value})

@@ -22,7 +22,7 @@ from commands.command import Command
 from commands.dispatch import HANDLERS
 from commands.parser import parse, parse_click
 from commands.request import Request
-from core.errors import CommandError, JobError, PermissionDenied
+from core.errors import CommandError, JobError, PermissionDenied, StaleAction
 from jobs.queue import record_event
 from store.types import utcnow
 
@@ -34,7 +34,8 @@ def handle(invocation: Invocation, services: CommandServices) -> Reply:
     except CommandError as error:
         return refusal(error)
     return execute(command, user_id=invocation.user_id, channel_id=invocation.channel_id,
-                   delivery_id=invocation.delivery_id, groups=invocation.user_groups, services=services)
+                   delivery_id=invocation.delivery_id, groups=invocation.user_groups, services=services,
+                   direct=invocation.direct)
 
 
 def handle_action(action: ActionInvocation, services: CommandServices) -> Reply:
@@ -44,11 +45,11 @@ def handle_action(action: ActionInvocation, services: CommandServices) -> Reply:
     except CommandError as error:
         return refusal(error)
     return execute(command, user_id=action.user_id, channel_id=action.channel_id, delivery_id=action.delivery_id,
-                   groups=action.user_groups, services=services)
+                   groups=action.user_groups, services=services, direct=action.direct)
 
 
 def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str | None,
-            groups: frozenset[str], services: CommandServices) -> Reply:
+            groups: frozenset[str], services: CommandServices, direct: bool = False) -> Reply:
     """Authorize ``command`` for the person and run its handler in one committed unit of work."""
     policy = policy_of(services)
     if isinstance(command, ShowHelp):
@@ -64,11 +65,15 @@ def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str
             session.commit()
             return refusal(denial)
         request = Request(user_id=user_id, channel_id=channel_id, delivery_id=delivery_id, role=role,
-                          session=session, services=services, now=utcnow())
+                          session=session, services=services, now=utcnow(), direct=direct)
         try:
             reply = HANDLERS[type(command)](command, request)
         except (CommandError, JobError) as error:
             session.rollback()
+            if isinstance(error, StaleAction):    # a replayed, expired or forged click leaves a trace
+                record_event(session, None, actor=user_id, kind="stale-click",
+                             message=f"{error.audit} (in {channel_id})")
+                session.commit()
             return refusal(error)
         session.commit()
         return reply

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from commands import replies
+from commands import confirmations, replies, routing
 from commands.api import Button, Reply
 from commands.catalog import COMMANDS, CancelJob, DestroyLab
 from commands.command import JobCommand
@@ -45,15 +45,28 @@ def subject_of(job: Job) -> str:
 
 
 def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None) -> Reply:
-    """Queue a job (or find the one this delivery already made) and announce it in the channel."""
+    """Queue a job (or find the one this delivery already made) and announce it where it posts."""
+    return _queued_reply(request, _submit(request, kind=kind, lab=lab, params=params))
+
+
+def _submit(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None) -> Job:
+    lab_channel = find_lab(request, lab).channel if lab and request.direct else None
+    channel = routing.job_channel(typed_in=request.channel_id, direct=request.direct, user_id=request.user_id,
+                                  lab_channel=lab_channel)
     try:
         submission = submit(request.session, kind=kind, requester=request.user_id, lab=lab,
-                            channel=request.channel_id, params=params or {}, dedupe_key=request.dedupe_key)
+                            channel=channel, params=params or {}, dedupe_key=request.dedupe_key)
     except LabBusy as busy:
         raise LabBusy(busy_text(request, busy), job_id=busy.job_id) from None
     if submission.created:
         announce(request.session, submission.job)
-    return Reply(replies.queued(subject_of(submission.job), submission.job.id))
+    return submission.job
+
+
+def _queued_reply(request: Request, job: Job) -> Reply:
+    if job.channel and job.channel != request.channel_id:
+        return Reply(routing.queued_elsewhere(subject_of(job), job.id, job.channel))
+    return Reply(replies.queued(subject_of(job), job.id))
 
 
 def busy_text(request: Request, busy: LabBusy) -> str:
@@ -83,11 +96,18 @@ def destroy_lab(command: DestroyLab, request: Request) -> Reply:
     """Typed: ask for confirmation with a danger button. Clicked: queue the destroy."""
     lab = find_lab(request, command.lab).name
     if command.confirmed:
-        return submit_job(request, kind=JobKind.DESTROY, lab=lab)
+        confirmation = confirmations.redeem(request.session, nonce=command.nonce, action="destroy", lab=lab,
+                                            user=request.user_id, now=request.now, delivery=request.dedupe_key)
+        job = _submit(request, kind=JobKind.DESTROY, lab=lab)
+        confirmation.job_id = job.id
+        return _queued_reply(request, job)
     holder = active_mutating_job(request.session, lab)
     if holder is not None:               # say so now rather than after the click
         raise LabBusy(busy_text(request, LabBusy("", job_id=holder.id)), job_id=holder.id)
-    button = Button(action_id=ButtonAction.CONFIRM_DESTROY, label=replies.destroy_button(lab), value=lab, style="danger",
+    nonce = confirmations.issue(request.session, action="destroy", lab=lab, requester=request.user_id,
+                                now=request.now)
+    button = Button(action_id=ButtonAction.CONFIRM_DESTROY, label=replies.destroy_button(lab),
+                    value=confirmations.button_value(lab, nonce), style="danger",
                     confirm=replies.destroy_confirm(lab))
     return Reply(replies.destroy_prompt(lab), buttons=(button,))
 

@@ -11,6 +11,7 @@ import argparse
 import difflib
 import re
 import shlex
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable, NoReturn
 
@@ -98,7 +99,8 @@ def parse_click(action_id: str, value: str) -> Command:
         kind = BY_BUTTON[ButtonAction(action_id)]
     except ValueError:
         raise CommandError(replies.unknown_action(action_id)) from None
-    return kind.clicked(_CONVERTERS[kind.params[0].kind](value))
+    word, extra = kind.click_parts(value)
+    return replace(kind.clicked(_CONVERTERS[kind.params[0].kind](word)), **extra)
 
 
 def _command_for(words: list[str]) -> tuple[type[Command], list[str]]:

@@ -24,6 +24,7 @@ class Request:
     session: Session
     services: CommandServices
     now: datetime
+    direct: bool = False                 # asked in a DM or group DM (see commands.routing)
 
     @property
     def dedupe_key(self) -> str | None:

@@ -5,7 +5,8 @@
     ├── DatabaseError                 the database is unreachable, or not migrated
     ├── SpecError                     a lab spec is invalid (carries every SpecProblem)
     ├── CommandError                  a user typed something we cannot act on (safe for Slack)
-    │   └── PermissionDenied          the user lacks the role a command needs
+    │   ├── PermissionDenied          the user lacks the role a command needs
+    │   └── StaleAction               a replayed, expired or forged button click (audited)
     ├── JobError                      the job store refused an operation
     │   ├── JobNotFound
     │   ├── InvalidTransition         a state change the transition table forbids
@@ -64,6 +65,14 @@ class CommandError(FuelbotError):
 
 class PermissionDenied(CommandError):
     """The user does not hold the role the command needs."""
+
+
+class StaleAction(CommandError):
+    """A button click that already did its work, expired or was never issued; ``audit`` says which."""
+
+    def __init__(self, message: str, *, audit: str) -> None:
+        super().__init__(message)
+        self.audit = audit
 
 
 class JobError(FuelbotError):

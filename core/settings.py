@@ -38,6 +38,7 @@ class Settings:
     tick_seconds: float = 1.0
     max_running_jobs: int = 4
     slack_post_interval: float = 1.0
+    slack_updates_per_minute: float = 50.0
     poll_seconds: float = 2.0
     log_level: str = "INFO"
     public_url: str | None = None             # where people reach the web server (job page links)
@@ -69,6 +70,7 @@ class Settings:
             tick_seconds=_float(env, "FUELBOT_TICK_SECONDS", 1.0),
             max_running_jobs=_int(env, "FUELBOT_MAX_RUNNING_JOBS", 4),
             slack_post_interval=_float(env, "FUELBOT_SLACK_POST_INTERVAL", 1.0),
+            slack_updates_per_minute=_float(env, "FUELBOT_SLACK_UPDATES_PER_MINUTE", 50.0),
             poll_seconds=_float(env, "FUELBOT_POLL_SECONDS", 2.0),
             log_level=(env.get("FUELBOT_LOG_LEVEL") or "INFO").upper(),
             public_url=(env.get("FUELBOT_PUBLIC_URL") or "").rstrip("/") or None,

@@ -6,21 +6,35 @@ Because the outbox is in the database, a restart or a 429 loses nothing.
 
 ``body`` is neutral content the edge renders: ``{"fields": [[label, value], ...],
 "lines": [str, ...], "actions": [{"id", "label", "value", "style"?, "confirm"?}], "context": str}``.
+
+A ``channel`` is a conversation id, or ``@<user id>``: the DM between that person and fuelbot,
+which the edge opens when it delivers. A message whose conversation Slack will never take it in
+(fuelbot not invited, the channel archived) is dead-lettered at once with the rest of its job's
+thread there (``dead_letter``), and the person who asked is told once (``tell_once``).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.redact import scrub
 from store.enums import OutboxState as OutboxState   # defined beside the models; used from here
 from store.enums import Placement as Placement
 from store.db import changed_rows
-from store.models import Job, OutboxMessage
+from store.models import Job, OutboxMessage, Schedule
 from store.types import utcnow
+
+DM_PREFIX = "@"
+
+
+def dm_with(user_id: str) -> str:
+    """The outbox channel meaning "the DM between ``user_id`` and fuelbot"."""
+    return f"{DM_PREFIX}{user_id}"
 
 
 def _scrub_body(value: object) -> Any:
@@ -88,14 +102,62 @@ def thread_ts_for(session: Session, message: OutboxMessage) -> str | None:
     return session.scalar(select(Job.thread_ts).where(Job.id == message.job_id))
 
 
-def mark_sent(session: Session, message: OutboxMessage, *, ts: str | None) -> None:
+def mark_sent(session: Session, message: OutboxMessage, *, ts: str | None, channel: str | None = None) -> None:
+    """Sent as ``ts``; a job's parent gives the job its thread (in ``channel``, the conversation id)."""
     message.state = OutboxState.SENT
     message.ts = ts
     message.sent_at = utcnow()
     if message.placement == Placement.PARENT and message.job_id is not None and ts:
         session.execute(update(Job).where(Job.id == message.job_id, Job.thread_ts.is_(None))
-                        .values(thread_ts=ts, channel=message.channel)
+                        .values(thread_ts=ts, channel=channel or message.channel)
                         .execution_options(synchronize_session=False))
+
+
+def parent_is_dead(session: Session, message: OutboxMessage) -> bool:
+    """Whether the job's thread root in this message's channel was dead-lettered (no thread will come)."""
+    if message.job_id is None:
+        return False
+    return session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.job_id == message.job_id, OutboxMessage.channel == message.channel,
+        OutboxMessage.placement == Placement.PARENT.value,
+        OutboxMessage.state == OutboxState.DEAD.value).limit(1)) is not None
+
+
+def dead_letter(session: Session, message: OutboxMessage, *, error: str, attempted: bool = True) -> int:
+    """Give up on ``message`` now, and on its job's other pending messages in that channel; how many."""
+    message.state = OutboxState.DEAD
+    message.error = scrub(error)
+    message.attempts += attempted
+    if message.job_id is None:
+        return 1
+    others = cast(CursorResult[Any], session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.job_id == message.job_id, OutboxMessage.channel == message.channel,
+               OutboxMessage.id != message.id, OutboxMessage.state == OutboxState.PENDING.value)
+        .values(state=OutboxState.DEAD.value, error=scrub(f"{error} (the job's thread there)"))
+        .execution_options(synchronize_session=False)))
+    return 1 + (others.rowcount or 0)
+
+
+def person_to_tell(session: Session, message: OutboxMessage) -> str | None:
+    """Who asked for the job a message belongs to (a schedule's author for scheduled jobs), if anyone."""
+    job = session.get(Job, message.job_id) if message.job_id is not None else None
+    if job is None:
+        return None
+    requester = job.requester
+    if requester.startswith("schedule:"):
+        schedule = session.get(Schedule, int(requester.split(":", 1)[1])) if requester[9:].isdigit() else None
+        requester = schedule.created_by if schedule is not None else ""
+    return requester if requester[:1] in ("U", "W") else None
+
+
+def tell_once(session: Session, *, person: str, about: str, text: str) -> bool:
+    """A DM to ``person`` unless one ``about`` this was already queued; whether it was queued now."""
+    slot = f"notice:{about}"[:128]
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.slot == slot).limit(1)) is not None:
+        return False
+    enqueue(session, channel=dm_with(person), text=text, placement=Placement.POST, slot=slot)
+    return True
 
 
 def mark_superseded(session: Session, message: OutboxMessage) -> None:

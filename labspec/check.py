@@ -1,9 +1,11 @@
 """What ``python app.py check-lab FILE...`` needs: every problem of some files, and a summary.
 
-The CLI prints each problem and exits 1, or prints ``<file>: ok (<describe(lab)>)`` per file.
+The CLI prints each problem and exits 1, or prints ``<file>: ok (<describe(lab)>)`` per file,
+then any warnings (``warnings_for``): what works but will bite later.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -32,3 +34,15 @@ def describe(lab: Lab) -> str:
     count = f"{len(lab.nodes)} node" + ("" if len(lab.nodes) == 1 else "s")
     return (f"{count} ({role_text}), {env.release} {env.release_version}, {env.mode}, "
             f"{env.compute}, {env.network_provider} {env.network_manager}, {master}")
+
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")
+
+
+def warnings_for(lab: Lab, file: str) -> list[str]:
+    """What is valid but unwise in a lab: a ``channel`` given by name rather than by Slack id."""
+    if lab.channel and not _CHANNEL_ID.fullmatch(lab.channel):
+        return [f"{file}: channel: warning: {lab.channel!r} looks like a channel name; use the channel's id "
+                "(C…: in Slack, the channel's details, at the bottom of About). Names change and Slack edits "
+                "messages only by id, so fuelbot posts a lab's threads by id."]
+    return []

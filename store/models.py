@@ -1,18 +1,19 @@
 """SQLAlchemy 2.0 typed models: the database is fuelbot's source of truth.
 
 Tables: jobs and their audit trail (job_events), the Slack outbox (every message fuelbot
-sends, so nothing is lost across restarts or 429s), schedules and their fires (exactly once per
-fire time across replicas), lab observations (for digests), health runs (for comparisons),
-announced nodes (discovery watch announces each MAC once), the Fuel masters' SSH host keys
-(recorded on first contact, checked on every later one) and the VMs fuelbot created (the only
-VMs destroy may delete).
+sends, so nothing is lost across restarts or 429s) and the rate budgets every replica spends
+from, schedules and their fires (exactly once per fire time across replicas), lab observations
+(for digests), health runs (for comparisons), announced nodes (discovery watch announces each MAC
+once), the Fuel masters' SSH host keys (recorded on first contact, checked on every later one),
+the VMs fuelbot created (the only VMs destroy may delete) and confirmations (a destructive button
+works once).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.enums import JobState, OutboxState, Placement
@@ -109,6 +110,33 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class RateBudget(Base):
+    """One Slack rate allowance shared by all replicas (``jobs.rate_budget``): times are epoch seconds."""
+
+    __tablename__ = "rate_budgets"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    next_free: Mapped[float] = mapped_column(Float)              # GCRA's theoretical arrival time
+    held_until: Mapped[float | None] = mapped_column(Float)      # after a 429: Retry-After for everyone
+
+
+class Confirmation(Base):
+    """A confirmation button's one-time nonce: it queues its job once, then only says so."""
+
+    __tablename__ = "confirmations"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    lab: Mapped[str] = mapped_column(String(64))
+    requester: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(64))
+    used_delivery: Mapped[str | None] = mapped_column(String(128))   # the Slack delivery that used it
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 
 
 class Schedule(Base):

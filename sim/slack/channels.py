@@ -1,14 +1,18 @@
-"""What a Slack channel looks like to the people in it: the model behind ``LocalSlack``.
+"""What a Slack conversation looks like to the people in it: the model behind ``LocalSlack``.
 
-Parents in ``ts`` order, their thread replies, edits with their history, and ephemeral messages
-(each visible to one user). The mutable ``Channel`` lives inside ``LocalSlack`` under its lock;
-``snapshot()`` hands out frozen views that the console and tests can read without locking.
+Parents in ``ts`` order, their thread replies, edits with their history, files shared in them, and
+ephemeral messages (each visible to one user). A conversation has a kind (public or private
+channel, DM, group DM), members (the bot among them or not) and may be archived; who may post
+where is ``sim.slack.access``'s business. The mutable ``Channel`` lives inside ``LocalSlack``
+under its lock; ``snapshot()`` hands out frozen views that the console and tests read unlocked.
 """
 from __future__ import annotations
 
 import itertools
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
 SHARED_SEQUENCE = itertools.count(1)   # one creation order across channels: the console interleaves by it
 
@@ -20,12 +24,13 @@ class MessageView:
     ts: str
     user: str
     text: str
-    blocks: tuple[dict, ...]
+    blocks: tuple[dict[str, Any], ...]
     thread_ts: str | None
     seq: int
     history: tuple[str, ...] = ()           # earlier texts, oldest first
     replies: tuple["MessageView", ...] = ()
     deleted: bool = False
+    files: tuple[str, ...] = ()             # names of the files shared with this message
 
     @property
     def edited(self) -> bool:
@@ -43,7 +48,7 @@ class EphemeralView:
     id: str
     user: str
     text: str
-    blocks: tuple[dict, ...]
+    blocks: tuple[dict[str, Any], ...]
     source: str                             # ack | response_url | chat.postEphemeral
     seq: int
     history: tuple[str, ...] = ()
@@ -52,6 +57,15 @@ class EphemeralView:
     @property
     def revision(self) -> int:
         return len(self.history)
+
+
+class Kind(StrEnum):
+    """Slack's conversation types (``conversations.info``: is_channel, is_private, is_im, is_mpim)."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+    IM = "im"
+    MPIM = "mpim"
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,8 @@ class ChannelSnapshot:
     messages: tuple[MessageView, ...]
     ephemerals: tuple[EphemeralView, ...]
     version: int
+    kind: Kind = Kind.PUBLIC
+    archived: bool = False
 
     def message(self, ts: str) -> MessageView | None:
         """The parent or reply with this ``ts``."""
@@ -87,16 +103,17 @@ class _Message:
     ts: str
     user: str
     text: str
-    blocks: list
+    blocks: list[Any]
     thread_ts: str | None
     seq: int
     history: list[str] = field(default_factory=list)
     deleted: bool = False
+    files: tuple[str, ...] = ()
 
     def view(self, replies: tuple[MessageView, ...] = ()) -> MessageView:
         return MessageView(ts=self.ts, user=self.user, text=self.text, blocks=tuple(self.blocks),
                            thread_ts=self.thread_ts, seq=self.seq, history=tuple(self.history),
-                           replies=replies, deleted=self.deleted)
+                           replies=replies, deleted=self.deleted, files=self.files)
 
 
 @dataclass
@@ -104,7 +121,7 @@ class _Ephemeral:
     id: str
     user: str
     text: str
-    blocks: list
+    blocks: list[Any]
     source: str
     seq: int
     history: list[str] = field(default_factory=list)
@@ -121,15 +138,24 @@ class ChannelError(Exception):
 
 
 class Channel:
-    """One channel's mutable state; the owner serialises access (LocalSlack's lock)."""
+    """One conversation's mutable state; the owner serialises access (LocalSlack's lock).
 
-    def __init__(self, channel_id: str, name: str) -> None:
+    ``members`` None means everyone in the workspace (the bot included), like a #general.
+    """
+
+    def __init__(self, channel_id: str, name: str, *, kind: Kind = Kind.PUBLIC,
+                 members: set[str] | None = None) -> None:
         self.channel_id = channel_id
         self.name = name
+        self.kind = kind
+        self.members = members
         self._messages: dict[str, _Message] = {}
         self._ephemerals: dict[str, _Ephemeral] = {}
         self._last_ts = 0
         self.archived = False
+
+    def is_member(self, user: str) -> bool:
+        return self.members is None or user in self.members
 
     def _next_ts(self) -> str:
         # Slack's ts is "seconds.micro", unique and increasing within a channel.
@@ -137,7 +163,8 @@ class Channel:
         self._last_ts = max(now, self._last_ts + 1)
         return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
-    def post(self, *, user: str, text: str, blocks: list, thread_ts: str | None) -> str:
+    def post(self, *, user: str, text: str, blocks: list[Any], thread_ts: str | None,
+             files: tuple[str, ...] = ()) -> str:
         if self.archived:
             raise ChannelError("is_archived")
         if thread_ts is not None:
@@ -148,12 +175,14 @@ class Channel:
             thread_ts = parent.thread_ts or parent.ts
         ts = self._next_ts()
         self._messages[ts] = _Message(ts=ts, user=user, text=text, blocks=list(blocks), thread_ts=thread_ts,
-                                      seq=next(SHARED_SEQUENCE))
+                                      seq=next(SHARED_SEQUENCE), files=files)
         return ts
 
-    def update(self, *, ts: str, user: str, text: str | None, blocks: list | None) -> None:
+    def update(self, *, ts: str, user: str, text: str | None, blocks: list[Any] | None) -> None:
         message = self._messages.get(ts)
         if message is None or message.deleted:
+            # An ephemeral message is no message of the channel's: Slack cannot find it to edit
+            # (interactivity docs: change an ephemeral message through its response_url).
             raise ChannelError("message_not_found")
         if message.user != user:
             raise ChannelError("cant_update_message")
@@ -172,14 +201,18 @@ class Channel:
     def has(self, ts: str) -> bool:
         return ts in self._messages
 
-    def add_ephemeral(self, *, user: str, text: str, blocks: list, source: str) -> str:
-        seq = next(SHARED_SEQUENCE)
-        ephemeral_id = f"E{seq}"
+    def is_ephemeral(self, ts: str) -> bool:
+        return ts in self._ephemerals
+
+    def add_ephemeral(self, *, user: str, text: str, blocks: list[Any], source: str) -> str:
+        # Slack gives an ephemeral message a ts of its own (chat.postEphemeral's ``message_ts``,
+        # a click's ``container.message_ts``), never one of the channel's messages.
+        ephemeral_id = self._next_ts()
         self._ephemerals[ephemeral_id] = _Ephemeral(id=ephemeral_id, user=user, text=text, blocks=list(blocks),
-                                                    source=source, seq=seq)
+                                                    source=source, seq=next(SHARED_SEQUENCE))
         return ephemeral_id
 
-    def replace_ephemeral(self, ephemeral_id: str, *, text: str, blocks: list) -> None:
+    def replace_ephemeral(self, ephemeral_id: str, *, text: str, blocks: list[Any]) -> None:
         ephemeral = self._ephemerals.get(ephemeral_id)
         if ephemeral is None:
             raise ChannelError("message_not_found")
@@ -200,4 +233,4 @@ class Channel:
         parents = tuple(m.view(tuple(replies.get(m.ts, ()))) for m in ordered if m.thread_ts is None)
         ephemerals = tuple(e.view() for e in sorted(self._ephemerals.values(), key=lambda e: e.seq))
         return ChannelSnapshot(channel_id=self.channel_id, name=self.name, messages=parents,
-                               ephemerals=ephemerals, version=version)
+                               ephemerals=ephemerals, version=version, kind=self.kind, archived=self.archived)

@@ -44,7 +44,7 @@ def sign(body: str, *, secret: str, timestamp: int | None = None) -> dict[str, s
     ts = str(int(time.time()) if timestamp is None else timestamp)
     return {"Content-Type": "application/x-www-form-urlencoded",
             "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)}
+            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""}
 
 
 def slash_command_form(*, text: str, user_id: str, channel_id: str, channel_name: str, team_id: str,

@@ -1,163 +1,145 @@
-"""The Slack Web API methods LocalSlack answers, and its HTTP request handler.
+"""The Slack Web API methods LocalSlack answers.
 
 Each method is a function of the workspace (``LocalSlack``, whose lock is held) and the call's
-parameters, returning the response's fields or raising ``ChannelError`` with Slack's error code.
+parameters, already held to ``sim.slack.contract`` (method, token, scope, required arguments,
+rate) and with ``blocks`` checked and parsed; it returns the response's fields or raises
+``ChannelError`` with Slack's error code. Access follows ``sim.slack.access``.
 """
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, Callable, Mapping
-from urllib.parse import parse_qsl, urlsplit
+from typing import TYPE_CHECKING, Any, Callable
 
-from sim.slack.channels import ChannelError
+from sim.slack.access import CHANNEL_ID, ephemeral_target, postable, visible
+from sim.slack.channels import ChannelError, Kind
 
 if TYPE_CHECKING:
     from sim.slack.workspace import LocalSlack
 
 
-def _blocks(params: Mapping[str, Any]) -> list | None:
-    blocks = params.get("blocks")
-    if isinstance(blocks, str):   # form-encoded bodies carry blocks as a JSON string
-        blocks = json.loads(blocks) if blocks else []
-    return blocks
-
-
-def _required(params: Mapping[str, Any], name: str, error: str) -> str:
-    value = params.get(name)
-    if not value:
-        raise ChannelError(error)
-    return str(value)
-
-
-def _post_message(slack: LocalSlack, params: dict) -> dict:
-    channel = _required(params, "channel", "channel_not_found")
-    text, blocks = params.get("text") or "", _blocks(params) or []
-    if not text and not blocks:
-        raise ChannelError("no_text")
-    ts = slack.channel_state(channel).post(user=slack.bot_user_id, text=text, blocks=blocks,
-                                      thread_ts=params.get("thread_ts") or None)
-    return {"channel": channel, "ts": ts,
+def _post_message(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    channel = postable(slack.find_channel(str(params["channel"])), slack.bot_user_id, slack.scopes)
+    text, blocks = str(params.get("text") or ""), params.get("blocks") or []
+    ts = channel.post(user=slack.bot_user_id, text=text, blocks=blocks, thread_ts=params.get("thread_ts") or None)
+    return {"channel": channel.channel_id, "ts": ts,
             "message": {"type": "message", "user": slack.bot_user_id, "text": text, "ts": ts}}
 
 
-def _update(slack: LocalSlack, params: dict) -> dict:
-    channel = _required(params, "channel", "channel_not_found")
-    ts = _required(params, "ts", "message_not_found")
-    state = slack.channel_state(channel, create=False)
-    if state is None:
+def _update(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    channel_id, ts = str(params["channel"]), str(params["ts"])
+    if not CHANNEL_ID.fullmatch(channel_id):
+        slack.violation("chat.update", "channel_not_an_id", f"chat.update takes a channel id, not {channel_id!r}")
         raise ChannelError("channel_not_found")
-    state.update(ts=ts, user=slack.bot_user_id, text=params.get("text"), blocks=_blocks(params))
-    return {"channel": channel, "ts": ts, "text": params.get("text", "")}
+    channel = visible(slack.find_channel(channel_id), slack.bot_user_id)
+    if channel.is_ephemeral(ts):
+        slack.violation("chat.update", "ephemeral_update",
+                        f"{ts} is an ephemeral message; change it through the click's response_url")
+    blocks = params["blocks"] if "blocks" in params else None
+    channel.update(ts=ts, user=slack.bot_user_id, text=params.get("text"), blocks=blocks)
+    return {"channel": channel_id, "ts": ts, "text": params.get("text", "")}
 
 
-def _post_ephemeral(slack: LocalSlack, params: dict) -> dict:
-    channel = _required(params, "channel", "channel_not_found")
-    user = _required(params, "user", "user_not_found")
-    ephemeral_id = slack.channel_state(channel).add_ephemeral(user=user, text=params.get("text") or "",
-                                                         blocks=_blocks(params) or [], source="chat.postEphemeral")
+def _post_ephemeral(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    user = str(params["user"])
+    channel = ephemeral_target(slack.find_channel(str(params["channel"])), slack.bot_user_id, slack.scopes, user)
+    ephemeral_id = channel.add_ephemeral(user=user, text=str(params.get("text") or ""), blocks=params.get("blocks") or [],
+                                         source="chat.postEphemeral")
     return {"message_ts": ephemeral_id}
 
 
-def _permalink(slack: LocalSlack, params: dict) -> dict:
-    channel = _required(params, "channel", "channel_not_found")
-    ts = _required(params, "message_ts", "message_not_found")
-    state = slack.channel_state(channel, create=False)
-    if state is None or not state.has(ts):
+def _delete(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    channel = visible(slack.find_channel(str(params["channel"])), slack.bot_user_id)
+    channel.delete(str(params["ts"]))
+    return {"channel": channel.channel_id, "ts": params["ts"]}
+
+
+def _permalink(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    channel = visible(slack.find_channel(str(params["channel"])), slack.bot_user_id)
+    ts = str(params["message_ts"])
+    if not channel.has(ts):
         raise ChannelError("message_not_found")
-    return {"channel": channel, "permalink": f"{slack.root_url}archives/{channel}/p{ts.replace('.', '')}"}
+    return {"channel": channel.channel_id,
+            "permalink": f"{slack.root_url}archives/{channel.channel_id}/p{ts.replace('.', '')}"}
 
 
-def _usergroup_users(slack: LocalSlack, params: dict) -> dict:
-    group = _required(params, "usergroup", "no_such_subteam")
-    users = slack.members(group)
+def _usergroup_users(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    users = slack.members(str(params["usergroup"]))
     if users is None:
         raise ChannelError("no_such_subteam")
     return {"users": users}
 
 
-def _conversation(slack: LocalSlack, params: dict) -> dict:
-    channel = _required(params, "channel", "channel_not_found")
-    state = slack.channel_state(channel, create=False)
-    if state is None:
-        raise ChannelError("channel_not_found")
-    return {"channel": {"id": channel, "name": state.name, "is_channel": True,
-                        "is_member": True}}
+def _conversation_info(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    channel = visible(slack.find_channel(str(params["channel"])), slack.bot_user_id)
+    return {"channel": {"id": channel.channel_id, "name": channel.name, "is_channel": channel.kind is Kind.PUBLIC,
+                        "is_private": channel.kind is not Kind.PUBLIC, "is_im": channel.kind is Kind.IM,
+                        "is_mpim": channel.kind is Kind.MPIM, "is_archived": channel.archived,
+                        "is_member": channel.is_member(slack.bot_user_id)}}
 
 
-def _auth_test(slack: LocalSlack, params: dict) -> dict:
+def _conversation_open(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    users = [u for u in str(params.get("users") or "").split(",") if u]
+    if len(users) != 1:
+        raise ChannelError("not_enough_users" if not users else "too_many_users")   # fuelbot opens DMs only
+    if not slack.knows_user(users[0]):
+        raise ChannelError("user_not_found")
+    return {"channel": {"id": slack.open_im(users[0])}}
+
+
+def _auth_test(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
     return {"url": slack.root_url, "team": "Local", "team_id": slack.team_id, "user": "fuelbot",
             "user_id": slack.bot_user_id, "bot_id": "B_FUELBOT"}
 
 
-def _connections_open(slack: LocalSlack, params: dict) -> dict:
+def _connections_open(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
     return {"url": slack.socket.issue_url()}
 
 
-APP_TOKEN_METHODS = frozenset({"apps.connections.open"})   # Slack takes only an xapp- token for these
+def _upload_url(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    stored = slack.files.reserve(str(params["filename"]), params["length"])
+    return {"upload_url": f"{slack.root_url}upload/{stored.file_id}", "file_id": stored.file_id}
 
 
-def _authorized(method: str, authorization: str, params: Mapping[str, Any]) -> bool:
-    """Whether the call's token may call ``method``: app-level tokens only where Slack takes them."""
-    token = authorization.removeprefix("Bearer ") or str(params.get("token") or "")
-    if method in APP_TOKEN_METHODS:
-        return token.startswith("xapp-")
-    return token.startswith("xox") or "token" in params
+def _complete_upload(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    entries = params["files"]
+    if isinstance(entries, str):
+        try:
+            entries = json.loads(entries)
+        except ValueError:
+            raise ChannelError("invalid_arguments") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("id") for e in entries):
+        raise ChannelError("invalid_arguments")
+    channel = None
+    if params.get("channel_id"):
+        channel = postable(slack.find_channel(str(params["channel_id"])), slack.bot_user_id, slack.scopes)
+    stored = [slack.files.complete(str(e["id"])) for e in entries]
+    if channel is not None:
+        names = tuple(f.filename for f in stored)
+        channel.post(user=slack.bot_user_id, text=str(params.get("initial_comment") or ""), blocks=[],
+                     thread_ts=params.get("thread_ts") or None, files=names)
+        for f in stored:
+            f.shared_in.append(channel.channel_id)
+    return {"files": [{"id": f.file_id, "title": e.get("title") or f.filename} for f, e in zip(stored, entries)]}
 
 
-API: dict[str, Callable[[LocalSlack, dict], dict]] = {
+API: dict[str, Callable[[LocalSlack, dict[str, Any]], dict[str, Any]]] = {
     "auth.test": _auth_test,
     "chat.postMessage": _post_message,
     "chat.update": _update,
     "chat.postEphemeral": _post_ephemeral,
+    "chat.delete": _delete,
     "chat.getPermalink": _permalink,
     "usergroups.users.list": _usergroup_users,
-    "conversations.info": _conversation,
+    "conversations.info": _conversation_info,
+    "conversations.open": _conversation_open,
     "apps.connections.open": _connections_open,
+    "files.getUploadURLExternal": _upload_url,
+    "files.completeUploadExternal": _complete_upload,
 }
 
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 
-def handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:   # keep test output quiet
-            return
-
-        def do_GET(self) -> None:
-            self._dispatch(b"")
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            self._dispatch(self.rfile.read(length) if length else b"")
-
-        def _dispatch(self, raw: bytes) -> None:
-            url = urlsplit(self.path)
-            params: dict[str, Any] = dict(parse_qsl(url.query))
-            content_type = self.headers.get("Content-Type") or ""
-            text = raw.decode("utf-8") if raw else ""
-            if text and "json" in content_type:
-                params.update(json.loads(text))
-            elif text:
-                params.update(parse_qsl(text, keep_blank_values=True))
-            if url.path.startswith("/hooks/"):
-                status, body = slack.handle_hook(url.path[len("/hooks/"):], params)
-                self._reply(status, body.encode(), "text/plain; charset=utf-8", {})
-            elif url.path.startswith("/api/"):
-                method = url.path[len("/api/"):]
-                authorized = _authorized(method, self.headers.get("Authorization") or "", params)
-                status, body, headers = slack.handle(method, params, authorized)
-                self._reply(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
-            else:
-                self._reply(200 if url.path.startswith("/archives/") else 404, b"", "text/plain", {})
-
-        def _reply(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
+def token_of(authorization: str, params: dict[str, Any]) -> str:
+    """The call's token: the ``Authorization`` header or a ``token`` parameter."""
+    return authorization.removeprefix("Bearer ").strip() or str(params.get("token") or "")

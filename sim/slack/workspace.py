@@ -1,86 +1,93 @@
-"""LocalSlack: Slack's Web API and ``response_url`` hooks on 127.0.0.1, with a channel you can look at.
+"""LocalSlack: Slack's Web API, ``response_url``s and file uploads on 127.0.0.1, strict as Slack.
 
 A first-class component, not a mock of Bolt: the console talks to fuelbot through it, and the
-integration tests assert on what a person in the channel would see. ``WebClient(base_url=
-local_slack.base_url)`` works unchanged (JSON or form bodies, the extra ``team_id``). Every call
-is recorded; ``rate_limit`` makes the next N calls of a method answer 429 with ``Retry-After``.
-
-LocalSlack is a little stricter than Slack where that catches bugs: a ``thread_ts`` must name an
-existing message, and a ``response_url`` works five times, as Slack documents.
-
-``apps.connections.open`` (with an ``xapp-`` token) hands out a URL of ``socket``, a
-``LocalSocket`` started on first use and stopped with LocalSlack: Socket Mode end to end.
+integration tests assert on what a person in a conversation would see. ``WebClient(base_url=
+local_slack.base_url)`` works unchanged. Every call passes ``sim.slack.guard`` (Slack's contract,
+with the scopes slack-manifest.yml grants; breaches are recorded as ``violations``, which the
+fixtures assert empty) and then the methods of ``sim.slack.web_api`` (conversations and who may
+use them, messages, ephemerals, uploads). ``sim.slack.faults`` injects outages and 429s;
+``apps.connections.open`` hands out a URL of ``socket``, a ``LocalSocket``: Socket Mode end to end.
 """
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
-from typing import Any, Callable, Mapping
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
 
-from sim.slack.channels import Channel, ChannelError, ChannelSnapshot
-from sim.slack.web_api import API, handler_for
+import yaml
+
+from sim.slack import hooks
+from sim.slack.channels import Channel, ChannelError, ChannelSnapshot, Kind
+from sim.slack.contract import Violation
+from sim.slack.faults import Faults
+from sim.slack.files import FileStore, uploaded_bytes
+from sim.slack.guard import ContractGuard, Refused
+from sim.slack.http import handler_for
 from sim.slack.socket_mode import LocalSocket
+from sim.slack.web_api import API
 
-RESPONSE_URL_USES = 5
+MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
+USER_ID = re.compile(r"[UW][A-Z0-9_]+")
+RESPONSE_URL_USES = hooks.RESPONSE_URL_USES
+
+
+def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
+    """The bot scopes fuelbot's app manifest asks for: what an install grants."""
+    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One request LocalSlack received: ``method`` is the API method or ``hooks/<id>``."""
+    """One request LocalSlack received: ``method`` is the API method, ``hooks/<id>`` or ``upload/<id>``."""
 
     method: str
     params: Mapping[str, Any]
     status: int
     at: float
     error: str | None = None
-
-
-@dataclass
-class _Hook:
-    channel: str
-    user: str
-    origin: str | None            # the message ts or ephemeral id an interaction came from
-    uses: int = 0
-
-
-@dataclass
-class _Injection:
-    times: int
-    status: int
-    error: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    throttled: bool = False       # answered 429 by the rate limiter (not by an injected fault)
 
 
 class LocalSlack:
-    """Slack's Web API stand-in; ``start()`` it, point a ``WebClient`` at ``base_url``."""
+    """Slack's Web API stand-in; ``start()`` it, point a ``WebClient`` at ``base_url``.
+
+    ``channels`` (id → name) are public channels everyone is in, the bot too; ``add_channel``
+    makes private channels, DMs and group DMs. ``rate_scale`` speeds the rate limits' clock.
+    """
 
     def __init__(self, *, team_id: str = "T_LOCAL", bot_user_id: str = "U_FUELBOT",
-                 channels: Mapping[str, str] | None = None,
-                 usergroups: Mapping[str, list[str]] | None = None) -> None:
+                 channels: Mapping[str, str] | None = None, usergroups: Mapping[str, list[str]] | None = None,
+                 scopes: Iterable[str] | None = None, rate_scale: float = 1.0,
+                 clock: Callable[[], float] = time.time) -> None:
         self.team_id = team_id
         self.bot_user_id = bot_user_id
+        self.scopes = frozenset(scopes) if scopes is not None else manifest_scopes()
+        self._guard = ContractGuard(scopes=self.scopes, rate_scale=rate_scale)
         self._cond = threading.Condition(threading.RLock())
         self._version = 0
         self._channels: dict[str, Channel] = {}
-        for channel_id, name in (channels or {"C_LAB": "lab"}).items():
-            self._channels[channel_id] = Channel(channel_id, name)
+        for channel_id, name in (channels or {"C0LAB": "lab"}).items():
+            self.add_channel(channel_id, name)
         self._usergroups = {k: list(v) for k, v in (usergroups or {}).items()}
         self._calls: list[ApiCall] = []
-        self._injections: dict[str, list[_Injection]] = {}
-        self._hooks: dict[str, _Hook] = {}
+        self._faults = Faults()
+        self._hooks = hooks.ResponseUrls(clock)
+        self.files = FileStore()
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._socket: LocalSocket | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "LocalSlack":
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-slack", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="local-slack",
+                         daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -114,38 +121,73 @@ class LocalSlack:
         """The Socket Mode endpoint ``apps.connections.open`` points at (started on first use)."""
         with self._cond:
             if self._socket is None:
-                self._socket = LocalSocket().start()
+                self._socket = LocalSocket(on_ack_payload=lambda p: self.check_payload("socket", p)).start()
             return self._socket
 
-    # -- configuration -----------------------------------------------------------------------
+    # -- the workspace -------------------------------------------------------------------------
+    def add_channel(self, channel_id: str, name: str, *, kind: Kind = Kind.PUBLIC,
+                    members: Iterable[str] | None = None, bot: bool = True) -> None:
+        """A conversation; ``members`` None is everyone, else the listed users (and the bot if ``bot``)."""
+        people = None if members is None else set(members) | ({self.bot_user_id} if bot else set())
+        with self._cond:
+            self._channels[channel_id] = Channel(channel_id, name, kind=kind, members=people)
+
+    def archive(self, channel_id: str) -> None:
+        """Archive a conversation: posts to it answer ``is_archived`` from now on."""
+        with self._cond:
+            self._channel(channel_id).archived = True
+
+    def open_im(self, user: str) -> str:
+        """The DM between ``user`` and the bot (what ``conversations.open`` returns), made on first use."""
+        with self._cond:
+            for channel in self._channels.values():
+                if channel.kind is Kind.IM and channel.members == {user, self.bot_user_id}:
+                    return channel.channel_id
+            channel_id = "D" + hashlib.sha1(user.encode()).hexdigest()[:10].upper()
+            self._channels[channel_id] = Channel(channel_id, user, kind=Kind.IM, members={user, self.bot_user_id})
+            return channel_id
+
+    def knows_user(self, user: str) -> bool:
+        return bool(USER_ID.fullmatch(user))
+
     def set_usergroup(self, group_id: str, users: list[str]) -> None:
         with self._cond:
             self._usergroups[group_id] = list(users)
 
-    def archive(self, channel_id: str) -> None:
-        """Archive a channel: posts to it fail with ``is_archived`` from now on."""
-        with self._cond:
-            self._channel(channel_id).archived = True
+    def members(self, group_id: str) -> list[str] | None:
+        """The users of a user group, None when there is no such group."""
+        users = self._usergroups.get(group_id)
+        return list(users) if users is not None else None
 
+    def find_channel(self, ref: str) -> Channel | None:
+        """A conversation by id, or a public channel by name (``#lab`` or ``lab``, as chat.postMessage takes)."""
+        if ref in self._channels:
+            return self._channels[ref]
+        name = ref.removeprefix("#")
+        return next((c for c in self._channels.values() if c.kind is Kind.PUBLIC and c.name == name), None)
+
+    def _channel(self, channel_id: str) -> Channel:
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            raise KeyError(f"LocalSlack has no conversation {channel_id}; add_channel() it first")
+        return channel
+
+    # -- fault injection -----------------------------------------------------------------------
     def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
         """The next ``times`` calls of ``method`` answer 429 with ``Retry-After``."""
-        self._inject(method, _Injection(times=times, status=429, error="ratelimited",
-                                        headers={"Retry-After": str(retry_after)}))
+        with self._cond:
+            self._faults.rate_limit(method, times=times, retry_after=retry_after)
 
     def fail(self, method: str, *, error: str, times: int = 1, status: int = 200) -> None:
         """The next ``times`` calls of ``method`` fail with ``error`` (``status`` 200 means ok:false)."""
-        self._inject(method, _Injection(times=times, status=status, error=error))
-
-    def _inject(self, method: str, injection: _Injection) -> None:
         with self._cond:
-            self._injections.setdefault(method, []).append(injection)
+            self._faults.fail(method, error=error, times=times, status=status)
 
     def new_response_url(self, *, channel: str, user: str, origin: str | None = None) -> str:
         """A ``response_url`` for an invocation by ``user`` in ``channel`` (``origin``: clicked message)."""
-        hook_id = uuid.uuid4().hex
         with self._cond:
-            self._hooks[hook_id] = _Hook(channel=channel, user=user, origin=origin)
-        return f"{self.root_url}hooks/{hook_id}"
+            self._channel(channel)
+            return f"{self.root_url}hooks/{self._hooks.issue(channel=channel, user=user, origin=origin)}"
 
     # -- what Slack does with a slash command's HTTP response ----------------------------------
     def show_command_response(self, *, channel: str, user: str, command: str, response: Any) -> None:
@@ -154,16 +196,43 @@ class LocalSlack:
             return
         if isinstance(response, str):
             response = {"text": response}
+        checked = self.check_payload("ack", response)
         with self._cond:
             target = self._channel(channel)
             if response.get("response_type") == "in_channel":
                 target.post(user=user, text=command, blocks=[], thread_ts=None)
-                target.post(user=self.bot_user_id, text=response.get("text", ""),
-                            blocks=response.get("blocks") or [], thread_ts=None)
+                target.post(user=self.bot_user_id, text=response.get("text", ""), blocks=checked, thread_ts=None)
             else:
-                target.add_ephemeral(user=user, text=response.get("text", ""),
-                                     blocks=response.get("blocks") or [], source="ack")
+                target.add_ephemeral(user=user, text=response.get("text", ""), blocks=checked, source="ack")
             self._changed()
+
+    # -- contract ----------------------------------------------------------------------------
+    def violation(self, method: str, rule: str, detail: str) -> None:
+        with self._cond:
+            self._guard.violation(method, rule, detail)
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Every breach of Slack's contract seen so far (the fixtures assert this is empty)."""
+        with self._cond:
+            return list(self._guard.violations)
+
+    def take_violations(self) -> list[Violation]:
+        """The violations so far, forgotten (for tests that cause them on purpose)."""
+        with self._cond:
+            taken, self._guard.violations = self._guard.violations, []
+            return taken
+
+    @property
+    def findings(self) -> list[Violation]:
+        """Report-only: texts with Slack control characters left unescaped (issue #12 phase 2)."""
+        with self._cond:
+            return list(self._guard.findings)
+
+    def check_payload(self, where: str, payload: Mapping[str, Any]) -> list[Any]:
+        """Check a message payload (ack, response_url, Socket Mode ack); its parsed blocks."""
+        with self._cond:
+            return self._guard.check_payload(where, payload)
 
     # -- observation -------------------------------------------------------------------------
     @property
@@ -191,99 +260,59 @@ class LocalSlack:
             self._cond.wait_for(lambda: self._version > since, timeout)
             return self._version
 
-    def channel_state(self, channel_id: str, *, create: bool = True) -> Channel | None:
-        """The mutable channel (for the API methods, which run under this instance's lock)."""
-        if channel_id not in self._channels and create:
-            self._channels[channel_id] = Channel(channel_id, channel_id.lower())
-        return self._channels.get(channel_id)
-
-    def _channel(self, channel_id: str) -> Channel:
-        channel = self.channel_state(channel_id)
-        assert channel is not None
-        return channel
-
-    def members(self, group_id: str) -> list[str] | None:
-        """The users of a user group, None when there is no such group."""
-        users = self._usergroups.get(group_id)
-        return list(users) if users is not None else None
-
     def _changed(self) -> None:
         self._version += 1
         self._cond.notify_all()
 
     # -- request handling (called from server threads) ---------------------------------------
-    def handle(self, method: str, params: dict[str, Any], authorized: bool) -> tuple[int, dict, dict]:
+    def handle(self, method: str, params: dict[str, Any], token: str) -> tuple[int, dict[str, Any], dict[str, str]]:
         """Answer one Web API call: (status, JSON body, extra headers)."""
         with self._cond:
-            injected = self._take_injection(method)
+            injected = self._faults.take(method)
             if injected is not None:
                 self._record(method, params, injected.status, injected.error)
-                body = {"ok": False, "error": injected.error or "internal_error"}
-                return injected.status, body, injected.headers
-            if not authorized:
-                self._record(method, params, 200, "not_authed")
-                return 200, {"ok": False, "error": "not_authed"}, {}
-            api = API.get(method)
+                return injected.status, {"ok": False, "error": injected.error or "internal_error"}, injected.headers
             try:
-                if api is None:
-                    raise ChannelError("unknown_method")
-                body = {"ok": True, **api(self, params)}
+                self._guard.admit(method, params, token)
+            except Refused as refused:
+                self._record(method, params, refused.status, refused.error, throttled=refused.status == 429)
+                return refused.status, {"ok": False, "error": refused.error}, refused.headers
+            try:
+                body = {"ok": True, **API[method](self, params)}
             except ChannelError as exc:
                 self._record(method, params, 200, str(exc))
                 return 200, {"ok": False, "error": str(exc)}, {}
             self._record(method, params, 200, None)
-            self._changed()
             return 200, body, {}
 
     def handle_hook(self, hook_id: str, payload: dict[str, Any]) -> tuple[int, str]:
         """Answer a POST to a ``response_url``."""
+        blocks = self.check_payload("hooks", payload)
         with self._cond:
-            hook = self._hooks.get(hook_id)
-            if hook is None or hook.uses >= RESPONSE_URL_USES:
-                self._record(f"hooks/{hook_id}", payload, 404, "used_url")
-                return 404, "used_url"
-            hook.uses += 1
-            channel = self._channel(hook.channel)
-            text, blocks = payload.get("text", ""), payload.get("blocks") or []
             try:
-                if payload.get("delete_original") and hook.origin:
-                    self._delete_origin(channel, hook.origin)
-                elif payload.get("replace_original") and hook.origin:
-                    self._replace_origin(channel, hook.origin, text, blocks)
-                elif payload.get("response_type") == "in_channel":
-                    channel.post(user=self.bot_user_id, text=text, blocks=blocks,
-                                 thread_ts=payload.get("thread_ts"))
-                else:
-                    channel.add_ephemeral(user=hook.user, text=text, blocks=blocks, source="response_url")
+                hook = self._hooks.use(hook_id)
+                hooks.answer(hook, self._channel(hook.channel), payload, bot=self.bot_user_id, blocks=blocks)
             except ChannelError as exc:
                 self._record(f"hooks/{hook_id}", payload, 404, str(exc))
                 return 404, str(exc)
             self._record(f"hooks/{hook_id}", payload, 200, None)
-            self._changed()
             return 200, "ok"
 
-    def _delete_origin(self, channel: Channel, origin: str) -> None:
-        if channel.has(origin):
-            channel.delete(origin)
-        else:
-            channel.delete_ephemeral(origin)
+    def handle_upload(self, file_id: str, body: bytes, content_type: str) -> tuple[int, str]:
+        """Answer a POST of a file's bytes to its upload URL."""
+        content = uploaded_bytes(body, content_type)
+        with self._cond:
+            refused = self.files.receive(file_id, content)
+            if refused is not None:
+                self._guard.violation("upload", "upload_mismatch", refused)
+                self._record(f"upload/{file_id}", {"bytes": len(content)}, 400, refused)
+                return 400, refused
+            self._record(f"upload/{file_id}", {"bytes": len(content)}, 200, None)
+            return 200, f"OK - {len(content)}"
 
-    def _replace_origin(self, channel: Channel, origin: str, text: str, blocks: list) -> None:
-        if channel.has(origin):
-            channel.update(ts=origin, user=self.bot_user_id, text=text, blocks=blocks)
-        else:
-            channel.replace_ephemeral(origin, text=text, blocks=blocks)
-
-    def _take_injection(self, method: str) -> _Injection | None:
-        queue = self._injections.get(method)
-        if not queue:
-            return None
-        injection = queue[0]
-        injection.times -= 1
-        if injection.times <= 0:
-            queue.pop(0)
-        return injection
-
-    def _record(self, method: str, params: Mapping[str, Any], status: int, error: str | None) -> None:
-        self._calls.append(ApiCall(method=method, params=dict(params), status=status, at=time.time(), error=error))
+    def _record(self, method: str, params: Mapping[str, Any], status: int, error: str | None,
+                *, throttled: bool = False) -> None:
+        self._calls.append(ApiCall(method=method, params=dict(params), status=status, at=time.time(), error=error,
+                                   throttled=throttled))
         self._changed()
+

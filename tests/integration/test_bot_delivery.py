@@ -12,19 +12,23 @@ from bot.metrics import Metrics
 from bot.slack_client import slack_client
 from core.settings import Settings
 from jobs.announce import announce
-from jobs.outbox import OutboxState, Placement, enqueue
+from jobs.outbox import OutboxState, Placement, dm_with, enqueue
 from jobs.queue import submit
 from jobs.reporter import OutboxReporter
 from jobs.states import JobKind
 from store.models import Job, OutboxMessage
+from tests.fixtures.slack import assert_no_violations
 
 CHANNEL = "C0LAB"
+RATE_SCALE = 100.0        # Slack's rate limits on a fast clock; the delivery's budgets on the same one
 
 
 @pytest.fixture
 def slack():
-    with LocalSlack(channels={CHANNEL: "lab", "C0OTHER": "other"}) as local:
+    with LocalSlack(channels={CHANNEL: "lab", "C0OTHER": "other", "C0GONE": "gone"},
+                    rate_scale=RATE_SCALE) as local:
         yield local
+        assert_no_violations(local)
 
 
 @pytest.fixture
@@ -34,7 +38,8 @@ def metrics(sessions) -> Metrics:
 
 def delivery_for(sessions, slack: LocalSlack, metrics: Metrics, **options) -> OutboxDelivery:
     settings = Settings(slack_bot_token="xoxb-test", slack_api_url=slack.base_url)
-    options.setdefault("min_interval_per_channel", 0.0)
+    options.setdefault("min_interval_per_channel", 1.0 / RATE_SCALE)
+    options.setdefault("updates_per_minute", 50 * RATE_SCALE)
     return OutboxDelivery(session_factory=sessions, client=slack_client(settings, metrics, wait_on_rate_limit=False),
                           worker_id="w1", metrics=metrics, **options)
 
@@ -168,16 +173,66 @@ def test_a_reply_waits_for_its_parent(sessions, slack, metrics) -> None:
 
 def test_failures_back_off_then_die_with_the_error_kept(sessions, slack, metrics) -> None:
     with sessions() as session, session.begin():
-        enqueue(session, channel="C0GONE", text="to an archived channel")
-        enqueue(session, channel=CHANNEL, text="still delivered")
-    slack.archive("C0GONE")
+        enqueue(session, channel="C0GONE", text="Slack keeps failing")
+    slack.fail("chat.postMessage", error="fatal_error", times=3)
     delivery = delivery_for(sessions, slack, metrics, max_attempts=3, backoff=lambda attempt: 0.0)
     drain(delivery, sessions)
-    with sessions() as session:
+    with sessions() as session, session.begin():
         dead = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "C0GONE")).one()
-    assert dead.state == "dead" and dead.attempts == 3 and dead.error == "chat.postMessage: is_archived"
+        enqueue(session, channel=CHANNEL, text="still delivered")
+    assert dead.state == "dead" and dead.attempts == 3 and dead.error == "chat.postMessage: fatal_error"
+    drain(delivery, sessions)
     assert [m.text for m in slack.channel(CHANNEL).messages] == ["still delivered"]
     assert 'fuelbot_outbox_deliveries_total{outcome="dead"} 1.0' in metrics.render().decode()
+
+
+@pytest.mark.parametrize("error, fix", [("is_archived", "Unarchive it"), ("channel_not_found", "/invite @fuelbot"),
+                                        ("not_in_channel", "/invite @fuelbot")])
+def test_a_channel_slack_refuses_dead_letters_the_thread_at_once_and_tells_the_requester(
+        sessions, slack, metrics, error: str, fix: str) -> None:
+    from sim.slack.channels import Kind
+    if error == "is_archived":
+        slack.archive("C0GONE")
+    elif error == "channel_not_found":
+        slack.add_channel("C0GONE", "secret", kind=Kind.PRIVATE, members=["UALICE01"], bot=False)
+    else:
+        slack.fail("chat.postMessage", error="not_in_channel")   # a public channel without chat:write.public
+    with sessions() as session, session.begin():
+        job = submit(session, kind=JobKind.DEPLOY, requester="UALICE01", lab="lab1", channel="C0GONE").job
+        announce(session, job)
+        job_id = job.id
+    reporter = OutboxReporter(session_factory=sessions, job_id=job_id, channel="C0GONE")
+    reporter.say("1. Preflight: 7 ok")
+    delivery = delivery_for(sessions, slack, metrics, backoff=lambda attempt: 60.0)
+    drain(delivery, sessions)
+    assert len([c for c in slack.calls("chat.postMessage") if c.params["channel"] == "C0GONE"]) == 1
+    with sessions() as session:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "C0GONE")).all()
+        events = [e.kind for e in session.get(Job, job_id).events]
+    assert [(m.state, m.attempts) for m in rows] == [("dead", 1), ("dead", 0)]
+    assert rows[0].error == f"C0GONE: {error}" and "dead-letter" in events
+    dm = slack.open_im("UALICE01")
+    [notice] = slack.channel(dm).messages
+    assert f"job *#{job_id}*" in notice.text and fix in notice.text and "<#C0GONE>" in notice.text
+    reporter.say("2. vSphere ready")                   # the job goes on; its later words die quietly
+    drain(delivery, sessions)
+    assert len(slack.channel(dm).messages) == 1
+    assert len([c for c in slack.calls("chat.postMessage") if c.params["channel"] == "C0GONE"]) == 1
+
+
+def test_a_dm_channel_is_opened_once_and_threads_work_there(sessions, slack, metrics) -> None:
+    with sessions() as session, session.begin():
+        job = submit(session, kind=JobKind.DIGEST, requester="UALICE01", channel=dm_with("UALICE01")).job
+        announce(session, job)
+        job_id = job.id
+    OutboxReporter(session_factory=sessions, job_id=job_id, channel=dm_with("UALICE01")).say("lab1 operational")
+    drain(delivery_for(sessions, slack, metrics), sessions)
+    dm = slack.open_im("UALICE01")
+    [parent] = slack.channel(dm).messages
+    assert [r.text for r in parent.replies] == ["lab1 operational"]
+    assert len(slack.calls("conversations.open")) == 1
+    with sessions() as session:
+        assert session.get(Job, job_id).channel == dm
 
 
 def test_refused_blocks_fall_back_to_text(sessions, slack, metrics) -> None:

@@ -121,11 +121,45 @@ def test_destroy_asks_with_a_danger_button_and_the_click_queues_it(bot_stack: Bo
     prompt = bot_stack.signed_command("destroy lab1", user=CAROL).json()
     button = prompt["blocks"][-1]["elements"][0]
     assert button["action_id"] == "confirm_destroy" and button["style"] == "danger" and "confirm" in button
-    bot_stack.click("confirm_destroy", button["value"], user=CAROL)
     slack = bot_stack.local_slack
-    assert slack.wait_for(lambda: slack.channel(CHANNEL).ephemerals_for(CAROL), timeout=5)
+    [shown] = slack.channel(CHANNEL).ephemerals_for(CAROL)          # Slack shows the prompt to Carol alone
+    bot_stack.click("confirm_destroy", button["value"], user=CAROL, ephemeral_ts=shown.id)
+    # The click's answer takes the prompt's place: its button is gone and cannot be clicked again.
+    assert slack.wait_for(lambda: "queued as job" in slack.channel(CHANNEL).ephemerals_for(CAROL)[0].text, timeout=5)
+    [answer] = slack.channel(CHANNEL).ephemerals_for(CAROL)
+    assert answer.id == shown.id and answer.text.startswith("Destroy of *lab1* queued as job *#1*")
+    assert not [b for b in answer.blocks if b["type"] == "actions"]
     with bot_stack.sessions() as session:
         assert session.scalars(select(Job.kind)).all() == ["destroy"]
+
+
+def test_a_replayed_confirmation_click_queues_nothing_and_says_so(bot_stack: BotStack) -> None:
+    from tests.fixtures.slack import CAROL
+    button = bot_stack.signed_command("destroy lab1", user=CAROL).json()["blocks"][-1]["elements"][0]
+    slack = bot_stack.local_slack
+    [shown] = slack.channel(CHANNEL).ephemerals_for(CAROL)
+    bot_stack.click("confirm_destroy", button["value"], user=CAROL, ephemeral_ts=shown.id)
+    assert slack.wait_for(lambda: "queued" in slack.channel(CHANNEL).ephemerals_for(CAROL)[0].text, timeout=5)
+    bot_stack.click("confirm_destroy", button["value"], user=CAROL, ephemeral_ts=shown.id)   # replayed payload
+    assert slack.wait_for(lambda: "already used" in slack.channel(CHANNEL).ephemerals_for(CAROL)[0].text, timeout=5)
+    assert slack.channel(CHANNEL).ephemerals_for(CAROL)[0].text == \
+        "This confirmation was already used (job *#1*); nothing more was done."
+    with bot_stack.sessions() as session:
+        assert session.scalars(select(Job.kind)).all() == ["destroy"]
+        assert [e.kind for e in session.scalars(select(JobEvent).where(JobEvent.kind == "stale-click"))] == \
+            ["stale-click"]
+
+
+def test_a_click_on_a_channel_message_answers_the_clicker_alone(bot_stack: BotStack) -> None:
+    bot_stack.signed_command("deploy lab1")
+    slack = bot_stack.local_slack
+    assert slack.wait_for(lambda: slack.channel(CHANNEL).messages, timeout=5)
+    parent = slack.channel(CHANNEL).messages[0]
+    bot_stack.click("cancel_job", "1", message_ts=parent.ts)
+    assert slack.wait_for(lambda: len(slack.channel(CHANNEL).ephemerals_for(ALICE)) == 2, timeout=5)
+    ack, answer = slack.channel(CHANNEL).ephemerals_for(ALICE)          # a new ephemeral, for Alice only
+    assert ack.text.startswith("Deploy of *lab1* queued") and "cancelled before it started" in answer.text
+    assert slack.channel(CHANNEL).message(parent.ts) is not None   # the job's parent is not replaced by it
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -2,14 +2,17 @@
 
 The real Bolt app and handlers, configured as ``app.py serve`` is with ``SLACK_APP_TOKEN`` (no
 signing secret); Slack's part is played by LocalSlack (``apps.connections.open``) and its
-LocalSocket (envelopes in, acks out). Nothing is mocked.
+LocalSocket (envelopes in, acks out, pings, disconnect messages, silent drops). Nothing is mocked.
 """
 from __future__ import annotations
 
+import logging
+import time
 from typing import Iterator
 from urllib.parse import parse_qsl
 
 import pytest
+from slack_sdk.socket_mode.builtin.connection import Connection
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
@@ -20,7 +23,9 @@ from sim.slack.socket_mode import LocalSocket
 from bot.metrics import Metrics
 from bot.slack_app import build_app
 from sim.slack.signing import slash_command_form
-from bot.web import serve_socket_mode
+from bot.socket_mode import MAX_CONNECTIONS_PER_APP, ResilientSocketModeHandler
+from bot.web import FuelbotWSGI, serve_http, serve_socket_mode
+from sim.slack.signing import post_signed
 from commands.api import CommandServices, LabCatalog
 from core.settings import Settings
 from labspec.catalog import load_labs
@@ -30,16 +35,20 @@ from tests.fixtures.slack import ALICE, BOB, CHANNEL, LABS_DIR, policy_for_tests
 APP_TOKEN = "xapp-local-test"
 
 
-@pytest.fixture
-def socket(sessions: sessionmaker[Session], local_slack: LocalSlack) -> Iterator[LocalSocket]:
-    """The bot connected over Socket Mode; yields the LocalSocket that plays Slack."""
+def socket_app(sessions: sessionmaker[Session], local_slack: LocalSlack):
+    """The Bolt app as ``app.py serve`` builds it for Socket Mode (an app token, no signing secret)."""
     settings = Settings(slack_bot_token="xoxb-local-test", slack_app_token=APP_TOKEN,
                         slack_api_url=local_slack.base_url)
     services = CommandServices(session_factory=sessions, policy=policy_for_tests(),
                                labs=LabCatalog(load=lambda: load_labs(LABS_DIR, {})))
-    app = build_app(settings=settings, services=services, metrics=Metrics(session_factory=sessions),
-                    client=WebClient(token="xoxb-local-test", base_url=local_slack.base_url))
-    handle = serve_socket_mode(app, APP_TOKEN)
+    return build_app(settings=settings, services=services, metrics=Metrics(session_factory=sessions),
+                     client=WebClient(token="xoxb-local-test", base_url=local_slack.base_url))
+
+
+@pytest.fixture
+def socket(sessions: sessionmaker[Session], local_slack: LocalSlack) -> Iterator[LocalSocket]:
+    """The bot connected over Socket Mode; yields the LocalSocket that plays Slack."""
+    handle = serve_socket_mode(socket_app(sessions, local_slack), APP_TOKEN)
     try:
         yield local_slack.socket
     finally:
@@ -47,13 +56,13 @@ def socket(sessions: sessionmaker[Session], local_slack: LocalSlack) -> Iterator
         handle.stop()
 
 
-def fuel(socket: LocalSocket, slack: LocalSlack, text: str, user: str = ALICE, *, trigger_id: str | None = None,
-         retry_attempt: int | None = None) -> dict:
+def fuel(socket: LocalSocket, slack: LocalSlack, text: str, user: str = ALICE, *,
+         trigger_id: str | None = None) -> dict:
     """Deliver ``/fuel <text>`` as a ``slash_commands`` envelope; the payload of the app's ack."""
     payload = dict(parse_qsl(slash_command_form(
         text=text, user_id=user, channel_id=CHANNEL, channel_name="lab", team_id=slack.team_id,
         response_url=slack.new_response_url(channel=CHANNEL, user=user), trigger_id=trigger_id)))
-    envelope_id = socket.send_envelope("slash_commands", payload, retry_attempt=retry_attempt)
+    envelope_id = socket.send_envelope("slash_commands", payload)
     ack = socket.wait_for_ack(envelope_id, timeout=5)
     assert ack.payload is not None, f"/fuel {text}: bare ack, no answer"
     return ack.payload
@@ -79,8 +88,10 @@ def test_help_is_acked_with_an_ephemeral_list_of_commands(socket: LocalSocket, l
 
 def test_deploy_makes_one_job_even_when_the_envelope_is_redelivered(
         socket: LocalSocket, local_slack: LocalSlack, sessions: sessionmaker[Session]) -> None:
+    # Slack never retries a slash command (retry_attempt is for events_api envelopes), but the same
+    # delivery may still reach the app twice (a second connection during a refresh).
     first = fuel(socket, local_slack, "deploy lab1", trigger_id="1.2.socket")
-    again = fuel(socket, local_slack, "deploy lab1", trigger_id="1.2.socket", retry_attempt=1)
+    again = fuel(socket, local_slack, "deploy lab1", trigger_id="1.2.socket")
     assert first["text"] == "Deploy of *lab1* queued as job *#1*. Follow it in the thread below."
     assert "#1" in again["text"]
     assert jobs(sessions) == 1
@@ -98,6 +109,102 @@ def test_the_app_token_alone_opens_connections(local_slack: LocalSlack) -> None:
     client = WebClient(token="xoxb-local-test", base_url=local_slack.base_url)
     with pytest.raises(SlackApiError) as refused:
         client.api_call("apps.connections.open", http_verb="POST")   # the bot token: refused
-    assert refused.value.response["error"] == "not_authed"
+    assert refused.value.response["error"] == "not_allowed_token_type"
+    assert [v.rule for v in local_slack.take_violations()] == ["token_type"]
     url = client.apps_connections_open(app_token=APP_TOKEN)["url"]
     assert url.startswith("ws://127.0.0.1:")
+
+
+def test_slack_s_pings_are_answered(socket: LocalSocket) -> None:
+    socket.ping_all()
+    deadline = time.monotonic() + 5
+    while socket.pongs == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert socket.pongs >= 1
+
+
+def test_a_silently_dropped_connection_is_replaced_within_ten_seconds(socket: LocalSocket,
+                                                                       local_slack: LocalSlack) -> None:
+    assert socket.wait_for_accepted(1, timeout=5)
+    dropped_at = time.monotonic()
+    socket.drop_silently()                      # half-open: no FIN, no pong, no envelope
+    assert socket.wait_for_accepted(2, timeout=10), "no new connection within 10 s"
+    assert time.monotonic() - dropped_at < 10
+    assert "queued as job" in fuel(socket, local_slack, "deploy lab1")["text"]
+    assert len(local_slack.calls("apps.connections.open")) == 2
+
+
+@pytest.mark.parametrize("reason", ["warning", "refresh_requested"])
+def test_a_refresh_opens_the_next_connection_at_once(socket: LocalSocket, local_slack: LocalSlack,
+                                                     reason: str) -> None:
+    assert socket.wait_for_accepted(1, timeout=5)
+    socket.disconnect(reason)
+    assert socket.wait_for_accepted(2, timeout=3)
+    assert fuel(socket, local_slack, "help")["response_type"] == "ephemeral"
+    deadline = time.monotonic() + 5                # the old connection is closed: one remains
+    while socket.connected != 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert socket.connected == 1
+
+
+def test_link_disabled_is_reported_and_retried_slowly_until_switched_back_on(
+        sessions: sessionmaker[Session], local_slack: LocalSlack, caplog) -> None:
+    now = [1000.0]
+    handler = ResilientSocketModeHandler(socket_app(sessions, local_slack), APP_TOKEN)
+    handler.client._clock = lambda: now[0]      # the hold's clock; the SDK's threads keep real time
+    handler.connect()
+    socket = local_slack.socket
+    try:
+        assert socket.wait_for_accepted(1, timeout=5)
+        with caplog.at_level(logging.ERROR, logger="bot.socket_mode"):
+            socket.disconnect("link_disabled")
+            time.sleep(4)                          # two ping intervals and more: no reconnect storm
+        assert handler.client.last_disconnect == "link_disabled"
+        assert len(local_slack.calls("apps.connections.open")) == 1
+        assert "Socket Mode is switched off" in caplog.text
+        socket.enable_link()
+        now[0] += 61                               # the minute's hold is over
+        assert socket.wait_for_accepted(2, timeout=10)
+        assert fuel(socket, local_slack, "help")["response_type"] == "ephemeral"
+    finally:
+        socket.stop()
+        handler.close()
+
+
+def test_an_eleventh_connection_is_refused_and_not_retried_at_once(
+        sessions: sessionmaker[Session], local_slack: LocalSlack, caplog) -> None:
+    socket = local_slack.socket
+    others = [Connection(url=socket.issue_url(), logger=logging.getLogger("other-process"))
+              for _ in range(MAX_CONNECTIONS_PER_APP)]
+    for other in others:
+        other.connect()
+    assert socket.wait_for_connections(MAX_CONNECTIONS_PER_APP)
+    handler = ResilientSocketModeHandler(socket_app(sessions, local_slack), APP_TOKEN)
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.socket_mode"):
+            handler.connect()
+            deadline = time.monotonic() + 5
+            while handler.client.last_disconnect is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(3)
+        assert handler.client.last_disconnect == "too_many_websockets"
+        assert len(local_slack.calls("apps.connections.open")) == 1     # waits 30 s before trying again
+        assert "Slack's limit" in caplog.text and "worker" in caplog.text
+    finally:
+        socket.stop()
+        handler.close()
+        for other in others:
+            other.close()
+
+
+def test_the_http_events_route_is_404_without_a_signing_secret(sessions: sessionmaker[Session],
+                                                                local_slack: LocalSlack) -> None:
+    wsgi = FuelbotWSGI(app=socket_app(sessions, local_slack), metrics=Metrics(), session_factory=sessions,
+                       slack_over_http=False)
+    server = serve_http(wsgi, "127.0.0.1", 0)
+    try:
+        body = slash_command_form(text="help", user_id=ALICE, channel_id=CHANNEL, channel_name="lab",
+                                  team_id=local_slack.team_id, response_url="http://127.0.0.1:9/hooks/x")
+        assert post_signed(f"{server.url}/slack/events", body, secret="anything").status == 404
+    finally:
+        server.stop()

@@ -198,16 +198,42 @@ def test_destroy_asks_for_confirmation_and_only_the_click_destroys(chat: Chat, s
     reply = chat.say(CAROL, "destroy lab1")
     assert reply.ok and reply.ephemeral and jobs(sessions) == []
     [button] = reply.buttons
-    assert (button.action_id, button.value, button.style) == ("confirm_destroy", "lab1", "danger")
+    assert (button.action_id, button.style) == ("confirm_destroy", "danger")
+    lab, _, nonce = button.value.partition(":")            # the lab and the confirmation's one-time nonce
+    assert lab == "lab1" and len(nonce) >= 16
     assert button.confirm == "Delete environment and VMs of lab1? This cannot be undone."
     assert "lab1" in button.label
     refused = chat.click(BOB, button.action_id, button.value)      # anyone can click a button they see
     assert not refused.ok and "Destroying a lab needs the *admin* role" in refused.text
     assert jobs(sessions) == []
     done = chat.click(CAROL, button.action_id, button.value, delivery="click-77")
-    again = chat.click(CAROL, button.action_id, button.value, delivery="click-77")
+    again = chat.click(CAROL, button.action_id, button.value, delivery="click-77")   # Slack's redelivery
     assert done == again == Reply("Destroy of *lab1* queued as job *#1*. Follow it in the thread below.")
     assert [(j.kind, j.lab) for j in jobs(sessions)] == [("destroy", "lab1")]
+    twice = chat.click(CAROL, button.action_id, button.value, delivery="click-78")   # a second click
+    assert not twice.ok and twice.text == "This confirmation was already used (job *#1*); nothing more was done."
+    assert [(j.kind, j.lab) for j in jobs(sessions)] == [("destroy", "lab1")]
+    with sessions() as session:
+        audit = session.scalars(select(JobEvent).where(JobEvent.kind == "stale-click")).all()
+    assert [e.actor for e in audit] == [CAROL] and "clicked again" in audit[0].message
+
+
+def test_a_stale_forged_or_borrowed_confirmation_does_nothing_but_say_so(chat: Chat, sessions) -> None:
+    [button] = chat.say(CAROL, "destroy lab1").buttons
+    forged = chat.click(CAROL, button.action_id, "lab1:not-a-nonce-fuelbot-issued")
+    old_prompt = chat.click(CAROL, button.action_id, "lab1")              # a prompt from before nonces
+    other_lab = chat.click(CAROL, button.action_id, button.value.replace("lab1:", "lab2:"))
+    for reply in (forged, old_prompt, other_lab):
+        assert not reply.ok and "Type `/fuel destroy" in reply.text
+    with sessions() as session, session.begin():
+        from store.models import Confirmation
+        confirmation = session.scalars(select(Confirmation)).one()
+        confirmation.expires_at = utcnow() - timedelta(seconds=1)
+    expired = chat.click(CAROL, button.action_id, button.value)
+    assert not expired.ok and expired.text.startswith("This confirmation expired after 10 minutes.")
+    assert jobs(sessions) == []
+    with sessions() as session:
+        assert count(sessions, JobEvent, JobEvent.kind == "stale-click") == 4
 
 
 def test_destroy_of_a_busy_lab_is_refused_before_the_button(chat: Chat) -> None:

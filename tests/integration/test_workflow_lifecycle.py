@@ -113,11 +113,14 @@ def test_destroy_needs_an_admin_and_a_confirmation_then_removes_environment_and_
     assert stack.last_job("destroy") is None and "lab1" in asked["text"]
     from tests.fixtures.stack import CHANNEL
     from sim.slack.signing import block_actions_form, post_signed
+    button = asked["blocks"][-1]["elements"][0]           # its value carries the confirmation's nonce
+    prompt = stack.slack.channel(CHANNEL).ephemerals_for(ADMIN)[-1]
     body = block_actions_form(user_id=ADMIN, channel_id=CHANNEL, channel_name="lab", team_id=stack.slack.team_id,
-                              action={"action_id": "confirm_destroy", "value": "lab1",
+                              action={"action_id": "confirm_destroy", "value": button["value"],
                                       "text": {"type": "plain_text", "text": "Destroy"}},
-                              block_id="b0", response_url=stack.slack.new_response_url(channel=CHANNEL, user=ADMIN),
-                              message=None, trigger_id="T-destroy")
+                              block_id="b0", response_url=stack.slack.new_response_url(
+                                  channel=CHANNEL, user=ADMIN, origin=prompt.id),
+                              message=None, ephemeral=True, trigger_id="T-destroy")
     assert post_signed(stack.events_url, body, secret=stack.secret).status == 200
     deadline = time.monotonic() + 10
     while stack.last_job("destroy") is None and time.monotonic() < deadline:

@@ -53,6 +53,7 @@ def stub() -> StubHandlers:
 def slack():
     with LocalSlack(channels={"C1": "lab"}, usergroups={"SOPS": ["U1"]}) as local:
         yield local
+        assert local.violations == []
 
 
 def make_app(slack: LocalSlack, handlers: StubHandlers, *, groups: dict | None = None):

@@ -1,4 +1,8 @@
-"""sim.slack.workspace: the Web API stand-in behaves like Slack for the calls fuelbot makes."""
+"""sim.slack.workspace: the Web API stand-in behaves like Slack for the calls fuelbot makes.
+
+The contract checks (methods, scopes, arguments, Block Kit, membership, limits) are in
+``test_sim_slack_contract.py``; here the basics every caller relies on.
+"""
 from __future__ import annotations
 
 import json
@@ -10,13 +14,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from sim.slack.workspace import LocalSlack
+from sim.slack.workspace import LocalSlack, manifest_scopes
+
+SCOPES = manifest_scopes() | {"channels:read"}     # conversations.info is LocalSlack's, not fuelbot's
 
 
 @pytest.fixture
 def slack():
-    with LocalSlack(channels={"C1": "lab"}, usergroups={"S1": ["U1", "U2"]}) as local:
+    with LocalSlack(channels={"C1": "lab"}, usergroups={"S1": ["U1", "U2"]}, scopes=SCOPES) as local:
         yield local
+        assert local.violations == []
 
 
 @pytest.fixture
@@ -53,6 +60,9 @@ def test_update_keeps_history_and_needs_an_existing_message_in_that_channel(slac
     with pytest.raises(SlackApiError) as elsewhere:
         client.chat_update(channel="C2", ts=ts, text="x")
     assert elsewhere.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError) as unknown:
+        client.chat_postMessage(channel="C404", text="x")      # no channel is made up on the fly
+    assert unknown.value.response["error"] == "channel_not_found"
 
 
 def test_unknown_thread_is_refused(client) -> None:
