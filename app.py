@@ -18,7 +18,7 @@ import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from core.errors import ConfigError, DatabaseError, FuelbotError
 from core.redact import ScrubbingFilter
@@ -61,6 +61,7 @@ class Runtime:
     ticker: Ticker
     delivery: OutboxDelivery | None
     metrics: Metrics
+    watch_discovery: Callable[[], None]      # one pass of the discovery watch (the ticker runs it each minute)
 
     def stop(self) -> None:
         self.ticker.shutdown()
@@ -93,7 +94,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     require_schema_at_head(engine)
     sessions = session_factory(engine)
 
-    labs = CachedLabs(settings.labs_dir, settings.environ)
+    labs = CachedLabs(settings.labs_dir, spec_environment(settings))
 
     policy = Policy.load(settings.policy_file, settings.admins)
     services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,
@@ -127,7 +128,14 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     if delivery is not None:
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
-                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics)
+                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics, watch_discovery=watch_discovery)
+
+
+def spec_environment(settings: Settings) -> Mapping[str, str]:
+    """The environment as lab specs see it: only FUELBOT_SPEC_VARIABLES, never fuelbot's own."""
+    from labspec.variables import SpecEnvironment
+
+    return SpecEnvironment(settings.environ, allowed=settings.spec_variables)
 
 
 def serve(settings: Settings, *, migrate: bool = False) -> int:
@@ -234,13 +242,14 @@ def check_lab(paths: Sequence[str], settings: Settings) -> int:
     from labspec.check import check_files, describe
     from labspec.loader import load_lab
 
-    problems = check_files([Path(p) for p in paths], settings.environ)
+    environ = spec_environment(settings)
+    problems = check_files([Path(p) for p in paths], environ)
     for problem in problems:
         print(problem)
     bad_files = {p.file for p in problems}
     for path in paths:
         if path not in bad_files and str(Path(path)) not in bad_files:
-            print(f"{path}: ok ({describe(load_lab(Path(path), settings.environ))})")
+            print(f"{path}: ok ({describe(load_lab(Path(path), environ))})")
     return 1 if problems else 0
 
 

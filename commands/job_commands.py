@@ -5,6 +5,7 @@ job's thread tells the story. Destroy only becomes a job after its confirmation 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ def find_lab(request: Request, name: str) -> Lab:
         return labs[name]
     broken = [p for p in problems if Path(p.file).stem == name]
     if broken:
-        raise CommandError(replies.invalid_lab_spec(name, broken[0].file, str(broken[0]), len(broken) - 1))
+        first = replace(broken[0], file=Path(broken[0].file).name)    # never the server's path
+        raise CommandError(replies.invalid_lab_spec(name, first.file, str(first), len(broken) - 1))
     raise CommandError(replies.no_such_lab(name, sorted(labs)))
 
 

@@ -146,11 +146,11 @@ def no_such_lab(name: str, known: Sequence[str]) -> str:
 def invalid_lab_spec(name: str, source: str, problem: str, more: int) -> str:
     extra = f" (and {more} more)" if more else ""
     return (f"The spec of lab `{name}` is invalid: {problem[:300]}{extra}. "
-            f"See every problem with `python app.py check-lab {source}`.")
+            f"An admin sees every problem with `python app.py check-lab` on `{source}` in the labs directory.")
 
 
 def invalid_spec_line(source: str, problems: int) -> str:
-    return f"⚠️ `{source}` has {problems} problem(s): `python app.py check-lab {source}`"
+    return f"⚠️ `{source}` has {problems} problem(s); an admin sees them with `python app.py check-lab`"
 
 
 def lab_line(*, name: str, nodes: str, environment: str, last: str, busy: str | None) -> str:

@@ -18,6 +18,10 @@ from core.redact import mask_url, register_secret
 N = TypeVar("N", int, float)
 
 DEFAULT_DATABASE_URL = "sqlite:///var/fuelbot.db"
+# The variables fuelbot itself reads (patterns): a lab spec may never reference them.
+OWN_VARIABLES = ("DATABASE_URL", "PORT", "SLACK_*", "FUELBOT_*")
+# What lab specs may reference unless FUELBOT_SPEC_VARIABLES says otherwise: what labs/*.yaml use.
+DEFAULT_SPEC_VARIABLES = ("VCENTER_*", "FUEL_*", "OPENSTACK_*", "ZABBIX_*", "LAB*_*")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Settings:
     public_url: str | None = None             # where people reach the web server (job page links)
     job_link_key: str | None = field(default=None, repr=False)
     job_link_ttl: float = 7 * 24 * 3600.0
+    spec_variables: tuple[str, ...] = DEFAULT_SPEC_VARIABLES   # names and * patterns lab specs may read
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -74,6 +79,7 @@ class Settings:
             public_url=(env.get("FUELBOT_PUBLIC_URL") or "").rstrip("/") or None,
             job_link_key=env.get("FUELBOT_JOB_LINK_KEY") or None,
             job_link_ttl=_float(env, "FUELBOT_JOB_LINK_TTL", 7 * 24 * 3600.0),
+            spec_variables=_names(env, "FUELBOT_SPEC_VARIABLES", DEFAULT_SPEC_VARIABLES),
             environ=env,
         )
         if settings.job_link_key is not None and len(settings.job_link_key) < 16:
@@ -101,6 +107,13 @@ class Settings:
         if not self.slack_app_token and not self.slack_signing_secret:
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
         return missing
+
+
+def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from yaml.nodes import ScalarNode
 
 from core.errors import SpecError
-from labspec import roles, wiring
+from labspec import plain_http, roles, wiring
 from labspec.addressing import vlan_problem
 from labspec.document import Reader, Section, compose
 from labspec.environment import ENVIRONMENT_FIELDS, read_environment
@@ -29,7 +29,7 @@ VCENTER_FIELDS = ("url", "user", "password", "datacenter", "cluster", "datastore
 VSPHERE_FIELDS = ("pxe", "distributed", "standard")
 DISTRIBUTED_FIELDS = ("name", "switch", "vlan", "promiscuous")
 STANDARD_FIELDS = ("name", "vswitch", "uplink", "vlan")
-FUEL_FIELDS = ("url", "user", "password", "tenant", "master_vm")
+FUEL_FIELDS = ("url", "user", "password", "tenant", "master_vm", "allow_http")
 MASTER_FIELDS = ("name", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "iso")
 NODE_FIELDS = ("name", "roles", "guest_id", "cpus", "memory_mb", "disk_gb", "nics")
 NIC_FIELDS = ("portgroup", "fuel_networks")
@@ -54,9 +54,13 @@ def parse_lab(text: str, *, source: str, environ: Mapping[str, str]) -> Lab:
     return lab
 
 
-def read_lab(path: Path, environ: Mapping[str, str]) -> tuple[Lab | None, ProblemLog]:
-    """The valid lab (None if it has problems) and the log, whose lines cross-lab checks use."""
-    log = ProblemLog(str(path))
+def read_lab(path: Path, environ: Mapping[str, str], *,
+             shown_as: str | None = None) -> tuple[Lab | None, ProblemLog]:
+    """The valid lab (None if it has problems) and the log, whose lines cross-lab checks use.
+
+    ``shown_as`` names the file in problems and as the lab's ``source`` (default: ``path``).
+    """
+    log = ProblemLog(shown_as or str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -89,6 +93,7 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
     )
     roles.check(lab, log)
     wiring.check(lab, log)
+    plain_http.check_fuel(lab.fuel, log)
     return lab
 
 
@@ -140,6 +145,7 @@ def _fuel(reader: Reader, section: Section | None) -> FuelMaster | None:
         password=section.secret("password", variable="FUEL_PASSWORD"),
         tenant=section.text("tenant", required=False) or "admin",
         vm=_vm(reader, master, master=True) if master else None,
+        allow_http=section.boolean("allow_http", default=False),
     )
 
 

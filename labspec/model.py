@@ -116,6 +116,7 @@ class FuelMaster:
     password: str = field(repr=False)
     tenant: str = "admin"
     vm: VMSpec | None = None
+    allow_http: bool = False       # plain http:// to a master that is not on a lab (private) network, explicitly
 
 
 @dataclass(frozen=True)

@@ -167,8 +167,8 @@ def test_unknown_lab_lists_the_labs(chat: Chat, sessions) -> None:
 def test_lab_with_an_invalid_spec_points_at_check_lab(chat: Chat) -> None:
     reply = chat.say(ALICE, "deploy lab9")
     assert not reply.ok
-    assert "The spec of lab `lab9` is invalid: labs/lab9.yaml:12: nodes[0].cpus: must be at least 1 (and 1 more)" in reply.text
-    assert "`python app.py check-lab labs/lab9.yaml`" in reply.text
+    assert "The spec of lab `lab9` is invalid: lab9.yaml:12: nodes[0].cpus: must be at least 1 (and 1 more)" in reply.text
+    assert "An admin sees every problem with `python app.py check-lab` on `lab9.yaml`" in reply.text
 
 
 def test_viewer_is_refused_with_reasons_and_audited(chat: Chat, sessions) -> None:

@@ -47,7 +47,7 @@ def test_labs_show_nodes_last_job_lock_and_broken_specs(chat: Chat, sessions) ->
     assert lab1 == ("*lab1* — 2 nodes (1 compute, 1 controller) · Juno on CentOS 6.5 · multinode · vcenter "
                     "· last: deploy #1 queued just now · 🔒 deploy #1 queued")
     assert lab2.endswith("last: no jobs yet")
-    assert broken == "⚠️ `labs/lab9.yaml` has 2 problem(s): `python app.py check-lab labs/lab9.yaml`"
+    assert broken == "⚠️ `lab9.yaml` has 2 problem(s); an admin sees them with `python app.py check-lab`"
 
 
 def test_jobs_lists_recent_ten_newest_first(chat: Chat, sessions) -> None:
