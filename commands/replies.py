@@ -266,6 +266,11 @@ def schedule_created(*, schedule_id: int, subject: str, cron: str, timezone: str
             f"`/fuel unschedule {schedule_id}` removes it.")
 
 
+def schedule_elsewhere(channel: str) -> str:
+    return (f"A schedule posts in the channel it is made in, one you are in: type this command in "
+            f"{channel_ref(channel)} itself (without `--channel`), or ask an admin to point it there.")
+
+
 def never_fires(cron: str) -> str:
     return f"`{cron}` never fires (no such date); nothing was scheduled."
 

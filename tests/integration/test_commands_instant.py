@@ -127,6 +127,24 @@ def test_invalid_schedule_stores_nothing(chat: Chat, sessions, text: str, fragme
     assert count(sessions, Schedule) == 0
 
 
+def test_operators_schedule_only_where_they_type_and_admins_anywhere(chat: Chat, sessions) -> None:
+    """Typing in a channel is Slack's proof of membership; another channel could be one you cannot see."""
+    elsewhere = chat.say(ALICE, 'schedule digest "0 9 * * mon-fri" UTC --channel <#C0SECRET|secret>')
+    assert not elsewhere.ok
+    assert elsewhere.text == ("A schedule posts in the channel it is made in, one you are in: type this command in "
+                              "<#C0SECRET> itself (without `--channel`), or ask an admin to point it there.")
+    by_name = chat.say(ALICE, 'schedule digest "0 9 * * mon-fri" UTC --channel #general')
+    assert not by_name.ok and "#general" in by_name.text
+    here = chat.say(ALICE, f'schedule digest "0 9 * * mon-fri" UTC --channel <#{LAB_CHANNEL}|lab>')
+    assert here.ok and f"posting in <#{LAB_CHANNEL}>" in here.text
+    admin = chat.say(CAROL, 'schedule digest "0 9 * * mon-fri" Europe/Paris --channel <#C0SECRET|secret>')
+    assert admin.ok and "posting in <#C0SECRET>" in admin.text
+    with sessions() as session:
+        assert sorted(s.channel for s in session.scalars(select(Schedule))) == [LAB_CHANNEL, "C0SECRET"]
+        denials = [e.message for e in session.scalars(select(JobEvent).where(JobEvent.kind == "denied"))]
+    assert len(denials) == 2 and all("schedules post where they are made" in d for d in denials)
+
+
 def test_unschedule_removes_and_audits(chat: Chat, sessions) -> None:
     chat.say(ALICE, 'schedule digest "0 9 * * mon-fri" UTC')
     assert chat.say(ALICE, "unschedule #1").text == ("Schedule *#1* (digest of all labs, `0 9 * * mon-fri` in UTC) "
