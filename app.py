@@ -77,6 +77,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from commands.authz import Policy
     from integrations.fuel.client import FuelClient
     from integrations.vsphere.client import VSphereClient
+    from jobs.fairness import FairShare
     from jobs.runner import JobRunner
     from jobs.schedules import fire_due
     from jobs.ticker import Tick, Ticker
@@ -98,7 +99,10 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
 
     policy = Policy.load(settings.policy_file, settings.admins)
     services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,
-                               admins=settings.admins)
+                               admins=settings.admins,
+                               fair_share=FairShare(queued_per_user=settings.max_queued_per_user,
+                                                    queued_per_lab=settings.max_queued_per_lab,
+                                                    posts_per_user=settings.max_pending_posts_per_user))
     deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),

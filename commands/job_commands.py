@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from commands import replies
 from commands.api import Button, Reply
 from commands.catalog import COMMANDS, CancelJob, DestroyLab
@@ -18,6 +20,7 @@ from commands.request import Request
 from core.buttons import ButtonAction
 from core.errors import CommandError, LabBusy
 from jobs.announce import announce, announce_cancelled_before_start
+from jobs.fairness import crowding, identical_queued
 from jobs.queue import active_mutating_job, get_job, request_cancel, submit
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
@@ -47,15 +50,41 @@ def subject_of(job: Job) -> str:
 
 
 def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None) -> Reply:
-    """Queue a job (or find the one this delivery already made) and announce it in the channel."""
+    """Queue a job (or find the one this delivery already made) and announce it in the channel.
+
+    A read-only request that is already waiting is joined rather than queued twice, and a person
+    past a fair share (``jobs.fairness``) is told what waits and how to make room.
+    """
+    params = params or {}
+    retried = request.dedupe_key is not None and request.session.scalar(
+        select(Job.id).where(Job.dedupe_key == request.dedupe_key)) is not None
+    if not retried:                     # a Slack retry of a queued request finds its job below
+        joined = _join_or_refuse(request, kind=kind, lab=lab, params=params)
+        if joined is not None:
+            return joined
     try:
         submission = submit(request.session, kind=kind, requester=request.user_id, lab=lab,
-                            channel=request.channel_id, params=params or {}, dedupe_key=request.dedupe_key)
+                            channel=request.channel_id, params=params, dedupe_key=request.dedupe_key)
     except LabBusy as busy:
         raise LabBusy(busy_text(request, busy), job_id=busy.job_id) from None
     if submission.created:
         announce(request.session, submission.job)
     return Reply(replies.queued(subject_of(submission.job), submission.job.id))
+
+
+def _join_or_refuse(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any]) -> Reply | None:
+    """The answer for an identical read-only job already waiting; a CommandError past a fair share."""
+    if not kind.is_mutating(params):
+        twin = identical_queued(request.session, kind=kind, lab=lab, params=params)
+        if twin is not None:
+            return Reply(replies.already_queued(subject_of(twin), twin.id, requester=twin.requester,
+                                                channel=twin.channel, viewer=request.user_id))
+    crowded = crowding(request.session, request.services.fair_share, kind=kind, lab=lab, requester=request.user_id,
+                       channel=request.channel_id, params=params)
+    if crowded is not None:
+        raise CommandError(replies.crowded(crowded.limit, count=crowded.count, waiting=crowded.waiting, lab=lab,
+                                           channel=request.channel_id))
+    return None
 
 
 def busy_text(request: Request, busy: LabBusy) -> str:

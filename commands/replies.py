@@ -176,6 +176,24 @@ def queued(subject: str, job_id: int) -> str:
     return f"{subject} queued as job *#{job_id}*. Follow it in the thread below."
 
 
+def already_queued(subject: str, job_id: int, *, requester: str, channel: str | None, viewer: str) -> str:
+    where = f" in {channel_ref(channel)}" if channel else ""
+    return (f"{subject} is already queued as job *#{job_id}* (asked by {who(requester, viewer=viewer)}): "
+            f"its answer will be yours too — follow its thread{where}.")
+
+
+def crowded(limit: str, *, count: int, waiting: Sequence[int], lab: str | None, channel: str) -> str:
+    jobs = ", ".join(f"#{job_id}" for job_id in waiting)
+    if limit == "user":
+        return (f"You already have {count} read-only job(s) waiting ({jobs}); let them run, or cancel one with "
+                "`/fuel cancel <id>`, then ask again.")
+    if limit == "lab":
+        return (f"*{lab}* already has {count} read-only job(s) waiting ({jobs}); ask again once they have run "
+                f"(`/fuel jobs {lab}` shows them).")
+    return (f"{count} message(s) of your jobs are still waiting to be posted in {channel_ref(channel)}; "
+            "ask again in a minute, once Slack has caught up.")
+
+
 def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, started: bool,
              channel: str | None, viewer: str) -> str:
     known = JobKind.known(kind)

@@ -48,6 +48,9 @@ class Settings:
     job_link_key: str | None = field(default=None, repr=False)
     job_link_ttl: float = 7 * 24 * 3600.0
     spec_variables: tuple[str, ...] = DEFAULT_SPEC_VARIABLES   # names and * patterns lab specs may read
+    max_queued_per_user: int = 3          # read-only jobs one person may have waiting
+    max_queued_per_lab: int = 5           # read-only jobs waiting on one lab
+    max_pending_posts_per_user: int = 20  # messages of one person's jobs waiting to be posted in one channel
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -80,6 +83,9 @@ class Settings:
             job_link_key=env.get("FUELBOT_JOB_LINK_KEY") or None,
             job_link_ttl=_float(env, "FUELBOT_JOB_LINK_TTL", 7 * 24 * 3600.0),
             spec_variables=_names(env, "FUELBOT_SPEC_VARIABLES", DEFAULT_SPEC_VARIABLES),
+            max_queued_per_user=_int(env, "FUELBOT_MAX_QUEUED_PER_USER", 3),
+            max_queued_per_lab=_int(env, "FUELBOT_MAX_QUEUED_PER_LAB", 5),
+            max_pending_posts_per_user=_int(env, "FUELBOT_MAX_PENDING_POSTS_PER_USER", 20),
             environ=env,
         )
         if settings.job_link_key is not None and len(settings.job_link_key) < 16:
