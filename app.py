@@ -149,9 +149,10 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
         print(f"fuelbot: cannot serve, missing settings: {', '.join(missing)} (see README, Configuration).",
               file=sys.stderr)
         return 2
+    from bot.http_server import ServingLimits, serve_http
     from bot.job_page import JobPages
     from bot.slack_app import build_app
-    from bot.web import FuelbotWSGI, serve_http, serve_socket_mode
+    from bot.web import FuelbotWSGI, serve_socket_mode
 
     runtime = build_runtime(settings, migrate=migrate)
     app = build_app(settings=settings, services=runtime.services, metrics=runtime.metrics)
@@ -159,9 +160,17 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     job_pages = JobPages(session_factory=runtime.sessions, links=settings.job_links())
+    limits = ServingLimits(connections=settings.http_connections, read_timeout=settings.http_read_timeout)
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages),
-                     "0.0.0.0", settings.port)
+                                 signing_secret=settings.slack_signing_secret,
+                                 scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages,
+                                 metrics_token=settings.metrics_token),
+                     "0.0.0.0", settings.port, limits=limits)
+    servers = [web]
+    if settings.metrics_address is not None:     # /metrics where only the scraper reaches it
+        servers.append(serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                                              scheduler_running=lambda: runtime.ticker.running, metrics_open=True),
+                                  *settings.metrics_address, limits=limits))
     socket = serve_socket_mode(app, settings.slack_app_token) if settings.slack_app_token else None
     runtime.ticker.start()
     mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"
@@ -171,7 +180,8 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     runtime.stop()
     if socket is not None:
         socket.stop()
-    web.stop()
+    for server in servers:
+        server.stop()
     return 0
 
 
@@ -211,8 +221,9 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """The embedded lab, the bot on SQLite and a local Slack, in one terminal."""
     from sim.console.chat import Console
     from sim.slack.workspace import LocalSlack
+    from bot.http_server import serve_http
     from bot.slack_app import build_app
-    from bot.web import FuelbotWSGI, serve_http
+    from bot.web import FuelbotWSGI
     from sim.lab import EmbeddedLab
 
     Path("var").mkdir(exist_ok=True)
@@ -227,7 +238,8 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     runtime = build_runtime(console_settings, migrate=True)
     app = build_app(settings=console_settings, services=runtime.services, metrics=runtime.metrics)
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 scheduler_running=lambda: runtime.ticker.running), "127.0.0.1", 0)
+                                 signing_secret=signing_secret, scheduler_running=lambda: runtime.ticker.running,
+                                 metrics_open=True), "127.0.0.1", 0)
     runtime.ticker.start()
     print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} · bot {web.url} · database "
           f"{console_settings.database_url_masked}", flush=True)

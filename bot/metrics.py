@@ -46,6 +46,9 @@ class Metrics:
         self._outbox = Counter("fuelbot_outbox_deliveries",
                                "Outbox messages handled, by outcome (posted, edited, superseded, postponed, "
                                "rate_limited, dead)", ["outcome"], registry=self.registry)
+        self._rejected = Counter("fuelbot_http_rejected", "Requests to /slack/events refused before Bolt saw them, "
+                                 "by status (401 unsigned or forged, 400 not a Slack payload)", ["status"],
+                                 registry=self.registry)
         self._group_lookups = Counter("fuelbot_usergroup_lookups",
                                       "usergroups.users.list reads of the policy's groups, by group and outcome "
                                       "(ok, failed)", ["group", "outcome"], registry=self.registry)
@@ -73,6 +76,10 @@ class Metrics:
         self._slack_calls.labels(method=method).inc()
         if status == 429:
             self._rate_limited.labels(method=method).inc()
+
+    def http_rejected(self, status: int) -> None:
+        """A request to /slack/events refused before Bolt: 401 (not signed) or 400 (not a payload)."""
+        self._rejected.labels(status=str(status)).inc()
 
     def usergroup_lookup(self, group: str, *, ok: bool) -> None:
         """``group``: a user-group id from the policy file (bounded labels)."""
