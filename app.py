@@ -18,7 +18,7 @@ import sys
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from core.errors import ConfigError, DatabaseError, FuelbotError
 from core.redact import ScrubbingFilter
@@ -61,6 +61,7 @@ class Runtime:
     ticker: Ticker
     delivery: OutboxDelivery | None
     metrics: Metrics
+    watch_discovery: Callable[[], None]      # one pass of the discovery watch (the ticker runs it each minute)
 
     def stop(self) -> None:
         self.ticker.shutdown()
@@ -76,6 +77,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from commands.authz import Policy
     from integrations.fuel.client import FuelClient
     from integrations.vsphere.client import VSphereClient
+    from jobs.fairness import FairShare
     from jobs.runner import JobRunner
     from jobs.schedules import fire_due
     from jobs.ticker import Tick, Ticker
@@ -93,11 +95,14 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     require_schema_at_head(engine)
     sessions = session_factory(engine)
 
-    labs = CachedLabs(settings.labs_dir, settings.environ)
+    labs = CachedLabs(settings.labs_dir, spec_environment(settings))
 
     policy = Policy.load(settings.policy_file, settings.admins)
     services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,
-                               admins=settings.admins)
+                               admins=settings.admins,
+                               fair_share=FairShare(queued_per_user=settings.max_queued_per_user,
+                                                    queued_per_lab=settings.max_queued_per_lab,
+                                                    posts_per_user=settings.max_pending_posts_per_user))
     deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
@@ -128,7 +133,14 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     if delivery is not None:
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
-                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics)
+                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics, watch_discovery=watch_discovery)
+
+
+def spec_environment(settings: Settings) -> Mapping[str, str]:
+    """The environment as lab specs see it: only FUELBOT_SPEC_VARIABLES, never fuelbot's own."""
+    from labspec.variables import SpecEnvironment
+
+    return SpecEnvironment(settings.environ, allowed=settings.spec_variables)
 
 
 def serve(settings: Settings, *, migrate: bool = False) -> int:
@@ -138,9 +150,10 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
         print(f"fuelbot: cannot serve, missing settings: {', '.join(missing)} (see README, Configuration).",
               file=sys.stderr)
         return 2
+    from bot.http_server import ServingLimits, serve_http
     from bot.job_page import JobPages
     from bot.slack_app import build_app
-    from bot.web import FuelbotWSGI, serve_http, serve_socket_mode
+    from bot.web import FuelbotWSGI, serve_socket_mode
 
     runtime = build_runtime(settings, migrate=migrate)
     app = build_app(settings=settings, services=runtime.services, metrics=runtime.metrics)
@@ -148,9 +161,17 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     job_pages = JobPages(session_factory=runtime.sessions, links=settings.job_links())
+    limits = ServingLimits(connections=settings.http_connections, read_timeout=settings.http_read_timeout)
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                                 signing_secret=settings.slack_signing_secret,
                                  scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages,
-                                 slack_over_http=bool(settings.slack_signing_secret)), "0.0.0.0", settings.port)
+                                 metrics_token=settings.metrics_token),
+                     "0.0.0.0", settings.port, limits=limits)
+    servers = [web]
+    if settings.metrics_address is not None:     # /metrics where only the scraper reaches it
+        servers.append(serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                                              scheduler_running=lambda: runtime.ticker.running, metrics_open=True),
+                                  *settings.metrics_address, limits=limits))
     socket = serve_socket_mode(app, settings.slack_app_token) if settings.slack_app_token else None
     runtime.ticker.start()
     mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"
@@ -160,7 +181,8 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     runtime.stop()
     if socket is not None:
         socket.stop()
-    web.stop()
+    for server in servers:
+        server.stop()
     return 0
 
 
@@ -201,8 +223,9 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """The embedded lab, the bot on SQLite and a local Slack, in one terminal."""
     from sim.console.chat import Console
     from sim.slack.workspace import LocalSlack
+    from bot.http_server import serve_http
     from bot.slack_app import build_app
-    from bot.web import FuelbotWSGI, serve_http
+    from bot.web import FuelbotWSGI
     from sim.lab import EmbeddedLab
 
     Path("var").mkdir(exist_ok=True)
@@ -217,7 +240,8 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     runtime = build_runtime(console_settings, migrate=True)
     app = build_app(settings=console_settings, services=runtime.services, metrics=runtime.metrics)
     web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 scheduler_running=lambda: runtime.ticker.running), "127.0.0.1", 0)
+                                 signing_secret=signing_secret, scheduler_running=lambda: runtime.ticker.running,
+                                 metrics_open=True), "127.0.0.1", 0)
     runtime.ticker.start()
     print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} (ssh port {lab.fuel.ssh_port}) · bot {web.url} · database "
           f"{console_settings.database_url_masked}", flush=True)
@@ -238,13 +262,14 @@ def check_lab(paths: Sequence[str], settings: Settings) -> int:
     from labspec.check import check_files, describe, warnings_for
     from labspec.loader import load_lab
 
-    problems = check_files([Path(p) for p in paths], settings.environ)
+    environ = spec_environment(settings)
+    problems = check_files([Path(p) for p in paths], environ)
     for problem in problems:
         print(problem)
     bad_files = {p.file for p in problems}
     for path in paths:
         if path not in bad_files and str(Path(path)) not in bad_files:
-            lab = load_lab(Path(path), settings.environ)
+            lab = load_lab(Path(path), environ)
             print(f"{path}: ok ({describe(lab)})")
             for warning in warnings_for(lab, path):
                 print(warning)

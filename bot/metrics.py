@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics,
+                               generate_latest)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
@@ -45,6 +46,15 @@ class Metrics:
         self._outbox = Counter("fuelbot_outbox_deliveries",
                                "Outbox messages handled, by outcome (posted, edited, superseded, postponed, "
                                "rate_limited, dead)", ["outcome"], registry=self.registry)
+        self._rejected = Counter("fuelbot_http_rejected", "Requests to /slack/events refused before Bolt saw them, "
+                                 "by status (401 unsigned or forged, 400 not a Slack payload)", ["status"],
+                                 registry=self.registry)
+        self._group_lookups = Counter("fuelbot_usergroup_lookups",
+                                      "usergroups.users.list reads of the policy's groups, by group and outcome "
+                                      "(ok, failed)", ["group", "outcome"], registry=self.registry)
+        self._group_failing = Gauge("fuelbot_usergroup_lookup_failing",
+                                    "1 while a policy group's members cannot be read (its grants expire)", ["group"],
+                                    registry=self.registry)
         if session_factory is not None:
             self.registry.register(_DatabaseCollector(session_factory))
 
@@ -66,6 +76,15 @@ class Metrics:
         self._slack_calls.labels(method=method).inc()
         if status == 429:
             self._rate_limited.labels(method=method).inc()
+
+    def http_rejected(self, status: int) -> None:
+        """A request to /slack/events refused before Bolt: 401 (not signed) or 400 (not a payload)."""
+        self._rejected.labels(status=str(status)).inc()
+
+    def usergroup_lookup(self, group: str, *, ok: bool) -> None:
+        """``group``: a user-group id from the policy file (bounded labels)."""
+        self._group_lookups.labels(group=group, outcome="ok" if ok else "failed").inc()
+        self._group_failing.labels(group=group).set(0 if ok else 1)
 
     def outbox(self, outcome: str) -> None:
         self._outbox.labels(outcome=outcome).inc()

@@ -4,6 +4,10 @@ Slack's limits are enforced here, once: section text ≤ 3,000 characters, ≤ 5
 per section, button text ≤ 75, value ≤ 2,000, confirm dialogs within theirs. Long output is
 summarised with a note pointing at ``/fuel job <id>`` instead of flooding the channel, and the
 top-level ``text`` fallback (notifications, screen readers) is always set.
+
+Every text that leaves here passes the scrubber (``core.redact``), whatever its source: this is
+the last place before Slack, so a secret that slipped into a reply, an outbox body or a button's
+confirmation never reaches it.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from commands.api import Button, Reply
+from core.redact import scrub
 
 SECTION_TEXT_LIMIT = 3000
 FIELD_TEXT_LIMIT = 2000
@@ -61,6 +66,11 @@ def _button_dict(button: Button) -> dict[str, Any]:
 
 def _render(text: str, fields: list[tuple[str, str]], lines: list[str], actions: list[dict],
             context: str | None, *, job_id: int | None) -> SlackMessage:
+    text, context = scrub(text or ""), scrub(context) if context else context
+    fields = [(scrub(label), scrub(value)) for label, value in fields]
+    lines = [scrub(line) for line in lines]
+    actions = [{**a, "label": scrub(str(a.get("label") or "")) or None,
+                "confirm": scrub(str(a["confirm"])) if a.get("confirm") else a.get("confirm")} for a in actions]
     all_lines = (text or "").splitlines() + lines
     sections, omitted = _text_sections(all_lines)
     field_sections, omitted_fields = _field_sections(fields)

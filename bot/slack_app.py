@@ -74,7 +74,8 @@ def build_app(*, settings: Settings, services: CommandServices, client: WebClien
               process_before_response=True, logger=logger, listener_executor=pool)
     directory = None
     if services.policy.needs_groups:
-        directory = GroupDirectory(client=quick_client(client, metrics), groups=services.policy.groups)
+        directory = GroupDirectory(client=quick_client(client, metrics), groups=services.policy.groups,
+                                   metrics=metrics)
     edge = _Edge(services=services, metrics=metrics, handlers=handlers, directory=directory, pool=pool)
     seen_events = SeenEvents(ttl=EVENT_DEDUPE_SECONDS)
 

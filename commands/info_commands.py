@@ -72,9 +72,9 @@ def list_labs(command: ListLabs, request: Request) -> Reply:
             last=(f"{last.kind} #{last.id} {last.state} {replies.ago(last.finished_at or last.created_at, request.now)}"
                   if last else "no jobs yet"),
             busy=f"{holder.kind} #{holder.id} {holder.state}" if holder else None))
-    by_file = sorted(p.file for p in problems)
+    by_file = sorted(Path(p.file).name for p in problems)     # a file's name, never the server's path
     for source, group in groupby(by_file):
-        lines.append(replies.invalid_spec_line(Path(source).as_posix(), len(list(group))))
+        lines.append(replies.invalid_spec_line(source, len(list(group))))
     return Reply(replies.labs_overview(lines))
 
 

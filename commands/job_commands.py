@@ -5,8 +5,11 @@ job's thread tells the story. Destroy only becomes a job after its confirmation 
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import select
 
 from commands import confirmations, replies, routing
 from commands.api import Button, Reply
@@ -17,6 +20,7 @@ from commands.request import Request
 from core.buttons import ButtonAction
 from core.errors import CommandError, LabBusy
 from jobs.announce import announce, announce_cancelled_before_start
+from jobs.fairness import crowding, identical_queued
 from jobs.queue import active_mutating_job, get_job, request_cancel, submit
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
@@ -30,7 +34,8 @@ def find_lab(request: Request, name: str) -> Lab:
         return labs[name]
     broken = [p for p in problems if Path(p.file).stem == name]
     if broken:
-        raise CommandError(replies.invalid_lab_spec(name, broken[0].file, str(broken[0]), len(broken) - 1))
+        first = replace(broken[0], file=Path(broken[0].file).name)    # never the server's path
+        raise CommandError(replies.invalid_lab_spec(name, first.file, str(first), len(broken) - 1))
     raise CommandError(replies.no_such_lab(name, sorted(labs)))
 
 
@@ -45,7 +50,18 @@ def subject_of(job: Job) -> str:
 
 
 def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None) -> Reply:
-    """Queue a job (or find the one this delivery already made) and announce it where it posts."""
+    """Queue a job (or find the one this delivery already made) and announce it where it posts.
+
+    A read-only request that is already waiting is joined rather than queued twice, and a person
+    past a fair share (``jobs.fairness``) is told what waits and how to make room.
+    """
+    params = params or {}
+    retried = request.dedupe_key is not None and request.session.scalar(
+        select(Job.id).where(Job.dedupe_key == request.dedupe_key)) is not None
+    if not retried:                     # a Slack retry of a queued request finds its job below
+        joined = _join_or_refuse(request, kind=kind, lab=lab, params=params)
+        if joined is not None:
+            return joined
     return _queued_reply(request, _submit(request, kind=kind, lab=lab, params=params))
 
 
@@ -67,6 +83,21 @@ def _queued_reply(request: Request, job: Job) -> Reply:
     if job.channel and job.channel != request.channel_id:
         return Reply(routing.queued_elsewhere(subject_of(job), job.id, job.channel))
     return Reply(replies.queued(subject_of(job), job.id))
+
+
+def _join_or_refuse(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any]) -> Reply | None:
+    """The answer for an identical read-only job already waiting; a CommandError past a fair share."""
+    if not kind.is_mutating(params):
+        twin = identical_queued(request.session, kind=kind, lab=lab, params=params)
+        if twin is not None:
+            return Reply(replies.already_queued(subject_of(twin), twin.id, requester=twin.requester,
+                                                channel=twin.channel, viewer=request.user_id))
+    crowded = crowding(request.session, request.services.fair_share, kind=kind, lab=lab, requester=request.user_id,
+                       channel=request.channel_id, params=params)
+    if crowded is not None:
+        raise CommandError(replies.crowded(crowded.limit, count=crowded.count, waiting=crowded.waiting, lab=lab,
+                                           channel=request.channel_id))
+    return None
 
 
 def busy_text(request: Request, busy: LabBusy) -> str:

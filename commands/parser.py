@@ -20,6 +20,7 @@ from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, Sho
 from commands.command import Command, Param, ParamKind
 from core.buttons import ButtonAction
 from core.errors import CommandError
+from jobs.timezones import canonical_zone
 
 MAX_LENGTH = 1000
 LAB_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,40}")
@@ -220,9 +221,10 @@ def cron(value: str) -> str:
 
 
 def timezone(value: str) -> str:
+    """A canonical IANA zone name (``jobs.timezones``): ``Europe`` or ``US/Eastern`` say what to type."""
     if not _TIMEZONE.fullmatch(value):
         raise CommandError(replies.bad_timezone(value))
-    return value
+    return canonical_zone(value)
 
 
 def channel(value: str) -> str:

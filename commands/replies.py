@@ -146,11 +146,11 @@ def no_such_lab(name: str, known: Sequence[str]) -> str:
 def invalid_lab_spec(name: str, source: str, problem: str, more: int) -> str:
     extra = f" (and {more} more)" if more else ""
     return (f"The spec of lab `{name}` is invalid: {problem[:300]}{extra}. "
-            f"See every problem with `python app.py check-lab {source}`.")
+            f"An admin sees every problem with `python app.py check-lab` on `{source}` in the labs directory.")
 
 
 def invalid_spec_line(source: str, problems: int) -> str:
-    return f"⚠️ `{source}` has {problems} problem(s): `python app.py check-lab {source}`"
+    return f"⚠️ `{source}` has {problems} problem(s); an admin sees them with `python app.py check-lab`"
 
 
 def lab_line(*, name: str, nodes: str, environment: str, last: str, busy: str | None) -> str:
@@ -174,6 +174,24 @@ def job_subject(kind: str, lab: str | None, *, fix: bool = False) -> str:
 
 def queued(subject: str, job_id: int) -> str:
     return f"{subject} queued as job *#{job_id}*. Follow it in the thread below."
+
+
+def already_queued(subject: str, job_id: int, *, requester: str, channel: str | None, viewer: str) -> str:
+    where = f" in {channel_ref(channel)}" if channel else ""
+    return (f"{subject} is already queued as job *#{job_id}* (asked by {who(requester, viewer=viewer)}): "
+            f"its answer will be yours too — follow its thread{where}.")
+
+
+def crowded(limit: str, *, count: int, waiting: Sequence[int], lab: str | None, channel: str) -> str:
+    jobs = ", ".join(f"#{job_id}" for job_id in waiting)
+    if limit == "user":
+        return (f"You already have {count} read-only job(s) waiting ({jobs}); let them run, or cancel one with "
+                "`/fuel cancel <id>`, then ask again.")
+    if limit == "lab":
+        return (f"*{lab}* already has {count} read-only job(s) waiting ({jobs}); ask again once they have run "
+                f"(`/fuel jobs {lab}` shows them).")
+    return (f"{count} message(s) of your jobs are still waiting to be posted in {channel_ref(channel)}; "
+            "ask again in a minute, once Slack has caught up.")
 
 
 def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, started: bool,
@@ -264,6 +282,11 @@ def schedule_created(*, schedule_id: int, subject: str, cron: str, timezone: str
             else f"Scheduled {subject} as *#{schedule_id}*")
     return (f"{lead}: `{cron}` in {timezone}, posting in {channel_ref(channel)}. Next: {next_fire}. "
             f"`/fuel unschedule {schedule_id}` removes it.")
+
+
+def schedule_elsewhere(channel: str) -> str:
+    return (f"A schedule posts in the channel it is made in, one you are in: type this command in "
+            f"{channel_ref(channel)} itself (without `--channel`), or ask an admin to point it there.")
 
 
 def never_fires(cron: str) -> str:

@@ -2,6 +2,11 @@
 
 Cron and time zone are validated by ``jobs.schedules`` before anything is stored, and a handler
 error rolls the whole unit of work back, so an invalid schedule never leaves a row behind.
+
+A schedule posts where it is made: Slack lets people type only in conversations they are in, so
+the channel a command comes from is one its author is in, known without asking Slack (which a
+3-second ack has no time for, and which needs channels:read and groups:read). Pointing one at
+another channel (``--channel``) is an admin's call; anyone else is told to type it there.
 """
 from __future__ import annotations
 
@@ -17,7 +22,8 @@ from commands.catalog import ListSchedules, ScheduleDigest, ScheduleHealth, Unsc
 from commands.dispatch import handles
 from commands.job_commands import find_lab, lab_or_all
 from commands.request import Request
-from core.errors import CommandError
+from commands.roles import Role
+from core.errors import CommandError, PermissionDenied
 from jobs.queue import record_event
 from jobs.schedules import create_schedule, delete_schedule, list_schedules
 from jobs.states import JobKind
@@ -27,8 +33,19 @@ from store.models import Schedule
 @handles(ScheduleDigest)
 def schedule_digest(command: ScheduleDigest, request: Request) -> Reply:
     return _schedule(request, kind=JobKind.DIGEST, lab=lab_or_all(request, command.lab), cron=command.cron, timezone=command.timezone,
-                     channel=command.channel or request.channel_id, mention=command.mention, params={},
-                     canonical=command.canonical)
+                     channel=_channel_for(request, command.channel, command.canonical), mention=command.mention,
+                     params={}, canonical=command.canonical)
+
+
+def _channel_for(request: Request, channel: str | None, canonical: str) -> str:
+    """Where a schedule may post: the channel it is typed in, or any channel for an admin."""
+    if channel is None or channel == request.channel_id or request.role >= Role.ADMIN:
+        return channel or request.channel_id
+    # The handler's unit of work is rolled back with the refusal; the audit trail keeps it anyway.
+    with request.services.session_factory() as session, session.begin():
+        record_event(session, None, actor=request.user_id, kind="denied",
+                     message=f"{canonical} (in {request.channel_id}): schedules post where they are made")
+    raise PermissionDenied(replies.schedule_elsewhere(channel))
 
 
 @handles(ScheduleHealth)

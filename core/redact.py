@@ -22,6 +22,8 @@ _PATTERNS = [
     # key: value, key=value, "key": "value" and Ruby's "key"=>"value" (how astute.log dumps its messages)
     re.compile(r"(?i)(password|passwd|secret|token)(\"?\s*(?:=>|[:=])\s*\"?)([^\s\"',}]+)"),
 ]
+# scheme://user:password@host: the password goes, the rest says where
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@<>|]+:)([^\s@/<>|]+)(@)")
 _lock = threading.Lock()
 _secrets: set[str] = set()
 
@@ -43,6 +45,7 @@ def scrub(text: str) -> str:
         text = text.replace(secret, MASK)
     for pattern in _PATTERNS[:-1]:
         text = pattern.sub(MASK, text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}{m.group(3)}", text)
     return _PATTERNS[-1].sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
 
 

@@ -18,6 +18,10 @@ from core.redact import mask_url, register_secret
 N = TypeVar("N", int, float)
 
 DEFAULT_DATABASE_URL = "sqlite:///var/fuelbot.db"
+# The variables fuelbot itself reads (patterns): a lab spec may never reference them.
+OWN_VARIABLES = ("DATABASE_URL", "PORT", "SLACK_*", "FUELBOT_*")
+# What lab specs may reference unless FUELBOT_SPEC_VARIABLES says otherwise: what labs/*.yaml use.
+DEFAULT_SPEC_VARIABLES = ("VCENTER_*", "FUEL_*", "OPENSTACK_*", "ZABBIX_*", "LAB*_*")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,14 @@ class Settings:
     public_url: str | None = None             # where people reach the web server (job page links)
     job_link_key: str | None = field(default=None, repr=False)
     job_link_ttl: float = 7 * 24 * 3600.0
+    spec_variables: tuple[str, ...] = DEFAULT_SPEC_VARIABLES   # names and * patterns lab specs may read
+    max_queued_per_user: int = 3          # read-only jobs one person may have waiting
+    max_queued_per_lab: int = 5           # read-only jobs waiting on one lab
+    max_pending_posts_per_user: int = 20  # messages of one person's jobs waiting to be posted in one channel
+    http_connections: int = 500           # open HTTP connections at once; more wait in the listen backlog
+    http_read_timeout: float = 10.0       # seconds a client has to send one whole request
+    metrics_address: tuple[str, int] | None = None   # /metrics (and /healthz) on a listener of their own
+    metrics_token: str | None = field(default=None, repr=False)   # or /metrics on $PORT behind this bearer token
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -76,14 +88,24 @@ class Settings:
             public_url=(env.get("FUELBOT_PUBLIC_URL") or "").rstrip("/") or None,
             job_link_key=env.get("FUELBOT_JOB_LINK_KEY") or None,
             job_link_ttl=_float(env, "FUELBOT_JOB_LINK_TTL", 7 * 24 * 3600.0),
+            spec_variables=_names(env, "FUELBOT_SPEC_VARIABLES", DEFAULT_SPEC_VARIABLES),
+            max_queued_per_user=_int(env, "FUELBOT_MAX_QUEUED_PER_USER", 3),
+            max_queued_per_lab=_int(env, "FUELBOT_MAX_QUEUED_PER_LAB", 5),
+            max_pending_posts_per_user=_int(env, "FUELBOT_MAX_PENDING_POSTS_PER_USER", 20),
+            http_connections=_int(env, "FUELBOT_HTTP_CONNECTIONS", 500),
+            http_read_timeout=_float(env, "FUELBOT_HTTP_READ_TIMEOUT", 10.0),
+            metrics_address=_address(env, "FUELBOT_METRICS_ADDRESS"),
+            metrics_token=env.get("FUELBOT_METRICS_TOKEN") or None,
             environ=env,
         )
         if settings.job_link_key is not None and len(settings.job_link_key) < 16:
             raise ConfigError("FUELBOT_JOB_LINK_KEY must be at least 16 characters (e.g. `openssl rand -hex 32`).")
+        if settings.metrics_token is not None and len(settings.metrics_token) < 16:
+            raise ConfigError("FUELBOT_METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 32`).")
         if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"FUELBOT_PUBLIC_URL must be an http(s) URL, got {settings.public_url!r}.")
         for secret in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,
-                       settings.job_link_key):
+                       settings.job_link_key, settings.metrics_token):
             register_secret(secret)
         if "@" in settings.database_url:
             from urllib.parse import urlsplit
@@ -103,6 +125,23 @@ class Settings:
         if not self.slack_app_token and not self.slack_signing_secret:
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
         return missing
+
+
+def _address(env: Mapping[str, str], name: str) -> tuple[str, int] | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{name} must be host:port (e.g. 127.0.0.1:9464), got {raw!r}.")
+    return host.strip("[]"), int(port)
+
+
+def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -142,7 +142,11 @@ def transition(session: Session, job: Job, new: JobState, *, actor: str, message
 
 def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: datetime | None = None,
                exclude: frozenset[int] = frozenset()) -> Job | None:
-    """Claim the oldest runnable job (queued, or running with an expired lease) for ``worker_id``.
+    """Claim the next runnable job (queued, or running with an expired lease) for ``worker_id``.
+
+    Order: jobs someone asked to cancel first (they free a lab soonest), then mutating work (a
+    deploy must not wait behind a crowd of status checks; ``lab_lock`` is set exactly on those),
+    then the oldest.
 
     On PostgreSQL the row is locked with ``FOR UPDATE SKIP LOCKED`` so replicas never claim the
     same job; SQLite serialises writers, which gives the same guarantee for one process.
@@ -153,7 +157,8 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     query = (select(Job)
              .where(or_(Job.state == JobState.QUEUED,
                         (Job.state == JobState.RUNNING) & (Job.lease_expires_at < now)))
-             .order_by(Job.id).limit(1).with_for_update(skip_locked=True))
+             .order_by(Job.cancel_requested.desc(), Job.lab_lock.is_(None), Job.id)
+             .limit(1).with_for_update(skip_locked=True))
     if exclude:
         query = query.where(Job.id.not_in(exclude))
     job = session.scalar(query)

@@ -7,6 +7,7 @@ one run that says how many it stands for.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.errors import CommandError, JobError, LabBusy
 from jobs.queue import submit
 from jobs.states import JobKind
+from jobs.timezones import canonical_zone
 from store.models import Schedule, ScheduleFire
 from store.types import utcnow
 
@@ -29,7 +31,7 @@ def parse_trigger(cron: str, timezone: str) -> CronTrigger:
     """A CronTrigger for a 5-field crontab in ``timezone``, or a CommandError saying what is wrong."""
     try:
         zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: "Europe" is a directory
         raise CommandError(f"Unknown time zone `{timezone}`; use an IANA name like `Europe/Paris` or `UTC`.") from None
     fields = cron.split()
     if len(fields) != 5:
@@ -44,6 +46,57 @@ def parse_trigger(cron: str, timezone: str) -> CronTrigger:
 
 
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# (name, lowest, highest, names for lowest + i): the five fields of crontab(5), nothing more
+_CRON_FIELDS = (("minute", 0, 59, ()), ("hour", 0, 23, ()), ("day", 1, 31, ()), ("month", 1, 12, _MONTH_NAMES),
+                ("weekday", 0, 7, _DAY_NAMES))
+_CRON_ITEM = re.compile(r"(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?")
+
+
+def cron_problem(cron: str) -> str | None:
+    """What in ``cron`` is not crontab(5)'s 5-field form, or None.
+
+    APScheduler reads more than cron does (``last``, ``1st mon``, ``5/10`` meaning only 5); each
+    of those would fire at times nobody who knows cron expects, so only the plain form passes.
+    """
+    fields = cron.split()
+    if len(fields) != 5:
+        return "it needs 5 fields (minute hour day month weekday)"
+    for (name, low, high, names), field in zip(_CRON_FIELDS, fields):
+        for item in field.split(","):
+            match = _CRON_ITEM.fullmatch(item.lower())
+            if match is None or (match.group(2) is not None and match.group(1) != "*" and "-" not in match.group(1)):
+                return f"{name} `{item}` is not a value, a range or `*`, each with an optional `/step`"
+            if match.group(2) is not None and int(match.group(2)) == 0:
+                return f"{name} `{item}` steps by 0"
+            if match.group(1) == "*":
+                continue
+            bounds = [_cron_value(part, low, names) for part in match.group(1).split("-")]
+            if None in bounds:
+                distinct = list(dict.fromkeys(names))
+                return f"{name} `{item}` is not a number" + (f" or a name ({distinct[0]}…{distinct[-1]})" if names else "")
+            values = [b for b in bounds if b is not None]
+            if not all(low <= v <= high for v in values):
+                return f"{name} `{item}` is out of range {low}-{high}"
+            if values[0] > values[-1]:
+                return f"{name} `{item}` runs backwards"
+    if fields[2] != "*" and fields[4] != "*":
+        return ("it restricts both the day of the month and the weekday; cron fires when either matches, "
+                "fuelbot only when both do, so keep one of them `*`")
+    return None
+
+
+def _cron_value(text: str, low: int, names: tuple[str, ...]) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return names.index(text) + low if text in names else None
+
+
+def check_cron(cron: str) -> None:
+    """A CommandError when ``cron`` is not the 5-field form the help describes."""
+    problem = cron_problem(cron)
+    if problem is not None:
+        raise CommandError(f"`{cron}` is not a valid cron expression: {problem}; e.g. `0 9 * * mon-fri`.")
 
 
 def cron_weekdays(field: str) -> str:
@@ -81,6 +134,8 @@ def create_schedule(session: Session, *, kind: JobKind, cron: str, timezone: str
     if kind not in SCHEDULABLE:
         raise CommandError(f"Only {', '.join(SCHEDULABLE)} can be scheduled, not `{kind}`.")
     now = now or utcnow()
+    timezone = canonical_zone(timezone)
+    check_cron(cron)
     trigger = parse_trigger(cron, timezone)
     schedule = Schedule(kind=kind, lab=lab, cron=cron, timezone=timezone, channel=channel, mention=mention,
                         params=dict(params or {}), created_by=created_by, enabled=True, created_at=now,

@@ -23,7 +23,9 @@ def load_labs(directory: Path, environ: Mapping[str, str]) -> tuple[dict[str, La
     if not directory.is_dir():
         return {}, [SpecProblem(file=str(directory), line=None, path="",
                                 message="is not a directory of lab specs")]
-    return collect(read_lab(path, environ) for path in sorted(directory.glob("*.yaml")))
+    # Files are named as they sit in the directory ("lab1.yaml"): the name travels into Slack, the
+    # server's directory layout must not.
+    return collect(read_lab(path, environ, shown_as=path.name) for path in sorted(directory.glob("*.yaml")))
 
 
 class CachedLabs:

@@ -16,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from core.redact import register_secret
 from labspec.interpolate import Resolved, is_reference, resolve
 from labspec.problems import ProblemLog
+from labspec.variables import SpecEnvironment
 
 Check = Callable[[str], str | None]         # what is wrong with a value, or None
 IntCheck = Callable[[int], str | None]
@@ -57,7 +58,7 @@ class Reader:
 
     def __init__(self, log: ProblemLog, environ: Mapping[str, str]) -> None:
         self.log = log
-        self._environ = environ
+        self._environ = SpecEnvironment.of(environ)
 
     def section(self, node: Node, path: str, fields: tuple[str, ...]) -> Section | None:
         """Read ``node`` as a mapping that may hold only ``fields``."""
@@ -94,7 +95,7 @@ class Reader:
                 self.log.add(path, f"must not be empty{hint}")
             return None
         if check and (wrong := check(value)):
-            self.log.add(path, f"{_show(node.value, value)} {wrong}")
+            self.log.add(path, f"{_show(node.value, value)} {_hide(wrong, node.value, value)}")
             return None
         return value
 
@@ -109,7 +110,7 @@ class Reader:
             self.log.add(path, f"{_show(node.value, text)} is not a whole number")
             return None
         if check and (wrong := check(number)):
-            self.log.add(path, wrong)
+            self.log.add(path, _hide(wrong, node.value, text))
             return None
         return number
 
@@ -153,13 +154,16 @@ class Reader:
         return resolved.value
 
     def _resolved_ok(self, resolved: Resolved, path: str) -> bool:
-        for name in resolved.missing:
+        refused = {name: why for name in resolved.names if (why := self._environ.refusal(name))}
+        for why in refused.values():
+            self.log.add(path, why)
+        for name in (n for n in resolved.missing if n not in refused):
             self.log.add(path, f"environment variable {name} is not set and the reference has no "
                                f"default (write ${{{name}:-default}} to give one)")
         for token in resolved.malformed:
             self.log.add(path, f"{token!r} is not a valid reference (expected ${{VAR}} or "
                                f"${{VAR:-default}}; write $$ for a literal $)")
-        return resolved.ok
+        return resolved.ok and not refused
 
 
 class Section:
@@ -288,8 +292,19 @@ def suggest(word: str, choices: tuple[str, ...]) -> str:
 
 
 def _show(raw: str, value: str) -> str:
-    shown = repr(value if len(value) <= _SHOWN_MAX else value[:_SHOWN_MAX] + "…")
-    return shown if raw == value else f"{shown} (from {raw!r})"
+    """A value for a problem line: as written, never as interpolated (a URL may carry a password)."""
+    if "${" in raw:
+        return f"{_clip(raw.strip())} (its value is not shown)"
+    return _clip(value)
+
+
+def _hide(message: str, raw: str, value: str) -> str:
+    """A check's message with the interpolated ``value`` replaced by the reference it came from."""
+    return message.replace(value, raw.strip()) if "${" in raw and value else message
+
+
+def _clip(text: str) -> str:
+    return repr(text if len(text) <= _SHOWN_MAX else text[:_SHOWN_MAX] + "…")
 
 
 def _kind(node: Node) -> str:

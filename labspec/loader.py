@@ -16,7 +16,7 @@ from pathlib import Path
 from yaml.nodes import ScalarNode
 
 from core.errors import SpecError
-from labspec import roles, vcenter, wiring
+from labspec import plain_http, roles, vcenter, wiring
 from labspec.addressing import vlan_problem
 from labspec.document import Reader, Section, compose
 from labspec.environment import ENVIRONMENT_FIELDS, read_environment
@@ -32,7 +32,7 @@ TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel"
 VSPHERE_FIELDS = ("pxe", "distributed", "standard")
 DISTRIBUTED_FIELDS = ("name", "switch", "vlan", "promiscuous")
 STANDARD_FIELDS = ("name", "vswitch", "uplink", "vlan")
-FUEL_FIELDS = ("url", "user", "password", "tenant", "master_vm")
+FUEL_FIELDS = ("url", "user", "password", "tenant", "master_vm", "allow_http")
 MASTER_FIELDS = ("name", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "nic_type", "iso") + SETUP_FIELDS
 NODE_FIELDS = ("name", "roles", "guest_id", "cpus", "memory_mb", "disk_gb", "nics", "nic_type")
 NIC_FIELDS = ("portgroup", "fuel_networks")
@@ -56,9 +56,13 @@ def parse_lab(text: str, *, source: str, environ: Mapping[str, str]) -> Lab:
     return lab
 
 
-def read_lab(path: Path, environ: Mapping[str, str]) -> tuple[Lab | None, ProblemLog]:
-    """The valid lab (None if it has problems) and the log, whose lines cross-lab checks use."""
-    log = ProblemLog(str(path))
+def read_lab(path: Path, environ: Mapping[str, str], *,
+             shown_as: str | None = None) -> tuple[Lab | None, ProblemLog]:
+    """The valid lab (None if it has problems) and the log, whose lines cross-lab checks use.
+
+    ``shown_as`` names the file in problems and as the lab's ``source`` (default: ``path``).
+    """
+    log = ProblemLog(shown_as or str(path))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -102,6 +106,7 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
     vcenter.check(lab.vcenter, log)
     roles.check(lab, log)
     wiring.check(lab, log)
+    plain_http.check_fuel(lab.fuel, log)
     return lab
 
 
@@ -138,6 +143,7 @@ def _fuel(reader: Reader, section: Section | None, pxe: str | None) -> FuelMaste
         tenant=section.text("tenant", required=False) or "admin",
         vm=_vm(reader, master, master=True, pxe=pxe) if master else None,
         setup=read_setup(master) if master else None,
+        allow_http=section.boolean("allow_http", default=False),
     )
 
 

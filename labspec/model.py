@@ -151,6 +151,7 @@ class FuelMaster:
     tenant: str = "admin"
     vm: VMSpec | None = None
     setup: MasterSetup | None = None   # with ``vm``: how fuelbot installs and secures the master
+    allow_http: bool = False       # plain http:// to a master that is not on a lab (private) network, explicitly
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from workflows.deploy_vsphere import DeployRun
 from workflows.ports import FuelPort
 from workflows.voices.deploy_facts import (AllDiscovered, DiscoveryWaiting, EnvironmentCreated, EnvironmentExists,
                                            FoundNode, InterfacesMapped, MappedInterface, NetworksConfigured,
-                                           NetworksLocked, NetworksMatch, NodesDiscovered, RolesAssigned,
+                                           NetworksLocked, NetworksMatch, NodesDiscovered, NodesOffline, NodesOnline,
+                                           RolesAssigned,
                                            SettingsApplied, SettingsLocked, SettingsMatch, StrangerNode,
                                            VerificationPassed, VerificationSkipped)
 from workflows.voices import deploy_failures as failures
@@ -188,6 +189,32 @@ def step_interfaces(run: DeployRun) -> None:
         run.tell(InterfacesMapped(nodes=tuple(mapped)))
 
 
+def _offline(run: DeployRun, nodes: Sequence[Node]) -> tuple[str, ...]:
+    names = run.data.vm_names_by_node()
+    return tuple(f"node-{n.id}" + (f" `{names[n.id]}`" if n.id in names else "") for n in nodes if not n.online)
+
+
+def _wait_online(run: DeployRun, client: FuelPort, cluster_id: int) -> None:
+    """Nodes reboot into bootstrap after a reset and are offline meanwhile; verifying then only fails."""
+    started = run.now()
+    waited = False
+
+    def waiting(offline: tuple[str, ...] | None) -> None:
+        nonlocal waited
+        waited = True
+        run.tell(NodesOffline(nodes=offline or (), waited=run.now() - started))
+
+    def gave_up(offline: tuple[str, ...] | None, _: FuelError | None) -> Exception:
+        return failures.nodes_stayed_offline(offline or (), within=run.deps.timeouts.discovery, lab=run.lab.name)
+
+    nodes = run.follow(lambda: _offline(run, client.nodes(cluster_id)), done=lambda offline: not offline,
+                       state=lambda offline: offline, describe=lambda offline: f"{', '.join(offline or ())} to come "
+                       "back online", timeout=run.deps.timeouts.discovery, error=FuelError,
+                       max_poll=run.deps.timeouts.poll * 5, on_wait=waiting, give_up=gave_up)
+    if waited and not nodes:
+        run.tell(NodesOnline(count=len(client.nodes(cluster_id)), after=run.now() - started))
+
+
 def step_verify(run: DeployRun) -> None:
     """Network verification; stops on failure with Fuel's message and the likely cause."""
     lab = run.lab
@@ -203,6 +230,7 @@ def step_verify(run: DeployRun) -> None:
         return
     task_id = run.data.verify_task
     if task_id is None:
+        _wait_online(run, client, cluster_id)
         config = client.network_configuration(cluster_id, env.network_provider)
         task_id = client.verify_networks(cluster_id, env.network_provider, config).id
         run.data.verify_task = task_id
@@ -210,5 +238,7 @@ def step_verify(run: DeployRun) -> None:
     task = run.follow_task(client, task_id, timeout=run.deps.timeouts.verify)
     run.data.verify_task = None
     if task.status is TaskStatus.ERROR:
-        raise failures.verification_failed(task.message, task.result, pxe=lab.networks.pxe, lab=lab.name)
+        offline = _offline(run, client.nodes(cluster_id))
+        raise failures.verification_failed(task.message, task.result, pxe=lab.networks.pxe, lab=lab.name,
+                                           offline=offline)
     run.tell(VerificationPassed(networks=tuple((n.name, n.cidr) for n in env.networks)))

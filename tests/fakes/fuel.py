@@ -79,6 +79,8 @@ class FakeFuel:
         self.errors: defaultdict[str, list[FuelError]] = defaultdict(list)
         self.failing_tests: dict[str, str] = {}     # OSTF test id -> message
         self.verify_error: str | None = None
+        self.rebooting: dict[int, int] = {}         # node id -> node listings until it is online again
+        self.reboot_polls = 3
         self._next = 100
         self.closed = False
 
@@ -113,6 +115,12 @@ class FakeFuel:
             self._advance()
 
     def _advance(self) -> None:
+        for node_id, left in list(self.rebooting.items()):   # as the simulator's machines boot back
+            if left <= 1:
+                del self.rebooting[node_id]
+                self._set_node(node_id, online=True)
+            else:
+                self.rebooting[node_id] = left - 1
         for job in list(self.jobs):
             task = self.tasks_[job.task_id]
             progress = min(100, task.progress + self.step)
@@ -279,10 +287,12 @@ class FakeFuel:
         self._cluster(cluster_id)
 
         def reset() -> None:
+            # Node.reset_to_discover: back to bootstrap, offline until the machine has rebooted
             for node in self.nodes(cluster_id):
                 self._set_node(node.id, status=NodeStatus.DISCOVER, progress=0, pending_addition=True,
                                pending_roles=node.roles + tuple(r for r in node.pending_roles if r not in node.roles),
-                               roles=())
+                               roles=(), online=False)
+                self.rebooting[node.id] = self.reboot_polls
             self._set_cluster(cluster_id, status=ClusterStatus.NEW)
 
         return self._task(TaskName.RESET_ENVIRONMENT, cluster_id, lambda: reset())

@@ -204,7 +204,8 @@ def test_healthz_and_metrics(bot_stack: BotStack) -> None:
 
 def test_healthz_is_503_when_the_database_is_down(bot_stack: BotStack) -> None:
     broken = session_factory(make_engine("postgresql+psycopg://fuelbot:pw@127.0.0.1:1/fuelbot"))
-    wsgi = FuelbotWSGI(app=bot_stack.app, metrics=Metrics(session_factory=broken), session_factory=broken)
+    wsgi = FuelbotWSGI(app=bot_stack.app, metrics=Metrics(session_factory=broken), session_factory=broken,
+                       metrics_open=True)
     server = serve_http(wsgi, "127.0.0.1", 0)
     try:
         import json

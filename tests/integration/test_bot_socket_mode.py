@@ -200,7 +200,7 @@ def test_an_eleventh_connection_is_refused_and_not_retried_at_once(
 def test_the_http_events_route_is_404_without_a_signing_secret(sessions: sessionmaker[Session],
                                                                 local_slack: LocalSlack) -> None:
     wsgi = FuelbotWSGI(app=socket_app(sessions, local_slack), metrics=Metrics(), session_factory=sessions,
-                       slack_over_http=False)
+                       signing_secret=None)
     server = serve_http(wsgi, "127.0.0.1", 0)
     try:
         body = slash_command_form(text="help", user_id=ALICE, channel_id=CHANNEL, channel_name="lab",

@@ -16,6 +16,7 @@ from commands.api import ActionInvocation, CommandServices, Invocation, LabCatal
 from commands.authz import Policy
 from commands.roles import Role
 from commands.handlers import handle, handle_action
+from jobs.fairness import FairShare
 from jobs.queue import transition
 from jobs.states import JobState
 from labspec.model import (Environment, FuelMaster, Lab, Nic, NodeSpec, Settings, VCenterTarget, VMSpec,
@@ -167,8 +168,8 @@ def test_unknown_lab_lists_the_labs(chat: Chat, sessions) -> None:
 def test_lab_with_an_invalid_spec_points_at_check_lab(chat: Chat) -> None:
     reply = chat.say(ALICE, "deploy lab9")
     assert not reply.ok
-    assert "The spec of lab `lab9` is invalid: labs/lab9.yaml:12: nodes[0].cpus: must be at least 1 (and 1 more)" in reply.text
-    assert "`python app.py check-lab labs/lab9.yaml`" in reply.text
+    assert "The spec of lab `lab9` is invalid: lab9.yaml:12: nodes[0].cpus: must be at least 1 (and 1 more)" in reply.text
+    assert "An admin sees every problem with `python app.py check-lab` on `lab9.yaml`" in reply.text
 
 
 def test_viewer_is_refused_with_reasons_and_audited(chat: Chat, sessions) -> None:
@@ -308,3 +309,50 @@ def test_odd_delivery_ids_still_dedupe(chat: Chat, sessions, delivery: str) -> N
     first = chat.say(ALICE, "deploy lab1", delivery=delivery)
     assert first.ok and chat.say(ALICE, "deploy lab1", delivery=delivery) == first
     assert len(jobs(sessions)) == 1
+
+
+# -- fair shares (jobs.fairness) ---------------------------------------------------------------------
+def test_an_identical_read_only_request_joins_the_one_waiting(chat: Chat, sessions) -> None:
+    first = chat.say(ALICE, "health lab1 smoke")
+    joined = chat.say(CAROL, "health lab1 smoke", channel="C0OTHER")
+    assert joined.ok and joined.text == ("Health check of *lab1* is already queued as job *#1* (asked by <@U0ALICE>): "
+                                         "its answer will be yours too — follow its thread in <#C0LAB>.")
+    other = chat.say(CAROL, "health lab1 sanity")                  # other arguments: a job of its own
+    assert "queued as job *#2*" in other.text and "#1" in first.text
+    assert [j.id for j in jobs(sessions)] == [1, 2]
+    assert count(sessions, OutboxMessage) == 2                      # no second parent for the joiner
+
+
+def test_one_person_may_have_a_few_read_only_jobs_waiting(chat: Chat, sessions) -> None:
+    for text in ("status lab1", "status lab2", "nodes lab1"):
+        assert "queued as job" in chat.say(ALICE, text).text
+    crowded = chat.say(ALICE, "plan lab1")
+    assert not crowded.ok and crowded.text == ("You already have 3 read-only job(s) waiting (#1, #2, #3); let them "
+                                               "run, or cancel one with `/fuel cancel <id>`, then ask again.")
+    assert "queued as job *#4*" in chat.say(CAROL, "plan lab1").text     # others are not held back
+    assert "queued as job *#5*" in chat.say(ALICE, "deploy lab2").text   # nor is mutating work
+    assert len(jobs(sessions)) == 5
+
+
+def test_one_lab_may_have_a_few_read_only_jobs_waiting(sessions) -> None:
+    services = CommandServices(session_factory=sessions, labs=catalog("lab1", "lab2"), policy=Policy(),
+                               admins=frozenset({CAROL}), fair_share=FairShare(queued_per_user=9, queued_per_lab=2))
+    chat = Chat(services)
+    chat.say(CAROL, "status lab1")
+    chat.say(CAROL, "nodes lab1")
+    crowded = chat.say(BOB, "plan lab1")
+    assert not crowded.ok and crowded.text.startswith("*lab1* already has 2 read-only job(s) waiting (#1, #2)")
+    assert "queued as job *#3*" in chat.say(BOB, "plan lab2").text
+
+
+def test_one_person_cannot_fill_a_channels_post_queue(sessions) -> None:
+    services = CommandServices(session_factory=sessions, labs=catalog("lab1", "lab2"), policy=Policy(),
+                               admins=frozenset({CAROL}), fair_share=FairShare(queued_per_user=9, posts_per_user=2))
+    chat = Chat(services)
+    for text in ("status lab1", "status lab2"):                 # each queues its parent message
+        assert chat.say(BOB, text).ok
+    crowded = chat.say(BOB, "nodes lab1")
+    assert not crowded.ok and crowded.text == ("2 message(s) of your jobs are still waiting to be posted in <#C0LAB>; "
+                                               "ask again in a minute, once Slack has caught up.")
+    assert chat.say(BOB, "nodes lab1", channel="C0OTHER").ok     # another channel has its own queue
+    assert chat.say(CAROL, "nodes lab2").ok                      # and other people their own share

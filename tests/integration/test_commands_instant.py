@@ -47,12 +47,17 @@ def test_labs_show_nodes_last_job_lock_and_broken_specs(chat: Chat, sessions) ->
     assert lab1 == ("*lab1* — 2 nodes (1 compute, 1 controller) · Juno on CentOS 6.5 · multinode · vcenter "
                     "· last: deploy #1 queued just now · 🔒 deploy #1 queued")
     assert lab2.endswith("last: no jobs yet")
-    assert broken == "⚠️ `labs/lab9.yaml` has 2 problem(s): `python app.py check-lab labs/lab9.yaml`"
+    assert broken == "⚠️ `lab9.yaml` has 2 problem(s); an admin sees them with `python app.py check-lab`"
 
 
 def test_jobs_lists_recent_ten_newest_first(chat: Chat, sessions) -> None:
     for _ in range(12):
         chat.say(BOB, "status")
+        with sessions() as session:   # it ran: the next status is a job of its own, not a join of this one
+            job = session.scalars(select(Job).order_by(Job.id.desc())).first()
+            transition(session, job, JobState.RUNNING, actor="worker-1", message="claimed")
+            transition(session, job, JobState.SUCCEEDED, actor="worker-1", message="done")
+            session.commit()
     chat.say(ALICE, "deploy lab2")
     text = chat.say(BOB, "jobs").text
     lines = text.splitlines()
@@ -125,6 +130,24 @@ def test_invalid_schedule_stores_nothing(chat: Chat, sessions, text: str, fragme
     reply = chat.say(ALICE, text)
     assert not reply.ok and fragment in reply.text
     assert count(sessions, Schedule) == 0
+
+
+def test_operators_schedule_only_where_they_type_and_admins_anywhere(chat: Chat, sessions) -> None:
+    """Typing in a channel is Slack's proof of membership; another channel could be one you cannot see."""
+    elsewhere = chat.say(ALICE, 'schedule digest "0 9 * * mon-fri" UTC --channel <#C0SECRET|secret>')
+    assert not elsewhere.ok
+    assert elsewhere.text == ("A schedule posts in the channel it is made in, one you are in: type this command in "
+                              "<#C0SECRET> itself (without `--channel`), or ask an admin to point it there.")
+    by_name = chat.say(ALICE, 'schedule digest "0 9 * * mon-fri" UTC --channel #general')
+    assert not by_name.ok and "#general" in by_name.text
+    here = chat.say(ALICE, f'schedule digest "0 9 * * mon-fri" UTC --channel <#{LAB_CHANNEL}|lab>')
+    assert here.ok and f"posting in <#{LAB_CHANNEL}>" in here.text
+    admin = chat.say(CAROL, 'schedule digest "0 9 * * mon-fri" Europe/Paris --channel <#C0SECRET|secret>')
+    assert admin.ok and "posting in <#C0SECRET>" in admin.text
+    with sessions() as session:
+        assert sorted(s.channel for s in session.scalars(select(Schedule))) == [LAB_CHANNEL, "C0SECRET"]
+        denials = [e.message for e in session.scalars(select(JobEvent).where(JobEvent.kind == "denied"))]
+    assert len(denials) == 2 and all("schedules post where they are made" in d for d in denials)
 
 
 def test_unschedule_removes_and_audits(chat: Chat, sessions) -> None:

@@ -129,3 +129,21 @@ def test_a_process_never_reclaims_a_job_it_is_still_running(sessions):
     with sessions() as s, s.begin():
         assert claim_next(s, worker_id="w1", lease_seconds=30, now=later, exclude=frozenset({job.id})) is None
         assert claim_next(s, worker_id="w2", lease_seconds=30, now=later).id == job.id
+
+
+def test_cancels_and_mutating_work_are_claimed_before_read_only_work(sessions):
+    """A deploy must not wait behind a crowd of status checks, nor a cancel behind either."""
+    with sessions() as s, s.begin():
+        reads = [submit(s, kind=JobKind.STATUS, requester="U1", lab="lab1").job.id for _ in range(3)]
+        orphan = submit(s, kind=JobKind.RESET, requester="U2", lab="lab3").job
+        claim_next(s, worker_id="dead", lease_seconds=30)            # its worker dies holding it...
+        deploy = submit(s, kind=JobKind.DEPLOY, requester="U2", lab="lab2").job.id
+        fix = submit(s, kind=JobKind.PREFLIGHT, requester="U3", lab="lab1", params={"fix": True}).job.id
+    with sessions() as s, s.begin():
+        request_cancel(s, orphan.id, actor="U2")                     # ...and someone cancels it
+    later = utcnow() + timedelta(seconds=31)
+    order = []
+    with sessions() as s, s.begin():
+        while (job := claim_next(s, worker_id="w1", lease_seconds=60, now=later)) is not None:
+            order.append(job.id)
+    assert order == [orphan.id, deploy, fix, *reads]

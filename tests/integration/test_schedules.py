@@ -19,6 +19,15 @@ def _count(sessions, model):
     ("0 9 * *", "UTC", "needs 5 fields"),
     ("0 25 * * *", "UTC", "not a valid cron"),
     ("0 9 * * mon-fri", "Mars/Olympus", "Unknown time zone"),
+    ("0 9 * * mon-fri", "Europe", "is a region"),
+    ("0 9 * * mon-fri", "Asia/Calcutta", "old name of `Asia/Kolkata`"),
+    # crontab(5)'s five fields and nothing APScheduler adds to them
+    ("0 9 last * *", "UTC", "day `last` is not a number"),
+    ("5/10 * * * *", "UTC", "minute `5/10` is not a value, a range or `\\*`"),
+    ("0 9 * * L", "UTC", r"weekday `L` is not a number or a name \(sun…sat\)"),
+    ("*/0 * * * *", "UTC", "steps by 0"),
+    ("0 9 * * fri-mon", "UTC", "runs backwards"),
+    ("0 9 1 * mon", "UTC", "restricts both the day of the month and the weekday"),
 ])
 def test_invalid_schedules_are_refused_and_nothing_is_stored(sessions, cron, tz, message):
     with sessions() as s, s.begin():

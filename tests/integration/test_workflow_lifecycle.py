@@ -5,7 +5,7 @@ import yaml
 from sqlalchemy import select
 
 from store.models import AnnouncedNode
-from tests.fixtures.stack import ADMIN, VIEWER
+from tests.fixtures.stack import ADMIN, VIEWER, start_stack, stop_stack
 
 ZABBIX_NODE = {"name": "lab1-zabbix-1", "roles": ["zabbix-server"], "guest_id": "rhel6_64Guest", "cpus": 1,
                "memory_mb": 2048, "disk_gb": 16,
@@ -148,3 +148,23 @@ def test_a_job_cancelled_while_queued_loses_its_cancel_button(stack):
     assert [p.text.split(" — ")[0] for p in parents] == ["⏳ 🩺 Health check of *lab1*", "🛑 🩺 Health check of *lab1*"]
     assert parents[0].body["actions"][0]["id"] == "cancel_job" and parents[1].body == {}
     assert "cancelled by <@UOPS0001> before it started" in parents[1].text
+
+
+def test_a_deploy_after_a_reset_waits_for_the_nodes_to_boot_back_before_verifying(migrated_database_url, tmp_path,
+                                                                                   vcsim_binary):
+    """Fuel's reset reboots the nodes into bootstrap, offline meanwhile (issue #17, item 8): 4 s here."""
+    stack = start_stack(sessions_url=migrated_database_url, tmp_path=tmp_path, sim_overrides={"boot_delay": 400.0})
+    try:
+        _deploy(stack, "lab2")
+        stack.command("reset lab2")
+        reset = stack.wait_job(stack.last_job("reset").id, timeout=60)
+        assert reset.state == "succeeded", reset.error
+        assert not any(n["online"] for n in stack.fuel.state()["nodes"])
+        again = _deploy(stack, "lab2")
+        _, replies = stack.thread(again.id)
+        story = "\n".join(replies)
+        # the waiting line is one message, edited in place into this once the nodes are back
+        assert "All 2 node(s) online" in story, story
+        assert "Network verification passed" in story and "does not allow promiscuous mode" not in story
+    finally:
+        stop_stack(stack)

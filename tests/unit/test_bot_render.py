@@ -137,3 +137,17 @@ def test_plain_lines_for_the_console() -> None:
 
 def test_mrkdwn_to_plain_keeps_code_and_snake_case() -> None:
     assert mrkdwn_to_plain("run `/fuel job 3` on lab_1 *now*") == "run `/fuel job 3` on lab_1 now"
+
+
+def test_every_text_that_leaves_for_slack_is_scrubbed() -> None:
+    """Not only exception texts: a reply, an outbox body and a button's wording pass the scrubber too."""
+    from core.redact import register_secret
+    register_secret("edge-canary-5ecret")
+    leak = "edge-canary-5ecret and https://u:UrlPassw0rd@vc/sdk"
+    reply = render_reply(Reply(f"reply {leak}", buttons=(Button(action_id="cancel_job", label=f"Stop {leak}",
+                                                                 value="7", confirm=f"Really? {leak}"),)))
+    outbox = render_outbox(f"text {leak}", {"fields": [["vCenter", leak]], "lines": [leak], "context": leak})
+    for message in (reply, outbox):
+        sent = json.dumps(message.as_kwargs(), ensure_ascii=False)
+        assert "edge-canary-5ecret" not in sent and "UrlPassw0rd" not in sent
+        assert "••••" in sent

@@ -1,11 +1,13 @@
 """bot.usergroups: cached, refreshed in the background, never slow before an ack."""
 from __future__ import annotations
 
+import logging
 import threading
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.metrics import Metrics
 from bot.usergroups import GroupDirectory
 
 
@@ -63,16 +65,50 @@ def test_stale_cache_is_served_while_one_refresh_runs() -> None:
     assert directory.groups_for("U1") == frozenset()
 
 
-def test_a_failed_refresh_keeps_the_last_members() -> None:
+def _refreshed(directory: GroupDirectory, user: str) -> frozenset[str]:
+    """Ask (which starts a refresh when one is due), let the refresh end, and ask again."""
+    directory.groups_for(user)
+    if directory._refresh is not None:
+        directory._refresh.join(5)
+    return directory.groups_for(user)
+
+
+def test_a_grant_outlives_its_unreadable_group_by_one_refresh_interval_at_most(caplog) -> None:
+    """Fail closed: a group read at t=0 (ttl 300) grants its role until t=600 however Slack fails."""
     now = [0.0]
     client = FakeClient({"SA": ["U1"]})
-    directory = GroupDirectory(client=client, groups=["SA"], clock=lambda: now[0])
-    directory.groups_for("U1")
-    now[0] = 1000
+    metrics = Metrics()
+    directory = GroupDirectory(client=client, groups=["SA"], ttl=300, clock=lambda: now[0], metrics=metrics)
+    assert _refreshed(directory, "U1") == {"SA"}
     client.fail = True
-    directory.groups_for("U1")
-    directory._refresh.join(5)
-    assert directory.groups_for("U1") == {"SA"}
+    now[0] = 301                                            # due; the read fails: kept, with an error
+    with caplog.at_level(logging.ERROR, logger="bot.usergroups"):
+        assert _refreshed(directory, "U1") == {"SA"}
+    assert "usergroups.users.list failed for SA (ratelimited); its members, read 301s ago, keep their roles " \
+           "for 299s more at most" in caplog.text
+    assert 'fuelbot_usergroup_lookup_failing{group="SA"} 1.0' in metrics.render().decode()
+    now[0] = 599
+    assert _refreshed(directory, "U1") == {"SA"}            # fails again: 1 s left
+    now[0] = 600                                            # one interval after it could not be read: gone
+    assert directory.groups_for("U1") == frozenset()
+    now[0] = 630                                            # the next retry drops it for good
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="bot.usergroups"):
+        assert _refreshed(directory, "U1") == frozenset()
+    assert "the group grants no role until it can be read (its members were dropped)" in caplog.text
+    client.fail = False
+    now[0] = 700                                            # readable again: granted again, metric cleared
+    assert _refreshed(directory, "U1") == {"SA"}
+    rendered = metrics.render().decode()
+    assert 'fuelbot_usergroup_lookup_failing{group="SA"} 0.0' in rendered
+    assert 'fuelbot_usergroup_lookups_total{group="SA",outcome="failed"} 3.0' in rendered
+
+
+def test_a_group_never_read_grants_nothing() -> None:
+    client = FakeClient({"SA": ["U1"]})
+    client.fail = True
+    directory = GroupDirectory(client=client, groups=["SA"])
+    assert _refreshed(directory, "U1") == frozenset()
 
 
 def test_no_groups_no_calls() -> None:

@@ -49,6 +49,8 @@ PARSES = [
     ("digest lab2", ShowDigest("lab2")),
     ('schedule digest "0 9 * * mon-fri" Europe/Paris',
      ScheduleDigest(cron="0 9 * * mon-fri", timezone="Europe/Paris")),
+    ('schedule digest "0 9 * * mon-fri" europe/paris',            # a case slip is put right, not refused
+     ScheduleDigest(cron="0 9 * * mon-fri", timezone="Europe/Paris")),
     ("schedule digest “0 9 * * mon-fri” Europe/Paris --lab lab1 --channel <#C0123ABCD|lab> --mention @oncall",
      ScheduleDigest(cron="0 9 * * mon-fri", timezone="Europe/Paris", lab="lab1", channel="C0123ABCD",
                     mention="@oncall")),
@@ -115,6 +117,13 @@ MISTAKES = [
     ('schedule digest "0 9 * * mon-fri" UTC --mention <!channel>', "is not a mention"),
     ('schedule digest "0 9 * * mon-fri" UTC --mention "<@U0AB|x y>"', "is not a mention"),
     ('schedule digest "0 9 * * mon-fri" "UTC\n"', "is not a time zone"),
+    # only canonical IANA names (Europe used to crash with a reference number: it is a directory)
+    ('schedule digest "0 9 * * mon-fri" Europe', "`Europe` is a region, not a time zone: name a city in it, "
+                                                 "e.g. `Europe/Paris`."),
+    ('schedule digest "0 9 * * mon-fri" US/Eastern', "`US/Eastern` is an old name of `America/New_York`"),
+    ('schedule digest "0 9 * * mon-fri" Europe/Pariss', "Unknown time zone `Europe/Pariss`. Did you mean "
+                                                        "`Europe/Paris`?"),
+    ('schedule digest "0 9 * * mon-fri" posixrules', "Unknown time zone `posixrules`"),
     ('schedule health "0 */6 * * *" UTC', "Missing `<timezone>`. Usage: `/fuel schedule health"),
     ('schedule health lab1 "0 */6 * * *"', "Missing `<timezone>`. Usage"),
     ("x" * 1001, "longer than 1000 characters"),

@@ -96,7 +96,7 @@ def test_environment_values_override_defaults_and_are_typed(tmp_path: Path) -> N
         load_lab(path, {"CTRL_CPUS": "four", "PXE_PROMISC": "yes"})
     [problem] = caught.value.problems
     assert problem.path == "nodes[0].cpus"
-    assert problem.message == "'four' (from '${CTRL_CPUS:-1}') is not a whole number"
+    assert problem.message == "'${CTRL_CPUS:-1}' (its value is not shown) is not a whole number"
 
 
 def test_references_inside_longer_strings_take_their_default() -> None:

@@ -45,3 +45,8 @@ def test_ruby_hash_inspect_and_private_keys_are_masked() -> None:
     assert scrub(line) == '{"access"=>{"user"=>"admin", "password"=>"••••"}, "nova"=>{"db_password"=>"••••"}}'
     key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----"
     assert scrub(f"key:\n{key}\nafter") == "key:\n••••\nafter"
+
+
+def test_a_url_password_is_masked_wherever_it_appears():
+    text = scrub("vcenter.url: https://fuelbot:N0tRegistered@vc.example.com/sdk failed; see http://fuel:8000/a@b")
+    assert text == f"vcenter.url: https://fuelbot:{MASK}@vc.example.com/sdk failed; see http://fuel:8000/a@b"

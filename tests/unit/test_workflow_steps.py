@@ -233,6 +233,50 @@ def test_verification_failing_names_the_likely_cause_and_the_fix() -> None:
     assert "`/fuel preflight lab1 --fix`" in (failed.value.hint or "") and failed.value.step == "verify_networks"
 
 
+def _after_a_reset(h: Harness) -> DeployRecord:
+    record = _two_nodes(h)
+    _finish(h, h.fuel.deploy_changes(record.cluster_id).id)
+    reset = h.fuel.reset(record.cluster_id)
+    while not h.fuel.task(reset.id).done:          # the reset ends; the nodes are rebooting, offline
+        pass
+    assert not any(n.online for n in h.fuel.nodes_.values())
+    return record
+
+
+def test_after_a_reset_verification_waits_for_the_nodes_to_come_back_online() -> None:
+    h = Harness()
+    run = _run(h, _after_a_reset(h))
+    deploy_fuel.step_verify(run)
+    lines = [(kind, text) for kind, text in h.thread.lines]
+    kind, waiting = lines[0]
+    assert kind == "progress:online" and waiting.startswith("⏳ Waiting for node-")
+    assert "to come back online before verifying networks" in waiting and "`lab1-cinder-1`" in waiting
+    assert lines[-2][0] == "progress:online" and lines[-2][1].startswith("🔌 All 2 node(s) online")
+    assert lines[-1] == ("say", h.thread.said()[-1]) and lines[-1][1].startswith("🔬 Network verification passed")
+    assert h.fuel.calls["verify_networks"] == 1
+
+
+def test_nodes_that_stay_offline_fail_verification_without_blaming_promiscuous_mode() -> None:
+    h = Harness()
+    record = _after_a_reset(h)
+    h.fuel.reboot_polls = 10**9
+    for node_id in h.fuel.rebooting:
+        h.fuel.rebooting[node_id] = 10**9
+    with pytest.raises(StepFailed) as failed:
+        deploy_fuel.step_verify(_run(h, record))
+    assert "stayed offline" in str(failed.value) and "promiscuous" not in str(failed.value)
+    assert h.fuel.calls["verify_networks"] == 0
+
+
+def test_nodes_that_do_not_answer_verification_are_not_blamed_on_promiscuous_mode() -> None:
+    h = Harness()
+    h.fuel.verify_error = "Node(s) node-7 didn't return data."
+    with pytest.raises(StepFailed) as failed:
+        deploy_fuel.step_verify(_run(h, _two_nodes(h)))
+    assert "promiscuous" not in str(failed.value) and "did not answer (offline or still booting)" in str(failed.value)
+    assert "`/fuel nodes lab1`" in (failed.value.hint or "")
+
+
 # -- vSphere side ----------------------------------------------------------------------------------
 def test_preflight_does_not_block_on_port_groups_the_next_step_creates() -> None:
     h = Harness()

@@ -18,6 +18,7 @@ from workflows.voices.deploy_facts import (DeployFact, PreflightChecked, VSphere
                                             SettingsMatch, SettingsLocked, SettingsApplied, NetworksMatch,
                                             NetworksLocked, NetworksConfigured, RolesAssigned, InterfacesMapped,
                                             VerificationSkipped, VerificationPassed, DeployAdopted, NothingToDeploy,
+                                            NodesOffline, NodesOnline,
                                             DeployStarted, DeployProgress, FuelSilent, DeployFailedAt, Deployed,
                                             HealthSkipped, DeployHealthChecked)
 from workflows.voices.health import HealthFinished, HealthRunning, deploy_health_line, progress_line, rerun_button
@@ -87,6 +88,16 @@ def discovery_line(fact: NodesDiscovered | StrangerNode | DiscoveryWaiting | All
                         f"({duration(waited)})", phase="discover")
         case AllDiscovered(count=count, after=after):
             return Line(f"📡 All {count} node(s) discovered ({duration(after)})", phase="discover", force=True)
+
+
+def online_line(fact: NodesOffline | NodesOnline) -> Line:
+    match fact:
+        case NodesOffline(nodes=nodes, waited=waited):
+            shown = ", ".join(nodes[:8]) + (f" and {len(nodes) - 8} more" if len(nodes) > 8 else "")
+            return Line(f"⏳ Waiting for {shown} to come back online before verifying networks (Fuel lists them "
+                        f"offline, as after a reset while they reboot) ({duration(waited)})", phase="online")
+        case NodesOnline(count=count, after=after):
+            return Line(f"🔌 All {count} node(s) online ({duration(after)})", phase="online", force=True)
 
 
 def environment_line(fact: EnvironmentCreated | EnvironmentExists | SettingsMatch | SettingsLocked
@@ -162,6 +173,8 @@ class DeployVoice(KindVoice[DeployFact]):
                 return [Line(vsphere_line(fact))]
             case NodesDiscovered() | StrangerNode() | DiscoveryWaiting() | AllDiscovered():
                 return [discovery_line(fact)]
+            case NodesOffline() | NodesOnline():
+                return [online_line(fact)]
             case (EnvironmentCreated() | EnvironmentExists() | SettingsMatch() | SettingsLocked() | SettingsApplied()
                   | NetworksMatch() | NetworksLocked() | NetworksConfigured()):
                 return [Line(environment_line(fact))]

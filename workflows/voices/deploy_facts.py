@@ -154,6 +154,20 @@ class VerificationSkipped:
 
 
 @dataclass(frozen=True)
+class NodesOffline:
+    """Nodes of the environment that Fuel lists offline (rebooting after a reset) before verification."""
+
+    nodes: tuple[str, ...]             # "node-7 `lab1-controller-1`"
+    waited: float
+
+
+@dataclass(frozen=True)
+class NodesOnline:
+    count: int
+    after: float
+
+
+@dataclass(frozen=True)
 class VerificationPassed:
     networks: tuple[tuple[str, str], ...]
 
@@ -211,6 +225,7 @@ class DeployHealthChecked:
 DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated | NodesDiscovered
               | StrangerNode | DiscoveryWaiting | AllDiscovered | EnvironmentCreated | EnvironmentExists
               | SettingsMatch | SettingsLocked | SettingsApplied | NetworksMatch | NetworksLocked
-              | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | VerificationPassed
+              | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | NodesOffline
+              | NodesOnline | VerificationPassed
               | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailedAt
               | Deployed | HealthSkipped | DeployHealthChecked | HealthRunning | HealthFinished)

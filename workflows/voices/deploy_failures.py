@@ -52,7 +52,24 @@ def node_elsewhere(node_id: int, vm: str, cluster_id: int) -> StepFailed:
                       "remove it there first.")
 
 
-def verification_failed(message: str | None, result: Any, *, pxe: str, lab: str) -> StepFailed:
+SILENT_NODES = "didn't return data"     # Nailgun 6.0's verify_networks_resp for nodes that sent nothing
+
+
+def nodes_stayed_offline(nodes: Sequence[str], *, within: float, lab: str) -> StepFailed:
+    return StepFailed(f"{', '.join(nodes)} stayed offline for {duration(within)}, so networks cannot be verified. "
+                      f"Check in the VM console that they boot into Fuel's bootstrap from the PXE network, then "
+                      f"`/fuel deploy {lab}` again (it resumes).", step="verify_networks")
+
+
+def verification_failed(message: str | None, result: Any, *, pxe: str, lab: str,
+                        offline: Sequence[str] = ()) -> StepFailed:
+    """Verification failed; promiscuous mode is blamed only when nodes answered without the VLANs."""
+    if offline or SILENT_NODES in (message or ""):
+        who = ", ".join(offline) if offline else "some nodes"
+        hint = (f"Likely cause: {who} did not answer (offline or still booting), which says nothing about the "
+                f"networks. Wait until `/fuel nodes {lab}` shows them online, then `/fuel deploy {lab}` (it resumes).")
+        return StepFailed(f"Network verification failed: {message or 'no message'}\n{hint}", step="verify_networks",
+                          hint=hint)
     hint = PROMISCUOUS_HINT.format(pxe=pxe, lab=lab)
     rows = result if isinstance(result, list) else []
     parts = [f"node {r.get('name') or r.get('uid')} {r.get('interface')} missing VLAN(s) "
