@@ -25,7 +25,6 @@ from store.models import Job
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = 30.0
 
 
 class JobRunner:
@@ -152,15 +151,16 @@ class JobRunner:
                 return
             except IntegrationError as exc:
                 tries += 1
-                wait = min(MAX_BACKOFF, step.backoff_seconds * (2 ** (tries - 1)))
+                wait = step.retry_wait(tries)
                 if not exc.retryable or tries > step.retries or ctx.remaining() < wait:
                     raise StepFailed(f"{step.title} failed: {exc}", step=step.name) from exc
                 with self._session_factory() as session, session.begin():
                     record_event(session, session.get(Job, ctx.job_id), actor=self._worker_id, kind="retry",
                                  message=f"{step.name}: {exc} (retry {tries} in {wait:.0f}s)")
-                if tries == 1:
+                if tries == 1:   # said once, and only what the policy and the deadline both allow
+                    plan = step.retry_plan(after=0, seconds_left=ctx.remaining())
                     ctx.report.say(workflow.voice.retrying(step_title=step.title, error=exc,
-                                                           seconds_left=ctx.remaining()))
+                                                           attempts=plan.attempts, waits=plan.waits))
                 ctx.checkpoint()
                 pause(time.monotonic() + wait, should_stop=ctx.stop_requested)
                 ctx.checkpoint()

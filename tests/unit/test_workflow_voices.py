@@ -26,8 +26,10 @@ def test_lifecycle_lines_come_from_the_kind_row() -> None:
     cancelled = voice.cancelled_before_start(DEPLOY, actor="U0BOB001")
     assert cancelled.text.endswith("· cancelled by <@U0BOB001> before it started") and cancelled.body() == {}
     assert voice.opened(JobHeader(3, "digest", None, "schedule:4")).text == "📋 Digest — job #3 by schedule #4"
-    assert voice.retrying(step_title="Deployment", error=StepFailed("Fuel answered 503."), seconds_left=900) == \
-        "⏳ Deployment: Fuel answered 503. Retrying for up to 15 min."
+    assert voice.retrying(step_title="Deployment", error=StepFailed("Fuel answered 503."), attempts=30,
+                          waits=845) == "⏳ Deployment: Fuel answered 503. Retrying up to 30 more times, pausing 14 min in all."
+    assert voice.retrying(step_title="Settings", error=StepFailed("Fuel answered 503."), attempts=1, waits=2) == \
+        "⏳ Settings: Fuel answered 503. Retrying once more, pausing 2s in all."
 
 
 def test_a_deploy_that_succeeded_shows_the_environment_and_health_with_a_rerun_button() -> None:
