@@ -69,7 +69,8 @@ class JobRunner:
                           report=OutboxReporter(session_factory=self._session_factory, job_id=job_id,
                                                 channel=channel, voice=workflow.voice),
                           _should_stop=lease.should_stop, _save=lambda d: self._save(job_id, d),
-                          _set_progress=lambda p: self._set_progress(job_id, p))
+                          _set_progress=lambda p: self._set_progress(job_id, p),
+                          _note=lambda kind, message, data: self._note(job_id, kind, message, data))
         lease.start()
         outcome: tuple[JobState, FuelbotError | None] | None
         try:
@@ -189,6 +190,11 @@ class JobRunner:
     def _set_progress(self, job_id: int, percent: int) -> None:
         with self._session_factory() as session, session.begin():
             self._write(session, job_id, progress=percent)
+
+    def _note(self, job_id: int, kind: str, message: str, data: dict[str, Any] | None) -> None:
+        with self._session_factory() as session, session.begin():
+            record_event(session, session.get(Job, job_id), actor=self._worker_id, kind=kind, message=message,
+                         data=data)
 
     def _current_step(self, job_id: int) -> str | None:
         with self._session_factory() as session:

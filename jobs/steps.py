@@ -55,6 +55,7 @@ class StepContext:
     _should_stop: Callable[[], str | None]
     _save: Callable[[dict[str, Any]], None]
     _set_progress: Callable[[int], None]
+    _note: Callable[[str, str, dict[str, Any] | None], None]
     deadline: float = float("inf")
 
     @property
@@ -96,6 +97,10 @@ class StepContext:
 
     def set_progress(self, percent: int) -> None:
         self._set_progress(max(0, min(100, int(percent))))
+
+    def note(self, kind: str, message: str, data: dict[str, Any] | None = None) -> None:
+        """Add an event to the job's audit trail now (the job page shows ``data``'s detail and excerpts)."""
+        self._note(kind, message, data)
 
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())

@@ -8,12 +8,14 @@ from __future__ import annotations
 import time
 
 from core.errors import FuelError
-from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
+from integrations.fuel.enums import ClusterStatus, TaskName, TaskStatus
 from integrations.fuel.models import Node, Task
+from integrations.fuel.diagnosis import FailureStage
+from workflows.cause import explain, notification_mark
 from workflows.deploy_fuel import cluster_id_of
 from workflows.deploy_vsphere import DeployRun
 from workflows.voices import deploy_failures as failures
-from workflows.voices.deploy_facts import (DeployAdopted, DeployFailedAt, Deployed, DeployProgress, DeployStarted,
+from workflows.voices.deploy_facts import (DeployAdopted, DeployFailed, Deployed, DeployProgress, DeployStarted,
                                            FuelSilent, NothingToDeploy)
 
 DEPLOY_SUBTASKS = (TaskName.PROVISION, TaskName.DEPLOYMENT, TaskName.NODE_DELETION)
@@ -37,11 +39,14 @@ def step_deploy_changes(run: DeployRun) -> None:
         run.data.deploy_task = None
         run.tell(NothingToDeploy(environment=cluster.name))
         return
+    run.data.notifications_seen = notification_mark(client)   # a later diagnosis leaves older failures out
+    run.save()
     try:
         task = client.deploy_changes(cluster_id)
     except FuelError as exc:
         raise failures.deploy_refused(exc) from exc
     if task.status is TaskStatus.ERROR:
+        run.data.failed_stage = FailureStage.PRE_CHECKS.value
         raise failures.prechecks_failed(task.message)
     run.data.deploy_task = task.id
     run.data.deploy_started = time.time()
@@ -51,7 +56,6 @@ def step_deploy_changes(run: DeployRun) -> None:
 
 def step_follow_deploy(run: DeployRun) -> None:
     """Follow the deploy task to the end: one progress message edited in place, per node."""
-    lab = run.lab
     client = run.fuel()
     cluster_id = cluster_id_of(run)
     task_id = run.data.deploy_task
@@ -78,10 +82,11 @@ def step_follow_deploy(run: DeployRun) -> None:
     task = run.follow_task(client, task_id, timeout=run.deps.timeouts.deploy, on_progress=on_progress,
                           on_error=on_error)
     if task.status is TaskStatus.ERROR:
-        failed = [(n.id, names.get(n.id), n.error_type.value if n.error_type else "deployment")
-                  for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
-        run.tell(DeployFailedAt(percent=task.progress))
-        raise failures.deploy_failed(failed, task.message, lab=lab.name)
+        diagnosis = explain(run, client, task, vm_names=names, since_notification=run.data.notifications_seen)
+        run.data.failed_stage = diagnosis.stage.value
+        run.save()
+        run.tell(DeployFailed(diagnosis=diagnosis, job_id=run.job_id))
+        raise failures.deploy_failed(diagnosis)
     run.tell(Deployed(elapsed=time.time() - started))
     run.data.deployed = True
     run.save()

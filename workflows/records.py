@@ -53,6 +53,8 @@ class DeployRecord(HealthRecord):
     verify_task: int | None = None
     deploy_task: int | None = None
     deploy_started: float | None = None    # wall clock (a resumed job measures from the same start)
+    notifications_seen: int | None = None  # Fuel's newest notification before Deploy Changes was pressed
+    failed_stage: str | None = None        # what Fuel says failed ("provisioning"), for the parent message
     deployed: bool = False
     health: str | None = None               # the health summary line, for the parent message
 

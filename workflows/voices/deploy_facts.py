@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from integrations.fuel.diagnosis import Diagnosis
 from integrations.vsphere.info import Change
 from integrations.vsphere.preflight import Finding
 from labspec.model import DistributedPortGroup, Environment, StandardPortGroup, VMSpec
@@ -188,8 +189,11 @@ class FuelSilent:
 
 
 @dataclass(frozen=True)
-class DeployFailedAt:
-    percent: int
+class DeployFailed:
+    """Fuel's deploy task ended in error; ``diagnosis`` is what Fuel says about it."""
+
+    diagnosis: Diagnosis
+    job_id: int
 
 
 @dataclass(frozen=True)
@@ -212,5 +216,5 @@ DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachabl
               | StrangerNode | DiscoveryWaiting | AllDiscovered | EnvironmentCreated | EnvironmentExists
               | SettingsMatch | SettingsLocked | SettingsApplied | NetworksMatch | NetworksLocked
               | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | VerificationPassed
-              | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailedAt
+              | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailed
               | Deployed | HealthSkipped | DeployHealthChecked | HealthRunning | HealthFinished)
