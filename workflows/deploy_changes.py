@@ -5,6 +5,7 @@ started a second time; a lab that matches its spec has nothing to deploy.
 """
 from __future__ import annotations
 
+import re
 import time
 
 from core.errors import FuelError
@@ -19,6 +20,29 @@ from workflows.voices.deploy_facts import (DeployAdopted, DeployFailed, Deployed
                                            FuelSilent, NothingToDeploy)
 
 DEPLOY_SUBTASKS = (TaskName.PROVISION, TaskName.DEPLOYMENT, TaskName.NODE_DELETION)
+# fuel-web 6.0 nailgun/rpc/receiver.py (deploy_resp): "… Access the OpenStack dashboard (Horizon) at http://<ip>/ …"
+_HORIZON = re.compile(r"\(Horizon\) at (https?://[^\s/]+/)")
+
+
+def note_where_the_cloud_is(run: DeployRun, cluster_id: int) -> None:
+    """Horizon and the Fuel UI as the Fuel UI shows them, for the parent message.
+
+    Fuel 6.0 puts Horizon on the public VIP (``public_vip`` in the network configuration, HA
+    environments) or, in multinode, on the controller's public address, and says which in the
+    finished deploy task's message, which the UI shows on the environment's page
+    (``#cluster/<id>/nodes``).
+    """
+    client = run.fuel()
+    config = client.network_configuration(cluster_id, run.lab.environment.network_provider)
+    horizon = f"http://{config['public_vip']}/" if config.get("public_vip") else None
+    if horizon is None:
+        done = sorted((t for t in client.tasks(cluster_id) if t.name is TaskName.DEPLOY
+                       and t.status is TaskStatus.READY and t.message), key=lambda t: t.id)
+        found = _HORIZON.search(done[-1].message or "") if done else None
+        horizon = found.group(1) if found else None
+    run.data.horizon_url = horizon
+    run.data.fuel_ui_url = f"{client.url.rstrip('/')}/#cluster/{cluster_id}/nodes"
+    run.save()
 
 
 def step_deploy_changes(run: DeployRun) -> None:
@@ -38,6 +62,8 @@ def step_deploy_changes(run: DeployRun) -> None:
     if cluster.status is ClusterStatus.OPERATIONAL and not pending:
         run.data.deploy_task = None
         run.tell(NothingToDeploy(environment=cluster.name))
+        run.data.deployed = True
+        note_where_the_cloud_is(run, cluster_id)
         return
     run.data.notifications_seen = notification_mark(client)   # a later diagnosis leaves older failures out
     run.save()
@@ -89,7 +115,7 @@ def step_follow_deploy(run: DeployRun) -> None:
         raise failures.deploy_failed(diagnosis)
     run.tell(Deployed(elapsed=time.time() - started))
     run.data.deployed = True
-    run.save()
+    note_where_the_cloud_is(run, cluster_id)
 
 
 def stop_running_deploy(run: DeployRun) -> int | None:

@@ -57,6 +57,8 @@ class DeployRecord(HealthRecord):
     failed_stage: str | None = None        # what Fuel says failed ("provisioning"), for the parent message
     deployed: bool = False
     health: str | None = None               # the health summary line, for the parent message
+    horizon_url: str | None = None          # where the cloud is, as the Fuel UI says it (parent message)
+    fuel_ui_url: str | None = None
 
     def vm_names_by_node(self) -> dict[int, str]:
         return {node: name for name, node in self.nodes.items()}

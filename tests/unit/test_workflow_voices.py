@@ -42,6 +42,18 @@ def test_a_deploy_that_succeeded_shows_the_environment_and_health_with_a_rerun_b
     assert [b.action_id for b in parent.parent.buttons] == [ButtonAction.RERUN_HEALTH]
 
 
+def test_a_deployed_lab_says_where_its_cloud_is_and_a_failure_where_fuel_failed() -> None:
+    env = fake_lab().environment
+    urls = DeployOutcome(environment=env, health=None, deployed=True, horizon_url="http://172.16.0.2/",
+                         fuel_ui_url="http://10.20.0.2:8000/#cluster/3/nodes")
+    (parent,) = DeployVoice().ended(DEPLOY, Ending(JobState.SUCCEEDED, None, 60.0, "Deployment"), urls)
+    assert parent.text.splitlines()[1] == "Horizon: http://172.16.0.2/ · Fuel UI: http://10.20.0.2:8000/#cluster/3/nodes"
+    error = StepFailed("Provisioning failed on node-9", step="follow_deploy")
+    failed, _ = DeployVoice().ended(DEPLOY, Ending(JobState.FAILED, error, 65.0, "Deployment"),
+                                    DeployOutcome(environment=env, health=None, deployed=False, failed_at="provisioning"))
+    assert failed.text == "❌ *lab1* failed at *provisioning* — job #12 by <@U0ALICE1> · 1m 05s"
+
+
 def test_a_deploy_that_failed_names_the_step_and_only_offers_health_once_deployed() -> None:
     error = StepFailed("Network verification failed: no message", step="verify_networks")
     parent, line = DeployVoice().ended(DEPLOY, Ending(JobState.FAILED, error, 65.0, "Verify networks"),

@@ -33,6 +33,17 @@ class DeployOutcome:
     health: str | None
     deployed: bool
     failed_at: str | None = None    # what Fuel says failed ("provisioning"), where the step's title says less
+    horizon_url: str | None = None  # where the cloud is, once deployed
+    fuel_ui_url: str | None = None
+
+    @property
+    def where(self) -> str | None:
+        """``Horizon: http://… · Fuel UI: http://…/#cluster/3/nodes`` once deployed."""
+        if not self.deployed:
+            return None
+        parts = [f"{label}: {url}" for label, url in (("Horizon", self.horizon_url), ("Fuel UI", self.fuel_ui_url))
+                 if url]
+        return " · ".join(parts) or None
 
 
 def _listing(networks: tuple[tuple[str, str], ...]) -> str:
@@ -186,12 +197,14 @@ class DeployVoice(KindVoice[DeployFact]):
             facts = (f" · {env.release} · {env.mode} · {'vCenter' if env.compute == 'vcenter' else env.compute} · "
                      f"{env.network_provider.replace('_', '-')}") if env else ""
             text = f"✅ *{job.lab}* deployed — {by}{facts}"
+            if outcome.where:
+                text += f"\n{outcome.where}"
             if outcome.health:
                 text += f"\nHealth: {outcome.health}"
             return [Line.of_parent(Message(text, (rerun_button(job.lab),)))]
         verb = "cancelled" if ending.state is JobState.CANCELLED else "failed"
         where = outcome.failed_at if ending.state is JobState.FAILED and outcome.failed_at else ending.step_title.lower()
-        parent = Message(f"❌ *{job.lab}* {verb} at *{where}* — {by}",
+        parent = Message(f"❌ *{job.lab}* {verb} at *{where}* — {by}" + (f"\n{outcome.where}" if outcome.where else ""),
                          (rerun_button(job.lab),) if outcome.deployed else ())
         return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
 
