@@ -96,14 +96,15 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     labs = CachedLabs(settings.labs_dir, settings.environ)
 
     policy = Policy.load(settings.policy_file, settings.admins)
+    links = settings.job_links()
     services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,
-                               admins=settings.admins)
+                               admins=settings.admins, links=links)
     deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
                         timeouts=Timeouts(poll=settings.poll_seconds))
     runner = JobRunner(session_factory=sessions, workflows=workflows(deps), worker_id=settings.worker_id,
-                       lease_seconds=settings.lease_seconds)
+                       lease_seconds=settings.lease_seconds, links=links)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,
                     lease_seconds=settings.lease_seconds, max_running=settings.max_running_jobs)
     metrics = Metrics(session_factory=sessions)
@@ -199,8 +200,10 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     """The embedded lab, the bot on SQLite and a local Slack, in one terminal."""
     from sim.console.chat import Console
     from sim.slack.workspace import LocalSlack
+    from bot.job_page import JobPages
     from bot.slack_app import build_app
     from bot.web import FuelbotWSGI, serve_http
+    from core.redact import register_secret
     from sim.lab import EmbeddedLab
 
     Path("var").mkdir(exist_ok=True)
@@ -208,14 +211,22 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     lab = EmbeddedLab.start(vcenter_port=0, fuel_port=0, speed=args.speed, log_dir=Path("var"))
     slack = LocalSlack().start()
     signing_secret = secrets.token_hex(16)
+    link_key = settings.job_link_key or secrets.token_hex(32)
+    register_secret(link_key)
+    # Job page links start with the web server's own URL, known once it listens; the bot that
+    # answers there is built with those links, so the server starts first and is handed it after.
+    bot: list[FuelbotWSGI] = []
+    web = serve_http(lambda environ, start_response: bot[0](environ, start_response), "127.0.0.1", 0)
     environ = {**settings.environ, **lab.environ()}
     console_settings = replace(settings, environ=environ, slack_bot_token="xoxb-local-console",
                                slack_signing_secret=signing_secret, slack_api_url=slack.base_url,
-                               admins=settings.admins | {args.user}, tick_seconds=0.5)
+                               admins=settings.admins | {args.user}, tick_seconds=0.5, public_url=web.url,
+                               job_link_key=link_key)
     runtime = build_runtime(console_settings, migrate=True)
     app = build_app(settings=console_settings, services=runtime.services, metrics=runtime.metrics)
-    web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 scheduler_running=lambda: runtime.ticker.running), "127.0.0.1", 0)
+    bot.append(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                           scheduler_running=lambda: runtime.ticker.running,
+                           job_pages=JobPages(session_factory=runtime.sessions, links=console_settings.job_links())))
     runtime.ticker.start()
     print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} · bot {web.url} · database "
           f"{console_settings.database_url_masked}", flush=True)

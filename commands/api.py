@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from commands.authz import Policy
 from core.buttons import Button as Button   # part of this interface
+from core.job_links import JobLinks
 from labspec.model import Lab
 from labspec.problems import SpecProblem
 
@@ -59,9 +60,10 @@ class LabCatalog:
 
 @dataclass(frozen=True)
 class CommandServices:
-    """What command handlers may use: the database, the labs, the access policy."""
+    """What command handlers may use: the database, the labs, the access policy, job page links."""
 
     session_factory: Callable[[], Session]
     labs: LabCatalog
     policy: Policy
     admins: frozenset[str] = field(default_factory=frozenset)
+    links: JobLinks | None = None        # None: job pages are off (no FUELBOT_JOB_LINK_KEY)

@@ -52,7 +52,7 @@ def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict
     except LabBusy as busy:
         raise LabBusy(busy_text(request, busy), job_id=busy.job_id) from None
     if submission.created:
-        announce(request.session, submission.job)
+        announce(request.session, submission.job, links=request.services.links)
     return Reply(replies.queued(subject_of(submission.job), submission.job.id))
 
 

@@ -35,6 +35,15 @@ def ago(then: datetime | None, now: datetime) -> str:
     return "just now" if seconds < 5 else f"{seconds}s ago"
 
 
+def lasting(seconds: float) -> str:
+    """``7 days``, ``12 hours``, ``10 minutes``: how long something stays valid."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{int(seconds)} seconds"
+
+
 def stamp(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
 
@@ -202,7 +211,7 @@ def jobs_overview(lines: Sequence[str], lab: str | None) -> str:
 
 def job_detail(*, job_id: int, subject: str, requester: str, state: str, step: str | None, progress: int,
                created: str, started: str | None, finished: str | None, error: str | None, cancel_requested: bool,
-               events: Sequence[str]) -> str:
+               events: Sequence[str], page: str | None = None, page_ttl: float = 0.0) -> str:
     lines = [f"*Job #{job_id}* — {subject} by {who(requester)} · *{state}*"
              + (f" · step `{step}`" if step else "") + f" · {progress}%"
              + (" · cancel requested" if cancel_requested else ""),
@@ -213,6 +222,8 @@ def job_detail(*, job_id: int, subject: str, requester: str, state: str, step: s
     if events:
         lines.append("Recent events:")
         lines.extend(f"• {event}" for event in events)
+    if page:
+        lines.append(f"📄 Everything, in full: <{page}|job #{job_id}'s page> (a fresh link, valid {lasting(page_ttl)})")
     return "\n".join(lines)
 
 

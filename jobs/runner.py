@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, Result, update
 from sqlalchemy.orm import Session
 
 from core.errors import FuelbotError, IntegrationError, InvalidTransition, StepFailed
+from core.job_links import JobLinks
 from core.redact import scrub
 from core.waiting import pause
 from jobs.queue import heartbeat, record_event, transition
@@ -31,8 +32,9 @@ class JobRunner:
     """Executes jobs; one instance per process, called from the worker's threads."""
 
     def __init__(self, *, session_factory: Callable[[], Session], workflows: Mapping[str, Workflow[Any]],
-                 worker_id: str, lease_seconds: float) -> None:
+                 worker_id: str, lease_seconds: float, links: JobLinks | None = None) -> None:
         self._session_factory = session_factory
+        self._links = links
         self._workflows = workflows
         self._worker_id = worker_id
         self._lease_seconds = lease_seconds
@@ -67,7 +69,7 @@ class JobRunner:
         ctx = StepContext(job=header, params=params, data=workflow.load(raw), attempt=attempts,
                           resumed=attempts > 1 or step_name is not None,
                           report=OutboxReporter(session_factory=self._session_factory, job_id=job_id,
-                                                channel=channel, voice=workflow.voice),
+                                                channel=channel, voice=workflow.voice, links=self._links),
                           _should_stop=lease.should_stop, _save=lambda d: self._save(job_id, d),
                           _set_progress=lambda p: self._set_progress(job_id, p),
                           _note=lambda kind, message, data: self._note(job_id, kind, message, data))

@@ -99,6 +99,10 @@ class LifecycleVoice:
         times = "once more" if attempts == 1 else f"up to {attempts} more times"
         return f"⏳ {step_title}: {error} Retrying {times}, pausing {_span(waits)} in all."
 
+    def page_link(self, url: str) -> str:
+        """The context line under a job's parent: its page, where Slack's truncations end."""
+        return f"📄 <{url}|Job page>: every event, the full error, what Fuel said"
+
     def failure(self, error: Exception) -> str:
         """The thread's last line when a job fails: the error, which names step, object and cause."""
         return f"❌ {error}"

@@ -1,5 +1,8 @@
 """The deploy's failure paths on the real parts, each through signed Slack commands."""
+import re
 import time
+
+import requests
 
 from integrations.vsphere.macs import manual_mac
 from tests.fixtures.vcenter_simulator import set_promiscuous
@@ -65,6 +68,15 @@ def test_a_node_failing_provisioning_fails_the_job_naming_that_node(stack):
     assert "ERR provision: Provisioning failed: disk not found" in said
     events = _events(stack, job.id, "diagnosis")
     assert len(events) == 1 and "Provisioning failed: disk not found" in events[0].data["detail"]
+    # the parent links the job's page, where the diagnosis is in full; `/fuel job` hands out a fresh link
+    page = requests.get(stack.page_link(job.id), timeout=10)
+    assert page.status_code == 200 and "ERR provision: Provisioning failed: disk not found" in page.text
+    answer = stack.command(f"job {job.id}").json()["text"]
+    fresh = re.search(r"<(http[^|>]+)\|job #\d+'s page> \(a fresh link, valid 7 days\)", answer)
+    assert fresh is not None, answer
+    assert requests.get(fresh.group(1), timeout=10).status_code == 200
+    forged = requests.get(fresh.group(1).replace(f"/jobs/{job.id}?", f"/jobs/{job.id + 1}?"), timeout=10)
+    assert forged.status_code == 403 and "signature does not match" in forged.text
 
 
 def test_a_deployment_failure_brings_fuels_notification_and_leaves_an_older_failure_out(stack):

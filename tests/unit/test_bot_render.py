@@ -137,3 +137,11 @@ def test_plain_lines_for_the_console() -> None:
 
 def test_mrkdwn_to_plain_keeps_code_and_snake_case() -> None:
     assert mrkdwn_to_plain("run `/fuel job 3` on lab_1 *now*") == "run `/fuel job 3` on lab_1 now"
+
+
+def test_the_console_shows_where_a_link_goes() -> None:
+    message = render_outbox("🚀 Deploy of *lab1*", {"context": "📄 <http://127.0.0.1:8080/jobs/1?sig=ab|Job page>: all"})
+    assert plain_lines(message.text, message.blocks)[-1] == "📄 Job page: all"
+    assert plain_lines(message.text, message.blocks, show_urls=True)[-1] == \
+        "📄 Job page (http://127.0.0.1:8080/jobs/1?sig=ab): all"
+    assert mrkdwn_to_plain("<#C123|lab> <mailto:a@b|mail>", show_urls=True) == "lab mail"
