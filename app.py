@@ -102,7 +102,8 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
-                        timeouts=Timeouts(poll=settings.poll_seconds))
+                        timeouts=Timeouts(poll=settings.poll_seconds), snapshot_dir=settings.snapshot_dir,
+                        snapshot_max_bytes=settings.snapshot_max_mb * 1_000_000)
     runner = JobRunner(session_factory=sessions, workflows=workflows(deps), worker_id=settings.worker_id,
                        lease_seconds=settings.lease_seconds, links=links)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,

@@ -132,6 +132,31 @@ def bad_mention(value: str) -> str:
     return f"{echo(value)} is not a mention; use `@person`, `@group` or `@here`."
 
 
+def bad_node(value: str) -> str:
+    return f"{echo(value)} is not a node; name it `node-7`, `7` or by its VM, e.g. `lab1-controller-1`."
+
+
+def bad_log_source(value: str) -> str:
+    return f"{echo(value)} is not a log's name; e.g. `astute`, `puppet` or `install/puppet`."
+
+
+def bad_level(value: str) -> str:
+    return f"{echo(value)} is not a level; e.g. `--level error` or `--level warning`."
+
+
+def bad_count(value: str, limit: int) -> str:
+    return f"{echo(value)} is not a number of lines; give 1 to {limit}, e.g. `--lines 50`."
+
+
+def bad_user(value: str) -> str:
+    return f"{echo(value)} is not a person; pick them with Slack's `@` menu, e.g. `--user @alice`."
+
+
+def bad_duration(value: str) -> str:
+    return (f"{echo(value)} is not a length of time; e.g. `30m`, `2h`, `7d` or `2w` "
+            "(at most a year).")
+
+
 # --- permissions ------------------------------------------------------------------------------
 
 def denied(*, activity: str, needed: str, have: str, admins: Sequence[str], channels: Sequence[str]) -> str:
@@ -242,6 +267,28 @@ def cancel_requested(job_id: int, subject: str, *, fuel_deploy: bool, already: b
     if fuel_deploy:
         text += " If Fuel is deploying by then, fuelbot calls Fuel's stop_deployment."
     return text
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+def user_not_an_id(name: str) -> str:
+    return (f"{echo(name)} reached fuelbot as a name, not a Slack id, and names can change; pick the person "
+            "from Slack's `@` menu so Slack sends their id.")
+
+
+def audit_line(*, at: datetime, actor: str, kind: str, message: str, job_id: int | None, lab: str | None) -> str:
+    job = f" #{job_id}" if job_id is not None else ""
+    where = f" *{lab}*" if lab else ""
+    return f"{at:%m-%d %H:%M} {who(actor)} `{kind}`{job}{where} — {message[:160]}"
+
+
+def audit_overview(lines: Sequence[str], *, lab: str | None, user: str | None, since: str, more: bool) -> str:
+    scope = (f" of *{lab}*" if lab else "") + (f" by {who(user)}" if user else "")
+    if not lines:
+        return f"Nothing in the audit trail{scope} in the last {since}."
+    head = f"Audit trail{scope}, last {since}, newest first (UTC):"
+    tail = [f"… and more: narrow it with `--since` or `--user`, or add a lab."] if more else []
+    return "\n".join([head, *lines, *tail])
 
 
 # --- destroy confirmation -----------------------------------------------------------------------

@@ -43,6 +43,8 @@ class Settings:
     public_url: str | None = None             # where people reach the web server (job page links)
     job_link_key: str | None = field(default=None, repr=False)
     job_link_ttl: float = 7 * 24 * 3600.0
+    snapshot_dir: Path = Path("var/snapshots")   # diagnostic snapshots fuelbot downloaded (they hold passwords)
+    snapshot_max_mb: int = 1000                  # the largest snapshot fuelbot downloads
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -74,6 +76,8 @@ class Settings:
             public_url=(env.get("FUELBOT_PUBLIC_URL") or "").rstrip("/") or None,
             job_link_key=env.get("FUELBOT_JOB_LINK_KEY") or None,
             job_link_ttl=_float(env, "FUELBOT_JOB_LINK_TTL", 7 * 24 * 3600.0),
+            snapshot_dir=Path(env.get("FUELBOT_SNAPSHOT_DIR") or "var/snapshots"),
+            snapshot_max_mb=_int(env, "FUELBOT_SNAPSHOT_MAX_MB", 1000),
             environ=env,
         )
         if settings.job_link_key is not None and len(settings.job_link_key) < 16:

@@ -69,3 +69,12 @@ class ResetRecord(JobRecord):
     """A reset: Fuel's reset task, so a restart follows it instead of resetting twice."""
 
     reset_task: int | None = None
+
+
+@dataclass
+class SnapshotRecord(JobRecord):
+    """A diagnostic snapshot: Fuel's dump task (a restart follows it), then the file fuelbot downloaded."""
+
+    snapshot_task: int | None = None
+    snapshot_path: str | None = None       # on fuelbot's host; the tarball holds the lab's passwords
+    snapshot_bytes: int | None = None

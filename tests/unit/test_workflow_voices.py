@@ -89,3 +89,19 @@ def test_a_one_shot_job_without_a_headline_says_it_is_done() -> None:
     failed, line = voice.ended(job, Ending(JobState.FAILED, StepFailed("No lab named `lab9`."), 1.0, "Nodes"), None)
     assert (failed.text, line.text) == ("❌ 🖥️ Nodes of *lab1* failed — job #4 by <@U0ALICE1> · 1s",
                                         "❌ No lab named `lab9`.")
+
+
+def test_a_reading_longer_than_the_thread_says_how_much_is_shown_and_where_the_rest_is() -> None:
+    from integrations.fuel.logs import LogEntry
+    from workflows.voices.logs import LogReading, LogsVoice
+
+    entries = tuple(LogEntry(f"2025-03-04 09:{59 - i:02d}:00", "ERR", f"error {i}") for i in range(45))
+    reading = LogReading(lab="lab1", source="install/puppet", source_name="puppet", node="node-7 `lab1-controller-1`",
+                         level="ERR", asked=100, entries=entries, has_more=True, job_id=9)
+    assert LogsVoice().headline(reading) == ("📜 puppet log of node-7 `lab1-controller-1` in *lab1* — 45 newest "
+                                             "entries, ERR and above (older ones exist: `--lines` reads more)")
+    (line,) = LogsVoice().lines(reading)
+    assert line.text.count("\n2025-") == 30 and "ERR error 0\n" in line.text and "error 30" not in line.text
+    assert line.text.endswith("Shown: the 30 newest of 45, long entries cut to a line. All of them, whole: the job "
+                              "page (`/fuel job 9` links it).")
+    assert reading.text.count("\n") == 44, "the whole reading, for the job page (and an upload, later)"
