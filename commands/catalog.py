@@ -340,11 +340,26 @@ class ShowAudit(Command):
               Param(field="since", kind=ParamKind.DURATION, option="--since"))
 
 
+@dataclass(frozen=True)
+class SnoozeAlerts(Command):
+    """Silence a schedule's alerts, or those of every schedule of a lab, for a while."""
+
+    target: str
+    length: str
+    name = "snooze"
+    usage = "snooze <schedule|lab> <30m|2h|1d|off>"
+    example = "snooze lab1 2h"
+    activity = "Snoozing alerts"
+    role = Role.OPERATOR
+    params = (Param(field="target", kind=ParamKind.SNOOZE_TARGET),
+              Param(field="length", kind=ParamKind.SNOOZE_FOR))
+
+
 # In the order help lists them: looking first, then acting, then scheduling.
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, DeployLab, RunHealth,
     ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ShowDigest, ScheduleDigest, ScheduleHealth,
-    ListSchedules, Unschedule, ReadLogs, TakeDiagnostic, ShowAudit,
+    ListSchedules, Unschedule, SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
 BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}

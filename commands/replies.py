@@ -329,9 +329,31 @@ def never_fires(cron: str) -> str:
 
 
 def schedule_line(*, schedule_id: int, subject: str, cron: str, timezone: str, channel: str,
-                  next_fire: str, created_by: str) -> str:
+                  next_fire: str, created_by: str, snoozed: str | None = None) -> str:
+    quiet = f" · 🔕 snoozed {snoozed}" if snoozed else ""
     return (f"#{schedule_id} {subject} · `{cron}` {timezone} · {channel_ref(channel)} · next {next_fire} "
-            f"· by {who(created_by)}")
+            f"· by {who(created_by)}{quiet}")
+
+
+def snoozed_until(until: str, by: str | None) -> str:
+    return f"until {until}" + (f" by {who(by)}" if by else "")
+
+
+def no_such_schedule(schedule_id: int) -> str:
+    return f"There is no schedule #{schedule_id}. `/fuel schedules` lists them."
+
+
+def nothing_to_snooze(lab: str) -> str:
+    return f"*{lab}* has no schedules, so nothing alerts about it. `/fuel schedules` lists them."
+
+
+def snoozed(subjects: Sequence[str], *, until: str, length: str, target: str) -> str:
+    return (f"🔕 Alerts snoozed for {length}, until {until}: {'; '.join(subjects)}. The checks still run and keep "
+            f"their state; nothing is posted until then. `/fuel snooze {target} off` wakes them.")
+
+
+def snooze_ended(subjects: Sequence[str]) -> str:
+    return f"🔔 Alerts back on: {'; '.join(subjects)}."
 
 
 def schedules_overview(lines: Sequence[str]) -> str:

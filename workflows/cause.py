@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from core.errors import FuelError
-from integrations.fuel.diagnosis import Diagnosis, diagnose
-from integrations.fuel.models import Task
+from core.redact import scrub
+from integrations.fuel.diagnosis import Diagnosis, NodeCause, diagnose
+from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
+from integrations.fuel.models import Cluster, Task
+from labspec.model import Lab
 from workflows.ports import FuelPort
 from workflows.run import Run
 
@@ -32,3 +35,25 @@ def explain(run: Run[Any, Any], fuel: FuelPort, task: Task, *, vm_names: Mapping
     run.note("diagnosis", f"{diagnosis.stage.value} failed ({culprits}): {diagnosis.cause}"[:500],
              diagnosis.to_event_data())
     return diagnosis
+
+
+def environment_trouble(run: Run[Any, Any], fuel: FuelPort, lab: Lab,
+                        cluster: Cluster) -> tuple[tuple[NodeCause, ...], Diagnosis | None]:
+    """What Fuel says is wrong with a deployed environment whose health checks fail: its nodes offline or
+    in error (by our VM name and Fuel's) and, for an environment in error, why its last deploy failed."""
+    vms = {mac: vm.name for mac, vm in run.clients.vms_by_mac(lab).items()}
+    try:
+        nodes = fuel.nodes(cluster.id)
+    except FuelError:
+        return (), None
+    troubled = tuple(NodeCause(id=n.id, name=scrub(n.name), vm_name=vms.get(n.mac.lower()), fqdn=n.fqdn, mac=n.mac,
+                               status=n.status, error_type=n.error_type, online=n.online, roles=n.all_roles)
+                     for n in nodes if not n.online or n.status is NodeStatus.ERROR)
+    if cluster.status is not ClusterStatus.ERROR:
+        return troubled, None
+    failed = sorted((t for t in fuel.tasks(cluster.id) if t.name is TaskName.DEPLOY and t.status is TaskStatus.ERROR),
+                    key=lambda t: t.id)
+    if not failed:
+        return troubled, None
+    names = {n.id: vms[n.mac.lower()] for n in nodes if n.mac.lower() in vms}
+    return troubled, explain(run, fuel, failed[-1], vm_names=names)

@@ -136,3 +136,14 @@ def test_the_audit_trail_is_for_admins_and_names_who_did_what(stack):
     assert stack.command("audit lab9", user=ADMIN).json()["text"].startswith("No lab named `lab9`.")
     assert stack.command("audit --since forever", user=ADMIN).json()["text"].startswith(
         "`forever` is not a length of time")
+
+
+def test_failing_health_checks_say_what_fuel_says_about_the_environment(stack):
+    _failed_deploy(stack)
+    stack.fuel.fail_ostf_test("test_list_services", message="Keystone is down", step=1)
+    job, parent, replies = _run(stack, "health lab1 sanity", kind="health")
+    assert job.state == "succeeded" and parent.startswith("❌ Health of *lab1* — sanity"), (job.error, parent)
+    said = next(r for r in replies if r.startswith("🔍 What Fuel says: "))
+    assert re.search(r"node-\d+ `lab1-controller-1` \(Fuel: 'Untitled \([0-9a-f:]+\)'\) is in error \(deploy\)", said)
+    assert ("the environment is in error since its last deploy: Deployment failed on node-" in said
+            and "keystone-manage db_sync: connection refused" in said), said

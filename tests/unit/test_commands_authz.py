@@ -37,6 +37,7 @@ MATRIX = [
     ("logs lab1 node-1 puppet --level error", V, "Reading logs"),
     ("diagnostic lab1", A, "Taking a diagnostic snapshot (its /etc/astute.yaml holds every password)"),
     ("audit lab1 --since 24h", A, "Reading the audit trail"),
+    ("snooze 3 2h", O, "Snoozing alerts"),
 ]
 PEOPLE = {V: "U0VIEWER", O: "U0OPERATOR", A: "U0ADMIN"}
 
