@@ -147,3 +147,41 @@ def test_failing_health_checks_say_what_fuel_says_about_the_environment(stack):
     assert re.search(r"node-\d+ `lab1-controller-1` \(Fuel: 'Untitled \([0-9a-f:]+\)'\) is in error \(deploy\)", said)
     assert ("the environment is in error since its last deploy: Deployment failed on node-" in said
             and "keystone-manage db_sync: connection refused" in said), said
+
+
+def test_a_digest_says_an_outage_and_a_stranger_once_for_the_master_its_labs_share(stack):
+    import time
+
+    stranger = "00:50:56:3f:aa:02"
+    stack.fuel.inject_node(mac=stranger)
+    first, parent, _ = _run(stack, "digest")
+    lines = parent.splitlines()
+    assert lines[0] == f"📋 Labs digest — 2 lab(s) · first digest · job #{first.id}"
+    assert lines[1] == (f"👽 Fuel master {stack.fuel.url} has 1 unassigned node(s) no lab owns: {stranger} "
+                        "(no VM matches)")
+    assert parent.count(stranger) == 1, "listed once for the master, not under lab1 and lab2"
+
+    stack.fuel.outage(15)
+    deadline = time.monotonic() + 10
+    while _fuel_answers(stack) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    down, parent, _ = _run(stack, "digest")
+    lines = parent.splitlines()
+    assert lines[0] == (f"📋 Labs digest — 2 lab(s) · since last digest: Fuel at {stack.fuel.url} stopped answering "
+                        f"(lab1, lab2) · job #{down.id}")
+    assert lines[1].startswith(f"🔌 Fuel master {stack.fuel.url} does not answer (") and lines[1].endswith(": lab1, lab2")
+    assert lines[2:] == ["*lab1* — its Fuel master does not answer (above)",
+                         "*lab2* — its Fuel master does not answer (above)"]
+    while not _fuel_answers(stack):
+        assert time.monotonic() < deadline + 20, "the simulator came back"
+        time.sleep(0.05)
+    back, parent, _ = _run(stack, "digest")
+    assert parent.splitlines()[0] == (f"📋 Labs digest — 2 lab(s) · since last digest: Fuel at {stack.fuel.url} answers "
+                                      f"again (lab1, lab2) · job #{back.id}")
+
+
+def _fuel_answers(stack) -> bool:
+    try:
+        return requests.get(f"{stack.fuel.url}/api/version", timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
