@@ -40,7 +40,8 @@ def explain(run: Run[Any, Any], fuel: FuelPort, task: Task, *, vm_names: Mapping
 def environment_trouble(run: Run[Any, Any], fuel: FuelPort, lab: Lab,
                         cluster: Cluster) -> tuple[tuple[NodeCause, ...], Diagnosis | None]:
     """What Fuel says is wrong with a deployed environment whose health checks fail: its nodes offline or
-    in error (by our VM name and Fuel's) and, for an environment in error, why its last deploy failed."""
+    in error (by our VM name and Fuel's) and, for an environment in error, why its last deploy failed.
+    Best effort: what Fuel does not answer is left out, the health outcome stands."""
     vms = {mac: vm.name for mac, vm in run.clients.vms_by_mac(lab).items()}
     try:
         nodes = fuel.nodes(cluster.id)
@@ -51,8 +52,11 @@ def environment_trouble(run: Run[Any, Any], fuel: FuelPort, lab: Lab,
                      for n in nodes if not n.online or n.status is NodeStatus.ERROR)
     if cluster.status is not ClusterStatus.ERROR:
         return troubled, None
-    failed = sorted((t for t in fuel.tasks(cluster.id) if t.name is TaskName.DEPLOY and t.status is TaskStatus.ERROR),
-                    key=lambda t: t.id)
+    try:
+        tasks = fuel.tasks(cluster.id)
+    except FuelError:
+        return troubled, None
+    failed = sorted((t for t in tasks if t.name is TaskName.DEPLOY and t.status is TaskStatus.ERROR), key=lambda t: t.id)
     if not failed:
         return troubled, None
     names = {n.id: vms[n.mac.lower()] for n in nodes if n.mac.lower() in vms}
