@@ -98,17 +98,20 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     labs = CachedLabs(settings.labs_dir, spec_environment(settings))
 
     policy = Policy.load(settings.policy_file, settings.admins)
+    links = settings.job_links()
     services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,
                                admins=settings.admins,
                                fair_share=FairShare(queued_per_user=settings.max_queued_per_user,
                                                     queued_per_lab=settings.max_queued_per_lab,
-                                                    posts_per_user=settings.max_pending_posts_per_user))
+                                                    posts_per_user=settings.max_pending_posts_per_user),
+                               links=links)
     deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
-                        timeouts=Timeouts(poll=settings.poll_seconds))
+                        timeouts=Timeouts(poll=settings.poll_seconds), snapshot_dir=settings.snapshot_dir,
+                        snapshot_max_bytes=settings.snapshot_max_mb * 1_000_000)
     runner = JobRunner(session_factory=sessions, workflows=workflows(deps), worker_id=settings.worker_id,
-                       lease_seconds=settings.lease_seconds)
+                       lease_seconds=settings.lease_seconds, links=links)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,
                     lease_seconds=settings.lease_seconds, max_running=settings.max_running_jobs)
     metrics = Metrics(session_factory=sessions)
@@ -224,8 +227,10 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     from sim.console.chat import Console
     from sim.slack.workspace import LocalSlack
     from bot.http_server import serve_http
+    from bot.job_page import JobPages
     from bot.slack_app import build_app
     from bot.web import FuelbotWSGI
+    from core.redact import register_secret
     from sim.lab import EmbeddedLab
 
     Path("var").mkdir(exist_ok=True)
@@ -233,15 +238,23 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     lab = EmbeddedLab.start(vcenter_port=0, fuel_port=0, ssh_port=0, speed=args.speed, log_dir=Path("var"))
     slack = LocalSlack().start()
     signing_secret = secrets.token_hex(16)
+    link_key = settings.job_link_key or secrets.token_hex(32)
+    register_secret(link_key)
+    # Job page links start with the web server's own URL, known once it listens; the bot that
+    # answers there is built with those links, so the server starts first and is handed it after.
+    bot: list[FuelbotWSGI] = []
+    web = serve_http(lambda environ, start_response: bot[0](environ, start_response), "127.0.0.1", 0)
     environ = {**settings.environ, **lab.environ()}
     console_settings = replace(settings, environ=environ, slack_bot_token="xoxb-local-console",
                                slack_signing_secret=signing_secret, slack_api_url=slack.base_url,
-                               admins=settings.admins | {args.user}, tick_seconds=0.5)
+                               admins=settings.admins | {args.user}, tick_seconds=0.5, public_url=web.url,
+                               job_link_key=link_key)
     runtime = build_runtime(console_settings, migrate=True)
     app = build_app(settings=console_settings, services=runtime.services, metrics=runtime.metrics)
-    web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 signing_secret=signing_secret, scheduler_running=lambda: runtime.ticker.running,
-                                 metrics_open=True), "127.0.0.1", 0)
+    bot.append(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                           signing_secret=signing_secret, scheduler_running=lambda: runtime.ticker.running,
+                           metrics_open=True,
+                           job_pages=JobPages(session_factory=runtime.sessions, links=console_settings.job_links())))
     runtime.ticker.start()
     print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} (ssh port {lab.fuel.ssh_port}) · bot {web.url} · database "
           f"{console_settings.database_url_masked}", flush=True)

@@ -199,33 +199,46 @@ _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 
 
-def mrkdwn_to_plain(text: str) -> str:
-    """Slack mrkdwn made readable in a terminal (links, mentions, bold, italics; code kept as is)."""
+def mrkdwn_to_plain(text: str, *, show_urls: bool = False) -> str:
+    """Slack mrkdwn made readable in a terminal (links, mentions, bold, italics; code kept as is).
+
+    A link shows its label; with ``show_urls`` a web link shows ``label (url)``, for a terminal
+    where nothing can be clicked.
+    """
     parts = text.split("`")
     for index in range(0, len(parts), 2):   # even parts are outside `code`, where Slack formats
-        part = _LINK.sub(r"\2", parts[index])
+        part = _LINK.sub(lambda m: _link_text(m, show_urls), parts[index])
         part = _MENTION.sub(r"@\1", part)
         part = _BOLD.sub(r"\1", part)
         parts[index] = _ITALIC.sub(r"\1", part)
     return "`".join(parts).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _link_text(match: re.Match[str], show_urls: bool) -> str:
+    url, label = match.group(1), match.group(2)
+    return f"{label} ({url})" if show_urls and url.startswith(("http://", "https://")) else label
+
+
 def plain_lines(text: str, blocks: Sequence[Mapping[str, Any]], *,
-                button_label: Callable[[Mapping[str, Any]], str] | None = None) -> list[str]:
+                button_label: Callable[[Mapping[str, Any]], str] | None = None, show_urls: bool = False) -> list[str]:
     """The message as terminal lines; ``button_label`` names each button (default ``[Label]``)."""
     label = button_label or (lambda element: f"[{element.get('text', {}).get('text', '?')}]")
+
+    def plain(mrkdwn: str) -> str:
+        return mrkdwn_to_plain(mrkdwn, show_urls=show_urls)
+
     if not blocks:
-        return mrkdwn_to_plain(text or "").splitlines() or [""]
+        return plain(text or "").splitlines() or [""]
     out: list[str] = []
     for block in blocks:
         kind = block.get("type")
         if kind in ("section", "header") and block.get("text"):
-            out.extend(mrkdwn_to_plain(block["text"].get("text", "")).splitlines())
+            out.extend(plain(block["text"].get("text", "")).splitlines())
         if kind == "section" and block.get("fields"):
-            pairs = [mrkdwn_to_plain(f.get("text", "")).replace("\n", ": ", 1) for f in block["fields"]]
+            pairs = [plain(f.get("text", "")).replace("\n", ": ", 1) for f in block["fields"]]
             out.append(" · ".join(pairs))
         elif kind == "context":
-            out.append(" · ".join(mrkdwn_to_plain(e.get("text", "")) for e in block.get("elements", [])))
+            out.append(" · ".join(plain(e.get("text", "")) for e in block.get("elements", [])))
         elif kind == "actions":
             out.append(" ".join(label(e) for e in block.get("elements", []) if e.get("type") == "button"))
         elif kind == "divider":

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from commands.authz import Policy
 from core.buttons import Button as Button   # part of this interface
+from core.job_links import JobLinks
 from jobs.fairness import FairShare
 from labspec.model import Lab
 from labspec.problems import SpecProblem
@@ -62,10 +63,11 @@ class LabCatalog:
 
 @dataclass(frozen=True)
 class CommandServices:
-    """What command handlers may use: the database, the labs, the access policy, the fair shares."""
+    """What command handlers may use: the database, the labs, the access policy, the fair shares, job page links."""
 
     session_factory: Callable[[], Session]
     labs: LabCatalog
     policy: Policy
     admins: frozenset[str] = field(default_factory=frozenset)
     fair_share: FairShare = FairShare()
+    links: JobLinks | None = None        # None: job pages are off (no FUELBOT_JOB_LINK_KEY)

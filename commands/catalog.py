@@ -296,11 +296,77 @@ class Unschedule(Command):
     params = (Param(field="schedule_id", kind=ParamKind.SCHEDULE_ID),)
 
 
+@dataclass(frozen=True)
+class ReadLogs(JobCommand):
+    """Read a lab's Fuel logs, newest first: the master's, or one node's."""
+
+    lab: str
+    node: str | None = None
+    source: str | None = None
+    level: str | None = None
+    lines: int | None = None
+    name = "logs"
+    usage = "logs <lab> [node] [source] [--level error] [--lines N]"
+    example = "logs lab1 lab1-controller-1 puppet --level error --lines 50"
+    activity = "Reading logs"
+    role = Role.VIEWER
+    job = JobKind.LOGS
+    params = (_lab(), Param(field="node", kind=ParamKind.NODE, optional=True),
+              Param(field="source", kind=ParamKind.LOG_SOURCE, optional=True),
+              Param(field="level", kind=ParamKind.LEVEL, option="--level"),
+              Param(field="lines", kind=ParamKind.COUNT, option="--lines"))
+
+
+@dataclass(frozen=True)
+class TakeDiagnostic(JobCommand):
+    """Take Fuel's diagnostic snapshot (admin: it holds the lab's passwords)."""
+
+    lab: str
+    name = "diagnostic"
+    usage = "diagnostic <lab>"
+    example = "diagnostic lab1"
+    activity = "Taking a diagnostic snapshot (its /etc/astute.yaml holds every password)"
+    role = Role.ADMIN
+    job = JobKind.DIAGNOSTIC
+    params = (_lab(),)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowAudit(Command):
+    """Show who did what, refusals included, newest first."""
+
+    lab: str | None = None
+    user: str | None = None
+    since: str | None = None
+    name = "audit"
+    usage = "audit [lab] [--user @person] [--since 7d]"
+    example = "audit lab1 --user @alice --since 24h"
+    activity = "Reading the audit trail"
+    role = Role.ADMIN
+    params = (_lab(optional=True), Param(field="user", kind=ParamKind.USER, option="--user"),
+              Param(field="since", kind=ParamKind.DURATION, option="--since"))
+
+
+@dataclass(frozen=True)
+class SnoozeAlerts(Command):
+    """Silence a schedule's alerts, or those of every schedule of a lab, for a while."""
+
+    target: str
+    length: str
+    name = "snooze"
+    usage = "snooze <schedule|lab> <30m|2h|1d|off>"
+    example = "snooze lab1 2h"
+    activity = "Snoozing alerts"
+    role = Role.OPERATOR
+    params = (Param(field="target", kind=ParamKind.SNOOZE_TARGET),
+              Param(field="length", kind=ParamKind.SNOOZE_FOR))
+
+
 # In the order help lists them: looking first, then acting, then scheduling.
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, DeployLab, RunHealth,
     ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ShowDigest, ScheduleDigest, ScheduleHealth,
-    ListSchedules, Unschedule,
+    ListSchedules, Unschedule, SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
 BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}

@@ -27,6 +27,14 @@ class ParamKind(StrEnum):
     CHANNEL = "channel"
     MENTION = "mention"
     TOPIC = "topic"
+    NODE = "node"                   # a Fuel node: node-7, 7, or its VM's name
+    LOG_SOURCE = "log source"       # a Fuel log: astute, puppet, install/puppet …
+    LEVEL = "level"                 # a log level word: error, warning …
+    COUNT = "count"                 # how many lines
+    USER = "user"                   # a person, as Slack escapes a mention
+    DURATION = "duration"           # a length of time: 30m, 2h, 7d, 2w
+    SNOOZE_FOR = "snooze length"    # a duration, or "off"
+    SNOOZE_TARGET = "schedule or lab"
 
 
 @dataclass(frozen=True, kw_only=True)

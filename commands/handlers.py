@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 # The handler modules register their functions in commands.dispatch.HANDLERS when imported.
-from commands import info_commands, job_commands, schedule_commands  # noqa: F401
+from commands import audit_commands, info_commands, job_commands, schedule_commands  # noqa: F401
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
 from commands.catalog import ShowHelp

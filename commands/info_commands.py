@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import datetime
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -96,7 +97,13 @@ def show_job(command: ShowJob, request: Request) -> Reply:
         job_id=job.id, subject=subject_of(job), requester=job.requester, state=job.state, step=job.step,
         progress=job.progress or 0, created=_when(job.created_at, request) or "—", started=_when(job.started_at, request),
         finished=_when(job.finished_at, request), error=job.error, cancel_requested=bool(job.cancel_requested),
-        events=lines))
+        events=lines, **_page(request, job.id)))
+
+
+def _page(request: Request, job_id: int) -> dict[str, Any]:
+    """A fresh link to the job's page (and how long it lasts), when job pages are on."""
+    links = request.services.links
+    return {} if links is None else {"page": links.link(job_id), "page_ttl": links.ttl_seconds}
 
 
 def _when(moment: datetime | None, request: Request) -> str | None:

@@ -75,7 +75,7 @@ def _submit(request: Request, *, kind: JobKind, lab: str | None, params: dict[st
     except LabBusy as busy:
         raise LabBusy(busy_text(request, busy), job_id=busy.job_id) from None
     if submission.created:
-        announce(request.session, submission.job)
+        announce(request.session, submission.job, links=request.services.links)
     return submission.job
 
 

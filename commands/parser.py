@@ -38,6 +38,14 @@ _TRANSLATIONS = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "
                                "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
                                "\u3000": " ", "\u200b": ""})
 _WORD_LISTS = {"<testsets>", "<topic>"}
+_NODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_LOG_SOURCE = re.compile(r"[a-z0-9][a-z0-9/_.-]{0,63}")
+_LEVEL = re.compile(r"[a-z]{2,12}")
+_USER = re.compile(rf"<@([UW][A-Z0-9]{{2,}}){_LABEL}>|([UW][A-Z0-9]{{6,}})|(@[A-Za-z0-9][A-Za-z0-9._-]{{0,79}})")
+_DURATION = re.compile(r"([0-9]{1,4}) ?(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_LINES = 1000
+MAX_DURATION = 366 * 86400
 _DASHED_OPTION = re.compile(r"(?<!\S)[—–](?=[A-Za-z])")    # macOS smart dashes: —fix → --fix
 
 
@@ -210,6 +218,66 @@ def _topic(values: list[str]) -> str | None:
     raise CommandError(replies.unknown_help_topic(topic, suggest(topic, _verbs())))
 
 
+def node(value: str) -> str:
+    """A word naming a node (checked against Fuel by the job): node-7, 7 or a VM name."""
+    if not _NODE.fullmatch(value):
+        raise CommandError(replies.bad_node(value))
+    return value
+
+
+def log_source(value: str) -> str:
+    """A word naming a log (checked against Fuel's sources by the job): astute, puppet, install/puppet."""
+    if not _LOG_SOURCE.fullmatch(value.lower()):
+        raise CommandError(replies.bad_log_source(value))
+    return value.lower()
+
+
+def level(value: str) -> str:
+    """A level word (each log has its own levels; the job checks it against the log's)."""
+    if not _LEVEL.fullmatch(value.lower()):
+        raise CommandError(replies.bad_level(value))
+    return value.lower()
+
+
+def count(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) <= MAX_LINES:
+        raise CommandError(replies.bad_count(value, MAX_LINES))
+    return int(value)
+
+
+def user(value: str) -> str:
+    """A Slack user id, from ``<@U123|name>`` (how Slack sends a typed @mention) or ``U123``; ``@name`` as typed."""
+    match = _USER.fullmatch(value)
+    if not match:
+        raise CommandError(replies.bad_user(value))
+    return match.group(1) or match.group(2) or match.group(3)
+
+
+def duration(value: str) -> str:
+    """``30m``, ``2h``, ``7d``, ``2w`` (``2 hours``, ``7days`` too), as fuelbot writes them back."""
+    match = _DURATION.fullmatch(value.lower().strip())
+    if not match or not 0 < int(match.group(1)) * _UNIT_SECONDS[match.group(2)[0]] <= MAX_DURATION:
+        raise CommandError(replies.bad_duration(value))
+    return f"{int(match.group(1))}{match.group(2)[0]}"
+
+
+def seconds(text: str) -> int:
+    """The length of a ``duration`` as written back (``2h`` → 7200)."""
+    return int(text[:-1]) * _UNIT_SECONDS[text[-1]]
+
+
+def snooze_for(value: str) -> str:
+    """A duration, or ``off`` to end a snooze."""
+    return "off" if value.lower() in ("off", "0", "none") else duration(value)
+
+
+def snooze_target(value: str) -> str:
+    """``#3`` for schedule 3 (typed ``3`` or ``#3``), else a lab's name."""
+    if _NUMBER.fullmatch(value):
+        return f"#{schedule_id(value)}"
+    return lab_name(value)
+
+
 def cron(value: str) -> str:
     """A syntactically plausible 5-field crontab; ``jobs.schedules`` checks the values."""
     fields = value.split()
@@ -246,4 +314,6 @@ def mention(value: str) -> str:
 
 _CONVERTERS: dict[ParamKind, Callable[[str], str | int]] = {
     ParamKind.LAB: lab_name, ParamKind.JOB_ID: job_id, ParamKind.SCHEDULE_ID: schedule_id, ParamKind.CRON: cron,
-    ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel, ParamKind.MENTION: mention}
+    ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel, ParamKind.MENTION: mention, ParamKind.NODE: node,
+    ParamKind.LOG_SOURCE: log_source, ParamKind.LEVEL: level, ParamKind.COUNT: count, ParamKind.USER: user,
+    ParamKind.DURATION: duration, ParamKind.SNOOZE_FOR: snooze_for, ParamKind.SNOOZE_TARGET: snooze_target}

@@ -35,6 +35,15 @@ def ago(then: datetime | None, now: datetime) -> str:
     return "just now" if seconds < 5 else f"{seconds}s ago"
 
 
+def lasting(seconds: float) -> str:
+    """``7 days``, ``12 hours``, ``10 minutes``: how long something stays valid."""
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = int(seconds // size)
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{int(seconds)} seconds"
+
+
 def stamp(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "—"
 
@@ -121,6 +130,31 @@ def bad_channel(value: str) -> str:
 
 def bad_mention(value: str) -> str:
     return f"{echo(value)} is not a mention; use `@person`, `@group` or `@here`."
+
+
+def bad_node(value: str) -> str:
+    return f"{echo(value)} is not a node; name it `node-7`, `7` or by its VM, e.g. `lab1-controller-1`."
+
+
+def bad_log_source(value: str) -> str:
+    return f"{echo(value)} is not a log's name; e.g. `astute`, `puppet` or `install/puppet`."
+
+
+def bad_level(value: str) -> str:
+    return f"{echo(value)} is not a level; e.g. `--level error` or `--level warning`."
+
+
+def bad_count(value: str, limit: int) -> str:
+    return f"{echo(value)} is not a number of lines; give 1 to {limit}, e.g. `--lines 50`."
+
+
+def bad_user(value: str) -> str:
+    return f"{echo(value)} is not a person; pick them with Slack's `@` menu, e.g. `--user @alice`."
+
+
+def bad_duration(value: str) -> str:
+    return (f"{echo(value)} is not a length of time; e.g. `30m`, `2h`, `7d` or `2w` "
+            "(at most a year).")
 
 
 # --- permissions ------------------------------------------------------------------------------
@@ -220,7 +254,7 @@ def jobs_overview(lines: Sequence[str], lab: str | None) -> str:
 
 def job_detail(*, job_id: int, subject: str, requester: str, state: str, step: str | None, progress: int,
                created: str, started: str | None, finished: str | None, error: str | None, cancel_requested: bool,
-               events: Sequence[str]) -> str:
+               events: Sequence[str], page: str | None = None, page_ttl: float = 0.0) -> str:
     lines = [f"*Job #{job_id}* — {subject} by {who(requester)} · *{state}*"
              + (f" · step `{step}`" if step else "") + f" · {progress}%"
              + (" · cancel requested" if cancel_requested else ""),
@@ -231,6 +265,8 @@ def job_detail(*, job_id: int, subject: str, requester: str, state: str, step: s
     if events:
         lines.append("Recent events:")
         lines.extend(f"• {event}" for event in events)
+    if page:
+        lines.append(f"📄 Everything, in full: <{page}|job #{job_id}'s page> (a fresh link, valid {lasting(page_ttl)})")
     return "\n".join(lines)
 
 
@@ -249,6 +285,28 @@ def cancel_requested(job_id: int, subject: str, *, fuel_deploy: bool, already: b
     if fuel_deploy:
         text += " If Fuel is deploying by then, fuelbot calls Fuel's stop_deployment."
     return text
+
+
+# --- the audit trail ----------------------------------------------------------------------------
+
+def user_not_an_id(name: str) -> str:
+    return (f"{echo(name)} reached fuelbot as a name, not a Slack id, and names can change; pick the person "
+            "from Slack's `@` menu so Slack sends their id.")
+
+
+def audit_line(*, at: datetime, actor: str, kind: str, message: str, job_id: int | None, lab: str | None) -> str:
+    job = f" #{job_id}" if job_id is not None else ""
+    where = f" *{lab}*" if lab else ""
+    return f"{at:%m-%d %H:%M} {who(actor)} `{kind}`{job}{where} — {message[:160]}"
+
+
+def audit_overview(lines: Sequence[str], *, lab: str | None, user: str | None, since: str, more: bool) -> str:
+    scope = (f" of *{lab}*" if lab else "") + (f" by {who(user)}" if user else "")
+    if not lines:
+        return f"Nothing in the audit trail{scope} in the last {since}."
+    head = f"Audit trail{scope}, last {since}, newest first (UTC):"
+    tail = [f"… and more: narrow it with `--since` or `--user`, or add a lab."] if more else []
+    return "\n".join([head, *lines, *tail])
 
 
 # --- destroy confirmation -----------------------------------------------------------------------
@@ -294,9 +352,31 @@ def never_fires(cron: str) -> str:
 
 
 def schedule_line(*, schedule_id: int, subject: str, cron: str, timezone: str, channel: str,
-                  next_fire: str, created_by: str) -> str:
+                  next_fire: str, created_by: str, snoozed: str | None = None) -> str:
+    quiet = f" · 🔕 snoozed {snoozed}" if snoozed else ""
     return (f"#{schedule_id} {subject} · `{cron}` {timezone} · {channel_ref(channel)} · next {next_fire} "
-            f"· by {who(created_by)}")
+            f"· by {who(created_by)}{quiet}")
+
+
+def snoozed_until(until: str, by: str | None) -> str:
+    return f"until {until}" + (f" by {who(by)}" if by else "")
+
+
+def no_such_schedule(schedule_id: int) -> str:
+    return f"There is no schedule #{schedule_id}. `/fuel schedules` lists them."
+
+
+def nothing_to_snooze(lab: str) -> str:
+    return f"*{lab}* has no schedules, so nothing alerts about it. `/fuel schedules` lists them."
+
+
+def snoozed(subjects: Sequence[str], *, until: str, length: str, target: str) -> str:
+    return (f"🔕 Alerts snoozed for {length}, until {until}: {'; '.join(subjects)}. The checks still run and keep "
+            f"their state; nothing is posted until then. `/fuel snooze {target} off` wakes them.")
+
+
+def snooze_ended(subjects: Sequence[str]) -> str:
+    return f"🔔 Alerts back on: {'; '.join(subjects)}."
 
 
 def schedules_overview(lines: Sequence[str]) -> str:

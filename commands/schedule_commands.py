@@ -10,7 +10,7 @@ another channel (``--channel``) is an admin's call; anyone else is told to type 
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from commands import replies
 from commands.api import Reply
-from commands.catalog import ListSchedules, ScheduleDigest, ScheduleHealth, Unschedule
+from commands.catalog import ListSchedules, ScheduleDigest, ScheduleHealth, SnoozeAlerts, Unschedule
 from commands.dispatch import handles
 from commands.job_commands import find_lab, lab_or_all
+from commands.parser import seconds
 from commands.request import Request
 from commands.roles import Role
 from core.errors import CommandError, PermissionDenied
@@ -95,9 +96,44 @@ def _created_text(schedule: Schedule, *, existed: bool) -> str:
 def show_schedules(command: ListSchedules, request: Request) -> Reply:
     lines = [replies.schedule_line(schedule_id=s.id, subject=_subject(s), cron=s.cron, timezone=s.timezone,
                                    channel=s.channel, next_fire=_local(s.next_fire_at, s.timezone),
-                                   created_by=s.created_by)
+                                   created_by=s.created_by, snoozed=_snoozed(s, request.now))
              for s in list_schedules(request.session)]
     return Reply(replies.schedules_overview(lines))
+
+
+def _snoozed(schedule: Schedule, now: datetime) -> str | None:
+    """``until Tue 2025-03-04 14:00 CET by <@U…>`` while the schedule's alerts are snoozed."""
+    if schedule.snoozed_until is None or schedule.snoozed_until <= now:
+        return None
+    return replies.snoozed_until(_local(schedule.snoozed_until, schedule.timezone), schedule.snoozed_by)
+
+
+@handles(SnoozeAlerts)
+def snooze(command: SnoozeAlerts, request: Request) -> Reply:
+    """Silence (or, with ``off``, wake) the alerts of one schedule or of every schedule of a lab."""
+    if command.target.startswith("#"):
+        schedule = request.session.get(Schedule, int(command.target[1:]))
+        if schedule is None or not schedule.enabled:
+            raise CommandError(replies.no_such_schedule(int(command.target[1:])))
+        chosen = [schedule]
+    else:
+        lab = find_lab(request, command.target).name
+        chosen = [s for s in list_schedules(request.session) if s.lab == lab]
+        if not chosen:
+            raise CommandError(replies.nothing_to_snooze(lab))
+    until = None if command.length == "off" else request.now + timedelta(seconds=seconds(command.length))
+    for schedule in chosen:
+        schedule.snoozed_until, schedule.snoozed_by = until, (request.user_id if until else None)
+    names = ", ".join(f"#{s.id}" for s in chosen)
+    record_event(request.session, None, actor=request.user_id, kind="snoozed" if until else "unsnoozed",
+                 message=f"schedule(s) {names} of {command.target}: "
+                         + (f"alerts snoozed for {command.length}, until {until:%Y-%m-%d %H:%M} UTC" if until
+                            else "alerts back on"))
+    subjects = [f"#{s.id} {_subject(s)}" for s in chosen]
+    if until is None:
+        return Reply(replies.snooze_ended(subjects))
+    return Reply(replies.snoozed(subjects, until=_local(until, chosen[0].timezone), length=command.length,
+                                 target=command.target.lstrip("#")))
 
 
 @handles(Unschedule)

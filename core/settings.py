@@ -56,6 +56,8 @@ class Settings:
     http_read_timeout: float = 10.0       # seconds a client has to send one whole request
     metrics_address: tuple[str, int] | None = None   # /metrics (and /healthz) on a listener of their own
     metrics_token: str | None = field(default=None, repr=False)   # or /metrics on $PORT behind this bearer token
+    snapshot_dir: Path = Path("var/snapshots")   # diagnostic snapshots fuelbot downloaded (they hold passwords)
+    snapshot_max_mb: int = 1000                  # the largest snapshot fuelbot downloads
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -96,6 +98,8 @@ class Settings:
             http_read_timeout=_float(env, "FUELBOT_HTTP_READ_TIMEOUT", 10.0),
             metrics_address=_address(env, "FUELBOT_METRICS_ADDRESS"),
             metrics_token=env.get("FUELBOT_METRICS_TOKEN") or None,
+            snapshot_dir=Path(env.get("FUELBOT_SNAPSHOT_DIR") or "var/snapshots"),
+            snapshot_max_mb=_int(env, "FUELBOT_SNAPSHOT_MAX_MB", 1000),
             environ=env,
         )
         if settings.job_link_key is not None and len(settings.job_link_key) < 16:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from core.job_links import JobLinks
 from jobs.outbox import Placement, enqueue
 from jobs.voice import JobHeader, LifecycleVoice
 from store.models import Job
@@ -23,14 +24,15 @@ def header_of(job: Job) -> JobHeader:
     return JobHeader(id=job.id, kind=job.kind, lab=job.lab, requester=job.requester)
 
 
-def announce(session: Session, job: Job) -> None:
-    """Queue the job's parent message (with a Cancel button) in its channel."""
+def announce(session: Session, job: Job, *, links: JobLinks | None = None) -> None:
+    """Queue the job's parent message (with a Cancel button, and its page's link when pages are on)."""
     if not job.channel:
         return
     job.context = {**(job.context or {}), "announced": True}
     queued = VOICE.queued(header_of(job))
+    body = queued.body() if links is None else {**queued.body(), "context": VOICE.page_link(links.link(job.id))}
     enqueue(session, channel=job.channel, text=queued.text, placement=Placement.PARENT, job_id=job.id,
-            slot=parent_slot(job.id), body=queued.body())
+            slot=parent_slot(job.id), body=body)
 
 
 def announce_cancelled_before_start(session: Session, job: Job, *, actor: str) -> None:

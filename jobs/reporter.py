@@ -6,12 +6,13 @@ first parent (a scheduled check that speaks for the first time) is asked of the 
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.buttons import Button
+from core.job_links import JobLinks
 from jobs.announce import parent_slot
 from jobs.outbox import Placement, enqueue
 from jobs.voice import JobHeader, LifecycleVoice, Message
@@ -22,8 +23,10 @@ class OutboxReporter:
     """Reporter that writes to the outbox; progress updates are throttled (Slack: ~1 post/s)."""
 
     def __init__(self, *, session_factory: Callable[[], Session], job_id: int, channel: str | None,
-                 progress_interval: float = 3.0, voice: LifecycleVoice | None = None) -> None:
+                 progress_interval: float = 3.0, voice: LifecycleVoice | None = None,
+                 links: JobLinks | None = None) -> None:
         self._session_factory = session_factory
+        self._links = links
         self._job_id = job_id
         self._channel = channel
         self._progress_interval = progress_interval
@@ -39,8 +42,9 @@ class OutboxReporter:
         with self._session_factory() as session, session.begin():
             if placement is Placement.REPLY and not self._has_parent:
                 self._ensure_parent(session, self._channel)
+            body = self._with_page(message.body()) if placement is Placement.PARENT else message.body()
             enqueue(session, channel=self._channel, text=message.text, placement=placement, job_id=self._job_id,
-                    slot=slot, body=message.body())
+                    slot=slot, body=body)
             if placement is Placement.PARENT:
                 self._has_parent = True
 
@@ -52,8 +56,14 @@ class OutboxReporter:
         if job is not None:
             opened = self._voice.opened(JobHeader(id=job.id, kind=job.kind, lab=job.lab, requester=job.requester))
             enqueue(session, channel=channel, placement=Placement.PARENT, job_id=self._job_id,
-                    slot=parent_slot(self._job_id), text=opened.text, body=opened.body())
+                    slot=parent_slot(self._job_id), text=opened.text, body=self._with_page(opened.body()))
         self._has_parent = True
+
+    def _with_page(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A parent's body with the job page's link under it, when job pages are on (a fresh link each edit)."""
+        if self._links is None:
+            return body
+        return {**body, "context": self._voice.page_link(self._links.link(self._job_id))}
 
     def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         """A new reply in the job's thread."""

@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, Result, update
 from sqlalchemy.orm import Session
 
 from core.errors import FuelbotError, IntegrationError, InvalidTransition, StepFailed
+from core.job_links import JobLinks
 from core.redact import scrub
 from core.waiting import pause
 from jobs.queue import heartbeat, record_event, transition
@@ -25,15 +26,15 @@ from store.models import Job
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = 30.0
 
 
 class JobRunner:
     """Executes jobs; one instance per process, called from the worker's threads."""
 
     def __init__(self, *, session_factory: Callable[[], Session], workflows: Mapping[str, Workflow[Any]],
-                 worker_id: str, lease_seconds: float) -> None:
+                 worker_id: str, lease_seconds: float, links: JobLinks | None = None) -> None:
         self._session_factory = session_factory
+        self._links = links
         self._workflows = workflows
         self._worker_id = worker_id
         self._lease_seconds = lease_seconds
@@ -68,9 +69,10 @@ class JobRunner:
         ctx = StepContext(job=header, params=params, data=workflow.load(raw), attempt=attempts,
                           resumed=attempts > 1 or step_name is not None,
                           report=OutboxReporter(session_factory=self._session_factory, job_id=job_id,
-                                                channel=channel, voice=workflow.voice),
+                                                channel=channel, voice=workflow.voice, links=self._links),
                           _should_stop=lease.should_stop, _save=lambda d: self._save(job_id, d),
-                          _set_progress=lambda p: self._set_progress(job_id, p))
+                          _set_progress=lambda p: self._set_progress(job_id, p),
+                          _note=lambda kind, message, data: self._note(job_id, kind, message, data))
         lease.start()
         outcome: tuple[JobState, FuelbotError | None] | None
         try:
@@ -152,15 +154,16 @@ class JobRunner:
                 return
             except IntegrationError as exc:
                 tries += 1
-                wait = min(MAX_BACKOFF, step.backoff_seconds * (2 ** (tries - 1)))
+                wait = step.retry_wait(tries)
                 if not exc.retryable or tries > step.retries or ctx.remaining() < wait:
                     raise StepFailed(f"{step.title} failed: {exc}", step=step.name) from exc
                 with self._session_factory() as session, session.begin():
                     record_event(session, session.get(Job, ctx.job_id), actor=self._worker_id, kind="retry",
                                  message=f"{step.name}: {exc} (retry {tries} in {wait:.0f}s)")
-                if tries == 1:
+                if tries == 1:   # said once, and only what the policy and the deadline both allow
+                    plan = step.retry_plan(after=0, seconds_left=ctx.remaining())
                     ctx.report.say(workflow.voice.retrying(step_title=step.title, error=exc,
-                                                           seconds_left=ctx.remaining()))
+                                                           attempts=plan.attempts, waits=plan.waits))
                 ctx.checkpoint()
                 pause(time.monotonic() + wait, should_stop=ctx.stop_requested)
                 ctx.checkpoint()
@@ -189,6 +192,11 @@ class JobRunner:
     def _set_progress(self, job_id: int, percent: int) -> None:
         with self._session_factory() as session, session.begin():
             self._write(session, job_id, progress=percent)
+
+    def _note(self, job_id: int, kind: str, message: str, data: dict[str, Any] | None) -> None:
+        with self._session_factory() as session, session.begin():
+            record_event(session, session.get(Job, job_id), actor=self._worker_id, kind=kind, message=message,
+                         data=data)
 
     def _current_step(self, job_id: int) -> str | None:
         with self._session_factory() as session:

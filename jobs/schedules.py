@@ -4,6 +4,11 @@ Each fire time is claimed by inserting a ``ScheduleFire`` row whose (schedule, f
 unique, in the same transaction that submits the job and moves ``next_fire_at`` on: with N
 replicas exactly one wins. Fire times missed while every replica was down are coalesced into
 one run that says how many it stands for.
+
+A fire is skipped, and the fire row says why (an audit event too), while the schedule's previous
+run is still queued or running (two checks of one schedule never overlap, so their outcomes are
+compared in the order they started), and, for health checks, while a mutating job (deploy,
+reset, destroy, preflight --fix) holds the lab: a check then would page about work in progress.
 """
 from __future__ import annotations
 
@@ -18,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.errors import CommandError, JobError, LabBusy
-from jobs.queue import submit
-from jobs.states import JobKind
+from jobs.queue import active_mutating_job, record_event, submit
+from jobs.states import JobKind, JobState
 from jobs.timezones import canonical_zone
-from store.models import Schedule, ScheduleFire
+from store.models import Job, Schedule, ScheduleFire
 from store.types import utcnow
 
 SCHEDULABLE = (JobKind.DIGEST, JobKind.HEALTH)     # read-only kinds: a schedule never holds a lab
@@ -174,14 +179,22 @@ def fire_due(session: Session, *, worker_id: str, now: datetime | None = None) -
         while following is not None and following <= now:
             fire_at, missed = following, missed + 1
             following = next_fire(trigger, fire_at)
+        busy = why_skip(session, schedule)
         try:
             with session.begin_nested():
                 fire = ScheduleFire(schedule_id=schedule.id, fire_at=fire_at, missed=missed, fired_by=worker_id,
-                                    created_at=now)
+                                    created_at=now, skipped=busy)
                 session.add(fire)
                 session.flush()
         except IntegrityError:
             continue  # another replica fired this time already
+        schedule.last_fire_at = fire_at
+        schedule.next_fire_at = following
+        if busy is not None:
+            record_event(session, None, actor=worker_id, kind="schedule-skipped", at=now,
+                         message=f"schedule #{schedule.id} ({schedule.kind} of {schedule.lab or 'all labs'}) "
+                                 f"fire at {fire_at:%Y-%m-%d %H:%M} UTC skipped: {busy}")
+            continue
         params = dict(schedule.params or {}, schedule_id=schedule.id, missed=missed, mention=schedule.mention,
                       scheduled=True)
         try:
@@ -193,6 +206,18 @@ def fire_due(session: Session, *, worker_id: str, now: datetime | None = None) -
             created.append(submission.job.id)
         except LabBusy:
             pass  # health/digest are read-only, but keep the fire recorded either way
-        schedule.last_fire_at = fire_at
-        schedule.next_fire_at = following
     return created
+
+
+def why_skip(session: Session, schedule: Schedule) -> str | None:
+    """Why this fire must not run now (its previous run still going, a mutating job on the lab), or None."""
+    previous = session.scalar(select(Job).where(Job.schedule_id == schedule.id,
+                                                Job.state.in_([JobState.QUEUED, JobState.RUNNING]))
+                              .order_by(Job.id.desc()).limit(1))
+    if previous is not None:
+        return f"its previous run, job #{previous.id}, is still {previous.state.value}"
+    if schedule.kind == JobKind.HEALTH and schedule.lab:
+        holder = active_mutating_job(session, schedule.lab)
+        if holder is not None:
+            return f"{schedule.lab} is held by {holder.kind} job #{holder.id}, whose work would fail the check"
+    return None

@@ -52,6 +52,8 @@ class JobKind(StrEnum):
     DIGEST = "digest", "📋", "Digest", None, False
     DESTROY = "destroy", "💥", "Destroy", "being destroyed", True
     RESET = "reset", "♻️", "Reset", "being reset", True
+    LOGS = "logs", "📜", "Logs", None, False
+    DIAGNOSTIC = "diagnostic", "📦", "Diagnostic snapshot", None, False
 
     @property
     def heading(self) -> str:

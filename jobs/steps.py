@@ -23,6 +23,7 @@ from jobs.voice import Ending, JobHeader, LifecycleVoice
 
 R = TypeVar("R")
 D = TypeVar("D", bound=JobRecord)
+MAX_BACKOFF = 30.0          # the longest pause between two tries of a step
 
 
 class JobCancelled(FuelbotError):
@@ -54,6 +55,7 @@ class StepContext:
     _should_stop: Callable[[], str | None]
     _save: Callable[[dict[str, Any]], None]
     _set_progress: Callable[[int], None]
+    _note: Callable[[str, str, dict[str, Any] | None], None]
     deadline: float = float("inf")
 
     @property
@@ -96,6 +98,10 @@ class StepContext:
     def set_progress(self, percent: int) -> None:
         self._set_progress(max(0, min(100, int(percent))))
 
+    def note(self, kind: str, message: str, data: dict[str, Any] | None = None) -> None:
+        """Add an event to the job's audit trail now (the job page shows ``data``'s detail and excerpts)."""
+        self._note(kind, message, data)
+
     def remaining(self) -> float:
         return max(0.0, self.deadline - time.monotonic())
 
@@ -110,6 +116,28 @@ class Step(Generic[R]):
     deadline_seconds: float = 900.0
     retries: int = 3
     backoff_seconds: float = 2.0
+
+    def retry_wait(self, attempt: int) -> float:
+        """The pause before retry ``attempt`` (1, 2, …): the backoff doubling, capped at ``MAX_BACKOFF``."""
+        return min(MAX_BACKOFF, self.backoff_seconds * float(2 ** (attempt - 1)))
+
+    def retry_plan(self, *, after: int, seconds_left: float) -> "RetryPlan":
+        """The retries still to come after ``after`` of them, as far as they fit in ``seconds_left``."""
+        attempts, waits = 0, 0.0
+        for attempt in range(after + 1, self.retries + 1):
+            wait = self.retry_wait(attempt)
+            if waits + wait > seconds_left:
+                break
+            attempts, waits = attempts + 1, waits + wait
+        return RetryPlan(attempts=attempts, waits=waits)
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """What a step's retry policy still allows: how many attempts, and the pauses between them in all."""
+
+    attempts: int
+    waits: float
 
 
 class Workflow(Protocol[R]):

@@ -60,6 +60,16 @@ class Ending:
     step_title: str             # the step it ended in (``start`` before the first)
 
 
+def _span(seconds: float) -> str:
+    """``45s``, ``2 min``, ``1h 05m``: a pause, rounded as people say it."""
+    seconds = int(round(seconds))
+    if seconds < 90:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+
+
 def cancel_button(job_id: int) -> Button:
     return Button(ButtonAction.CANCEL_JOB, "Cancel", str(job_id), style="danger", confirm=f"Cancel job #{job_id}?")
 
@@ -84,8 +94,14 @@ class LifecycleVoice:
         return (f"♻️ Picked up again by `{worker}` at *{step_title}* (attempt {attempt}); "
                 "checking what already happened before acting.")
 
-    def retrying(self, *, step_title: str, error: Exception, seconds_left: float) -> str:
-        return f"⏳ {step_title}: {error} Retrying for up to {seconds_left / 60:.0f} min."
+    def retrying(self, *, step_title: str, error: Exception, attempts: int, waits: float) -> str:
+        """The first retry of a step: how many tries its policy and deadline still allow, and the pauses."""
+        times = "once more" if attempts == 1 else f"up to {attempts} more times"
+        return f"⏳ {step_title}: {error} Retrying {times}, pausing {_span(waits)} in all."
+
+    def page_link(self, url: str) -> str:
+        """The context line under a job's parent: its page, where Slack's truncations end."""
+        return f"📄 <{url}|Job page>: every event, the full error, what Fuel said"
 
     def failure(self, error: Exception) -> str:
         """The thread's last line when a job fails: the error, which names step, object and cause."""

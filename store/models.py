@@ -157,6 +157,11 @@ class Schedule(Base):
     created_at: Mapped[datetime]
     last_fire_at: Mapped[datetime | None]
     next_fire_at: Mapped[datetime | None]
+    # What on-call was last told about a scheduled check (passing, failing which tests, could not
+    # run and why): an alert goes out only when a run finds something else (workflows.alerts).
+    alert: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    snoozed_until: Mapped[datetime | None]              # alerts stay silent until then
+    snoozed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class ScheduleFire(Base):
@@ -172,6 +177,7 @@ class ScheduleFire(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     fired_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime]
+    skipped: Mapped[str | None] = mapped_column(String(300))   # why no job ran for this fire (None: one did)
 
 
 class LabObservation(Base):
@@ -195,6 +201,7 @@ class HealthRun(Base):
     lab: Mapped[str] = mapped_column(String(64), index=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     at: Mapped[datetime]
+    started_at: Mapped[datetime | None]        # when its job started: comparisons follow start order
     testsets: Mapped[list[str]] = mapped_column(default=list)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)   # {"passed": n, "failed": n, "skipped": n, ...}
     tests: Mapped[dict[str, Any]] = mapped_column(default=dict)     # test id -> {name, status, message, step, taken}

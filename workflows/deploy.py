@@ -61,7 +61,8 @@ class DeployWorkflow(RunWorkflow[DeployRecord, DeployFact]):
         except FuelbotError:  # the spec may be what failed; the message still goes out
             environment = None
         outcome = DeployOutcome(environment=environment, health=run.data.health,
-                                deployed=run.data.deployed)
+                                deployed=run.data.deployed, failed_at=run.data.failed_stage,
+                                horizon_url=run.data.horizon_url, fuel_ui_url=run.data.fuel_ui_url)
         run.post(self.voice.ended(run.ctx.job, ending, outcome))
 
     def on_cancel(self, run: DeployRun) -> None:

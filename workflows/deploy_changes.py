@@ -5,18 +5,44 @@ started a second time; a lab that matches its spec has nothing to deploy.
 """
 from __future__ import annotations
 
+import re
 import time
 
 from core.errors import FuelError
-from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
+from integrations.fuel.enums import ClusterStatus, TaskName, TaskStatus
 from integrations.fuel.models import Node, Task
+from integrations.fuel.diagnosis import FailureStage
+from workflows.cause import explain, notification_mark
 from workflows.deploy_fuel import cluster_id_of
 from workflows.deploy_vsphere import DeployRun
 from workflows.voices import deploy_failures as failures
-from workflows.voices.deploy_facts import (DeployAdopted, DeployFailedAt, Deployed, DeployProgress, DeployStarted,
+from workflows.voices.deploy_facts import (DeployAdopted, DeployFailed, Deployed, DeployProgress, DeployStarted,
                                            FuelSilent, NothingToDeploy)
 
 DEPLOY_SUBTASKS = (TaskName.PROVISION, TaskName.DEPLOYMENT, TaskName.NODE_DELETION)
+# fuel-web 6.0 nailgun/rpc/receiver.py (deploy_resp): "… Access the OpenStack dashboard (Horizon) at http://<ip>/ …"
+_HORIZON = re.compile(r"\(Horizon\) at (https?://[^\s/]+/)")
+
+
+def note_where_the_cloud_is(run: DeployRun, cluster_id: int) -> None:
+    """Horizon and the Fuel UI as the Fuel UI shows them, for the parent message.
+
+    Fuel 6.0 puts Horizon on the public VIP (``public_vip`` in the network configuration, HA
+    environments) or, in multinode, on the controller's public address, and says which in the
+    finished deploy task's message, which the UI shows on the environment's page
+    (``#cluster/<id>/nodes``).
+    """
+    client = run.fuel()
+    config = client.network_configuration(cluster_id, run.lab.environment.network_provider)
+    horizon = f"http://{config['public_vip']}/" if config.get("public_vip") else None
+    if horizon is None:
+        done = sorted((t for t in client.tasks(cluster_id) if t.name is TaskName.DEPLOY
+                       and t.status is TaskStatus.READY and t.message), key=lambda t: t.id)
+        found = _HORIZON.search(done[-1].message or "") if done else None
+        horizon = found.group(1) if found else None
+    run.data.horizon_url = horizon
+    run.data.fuel_ui_url = f"{client.url.rstrip('/')}/#cluster/{cluster_id}/nodes"
+    run.save()
 
 
 def step_deploy_changes(run: DeployRun) -> None:
@@ -36,12 +62,17 @@ def step_deploy_changes(run: DeployRun) -> None:
     if cluster.status is ClusterStatus.OPERATIONAL and not pending:
         run.data.deploy_task = None
         run.tell(NothingToDeploy(environment=cluster.name))
+        run.data.deployed = True
+        note_where_the_cloud_is(run, cluster_id)
         return
+    run.data.notifications_seen = notification_mark(client)   # a later diagnosis leaves older failures out
+    run.save()
     try:
         task = client.deploy_changes(cluster_id)
     except FuelError as exc:
         raise failures.deploy_refused(exc) from exc
     if task.status is TaskStatus.ERROR:
+        run.data.failed_stage = FailureStage.PRE_CHECKS.value
         raise failures.prechecks_failed(task.message)
     run.data.deploy_task = task.id
     run.data.deploy_started = time.time()
@@ -51,7 +82,6 @@ def step_deploy_changes(run: DeployRun) -> None:
 
 def step_follow_deploy(run: DeployRun) -> None:
     """Follow the deploy task to the end: one progress message edited in place, per node."""
-    lab = run.lab
     client = run.fuel()
     cluster_id = cluster_id_of(run)
     task_id = run.data.deploy_task
@@ -78,13 +108,14 @@ def step_follow_deploy(run: DeployRun) -> None:
     task = run.follow_task(client, task_id, timeout=run.deps.timeouts.deploy, on_progress=on_progress,
                           on_error=on_error)
     if task.status is TaskStatus.ERROR:
-        failed = [(n.id, names.get(n.id), n.error_type.value if n.error_type else "deployment")
-                  for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]
-        run.tell(DeployFailedAt(percent=task.progress))
-        raise failures.deploy_failed(failed, task.message, lab=lab.name)
+        diagnosis = explain(run, client, task, vm_names=names, since_notification=run.data.notifications_seen)
+        run.data.failed_stage = diagnosis.stage.value
+        run.save()
+        run.tell(DeployFailed(diagnosis=diagnosis, job_id=run.job_id))
+        raise failures.deploy_failed(diagnosis)
     run.tell(Deployed(elapsed=time.time() - started))
     run.data.deployed = True
-    run.save()
+    note_where_the_cloud_is(run, cluster_id)
 
 
 def stop_running_deploy(run: DeployRun) -> int | None:

@@ -12,6 +12,7 @@ from core.errors import FuelError
 from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskStatus
 from integrations.fuel.models import Node
 from workflows import fuel_settings
+from workflows.cause import explain
 from workflows.deploy_vsphere import DeployRun
 from workflows.ports import FuelPort
 from workflows.voices.deploy_facts import (AllDiscovered, DiscoveryWaiting, EnvironmentCreated, EnvironmentExists,
@@ -239,6 +240,7 @@ def step_verify(run: DeployRun) -> None:
     run.data.verify_task = None
     if task.status is TaskStatus.ERROR:
         offline = _offline(run, client.nodes(cluster_id))
+        diagnosis = explain(run, client, task, vm_names=run.data.vm_names_by_node())
         raise failures.verification_failed(task.message, task.result, pxe=lab.networks.pxe, lab=lab.name,
-                                           offline=offline)
+                                           nodes=diagnosis.nodes, offline=offline)
     run.tell(VerificationPassed(networks=tuple((n.name, n.cidr) for n in env.networks)))

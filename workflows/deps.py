@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from sqlalchemy.orm import Session
@@ -22,6 +23,7 @@ class Timeouts:
     verify: float = 900.0
     deploy: float = 4 * 3600.0
     health: float = 3600.0
+    snapshot: float = 3600.0        # Fuel building a diagnostic snapshot (shotgun over every node)
     poll: float = 2.0
 
 
@@ -36,3 +38,5 @@ class WorkflowDeps:
     timeouts: Timeouts = Timeouts()
     clock: Clock = time.monotonic
     sleep: Sleep = time.sleep
+    snapshot_dir: Path = Path("var/snapshots")      # where diagnostic snapshots are kept (FUELBOT_SNAPSHOT_DIR)
+    snapshot_max_bytes: int = 1_000_000_000         # the largest one fuelbot downloads (FUELBOT_SNAPSHOT_MAX_MB)

@@ -7,24 +7,25 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-
-from core.errors import FuelError
+from core.errors import FuelbotError, FuelError
 from integrations.fuel.enums import ClusterStatus, TestStatus
 from integrations.fuel.models import Cluster
 from integrations.fuel.testruns import TestRun
 from integrations.fuel.waiting import describe_runs, runs_state
-from jobs.states import JobKind
+from jobs.states import JobKind, JobState
 from jobs.steps import Step
 from jobs.voice import Ending
 from labspec.model import Lab
 from store.models import HealthRun
-from store.types import utcnow
+from workflows import scheduled_check
+from workflows.cause import environment_trouble
+from workflows.health_history import previous_run, record, started_at
 from workflows.ports import FuelPort
 from workflows.records import HealthRecord
 from workflows.run import Run, RunWorkflow
 from workflows.voices.health import (Comparison, HealthChecked, HealthFact, HealthFinished, HealthOutcome,
-                                     HealthRunning, HealthVoice, environment_busy, no_environment, unknown_testsets)
+                                     HealthRunning, HealthVoice, environment_busy, fuel_refused, no_environment,
+                                     unknown_testsets)
 
 DEFAULT_TESTSETS = ("sanity", "smoke")
 PASSED = {TestStatus.SUCCESS}
@@ -65,25 +66,13 @@ def compare(previous: HealthRun | None, tests: dict[str, dict[str, Any]]) -> Com
                       still_failing=tuple(sorted(failing & before)), first_run=False)
 
 
-def previous_run(run: Run[Any, Any], lab: str) -> HealthRun | None:
-    with run.deps.session_factory() as session:
-        return session.scalar(select(HealthRun).where(HealthRun.lab == lab).order_by(HealthRun.id.desc()).limit(1))
-
-
-def record(run: Run[Any, Any], lab: str, testsets: list[str], summary: dict[str, Any],
-           tests: dict[str, dict[str, Any]]) -> None:
-    with run.deps.session_factory() as session, session.begin():
-        session.add(HealthRun(lab=lab, job_id=run.job_id, at=utcnow(), testsets=testsets, summary=summary,
-                              tests=tests))
-
-
 def healthy_cluster(fuel: FuelPort, lab: Lab) -> Cluster:
     """The lab's Fuel environment, when it is in a state OSTF can test (as the Fuel UI requires)."""
     cluster = fuel.find_cluster(lab.environment.name)
     if cluster is None:
         raise no_environment(lab.name, lab.environment.name)
     if cluster.status not in HEALTHY_CLUSTER:
-        raise environment_busy(cluster.name, cluster.status.value)
+        raise environment_busy(cluster.name, cluster.status.value, lab.name)
     return cluster
 
 
@@ -93,8 +82,13 @@ def fetch_runs(fuel: FuelPort, cluster_id: int, run_ids: list[int]) -> list[Test
     return [by_id.get(i) or fuel.testrun(i) for i in run_ids]
 
 
-def run_tests(run: Run[H, Any], lab: Lab, testsets: list[str], *, quiet: bool = False) -> HealthOutcome:
-    """Start (or, after a restart, rejoin) the OSTF runs and wait for them; ``quiet`` posts no progress."""
+def run_tests(run: Run[H, Any], lab: Lab, testsets: list[str], *, quiet: bool = False,
+              keep: bool = True) -> HealthOutcome:
+    """Start (or, after a restart, rejoin) the OSTF runs and wait for them; ``quiet`` posts no progress.
+
+    ``keep`` records the run in the lab's history; a scheduled check records it itself, unless a
+    mutating job disturbed it.
+    """
     fuel = run.fuel(lab)
     cluster = healthy_cluster(fuel, lab)
     available = {t.id for t in fuel.ostf_testsets(cluster.id)}
@@ -126,9 +120,14 @@ def run_tests(run: Run[H, Any], lab: Lab, testsets: list[str], *, quiet: bool = 
         total = sum(len(r.tests) for r in runs)
         run.tell(HealthFinished(total=total, elapsed=run.now() - began))
     summary, tests = summarise(runs)
-    comparison = compare(previous_run(run, lab.name), tests)
-    record(run, lab.name, testsets, summary, tests)
-    return HealthOutcome(summary=summary, tests=tests, comparison=comparison)
+    job_began = started_at(run)
+    troubled, last_failure = environment_trouble(run, fuel, lab, cluster) if summary["failed"] else ((), None)
+    outcome = HealthOutcome(summary=summary, tests=tests,
+                            comparison=compare(previous_run(run, lab.name, before=job_began), tests),
+                            troubled=troubled, last_failure=last_failure)
+    if keep:
+        record(run, lab.name, testsets, outcome, began=job_began)
+    return outcome
 
 
 class HealthWorkflow(RunWorkflow[HealthRecord, HealthFact]):
@@ -144,15 +143,26 @@ class HealthWorkflow(RunWorkflow[HealthRecord, HealthFact]):
     def _run(self, run: Run[HealthRecord, HealthFact]) -> None:
         lab = run.lab
         testsets = list(run.params.get("testsets") or DEFAULT_TESTSETS)
-        scheduled = bool(run.params.get("scheduled"))
-        outcome = run_tests(run, lab, testsets, quiet=scheduled)
+        if not run.params.get("scheduled"):
+            outcome = run_tests(run, lab, testsets)
+            run.data.result = {"summary": outcome.summary, "comparison": outcome.comparison.to_json()}
+            run.tell(HealthChecked(lab=lab.name, job_id=run.job_id, outcome=outcome))
+            return
+        try:
+            outcome = run_tests(run, lab, testsets, quiet=True, keep=False)
+        except FuelError as exc:
+            # The schedule is a scheduled check's retry: Fuel not answering is its state now, said once.
+            raise fuel_refused(exc) from exc
         run.data.result = {"summary": outcome.summary, "comparison": outcome.comparison.to_json()}
-        if scheduled and not outcome.comparison.changed:
-            return  # scheduled checks stay quiet when nothing changed
-        run.tell(HealthChecked(lab=lab.name, job_id=run.job_id, outcome=outcome,
-                               mention=run.params.get("mention") if scheduled else None))
+        scheduled_check.conclude(run, lab, testsets=testsets, outcome=outcome)
 
     def on_finish(self, run: Run[HealthRecord, HealthFact], ending: Ending) -> None:
+        if run.params.get("scheduled") and ending.state is JobState.FAILED and ending.error is not None:
+            try:
+                scheduled_check.conclude(run, run.lab, testsets=[], error=ending.error)
+                return
+            except FuelbotError:   # the lab's spec is gone or broken: say so the ordinary way
+                pass
         run.post(self.voice.ended(run.ctx.job, ending))
 
     def on_cancel(self, run: Run[HealthRecord, HealthFact]) -> None:

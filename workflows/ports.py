@@ -7,10 +7,11 @@ whether trying again can help).
 """
 from __future__ import annotations
 
-from typing import Any, Literal, Mapping, Protocol, Sequence
+from typing import Any, BinaryIO, Literal, Mapping, Protocol, Sequence
 
 from integrations.fuel.enums import Mode, NetProvider
-from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Release, Task
+from integrations.fuel.logs import LogPage, LogSource
+from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Notification, Release, Task
 from integrations.fuel.testruns import TestRun, TestSet
 from integrations.vsphere.info import Change, DistributedPortGroupInfo, StandardPortGroupInfo, VMInfo
 from integrations.vsphere.preflight import Finding
@@ -110,5 +111,24 @@ class FuelPort(Protocol):
     def testrun(self, testrun_id: int) -> TestRun: ...
 
     def stop_testrun(self, testrun_id: int) -> TestRun | None: ...
+
+    # -- what Fuel says: notifications, logs, the diagnostic snapshot ---------------------------
+    def notifications(self) -> list[Notification]: ...
+
+    def log_sources(self) -> list[LogSource]: ...
+
+    def node_log_sources(self, node_id: int) -> list[LogSource]:
+        """The node's log sources that have a file (FuelError 404 for an unknown node)."""
+
+    def logs(self, source: str, *, node: int | None = None, level: str | None = None,
+             max_entries: int | None = None, from_byte: int | None = None, to_byte: int | None = None,
+             fetch_older: bool = False) -> LogPage:
+        """Entries of one log, newest first (``level``: the source's own word)."""
+
+    def start_snapshot(self) -> Task:
+        """Start the diagnostic snapshot (``dump`` task; 400 while one runs)."""
+
+    def download_snapshot(self, task: Task, dest: BinaryIO, *, max_bytes: int) -> int:
+        """Stream the finished snapshot into ``dest``; its size (``SnapshotTooLarge`` past ``max_bytes``)."""
 
     def close(self) -> None: ...

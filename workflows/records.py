@@ -53,8 +53,12 @@ class DeployRecord(HealthRecord):
     verify_task: int | None = None
     deploy_task: int | None = None
     deploy_started: float | None = None    # wall clock (a resumed job measures from the same start)
+    notifications_seen: int | None = None  # Fuel's newest notification before Deploy Changes was pressed
+    failed_stage: str | None = None        # what Fuel says failed ("provisioning"), for the parent message
     deployed: bool = False
     health: str | None = None               # the health summary line, for the parent message
+    horizon_url: str | None = None          # where the cloud is, as the Fuel UI says it (parent message)
+    fuel_ui_url: str | None = None
 
     def vm_names_by_node(self) -> dict[int, str]:
         return {node: name for name, node in self.nodes.items()}
@@ -65,3 +69,12 @@ class ResetRecord(JobRecord):
     """A reset: Fuel's reset task, so a restart follows it instead of resetting twice."""
 
     reset_task: int | None = None
+
+
+@dataclass
+class SnapshotRecord(JobRecord):
+    """A diagnostic snapshot: Fuel's dump task (a restart follows it), then the file fuelbot downloaded."""
+
+    snapshot_task: int | None = None
+    snapshot_path: str | None = None       # on fuelbot's host; the tarball holds the lab's passwords
+    snapshot_bytes: int | None = None

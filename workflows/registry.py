@@ -6,15 +6,17 @@ from typing import Any
 from jobs.steps import Workflow
 from workflows.deploy import DeployWorkflow
 from workflows.deps import WorkflowDeps
+from workflows.diagnostic import DiagnosticWorkflow
 from workflows.digest import DigestWorkflow
 from workflows.health import HealthWorkflow
 from workflows.inspect import NodesWorkflow, PlanWorkflow, PreflightWorkflow, StatusWorkflow
+from workflows.logs import LogsWorkflow
 from workflows.run import RunWorkflow
 from workflows.teardown import DestroyWorkflow, ResetWorkflow
 
 WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
     DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
-    DigestWorkflow, DestroyWorkflow, ResetWorkflow)
+    DigestWorkflow, DestroyWorkflow, ResetWorkflow, LogsWorkflow, DiagnosticWorkflow)
 
 
 def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:

@@ -163,6 +163,10 @@ class Run(Generic[D, F]):
     def set_progress(self, percent: int) -> None:
         self.ctx.set_progress(percent)
 
+    def note(self, kind: str, message: str, data: dict[str, Any] | None = None) -> None:
+        """An event in the job's audit trail, e.g. Fuel's diagnosis for the job page."""
+        self.ctx.note(kind, message, data)
+
     def now(self) -> float:
         """The run's monotonic clock (the one its waits use)."""
         return self.deps.clock()

@@ -1,11 +1,15 @@
-"""Discovery watch: new unallocated nodes in a lab's Fuel are announced once in its channel.
+"""Discovery watch: new unallocated nodes on a lab's Fuel master are announced once, where people look.
 
 It runs on a tick in every replica, not as a job: it is housekeeping nobody asked for, and a
-job per lab per minute would bury the ones people did ask for. The unique (lab, MAC) row is
-claimed before posting, so with N replicas each node is still announced exactly once.
+job per lab per minute would bury the ones people did ask for. Labs that share a Fuel master are
+watched together: the master is asked once; a node whose VM is a lab's is announced in that
+lab's channel, and a node no lab owns (a stranger) once for the master, in the channel of the
+first of its labs that has one. The unique (key, MAC) row is claimed before posting, so with N
+replicas each node is still announced exactly once.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Callable, Mapping, Sequence
 
@@ -15,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import FuelbotError
 from core.redact import scrub
+from integrations.vsphere.info import VMInfo
 from jobs.outbox import Placement, enqueue
 from jobs.queue import active_mutating_job
 from labspec.model import Lab
@@ -25,61 +30,94 @@ from store.types import utcnow
 log = logging.getLogger(__name__)
 
 
-def _claim(sessions: Callable[[], Session], lab: str, mac: str) -> bool:
+def master_key(url: str) -> str:
+    """The announcement key of a Fuel master's strangers (fits ``AnnouncedNode.lab``; never a lab's name)."""
+    return "fuel:" + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _claim(sessions: Callable[[], Session], key: str, mac: str) -> bool:
     """Record the announcement first: the unique key makes it once-only across replicas."""
     try:
         with sessions() as session, session.begin():
-            session.add(AnnouncedNode(lab=lab, mac=mac, at=utcnow()))
+            session.add(AnnouncedNode(lab=key, mac=mac, at=utcnow()))
         return True
     except IntegrityError:
         return False
 
 
-def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel: FuelPort,
-                       vsphere: VSpherePort) -> list[str]:
-    """Announce the lab's new unallocated nodes in its channel; returns the lines posted."""
+def _post(sessions: Callable[[], Session], channel: str, text: str) -> None:
+    with sessions() as session, session.begin():
+        enqueue(session, channel=channel, placement=Placement.POST, text=text)
+
+
+def announce_new_nodes(*, sessions: Callable[[], Session], labs: Sequence[Lab], fuel: FuelPort,
+                       vms: Mapping[str, VMInfo]) -> list[str]:
+    """Announce the new unallocated nodes of one Fuel master shared by ``labs``; returns the lines posted.
+
+    ``vms`` maps MAC → VM over the labs' vCenters. A lab busy with a mutating job reports its own
+    discoveries; its nodes wait for the next tick after it.
+    """
     with sessions() as session:
-        if active_mutating_job(session, lab.name) is not None:
-            return []   # the running job reports its own discoveries
-        announced = set(session.scalars(select(AnnouncedNode.mac).where(AnnouncedNode.lab == lab.name)))
-    nodes = [n for n in fuel.nodes("unallocated") if n.mac.lower() not in announced]
-    if not nodes:
-        return []
-    try:
-        owner = {m.lower(): vm for vm in vsphere.vms() for m in vm.macs}
-    except FuelbotError:
-        owner = {}
-    lines = []
-    for node in nodes:
-        vm = owner.get(node.mac.lower())
-        if vm is not None and "fuelbot lab=" in (vm.annotation or "") and not vm.owned_by(lab.name):
-            continue   # another lab's VM: that lab announces it
-        if _claim(sessions, lab.name, node.mac.lower()):
-            match = f"VM `{vm.name}`" if vm is not None else "unknown MAC (no VM matches)"
-            lines.append(f"node-{node.id} {node.mac} ⇐ {match}")
-    if lines and lab.channel:
-        with sessions() as session, session.begin():
-            enqueue(session, channel=lab.channel, placement=Placement.POST,
-                    text=f"🆕 New node(s) discovered in *{lab.name}*'s Fuel, unassigned:\n" + "\n".join(lines))
-    return lines
+        busy = {lab.name for lab in labs if active_mutating_job(session, lab.name) is not None}
+        keys = [lab.name for lab in labs] + [master_key(fuel.url)]
+        announced = {(key, mac) for key, mac in session.execute(
+            select(AnnouncedNode.lab, AnnouncedNode.mac).where(AnnouncedNode.lab.in_(keys)))}
+    posted: list[str] = []
+    by_lab: dict[str, list[str]] = {}
+    loose: list[str] = []
+    for node in fuel.nodes("unallocated"):
+        mac = node.mac.lower()
+        vm = vms.get(mac)
+        owner = next((lab for lab in labs if vm is not None and vm.owned_by(lab.name)), None)
+        if owner is None and vm is not None and "fuelbot lab=" in (vm.annotation or ""):
+            continue   # the VM of a lab on another master: not ours to announce
+        key = owner.name if owner is not None else master_key(fuel.url)
+        held = owner.name in busy if owner is not None else bool(busy)   # a running deploy reports what it sees
+        if (key, mac) in announced or held or not _claim(sessions, key, mac):
+            continue
+        match = f"VM `{vm.name}`" if vm is not None else "unknown MAC (no VM matches)"
+        line = f"node-{node.id} {node.mac} ⇐ {match}"
+        (by_lab.setdefault(owner.name, []) if owner is not None else loose).append(line)
+    for lab in labs:
+        if by_lab.get(lab.name) and lab.channel:
+            _post(sessions, lab.channel, f"🆕 New node(s) discovered in *{lab.name}*'s Fuel, unassigned:\n"
+                  + "\n".join(by_lab[lab.name]))
+            posted += by_lab[lab.name]
+    watched = next((lab for lab in labs if lab.channel), None)
+    if loose and watched is not None and watched.channel:
+        names = ", ".join(lab.name for lab in labs)
+        _post(sessions, watched.channel, f"👽 New node(s) on the Fuel master of {names} that no lab owns, "
+              "unassigned:\n" + "\n".join(loose))
+        posted += loose
+    return posted
 
 
 def watch_labs(*, sessions: Callable[[], Session], labs: Callable[[], tuple[Mapping[str, Lab], Sequence[object]]],
                fuel_factory: Callable[[Lab], FuelPort], vsphere_factory: Callable[[Lab], VSpherePort]) -> None:
-    """One pass over every lab with a channel; a lab whose Fuel or vCenter is down is skipped."""
+    """One pass over every Fuel master that serves a lab with a channel; a master that is down is skipped."""
     found, _ = labs()
-    for lab in found.values():
-        if not lab.channel:
+    masters: dict[str, list[Lab]] = {}
+    for lab in sorted(found.values(), key=lambda lab: lab.name):
+        masters.setdefault(lab.fuel.url, []).append(lab)
+    for url, served in masters.items():
+        if not any(lab.channel for lab in served):
             continue
         opened: list[FuelPort | VSpherePort] = []
         try:
-            fuel = fuel_factory(lab)
+            fuel = fuel_factory(served[0])
             opened.append(fuel)
-            vsphere = vsphere_factory(lab)
-            opened.append(vsphere)
-            announce_new_nodes(sessions=sessions, lab=lab, fuel=fuel, vsphere=vsphere)
+            vms: dict[str, VMInfo] = {}
+            for vcenter in {(lab.vcenter.url, lab.vcenter.datacenter): lab for lab in served}.values():
+                vsphere = vsphere_factory(vcenter)
+                opened.append(vsphere)
+                try:
+                    vms.update({m.lower(): vm for vm in vsphere.vms() for m in vm.macs})
+                except FuelbotError as exc:
+                    log.info("discovery watch: vCenter of %s unreadable: %s", vcenter.name, scrub(str(exc)))
+            announce_new_nodes(sessions=sessions, labs=served, fuel=fuel, vms=vms)
         except FuelbotError as exc:
-            log.info("discovery watch skipped %s: %s", lab.name, scrub(str(exc)))
+            log.info("discovery watch skipped the Fuel master of %s: %s", ", ".join(lab.name for lab in served),
+                     scrub(str(exc)))
         finally:
             for client in opened:
                 client.close()

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Callable, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Literal, Mapping, Protocol, Sequence, TypeVar
 
 from core.errors import FuelError
 from core.redact import scrub
-from integrations.fuel.client import FuelClient
 from integrations.fuel.enums import NodeErrorType, NodeStatus, TaskName, TaskStatus
-from integrations.fuel.logs import LogEntry
+from integrations.fuel.logs import LogEntry, LogPage, LogSource
 from integrations.fuel.models import Node, Notification, Task
 
 T = TypeVar("T")
@@ -33,6 +32,22 @@ _NODE_SOURCES = {
                      "install/debootstrap-ubuntu", "install/in-target-ubuntu"),
     "deployment": ("install/puppet", "install/mco"),
 }
+
+
+class FuelRecords(Protocol):
+    """What a diagnosis reads from a Fuel master (``FuelClient`` and every ``FuelPort`` have it)."""
+
+    def tasks(self, cluster_id: int | None = None) -> list[Task]: ...
+
+    def nodes(self, cluster_id: int | None | Literal["unallocated"] = None) -> list[Node]: ...
+
+    def notifications(self) -> list[Notification]: ...
+
+    def node_log_sources(self, node_id: int) -> list[LogSource]: ...
+
+    def logs(self, source: str, *, node: int | None = None, level: str | None = None,
+             max_entries: int | None = None, from_byte: int | None = None, to_byte: int | None = None,
+             fetch_older: bool = False) -> LogPage: ...
 
 
 class FailureStage(StrEnum):
@@ -142,7 +157,7 @@ class Diagnosis:
                              for e in self.excerpts]}
 
 
-def diagnose(client: FuelClient, task: Task, *, vm_names: Mapping[int, str] | None = None,
+def diagnose(client: FuelRecords, task: Task, *, vm_names: Mapping[int, str] | None = None,
              nodes: Sequence[Node] | None = None, since_notification: int | None = None,
              lines: int = 10, max_nodes: int = 3, max_notifications: int = 5) -> Diagnosis:
     """Gather what Fuel says about the failed ``task`` (a deploy, provision, deployment or verify task).
@@ -184,7 +199,7 @@ def _read(gaps: list[str], what: str, call: Callable[[], T]) -> T | None:
         return None
 
 
-def _failing_task(client: FuelClient, task: Task, gaps: list[str]) -> tuple[Task, FailureStage]:
+def _failing_task(client: FuelRecords, task: Task, gaps: list[str]) -> tuple[Task, FailureStage]:
     if task.name is not TaskName.DEPLOY:
         return task, _STAGE_OF.get(task.name, FailureStage.OTHER)
     family = [t for t in _read(gaps, "the environment's tasks", lambda: client.tasks(task.cluster)) or []
@@ -207,7 +222,7 @@ def _suspects(stage: FailureStage, failing: Task, nodes: list[Node]) -> list[Nod
     return sorted(bad, key=lambda n: (n.error_type is not wanted, n.online, n.id))
 
 
-def _notifications(client: FuelClient, cluster: int | None, node_ids: set[int], since: int | None,
+def _notifications(client: FuelRecords, cluster: int | None, node_ids: set[int], since: int | None,
                    gaps: list[str]) -> list[Notification]:
     found = [n for n in _read(gaps, "Fuel's notifications", client.notifications) or []
              if n.topic in ("error", "warning") and (since is None or n.id > since)
@@ -218,7 +233,7 @@ def _notifications(client: FuelClient, cluster: int | None, node_ids: set[int], 
             for n in found]
 
 
-def _node_excerpts(client: FuelClient, node: Node, stage: FailureStage, lines: int,
+def _node_excerpts(client: FuelRecords, node: Node, stage: FailureStage, lines: int,
                    gaps: list[str]) -> list[LogExcerpt]:
     wanted = _NODE_SOURCES.get(stage.value, ())
     if not wanted:
@@ -241,7 +256,7 @@ def _node_excerpts(client: FuelClient, node: Node, stage: FailureStage, lines: i
     return excerpts
 
 
-def _astute_excerpt(client: FuelClient, task: Task, failing: Task, nodes: list[Node], lines: int,
+def _astute_excerpt(client: FuelRecords, task: Task, failing: Task, nodes: list[Node], lines: int,
                     gaps: list[str]) -> LogExcerpt | None:
     """Astute's warnings and errors that name this run (its task uuids) or its nodes."""
     marks = {u for u in (task.uuid, failing.uuid) if u} | {f"node: {n.id}" for n in nodes} | {

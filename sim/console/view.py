@@ -126,7 +126,7 @@ class ChannelView:
         lines: list[str] = []
         for index, block in enumerate(item.blocks or ({"type": "section", "text": {"text": item.text}},)):
             block_id = str(block.get("block_id") or f"b{index}")
-            lines += plain_lines(item.text, [block], button_label=lambda e, b=block_id: label(e, b))
+            lines += plain_lines(item.text, [block], button_label=lambda e, b=block_id: label(e, b), show_urls=True)
         return lines or [""]
 
     def _author(self, user: str) -> str:

@@ -12,13 +12,14 @@ import ipaddress
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from itertools import combinations
-from typing import Any, Callable, Literal, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Literal, Mapping, Sequence
 
-from core.errors import FuelError
+from core.errors import FuelError, SnapshotTooLarge
 from integrations.fuel.enums import (ClusterStatus, Mode, NetProvider, NodeStatus, TaskName, TaskStatus,
                                      TestRunStatus, TestStatus)
-from integrations.fuel.models import (AssignedNetwork, Cluster, FuelVersion, Interface, NicInfo, Node, Release,
-                                      Task)
+from integrations.fuel.logs import LogEntry, LogPage, LogSource
+from integrations.fuel.models import (AssignedNetwork, Cluster, FuelVersion, Interface, NicInfo, Node, Notification,
+                                      Release, Task)
 from integrations.fuel.nodes import plan_interfaces
 from integrations.fuel.testruns import Test, TestRun, TestSet
 from sim.fuel.attributes import default_editable
@@ -81,6 +82,9 @@ class FakeFuel:
         self.verify_error: str | None = None
         self.rebooting: dict[int, int] = {}         # node id -> node listings until it is online again
         self.reboot_polls = 3
+        self.notifications_: list[Notification] = []
+        self.log_entries: dict[tuple[str, int | None], list[LogEntry]] = {}   # (source, node) -> oldest first
+        self.snapshot = b"fake snapshot tarball"
         self._next = 100
         self.closed = False
 
@@ -380,5 +384,65 @@ class FakeFuel:
             self.runs[testrun_id] = replace(run, status=TestRunStatus.FINISHED)
         return self.runs.get(testrun_id)
 
+    # -- notifications, logs, the diagnostic snapshot ------------------------------------------
+    def notify(self, topic: str, message: str, *, cluster: int | None = None, node_id: int | None = None) -> None:
+        self.notifications_.append(Notification(id=len(self.notifications_) + 1, topic=topic, message=message,
+                                                cluster=cluster, node_id=node_id))
+
+    def notifications(self) -> list[Notification]:
+        self._use("notifications", advance=False)
+        return list(self.notifications_)
+
+    def log_sources(self) -> list[LogSource]:
+        self._use("log_sources", advance=False)
+        return list(_LOG_SOURCES)
+
+    def node_log_sources(self, node_id: int) -> list[LogSource]:
+        self._use("node_log_sources", advance=False)
+        if node_id not in self.nodes_:    # sim/fuel/routes_logs.py: Nailgun's 404
+            raise FuelError(f"Fuel master answered 404 to GET /api/logs/sources/nodes/{node_id}: Node not found",
+                            status=404, server_message="Node not found")
+        return [s for s in _LOG_SOURCES if s.remote and (s.id, node_id) in self.log_entries]
+
+    def logs(self, source: str, *, node: int | None = None, level: str | None = None,
+             max_entries: int | None = None, from_byte: int | None = None, to_byte: int | None = None,
+             fetch_older: bool = False) -> LogPage:
+        self._use("logs", advance=False)
+        config = next((s for s in _LOG_SOURCES if s.id == source), None)
+        if config is None:
+            raise FuelError("Fuel master answered 404 to GET /api/logs: Log source not found", status=404,
+                            server_message="Log source not found")
+        if level is not None and level not in config.levels:
+            raise FuelError("Fuel master answered 400 to GET /api/logs: Invalid level", status=400,
+                            server_message="Invalid level")
+        floor = config.levels.index(level) if level else 0
+        kept = [e for e in self.log_entries.get((source, node if config.remote else None), [])
+                if e.level in config.levels[floor:]]
+        newest = list(reversed(kept))[: max_entries or 100]
+        return LogPage(entries=tuple(newest), from_byte=0, to_byte=0, has_more=len(kept) > len(newest))
+
+    def start_snapshot(self) -> Task:
+        self._use("start_snapshot", advance=False)
+        return self._task(TaskName.DUMP, None, lambda: None)
+
+    def download_snapshot(self, task: Task, dest: BinaryIO, *, max_bytes: int) -> int:
+        self._use("download_snapshot", advance=False)
+        task = self.tasks_[task.id]
+        if task.name is not TaskName.DUMP or task.status is not TaskStatus.READY:   # FuelClient.download_snapshot
+            raise FuelError(f"Fuel's snapshot task #{task.id} is {task.status.value}; there is nothing to download")
+        if len(self.snapshot) > max_bytes:
+            raise SnapshotTooLarge(f"The snapshot is {len(self.snapshot)} bytes, more than {max_bytes}",
+                                   url=f"{self._url}/dump/fuel-snapshot.tar.xz", size=len(self.snapshot),
+                                   limit=max_bytes)
+        dest.write(self.snapshot)
+        return len(self.snapshot)
+
     def close(self) -> None:
         self.closed = True
+
+
+_SYSLOG = ("DEBUG", "INFO", "NOTICE", "WARNING", "ERR", "CRIT", "ALERT", "EMERG")
+_LOG_SOURCES = (LogSource(id="astute", name="Astute", remote=False, path="/var/log/astute/astute.log", levels=_SYSLOG),
+                LogSource(id="install/puppet", name="puppet", remote=True, path="puppet-apply.log", levels=_SYSLOG),
+                LogSource(id="bootstrap/messages", name="messages", remote=True, path="bootstrap/messages.log",
+                          levels=_SYSLOG, group="Bootstrap logs"))

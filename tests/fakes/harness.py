@@ -72,6 +72,7 @@ class Harness:
     clock: FakeClock = field(default_factory=FakeClock)
     thread: Thread = field(default_factory=Thread)
     saved: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
     progress: list[int] = field(default_factory=list)
     stop: str | None = None
     timeouts: Timeouts = Timeouts(fuel_reachable=600, discovery=1800, verify=900, deploy=3600, health=600, poll=2.0)
@@ -85,7 +86,8 @@ class Harness:
             params: dict[str, Any] | None = None) -> Run[Any, Any]:
         ctx = StepContext(job=JobHeader(id=7, kind=kind, lab=self.lab.name, requester="U0ALICE1"),
                           params=dict(params or {}), data=record, attempt=1, resumed=False, report=self.thread,
-                          _should_stop=lambda: self.stop, _save=self.saved.append, _set_progress=self.progress.append)
+                          _should_stop=lambda: self.stop, _save=self.saved.append, _set_progress=self.progress.append,
+                          _note=lambda kind, message, data: self.notes.append((kind, message, data)))
         return Run(ctx, data=record, voice=voice, deps=self.deps())
 
 

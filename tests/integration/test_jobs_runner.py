@@ -113,6 +113,9 @@ def test_retryable_errors_are_retried_with_backoff(sessions):
         job = get_job(s, job_id)
         assert job.state == "succeeded"
         assert [e.kind for e in job.events].count("retry") == 2
+        said = [m.text for m in s.scalars(select(OutboxMessage)) if "Retrying" in m.text]
+        # said once, and what the step's policy (3 retries, 0.01 s doubling) allows within its deadline
+        assert said == ["⏳ Step two: Fuel at http://fuel answered 503 Retrying up to 3 more times, pausing 0s in all."]
 
 
 def test_a_failing_step_fails_the_job_naming_step_object_and_cause(sessions):

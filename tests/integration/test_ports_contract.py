@@ -305,3 +305,39 @@ def test_reset_makes_the_environment_new_and_deletion_takes_its_nodes(fuel: Fuel
     follow(lambda: port.find_cluster("lab1"), done=lambda c: c is None, state=lambda c: c and c.status,
            describe=lambda _: "deletion", deadline=time.monotonic() + 30, error=FuelError, poll=0.05)
     assert node_id not in {n.id for n in port.nodes()}    # its machine reboots and is discovered anew
+
+
+def test_logs_refuse_what_does_not_exist_as_nailgun_does(fuel: FuelSide) -> None:
+    port = fuel.port
+    assert {"astute", "install/puppet", "bootstrap/messages"} <= {s.id for s in port.log_sources()}
+    astute = next(s for s in port.log_sources() if s.id == "astute")
+    assert not astute.remote and astute.level_named("error") == "ERR"
+    node_id, _ = fuel.discover()
+    assert {s.id for s in port.node_log_sources(node_id)} <= {s.id for s in port.log_sources() if s.remote}
+    with pytest.raises(FuelError) as unknown_node:
+        port.node_log_sources(node_id + 1000)
+    assert unknown_node.value.status == 404
+    with pytest.raises(FuelError) as unknown_source:
+        port.logs("no-such-log")
+    assert unknown_source.value.status == 404 and unknown_source.value.server_message == "Log source not found"
+    with pytest.raises(FuelError) as bad_level:
+        port.logs("astute", level="LOUD")
+    assert bad_level.value.status == 400 and bad_level.value.server_message == "Invalid level"
+    assert len(port.logs("astute", level="ERR", max_entries=3).entries) <= 3
+    assert all(isinstance(n.id, int) for n in port.notifications())
+
+
+def test_a_diagnostic_snapshot_is_a_dump_task_whose_tarball_downloads_within_a_limit(fuel: FuelSide) -> None:
+    import io
+
+    from core.errors import SnapshotTooLarge
+
+    port = fuel.port
+    task = _wait(port, port.start_snapshot())
+    assert task.name is TaskName.DUMP and task.status is TaskStatus.READY
+    sink = io.BytesIO()
+    size = port.download_snapshot(task, sink, max_bytes=50_000_000)
+    assert size == len(sink.getvalue()) > 0
+    with pytest.raises(SnapshotTooLarge) as too_large:
+        port.download_snapshot(task, io.BytesIO(), max_bytes=size - 1)
+    assert too_large.value.limit == size - 1

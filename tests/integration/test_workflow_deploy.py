@@ -16,6 +16,11 @@ def test_deploy_lab1_end_to_end_tells_the_story_in_one_thread(stack):
     assert parent.startswith("✅ *lab1* deployed — job #") and f"<@{OPERATOR}>" in parent
     assert "Juno on CentOS 6.5 · multinode · vCenter · nova-network" in parent
     assert "Health: sanity" in parent
+    # Where the cloud is, as Fuel 6.0 says it: multinode puts Horizon on the controller's public address
+    (controller,) = [n for n in stack.fuel.state()["nodes"] if "controller" in n["roles"]]
+    public = next(row["ip"].split("/")[0] for row in controller["network_data"] if row["name"] == "public")
+    cluster_id = stack.fuel.state()["clusters"][0]["id"]
+    assert f"\nHorizon: http://{public}/ · Fuel UI: {stack.fuel.url}/#cluster/{cluster_id}/nodes\n" in parent
     story = "\n".join(replies)
     expected_order = ["Preflight:", "vSphere ready: port group `pxe` (VLAN 3, promiscuous ✓)",
                       "Fuel master VM `fuel-master` created", "Fuel 6.0 master", "VMs created and powered on",
@@ -47,4 +52,6 @@ def test_plan_on_a_deployed_lab_shows_no_change_and_redeploy_changes_nothing(sta
     assert again.state == "succeeded" and again.id != first.id
     _, replies = stack.thread(again.id)
     assert any("Nothing to deploy" in r for r in replies)
+    again_parent, _ = stack.thread(again.id)
+    assert "Horizon: http://10.0.0." in again_parent, "a lab with nothing to deploy still says where its cloud is"
     assert len([t for t in stack.fuel.state()["tasks"] if t["name"] == "deploy"]) == 1

@@ -1,10 +1,10 @@
 """The deploy's failure paths on the real parts, each through signed Slack commands."""
+import re
 import time
 
-from pyVim.connect import Disconnect, SmartConnect
+import requests
 
-from integrations.vsphere.macs import manual_mac
-from tests.fixtures.vcenter_simulator import set_promiscuous
+from tests.fixtures.vcenter_simulator import lab_mac, set_promiscuous
 
 
 def _wait_step(stack, job_id, step, timeout=60):
@@ -28,7 +28,7 @@ def test_promiscuous_mode_off_fails_verification_with_the_hint_and_no_deploy_sta
     parent, replies = stack.thread(job_id)
     assert parent.startswith("❌ *lab2* failed at *verify networks*")
     failure = replies[-1]
-    assert "Network verification failed" in failure
+    assert "Network verification failed" in failure and "`lab2-controller-1` (Fuel: 'Untitled (" in failure
     assert "port group `pxe` does not allow promiscuous mode" in failure and "/fuel preflight lab2 --fix" in failure
     assert [t for t in stack.fuel.state()["tasks"] if t["name"] == "deploy"] == []
 
@@ -49,27 +49,62 @@ def test_preflight_reports_promiscuous_off_with_its_fix_and_fix_repairs_it(stack
     assert "0 failing" in parent and any("promiscuous off→on" in r or "promiscuous" in r for r in replies)
 
 
-def _vcenter_uuid(vcsim) -> str:
-    host, port = vcsim.host_port.rsplit(":", 1)
-    si = SmartConnect(host=host, port=int(port), user=vcsim.user, pwd=vcsim.password, protocol="http")
-    try:
-        return si.content.about.instanceUuid
-    finally:
-        Disconnect(si)
-
-
 def test_a_node_failing_provisioning_fails_the_job_naming_that_node(stack):
     # fuelbot derives a node's MAC from the vCenter, the lab, the VM and the NIC.
-    mac = manual_mac("lab1", "lab1-controller-1", 0, vcenter=_vcenter_uuid(stack.vcsim))
+    mac = lab_mac(stack.vcsim, "lab1", "lab1-controller-1")
     stack.fuel.fail_node(mac, stage="provision",
                          message="Provisioning failed: disk not found")
     stack.command("deploy lab1")
     job = stack.wait_job(stack.last_job("deploy").id, timeout=120)
     assert job.state == "failed" and job.step == "follow_deploy"
-    assert "`lab1-controller-1`" in job.error and "failed provision" in job.error
+    # issue #13: the stage Fuel names (not "deployment"), the node by our VM name and Fuel's, and the cause
+    assert job.error.startswith("Provisioning failed on node-") and "`lab1-controller-1` (Fuel: 'Untitled (" in job.error
+    assert "provision: Provisioning failed: disk not found" in job.error
+    assert "Fuel says: At least one of nodes have failed during provisioning" in job.error
     parent, replies = stack.thread(job.id)
+    assert parent.startswith("❌ *lab1* failed at *provisioning*")
+    assert not any("at 100%" in r or "Deploy failed at" in r for r in replies)
+    (said,) = [r for r in replies if r.startswith("🔍 What Fuel says (provisioning, task provision #")]
+    assert "`lab1-controller-1` (Fuel: 'Untitled (" in said and "error (provision)" in said
+    assert "ERR provision: Provisioning failed: disk not found" in said
+    events = _events(stack, job.id, "diagnosis")
+    assert len(events) == 1 and "Provisioning failed: disk not found" in events[0].data["detail"]
+    # the parent links the job's page, where the diagnosis is in full; `/fuel job` hands out a fresh link
+    page = requests.get(stack.page_link(job.id), timeout=10)
+    assert page.status_code == 200 and "ERR provision: Provisioning failed: disk not found" in page.text
+    answer = stack.command(f"job {job.id}").json()["text"]
+    fresh = re.search(r"<(http[^|>]+)\|job #\d+'s page> \(a fresh link, valid 7 days\)", answer)
+    assert fresh is not None, answer
+    assert requests.get(fresh.group(1), timeout=10).status_code == 200
+    forged = requests.get(fresh.group(1).replace(f"/jobs/{job.id}?", f"/jobs/{job.id + 1}?"), timeout=10)
+    assert forged.status_code == 403 and "signature does not match" in forged.text
+
+
+def test_a_deployment_failure_brings_fuels_notification_and_leaves_an_older_failure_out(stack):
+    controller = lab_mac(stack.vcsim, "lab1", "lab1-controller-1")
+    stack.fuel.fail_node(controller, stage="deploy", message="keystone-manage db_sync: connection refused")
+    stack.command("deploy lab1 --skip-health", trigger_id="T-first")
+    first = stack.wait_job(stack.last_job("deploy").id, timeout=120)
+    assert first.state == "failed"
+    stack.fuel.clear_faults()
+    stack.fuel.fail_node(controller, stage="deploy", message="puppet: Could not find class ::nova::network")
+    stack.command("deploy lab1 --skip-health", trigger_id="T-second")
+    second = stack.wait_job(stack.last_job("deploy").id, timeout=120)
+    assert second.id != first.id and second.state == "failed"
+    parent, replies = stack.thread(second.id)
     assert parent.startswith("❌ *lab1* failed at *deployment*")
-    assert any("Deploy failed at" in r for r in replies)
+    (said,) = [r for r in replies if r.startswith("🔍 What Fuel says (deployment, task deployment #")]
+    assert "Could not find class ::nova::network" in said and "🔔 Failed to deploy node 'Untitled (" in said
+    older = {n["id"] for n in _events(stack, first.id, "diagnosis")[0].data["diagnosis"]["notifications"]}
+    newer = {n["id"] for n in _events(stack, second.id, "diagnosis")[0].data["diagnosis"]["notifications"]}
+    assert older and newer and min(newer) > max(older), "the first deploy's notifications are not the second's"
+
+
+def _events(stack, job_id, kind):
+    from sqlalchemy import select
+    from store.models import JobEvent
+    with stack.runtime.sessions() as session:
+        return session.scalars(select(JobEvent).where(JobEvent.job_id == job_id, JobEvent.kind == kind)).all()
 
 
 def test_fuel_unreachable_mid_deploy_the_job_waits_and_resumes(stack):

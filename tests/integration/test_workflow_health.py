@@ -68,3 +68,23 @@ def test_a_scheduled_check_alerts_once_on_the_change_not_on_every_run(stack):
     with stack.runtime.sessions() as session:
         assert session.query(HealthRun).count() == 5
         assert session.query(Job).filter(Job.kind == "health").count() == 5
+
+
+def test_runs_compare_in_the_order_they_started_not_the_order_they_finished(sessions):
+    from datetime import datetime, timezone
+    from types import SimpleNamespace
+
+    from workflows.health_history import previous_run
+
+    t0 = datetime(2025, 3, 4, 9, 0, tzinfo=timezone.utc)
+    with sessions() as session, session.begin():
+        session.add(HealthRun(lab="lab1", at=t0 + timedelta(minutes=10), started_at=t0, testsets=["smoke"],
+                              summary={"failed": 1}, tests={}))                 # started first, finished last
+        session.add(HealthRun(lab="lab1", at=t0 + timedelta(minutes=2), started_at=t0 + timedelta(minutes=1),
+                              testsets=["sanity"], summary={"failed": 0}, tests={}))
+        session.add(HealthRun(lab="lab2", at=t0 + timedelta(minutes=3), started_at=t0 + timedelta(minutes=2),
+                              testsets=["sanity"], summary={"failed": 0}, tests={}))
+    run = SimpleNamespace(deps=SimpleNamespace(session_factory=sessions))
+    assert previous_run(run, "lab1", before=t0 + timedelta(minutes=5)).testsets == ["sanity"]
+    assert previous_run(run, "lab1", before=t0 + timedelta(seconds=30)).testsets == ["smoke"]
+    assert previous_run(run, "lab1", before=t0) is None

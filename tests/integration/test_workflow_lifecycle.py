@@ -76,8 +76,10 @@ def test_digest_summarises_every_lab_and_leads_with_what_changed(stack):
     stack.command("digest")
     first = stack.wait_job(stack.last_job("digest").id)
     parent, _ = stack.thread(first.id)
-    assert parent.startswith("📋 Labs digest — 2 lab(s) · no change since last digest")
+    # issue #13: the first digest says so, and the job reference sits on the header, not the last lab's line
+    assert parent.splitlines()[0] == f"📋 Labs digest — 2 lab(s) · first digest · job #{first.id}"
     assert "*lab1* not deployed" in parent and "*lab2* not deployed" in parent
+    assert not parent.splitlines()[-1].endswith(f"job #{first.id}")
     _deploy(stack)
     stack.command("digest", user=VIEWER)
     second = stack.wait_job(stack.last_job("digest").id)
@@ -89,7 +91,7 @@ def test_digest_summarises_every_lab_and_leads_with_what_changed(stack):
 def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
     from integrations.fuel.client import FuelClient
     from integrations.vsphere.client import VSphereClient
-    from workflows.watch import watch_labs
+    from workflows.watch import master_key, watch_labs
     mac = "00:50:56:3f:aa:01"
     stack.fuel.inject_node(mac=mac)
     for _replica in range(2):   # two replicas tick: each node is still announced once per lab
@@ -97,11 +99,12 @@ def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
                    fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
                    vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter))
     stack.settle()
-    posts = [m for m in stack.slack.channel("C0LAB").messages if "New node(s) discovered" in m.text]
-    # lab1 and lab2 share the embedded Fuel master: each lab announces the stranger once, never twice
-    assert len(posts) == 2 and all(mac in p.text and "unknown MAC" in p.text for p in posts)
+    posts = [m for m in stack.slack.channel("C0LAB").messages if "New node(s)" in m.text]
+    # lab1 and lab2 share the embedded Fuel master: a node no lab owns is announced once for the master
+    assert len(posts) == 1 and mac in posts[0].text and "unknown MAC" in posts[0].text
+    assert posts[0].text.startswith("👽 New node(s) on the Fuel master of lab1, lab2 that no lab owns")
     with stack.runtime.sessions() as session:
-        assert sorted(session.scalars(select(AnnouncedNode.lab))) == ["lab1", "lab2"]
+        assert list(session.scalars(select(AnnouncedNode.lab))) == [master_key(stack.fuel.url)]
         assert stack.last_job() is None   # housekeeping, not a job anyone asked for
 
 

@@ -151,3 +151,11 @@ def test_every_text_that_leaves_for_slack_is_scrubbed() -> None:
         sent = json.dumps(message.as_kwargs(), ensure_ascii=False)
         assert "edge-canary-5ecret" not in sent and "UrlPassw0rd" not in sent
         assert "••••" in sent
+
+
+def test_the_console_shows_where_a_link_goes() -> None:
+    message = render_outbox("🚀 Deploy of *lab1*", {"context": "📄 <http://127.0.0.1:8080/jobs/1?sig=ab|Job page>: all"})
+    assert plain_lines(message.text, message.blocks)[-1] == "📄 Job page: all"
+    assert plain_lines(message.text, message.blocks, show_urls=True)[-1] == \
+        "📄 Job page (http://127.0.0.1:8080/jobs/1?sig=ab): all"
+    assert mrkdwn_to_plain("<#C123|lab> <mailto:a@b|mail>", show_urls=True) == "lab mail"

@@ -34,6 +34,10 @@ MATRIX = [
     ('schedule health lab1 "0 9 * * mon-fri" UTC', O, "Scheduling health checks"),
     ("schedules", V, "Listing schedules"),
     ("unschedule 1", O, "Removing a schedule"),
+    ("logs lab1 node-1 puppet --level error", V, "Reading logs"),
+    ("diagnostic lab1", A, "Taking a diagnostic snapshot (its /etc/astute.yaml holds every password)"),
+    ("audit lab1 --since 24h", A, "Reading the audit trail"),
+    ("snooze 3 2h", O, "Snoozing alerts"),
 ]
 PEOPLE = {V: "U0VIEWER", O: "U0OPERATOR", A: "U0ADMIN"}
 

@@ -26,8 +26,10 @@ def test_lifecycle_lines_come_from_the_kind_row() -> None:
     cancelled = voice.cancelled_before_start(DEPLOY, actor="U0BOB001")
     assert cancelled.text.endswith("· cancelled by <@U0BOB001> before it started") and cancelled.body() == {}
     assert voice.opened(JobHeader(3, "digest", None, "schedule:4")).text == "📋 Digest — job #3 by schedule #4"
-    assert voice.retrying(step_title="Deployment", error=StepFailed("Fuel answered 503."), seconds_left=900) == \
-        "⏳ Deployment: Fuel answered 503. Retrying for up to 15 min."
+    assert voice.retrying(step_title="Deployment", error=StepFailed("Fuel answered 503."), attempts=30,
+                          waits=845) == "⏳ Deployment: Fuel answered 503. Retrying up to 30 more times, pausing 14 min in all."
+    assert voice.retrying(step_title="Settings", error=StepFailed("Fuel answered 503."), attempts=1, waits=2) == \
+        "⏳ Settings: Fuel answered 503. Retrying once more, pausing 2s in all."
 
 
 def test_a_deploy_that_succeeded_shows_the_environment_and_health_with_a_rerun_button() -> None:
@@ -38,6 +40,18 @@ def test_a_deploy_that_succeeded_shows_the_environment_and_health_with_a_rerun_b
     assert parent.text == ("✅ *lab1* deployed — job #12 by <@U0ALICE1> · 14m 32s · Juno on CentOS 6.5 · multinode · "
                            "vCenter · nova-network\nHealth: sanity 12/12 ✓")
     assert [b.action_id for b in parent.parent.buttons] == [ButtonAction.RERUN_HEALTH]
+
+
+def test_a_deployed_lab_says_where_its_cloud_is_and_a_failure_where_fuel_failed() -> None:
+    env = fake_lab().environment
+    urls = DeployOutcome(environment=env, health=None, deployed=True, horizon_url="http://172.16.0.2/",
+                         fuel_ui_url="http://10.20.0.2:8000/#cluster/3/nodes")
+    (parent,) = DeployVoice().ended(DEPLOY, Ending(JobState.SUCCEEDED, None, 60.0, "Deployment"), urls)
+    assert parent.text.splitlines()[1] == "Horizon: http://172.16.0.2/ · Fuel UI: http://10.20.0.2:8000/#cluster/3/nodes"
+    error = StepFailed("Provisioning failed on node-9", step="follow_deploy")
+    failed, _ = DeployVoice().ended(DEPLOY, Ending(JobState.FAILED, error, 65.0, "Deployment"),
+                                    DeployOutcome(environment=env, health=None, deployed=False, failed_at="provisioning"))
+    assert failed.text == "❌ *lab1* failed at *provisioning* — job #12 by <@U0ALICE1> · 1m 05s"
 
 
 def test_a_deploy_that_failed_names_the_step_and_only_offers_health_once_deployed() -> None:
@@ -75,3 +89,19 @@ def test_a_one_shot_job_without_a_headline_says_it_is_done() -> None:
     failed, line = voice.ended(job, Ending(JobState.FAILED, StepFailed("No lab named `lab9`."), 1.0, "Nodes"), None)
     assert (failed.text, line.text) == ("❌ 🖥️ Nodes of *lab1* failed — job #4 by <@U0ALICE1> · 1s",
                                         "❌ No lab named `lab9`.")
+
+
+def test_a_reading_longer_than_the_thread_says_how_much_is_shown_and_where_the_rest_is() -> None:
+    from integrations.fuel.logs import LogEntry
+    from workflows.voices.logs import LogReading, LogsVoice
+
+    entries = tuple(LogEntry(f"2025-03-04 09:{59 - i:02d}:00", "ERR", f"error {i}") for i in range(45))
+    reading = LogReading(lab="lab1", source="install/puppet", source_name="puppet", node="node-7 `lab1-controller-1`",
+                         level="ERR", asked=100, entries=entries, has_more=True, job_id=9)
+    assert LogsVoice().headline(reading) == ("📜 puppet log of node-7 `lab1-controller-1` in *lab1* — 45 newest "
+                                             "entries, ERR and above (older ones exist: `--lines` reads more)")
+    (line,) = LogsVoice().lines(reading)
+    assert line.text.count("\n2025-") == 30 and "ERR error 0\n" in line.text and "error 30" not in line.text
+    assert line.text.endswith("Shown: the 30 newest of 45, long entries cut to a line. All of them, whole: the job "
+                              "page (`/fuel job 9` links it).")
+    assert reading.text.count("\n") == 44, "the whole reading, for the job page (and an upload, later)"

@@ -19,8 +19,9 @@ from workflows.voices.deploy_facts import (DeployFact, PreflightChecked, VSphere
                                             NetworksLocked, NetworksConfigured, RolesAssigned, InterfacesMapped,
                                             VerificationSkipped, VerificationPassed, DeployAdopted, NothingToDeploy,
                                             NodesOffline, NodesOnline,
-                                            DeployStarted, DeployProgress, FuelSilent, DeployFailedAt, Deployed,
+                                            DeployStarted, DeployProgress, FuelSilent, DeployFailed, Deployed,
                                             HealthSkipped, DeployHealthChecked)
+from workflows.voices.diagnosis import FuelDiagnosed, diagnosis_reply, stage_failed
 from workflows.voices.health import HealthFinished, HealthRunning, deploy_health_line, progress_line, rerun_button
 from workflows.voices.words import deploy_progress, duration, format_findings
 
@@ -32,6 +33,18 @@ class DeployOutcome:
     environment: Environment | None
     health: str | None
     deployed: bool
+    failed_at: str | None = None    # what Fuel says failed ("provisioning"), where the step's title says less
+    horizon_url: str | None = None  # where the cloud is, once deployed
+    fuel_ui_url: str | None = None
+
+    @property
+    def where(self) -> str | None:
+        """``Horizon: http://… · Fuel UI: http://…/#cluster/3/nodes`` once deployed."""
+        if not self.deployed:
+            return None
+        parts = [f"{label}: {url}" for label, url in (("Horizon", self.horizon_url), ("Fuel UI", self.fuel_ui_url))
+                 if url]
+        return " · ".join(parts) or None
 
 
 def _listing(networks: tuple[tuple[str, str], ...]) -> str:
@@ -144,7 +157,7 @@ def nodes_line(fact: RolesAssigned | InterfacesMapped | VerificationSkipped | Ve
 
 
 def deploy_line(fact: DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent
-                | DeployFailedAt | Deployed) -> Line:
+                | Deployed) -> Line:
     match fact:
         case DeployAdopted(task_id=task_id):
             return Line(f"🚀 Following the deploy already running in Fuel (task #{task_id}).")
@@ -158,8 +171,6 @@ def deploy_line(fact: DeployAdopted | NothingToDeploy | DeployStarted | DeployPr
         case FuelSilent(error=error):
             return Line(f"⚠️ Fuel is not answering ({error}); still following the deploy, which goes on "
                         "on the master without us.", phase="deploy", force=True)
-        case DeployFailedAt(percent=percent):
-            return Line(f"❌ Deploy failed at {percent}%", phase="deploy", force=True)
         case Deployed(elapsed=elapsed):
             return Line(f"✅ Deployed — 100% · {duration(elapsed)}", phase="deploy", force=True)
 
@@ -186,6 +197,9 @@ class DeployVoice(KindVoice[DeployFact]):
                 return [Line(deploy_health_line(outcome, job_id=job_id))]
             case HealthRunning() | HealthFinished():
                 return [progress_line(fact)]
+            case DeployFailed(diagnosis=diagnosis, job_id=job_id):
+                return [Line(f"❌ {stage_failed(diagnosis)}", phase="deploy", force=True),
+                        Line(diagnosis_reply(FuelDiagnosed(diagnosis=diagnosis, job_id=job_id)))]
             case _:
                 return [deploy_line(fact)]
 
@@ -196,11 +210,14 @@ class DeployVoice(KindVoice[DeployFact]):
             facts = (f" · {env.release} · {env.mode} · {'vCenter' if env.compute == 'vcenter' else env.compute} · "
                      f"{env.network_provider.replace('_', '-')}") if env else ""
             text = f"✅ *{job.lab}* deployed — {by}{facts}"
+            if outcome.where:
+                text += f"\n{outcome.where}"
             if outcome.health:
                 text += f"\nHealth: {outcome.health}"
             return [Line.of_parent(Message(text, (rerun_button(job.lab),)))]
         verb = "cancelled" if ending.state is JobState.CANCELLED else "failed"
-        parent = Message(f"❌ *{job.lab}* {verb} at *{ending.step_title.lower()}* — {by}",
+        where = outcome.failed_at if ending.state is JobState.FAILED and outcome.failed_at else ending.step_title.lower()
+        parent = Message(f"❌ *{job.lab}* {verb} at *{where}* — {by}" + (f"\n{outcome.where}" if outcome.where else ""),
                          (rerun_button(job.lab),) if outcome.deployed else ())
         return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from integrations.fuel.diagnosis import Diagnosis
 from integrations.vsphere.info import Change
 from integrations.vsphere.preflight import Finding
 from labspec.model import DistributedPortGroup, Environment, StandardPortGroup, VMSpec
@@ -202,8 +203,11 @@ class FuelSilent:
 
 
 @dataclass(frozen=True)
-class DeployFailedAt:
-    percent: int
+class DeployFailed:
+    """Fuel's deploy task ended in error; ``diagnosis`` is what Fuel says about it."""
+
+    diagnosis: Diagnosis
+    job_id: int
 
 
 @dataclass(frozen=True)
@@ -227,5 +231,5 @@ DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachabl
               | SettingsMatch | SettingsLocked | SettingsApplied | NetworksMatch | NetworksLocked
               | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | NodesOffline
               | NodesOnline | VerificationPassed
-              | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailedAt
+              | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailed
               | Deployed | HealthSkipped | DeployHealthChecked | HealthRunning | HealthFinished)

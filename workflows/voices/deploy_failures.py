@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from core.errors import FuelError, StepFailed
+from integrations.fuel.diagnosis import Diagnosis, NodeCause
 from integrations.vsphere.preflight import Finding
+from workflows.voices.diagnosis import cause_sentence, node_name
 from workflows.voices.words import duration
 
 PROMISCUOUS_HINT = ("Likely cause: port group `{pxe}` does not allow promiscuous mode (or a NIC sits on a port "
                     "group with the wrong VLAN). Fix: `/fuel preflight {lab} --fix`, then `/fuel deploy {lab}` "
                     "(it resumes; nothing is recreated).")
 FUEL_MESSAGE_LIMIT = 600      # Fuel's messages can name every node; keep a reply readable
-FAILED_NODES_SHOWN = 5
 
 
 def preflight_blocked(blocking: Sequence[Finding]) -> StepFailed:
@@ -62,8 +63,12 @@ def nodes_stayed_offline(nodes: Sequence[str], *, within: float, lab: str) -> St
 
 
 def verification_failed(message: str | None, result: Any, *, pxe: str, lab: str,
-                        offline: Sequence[str] = ()) -> StepFailed:
-    """Verification failed; promiscuous mode is blamed only when nodes answered without the VLANs."""
+                        nodes: Sequence[NodeCause] = (), offline: Sequence[str] = ()) -> StepFailed:
+    """Fuel's message, each node's missing VLANs (by our VM name and Fuel's, as ``nodes`` know them), the fix.
+
+    Promiscuous mode is blamed only when nodes answered without the VLANs, never for nodes that
+    were offline or sent nothing.
+    """
     if offline or SILENT_NODES in (message or ""):
         who = ", ".join(offline) if offline else "some nodes"
         hint = (f"Likely cause: {who} did not answer (offline or still booting), which says nothing about the "
@@ -72,7 +77,12 @@ def verification_failed(message: str | None, result: Any, *, pxe: str, lab: str,
                           hint=hint)
     hint = PROMISCUOUS_HINT.format(pxe=pxe, lab=lab)
     rows = result if isinstance(result, list) else []
-    parts = [f"node {r.get('name') or r.get('uid')} {r.get('interface')} missing VLAN(s) "
+    known = {str(n.id): node_name(n) for n in nodes}
+
+    def name(row: dict[str, Any]) -> str:
+        return known.get(str(row.get("uid")), f"node {row.get('name') or row.get('uid')}")
+
+    parts = [f"{name(r)} {r.get('interface')} missing VLAN(s) "
              f"{', '.join(str(v) for v in r.get('absent_vlans', []))}" for r in rows[:5] if isinstance(r, dict)]
     details = (" (" + "; ".join(parts) + ")") if parts else ""
     return StepFailed(f"Network verification failed: {message or 'no message'}{details}\n{hint}",
@@ -87,13 +97,9 @@ def prechecks_failed(message: str | None) -> StepFailed:
     return StepFailed(f"Fuel's pre-deployment checks failed: {message}", step="deploy_changes")
 
 
-def deploy_failed(failed: Sequence[tuple[int, str | None, str]], message: str | None, *, lab: str) -> StepFailed:
-    """``failed``: (node id, its VM, what failed) for each node Fuel put in error."""
-    who = "; ".join(f"node-{node_id}" + (f" (`{vm}`)" if vm else "") + f" failed {what}"
-                    for node_id, vm, what in failed[:FAILED_NODES_SHOWN])
-    if len(failed) > FAILED_NODES_SHOWN:
-        who += f"; and {len(failed) - FAILED_NODES_SHOWN} more node(s) (`/fuel nodes {lab}` lists them)"
-    text = message or "no message"
+def deploy_failed(diagnosis: Diagnosis) -> StepFailed:
+    """What Fuel says failed, on which node (our VM name and Fuel's), and why; Fuel's message capped."""
+    text = cause_sentence(diagnosis)
     if len(text) > FUEL_MESSAGE_LIMIT:
-        text = text[:FUEL_MESSAGE_LIMIT] + f"… ({len(text) - FUEL_MESSAGE_LIMIT} more characters)"
-    return StepFailed(f"Deploy failed: {who or 'Fuel reported an error'}. Fuel says: {text}", step="follow_deploy")
+        text = text[:FUEL_MESSAGE_LIMIT] + f"… ({len(text) - FUEL_MESSAGE_LIMIT} more characters on the job page)"
+    return StepFailed(text, step="follow_deploy")

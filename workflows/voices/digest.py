@@ -12,7 +12,26 @@ from workflows.voices.oneshot import OneShotVoice
 from workflows.voices.words import duration
 
 SECTION_LIMIT = 12
+UNREACHABLE = "unreachable"
 Snapshot = Mapping[str, Any]        # one lab observed (``workflows.digest.observe``), as stored
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A Fuel master that did not answer, and the labs it serves (said once, not once per lab)."""
+
+    fuel: str
+    error: str
+    labs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Strangers:
+    """Unassigned nodes on a Fuel master that no lab owns (listed once for the master)."""
+
+    fuel: str
+    labs: tuple[str, ...]
+    nodes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -25,9 +44,19 @@ class Digest:
     now: datetime
     missed: int = 0                 # scheduled runs missed while fuelbot was down, covered by this one
     mention: str | None = None      # a scheduled digest with changes mentions on-call
+    first: bool = False             # no digest observed these labs before
+    outages: tuple[Outage, ...] = ()
+    strangers: tuple[Strangers, ...] = ()
+
+
+def unreachable(snap: Snapshot | None) -> bool:
+    """The lab's Fuel master did not answer (older digests wrote ``unreachable: <error>``)."""
+    return snap is not None and str(snap.get("status", "")).startswith(UNREACHABLE)
 
 
 def line_for(snap: Snapshot, now: datetime) -> str:
+    if unreachable(snap):
+        return f"*{snap['lab']}* — its Fuel master does not answer (above)"
     parts = [f"*{snap['lab']}* {snap['status']}"]
     nodes = snap.get("nodes") or {}
     if nodes:
@@ -51,11 +80,11 @@ def line_for(snap: Snapshot, now: datetime) -> str:
 
 
 def changes(previous: Snapshot | None, snap: Snapshot) -> list[str]:
-    """What differs from the lab's previous snapshot, one phrase each."""
+    """What differs from the lab's previous snapshot, one phrase each (its master's outages: ``outage_changes``)."""
     if previous is None:
         return []
     out = []
-    if previous.get("status") != snap.get("status"):
+    if previous.get("status") != snap.get("status") and not (unreachable(previous) or unreachable(snap)):
         out.append(f"{snap['lab']} {previous.get('status')} → {snap.get('status')}")
     if previous.get("last_deploy") != snap.get("last_deploy") and snap.get("last_deploy"):
         d = snap["last_deploy"]
@@ -69,11 +98,27 @@ def changes(previous: Snapshot | None, snap: Snapshot) -> list[str]:
     return out
 
 
+def outage_changes(previous: Sequence[Snapshot | None], now: Sequence[Snapshot]) -> list[str]:
+    """A Fuel master that stopped (or started again) answering, once, with the labs it serves."""
+    went: dict[str, list[str]] = {}
+    back: dict[str, list[str]] = {}
+    for before, snap in zip(previous, now):
+        if before is None or unreachable(before) == unreachable(snap):
+            continue
+        target = went if unreachable(snap) else back
+        target.setdefault(str(snap.get("fuel") or before.get("fuel") or "?"), []).append(str(snap["lab"]))
+    return ([f"Fuel at {url} stopped answering ({', '.join(labs)})" for url, labs in went.items()]
+            + [f"Fuel at {url} answers again ({', '.join(labs)})" for url, labs in back.items()])
+
+
 class DigestVoice(OneShotVoice[Digest]):
     """A short digest is all in its parent; a long one puts its lab lines in the thread, in sections."""
 
     def _head(self, digest: Digest) -> str:
-        since = ("since last digest: " + "; ".join(digest.changes)) if digest.changes else "no change since last digest"
+        if digest.first:
+            since = "first digest"
+        else:
+            since = ("since last digest: " + "; ".join(digest.changes)) if digest.changes else "no change since last digest"
         head = f"📋 Labs digest — {len(digest.snapshots)} lab(s) · {since}"
         if digest.missed:
             head += f" · (covers {digest.missed + 1} scheduled runs missed while fuelbot was down)"
@@ -82,7 +127,12 @@ class DigestVoice(OneShotVoice[Digest]):
         return head
 
     def _lab_lines(self, digest: Digest) -> list[str]:
-        return [line_for(s, digest.now) for s in digest.snapshots] + [f"⚠️ {p}" for p in digest.problems][:5]
+        masters = [f"🔌 Fuel master {o.fuel} does not answer ({o.error}): {', '.join(o.labs)}" for o in digest.outages]
+        masters += [f"👽 Fuel master {s.fuel} has {len(s.nodes)} unassigned node(s) no lab owns: "
+                    f"{'; '.join(s.nodes[:3])}" + (f" and {len(s.nodes) - 3} more" if len(s.nodes) > 3 else "")
+                    for s in digest.strangers]
+        return (masters + [line_for(s, digest.now) for s in digest.snapshots]
+                + [f"⚠️ {p}" for p in digest.problems][:5])
 
     def headline(self, digest: Digest) -> str:
         lines = self._lab_lines(digest)
@@ -96,5 +146,6 @@ class DigestVoice(OneShotVoice[Digest]):
 
     def ended(self, job: JobHeader, ending: Ending, headline: str | None) -> list[Line]:
         if ending.state is JobState.SUCCEEDED and headline is not None:
-            return [Line.of_parent(Message(headline + f" · job #{job.id}"))]
+            head, _, labs = headline.partition("\n")     # the job is the digest's, not its last lab's
+            return [Line.of_parent(Message(f"{head} · job #{job.id}" + (f"\n{labs}" if labs else "")))]
         return super().ended(job, ending, headline)

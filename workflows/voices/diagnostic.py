@@ -1,0 +1,85 @@
+"""The diagnostic snapshot's voice (``/fuel diagnostic``): Fuel building it, then where the tarball is.
+
+The tarball holds the environment's passwords (``/etc/astute.yaml`` of every node), so the
+thread names the file and its size and says so; the file stays on fuelbot's host (a Slack
+upload joins the thread once fuelbot can upload: ``SnapshotReady.path`` is that file).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from core.errors import StepFailed
+from jobs.states import JobState
+from jobs.voice import Ending, JobHeader, Message
+from workflows.voices.base import KindVoice, Line
+from workflows.voices.words import duration
+
+
+@dataclass(frozen=True)
+class SnapshotStarted:
+    task_id: int
+    adopted: bool                   # one was already running (Fuel builds one at a time): followed instead
+
+
+@dataclass(frozen=True)
+class SnapshotBuilding:
+    progress: int
+    elapsed: float
+
+
+@dataclass(frozen=True)
+class SnapshotReady:
+    lab: str
+    name: str                       # fuel-snapshot-2025-03-04_09-00-00.tgz
+    path: str                       # where fuelbot keeps it
+    size: int                       # bytes
+
+
+SnapshotFact = SnapshotStarted | SnapshotBuilding | SnapshotReady
+
+
+def size_text(size: float) -> str:
+    """``12.3 MB``, ``840 kB``, ``1.2 GB`` (powers of 1000, as Slack shows file sizes)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{int(size)} bytes"
+
+
+def snapshot_failed(message: str | None) -> StepFailed:
+    return StepFailed(f"Fuel could not build the diagnostic snapshot: {message or 'no message'}. Its Astute log says "
+                      "more: `/fuel logs <lab> astute --level error`.", step="snapshot")
+
+
+def snapshot_too_large(size: int | None, limit: int, url: str) -> StepFailed:
+    said = f"is {size_text(size)}, more than" if size is not None else "grew past"
+    return StepFailed(f"The diagnostic snapshot {said} the {size_text(limit)} fuelbot downloads "
+                      f"(FUELBOT_SNAPSHOT_MAX_MB); nothing was kept. Take it from the Fuel UI instead "
+                      f"(Support → Download diagnostic snapshot), or at {url} from a machine that reaches the "
+                      "master.", step="download")
+
+
+class DiagnosticVoice(KindVoice[SnapshotFact]):
+    """One progress line while Fuel builds the tarball; the parent says where it is, and what it holds."""
+
+    def lines(self, fact: SnapshotFact) -> Sequence[Line]:
+        match fact:
+            case SnapshotStarted(task_id=task_id, adopted=adopted):
+                verb = "Following the snapshot Fuel is already building" if adopted else "Fuel is building the snapshot"
+                return [Line(f"📦 {verb} (task #{task_id}): the logs and settings of the master and every node.")]
+            case SnapshotBuilding(progress=progress, elapsed=elapsed):
+                return [Line(f"📦 Building — {progress}% · {duration(elapsed)}", phase="snapshot")]
+            case SnapshotReady(name=name, path=path, size=size):
+                return [Line(f"📦 Downloaded `{name}` ({size_text(size)}), kept on fuelbot's host at `{path}`. "
+                             "It holds the environment's passwords (/etc/astute.yaml): share it with care.",
+                             phase="snapshot", force=True)]
+        return []
+
+    def ended(self, job: JobHeader, ending: Ending, ready: SnapshotReady | None) -> list[Line]:
+        by = f"{job.byline} · {duration(ending.elapsed)}"
+        if ending.state is JobState.SUCCEEDED and ready is not None:
+            return [Line.of_parent(Message(f"📦 Diagnostic snapshot of *{ready.lab}*'s Fuel master is ready — "
+                                           f"`{ready.name}`, {size_text(ready.size)} — {by}"))]
+        failed = [Line(self.failure(ending.error))] if ending.error is not None else []
+        return [Line.of_parent(Message(f"❌ {job.title} {ending.state.value} — {by}")), *failed]
