@@ -11,13 +11,14 @@ from types import TracebackType
 from pyVmomi import vim
 
 from core.errors import VSphereError
-from integrations.vsphere import inventory, portgroups, preflight, vms
+from integrations.vsphere import inventory, portgroups, preflight, snapshots, vms
 from integrations.vsphere.faults import guarded
 from integrations.vsphere.info import (Change, DatastoreInfo, DistributedPortGroupInfo, HostInfo,
                                        StandardPortGroupInfo, VMInfo)
 from integrations.vsphere.inventory import Placement
 from integrations.vsphere.preflight import Finding
 from integrations.vsphere.session import Session
+from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VCenterTarget, VMSpec
 
 _SIMULATOR_OPTION = "vcsim.server.url"   # vcsim adds this setting to its OptionManager; vCenter has none
@@ -174,6 +175,27 @@ class VSphereClient:
     def destroy_vm(self, name: str) -> bool:
         """Power off and delete a VM fuelbot created; False when it did not exist."""
         return vms.destroy(self._session, self._ready(), name)
+
+    # Snapshots -------------------------------------------------------------------------------------
+    @guarded("reading a VM's snapshots")
+    def snapshots(self, vm: str) -> list[SnapshotInfo]:
+        """Every snapshot of the VM, with the bytes each takes."""
+        return snapshots.list_snapshots(self._session, self._ready(), vm)
+
+    @guarded("taking a snapshot")
+    def create_snapshot(self, vm: str, *, name: str, description: str, memory: bool) -> SnapshotInfo:
+        """Snapshot the VM (``memory``: a running VM's memory too, so a revert resumes it running)."""
+        return snapshots.create(self._session, self._ready(), vm, name=name, description=description, memory=memory)
+
+    @guarded("reverting to a snapshot")
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
+        """Revert the VM to snapshot ``snapshot`` (a moref) and bring it to ``power_state``."""
+        return snapshots.revert(self._session, self._ready(), vm, snapshot, power_state=power_state)
+
+    @guarded("removing a snapshot")
+    def remove_snapshot(self, vm: str, snapshot: str) -> bool:
+        """Delete snapshot ``snapshot`` (a moref) of the VM, consolidating its disks; False when already gone."""
+        return snapshots.remove(self._session, self._ready(), vm, snapshot)
 
     # Preflight -------------------------------------------------------------------------------------
     @guarded("running preflight")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 
 from core.errors import VSphereError
 from integrations.vsphere import preflight as checks
@@ -17,6 +18,7 @@ from integrations.vsphere.info import (BootDevice, Change, DistributedPortGroupI
 from integrations.vsphere.macs import assign_macs
 from integrations.vsphere.portgroups import distributed_differences, standard_differences
 from integrations.vsphere.preflight import Finding
+from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VMSpec
 
 GB = 1024 ** 3
@@ -56,6 +58,7 @@ class FakeVSphere:
         self.free = free_gb * GB
         self.distributed: dict[str, DistributedPortGroupInfo] = {}
         self.machines: dict[str, VMInfo] = {}
+        self.vm_snapshots: dict[str, list[SnapshotInfo]] = {}
         self.calls: Counter[str] = Counter()
         self.closed = False
 
@@ -194,6 +197,52 @@ class FakeVSphere:
         self.machines[name] = replace(self.machines[name], power_state="poweredOn")
         return self.machines[name]
 
+    def power_off(self, name: str) -> VMInfo:
+        self._use("power_off")
+        return self._set_power(name, "poweredOff")
+
+    def _vm(self, name: str) -> VMInfo:
+        if name not in self.machines:
+            raise VSphereError(f"VM {name!r} not found in datacenter {self.datacenter}", obj=name)
+        return self.machines[name]
+
+    def _set_power(self, name: str, state: str) -> VMInfo:
+        self.machines[name] = replace(self._vm(name), power_state=state)
+        return self.machines[name]
+
+    # Snapshots: sizes are 0, as vcsim reports them (it writes empty .vmsn files and no deltas).
+    def snapshots(self, vm: str) -> list[SnapshotInfo]:
+        self._use("snapshots")
+        self._vm(vm)
+        return list(self.vm_snapshots.get(vm, []))
+
+    def create_snapshot(self, vm: str, *, name: str, description: str, memory: bool) -> SnapshotInfo:
+        self._use("create_snapshot")
+        running = self._vm(vm).power_state
+        # vCenter: "When [memory is] FALSE, the power state of the snapshot is set to powered off".
+        state = running if memory or running != "poweredOn" else "poweredOff"
+        taken = SnapshotInfo(moref=f"snapshot-{sum(map(len, self.vm_snapshots.values())) + 1}", name=name,
+                             description=description, created=datetime.now(timezone.utc), power_state=state,
+                             size_bytes=0, current=True)
+        self.vm_snapshots[vm] = [replace(s, current=False) for s in self.vm_snapshots.get(vm, [])] + [taken]
+        return taken
+
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
+        self._use("revert_snapshot")
+        held = self.vm_snapshots.get(vm, [])
+        if snapshot not in {s.moref for s in held} or vm not in self.machines:
+            raise VSphereError(f"VM {vm!r} has no snapshot {snapshot} (it was removed in vCenter?)", obj=vm)
+        self.vm_snapshots[vm] = [replace(s, current=s.moref == snapshot) for s in held]
+        return self._set_power(vm, power_state)
+
+    def remove_snapshot(self, vm: str, snapshot: str) -> bool:
+        self._use("remove_snapshot")
+        held = self.vm_snapshots.get(vm, [])
+        if snapshot not in {s.moref for s in held}:
+            return False
+        self.vm_snapshots[vm] = [s for s in held if s.moref != snapshot]
+        return True
+
     def destroy_vm(self, name: str) -> bool:
         self._use("destroy_vm")
         vm = self.machines.get(name)
@@ -203,6 +252,7 @@ class FakeVSphere:
             raise VSphereError(f"VM {name!r} was not created by fuelbot; refusing to delete it", obj=name,
                                fix="delete it in vCenter yourself if it really belongs to the lab")
         del self.machines[name]
+        self.vm_snapshots.pop(name, None)
         return True
 
     def close(self) -> None:
