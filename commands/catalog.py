@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Self
 
+from commands.catalog_shared import (ApproveRequest, ExtendLease, ListSnapshots, ReleaseLab, ReserveLab, RollbackLab,
+                                     SnapshotLab)
 from commands.command import Command, JobCommand, Param, ParamKind
 from commands.roles import Role
 from core.buttons import ButtonAction
@@ -289,11 +291,11 @@ class Unschedule(Command):
     params = (Param(field="schedule_id", kind=ParamKind.SCHEDULE_ID),)
 
 
-# In the order help lists them: looking first, then acting, then scheduling.
+# In the order help lists them: looking first, then acting, then sharing, then scheduling.
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, DeployLab, RunHealth,
-    ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ShowDigest, ScheduleDigest, ScheduleHealth,
-    ListSchedules, Unschedule,
+    ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ReserveLab, ExtendLease, ReleaseLab, SnapshotLab,
+    ListSnapshots, RollbackLab, ApproveRequest, ShowDigest, ScheduleDigest, ScheduleHealth, ListSchedules, Unschedule,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
 BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}

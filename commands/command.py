@@ -27,6 +27,10 @@ class ParamKind(StrEnum):
     CHANNEL = "channel"
     MENTION = "mention"
     TOPIC = "topic"
+    DURATION = "duration"            # 2h, 90m, 3d, 1d12h
+    REASON = "reason"                # free words, made inert
+    SNAPSHOT = "snapshot name"
+    APPROVAL_ID = "approval id"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 # The handler modules register their functions in commands.dispatch.HANDLERS when imported.
 from commands import info_commands, job_commands, schedule_commands  # noqa: F401
+from commands import approval_commands, lease_commands, snapshot_commands  # noqa: F401
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
 from commands.catalog import ShowHelp
@@ -69,6 +70,10 @@ def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str
             reply = HANDLERS[type(command)](command, request)
         except (CommandError, JobError) as error:
             session.rollback()
+            if isinstance(error, PermissionDenied):     # a handler's refusal (a lease) is audited as authz's are
+                record_event(session, None, actor=user_id, kind="denied",
+                             message=f"{command.canonical} (in {channel_id}): {error}")
+                session.commit()
             return refusal(error)
         session.commit()
         return reply

@@ -14,10 +14,12 @@ import shlex
 from functools import lru_cache
 from typing import Any, Callable, NoReturn
 
-from commands import replies
+from commands import lease_replies, replies
+from commands.snapshot_replies import bad_approval_id, bad_snapshot_name
 from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, ShowHelp
 from commands.command import Command, Param, ParamKind
 from core.buttons import ButtonAction
+from core.durations import Duration, NotADuration, parse_duration
 from core.errors import CommandError
 
 MAX_LENGTH = 1000
@@ -36,6 +38,9 @@ _TRANSLATIONS = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "
                                "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ",
                                "\u3000": " ", "\u200b": ""})
 _WORD_LISTS = {"<testsets>", "<topic>"}
+_SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+_REASON_LIMIT = 200
+_LONGEST = Duration(days=366)           # past a year is a typo, whatever the policy allows
 _DASHED_OPTION = re.compile(r"(?<!\S)[—–](?=[A-Za-z])")    # macOS smart dashes: —fix → --fix
 
 
@@ -128,6 +133,8 @@ def _argument_parser(name: str) -> RaisingArgumentParser:
         metavar = f"<{param.field.replace('_', ' ')}>"
         if param.option and param.kind is ParamKind.FLAG:
             parser.add_argument(param.option, dest=param.field, action="store_true")
+        elif param.option and param.kind is ParamKind.REASON:     # --reason takes the words up to the next option
+            parser.add_argument(param.option, dest=param.field, metavar=param.field.upper(), nargs="+")
         elif param.option:
             parser.add_argument(param.option, dest=param.field, metavar=param.field.upper())
         elif param.kind in (ParamKind.TESTSETS, ParamKind.TOPIC):
@@ -161,6 +168,10 @@ def _convert(param: Param, value: Any) -> object:     # value: as argparse read 
         return _testsets(value)
     if param.kind is ParamKind.TOPIC:
         return _topic(value)
+    if param.kind is ParamKind.REASON:
+        return reason(" ".join(value))
+    if param.kind is ParamKind.DURATION:
+        return duration(str(value))
     return _CONVERTERS[param.kind](str(value))
 
 
@@ -240,6 +251,40 @@ def mention(value: str) -> str:
     return value
 
 
+def duration(value: str) -> Duration:
+    """``2h``, ``90m``, ``3d``, ``1d12h``, ``1w`` → a Duration (the policy's maximum is checked by the handler)."""
+    try:
+        length = parse_duration(value)
+    except NotADuration:
+        raise CommandError(lease_replies.bad_duration(value)) from None
+    if length > _LONGEST:
+        raise CommandError(lease_replies.duration_too_long(value))
+    return length
+
+
+def reason(value: str) -> str:
+    """Free words, made inert: no mentions, links or backticks reach a channel through a reason."""
+    clean = " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029<>`]", " ", value).split())
+    if not clean:
+        raise CommandError(lease_replies.empty_reason())
+    return clean if len(clean) <= _REASON_LIMIT else clean[:_REASON_LIMIT - 1] + "…"
+
+
+def snapshot_name(value: str) -> str:
+    if not _SNAPSHOT_NAME.fullmatch(value):
+        raise CommandError(bad_snapshot_name(value))
+    return value
+
+
+def approval_id(value: str) -> int:
+    """``4`` or ``#4``: the number on an approval request's buttons."""
+    match = _NUMBER.fullmatch(value)
+    if not match or not 0 < int(match.group(1)) <= _MAX_ID:
+        raise CommandError(bad_approval_id(value))
+    return int(match.group(1))
+
+
 _CONVERTERS: dict[ParamKind, Callable[[str], str | int]] = {
     ParamKind.LAB: lab_name, ParamKind.JOB_ID: job_id, ParamKind.SCHEDULE_ID: schedule_id, ParamKind.CRON: cron,
-    ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel, ParamKind.MENTION: mention}
+    ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel, ParamKind.MENTION: mention,
+    ParamKind.SNAPSHOT: snapshot_name, ParamKind.APPROVAL_ID: approval_id}

@@ -153,9 +153,11 @@ def invalid_spec_line(source: str, problems: int) -> str:
     return f"⚠️ `{source}` has {problems} problem(s): `python app.py check-lab {source}`"
 
 
-def lab_line(*, name: str, nodes: str, environment: str, last: str, busy: str | None) -> str:
+def lab_line(*, name: str, nodes: str, environment: str, last: str, busy: str | None,
+             lease: str | None = None) -> str:
     lock = f" · 🔒 {busy}" if busy else ""
-    return f"*{name}* — {nodes} · {environment} · last: {last}{lock}"
+    held = f" · {lease}" if lease else ""       # commands.lease_replies.lease_note
+    return f"*{name}* — {nodes} · {environment} · last: {last}{lock}{held}"
 
 
 def labs_overview(lines: Sequence[str]) -> str:

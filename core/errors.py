@@ -6,6 +6,7 @@
     ├── SpecError                     a lab spec is invalid (carries every SpecProblem)
     ├── CommandError                  a user typed something we cannot act on (safe for Slack)
     │   └── PermissionDenied          the user lacks the role a command needs
+    │       └── LabReserved           someone else holds the lab's lease
     ├── JobError                      the job store refused an operation
     │   ├── JobNotFound
     │   ├── InvalidTransition         a state change the transition table forbids
@@ -63,6 +64,10 @@ class CommandError(FuelbotError):
 
 class PermissionDenied(CommandError):
     """The user does not hold the role the command needs."""
+
+
+class LabReserved(PermissionDenied):
+    """Someone else holds the lab's lease; the text names them, until when and why."""
 
 
 class JobError(FuelbotError):

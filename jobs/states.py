@@ -52,6 +52,9 @@ class JobKind(StrEnum):
     DIGEST = "digest", "📋", "Digest", None, False
     DESTROY = "destroy", "💥", "Destroy", "being destroyed", True
     RESET = "reset", "♻️", "Reset", "being reset", True
+    SNAPSHOT = "snapshot", "📸", "Snapshot", "being snapshotted", True
+    ROLLBACK = "rollback", "⏪", "Rollback", "being rolled back", True
+    POWER_OFF = "power_off", "🔌", "Power off", "being powered off", True
 
     @property
     def heading(self) -> str:

@@ -23,8 +23,10 @@ from labspec.fuel60 import MASTER_MIN_DISK_GB, MASTER_MIN_MEMORY_MB
 from labspec.model import (FUEL_NETWORKS, ROLES, DistributedPortGroup, FuelMaster, Lab, Nic, NodeSpec,
                            StandardPortGroup, VCenterTarget, VMSpec, VSphereNetworks, draft)
 from labspec.problems import ProblemLog
+from labspec.sharing import SHARING_FIELDS, read_sharing
 
-TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes")
+TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes",
+              *SHARING_FIELDS)
 VCENTER_FIELDS = ("url", "user", "password", "datacenter", "cluster", "datastore", "insecure", "ca_file")
 VSPHERE_FIELDS = ("pxe", "distributed", "standard")
 DISTRIBUTED_FIELDS = ("name", "switch", "vlan", "promiscuous")
@@ -86,6 +88,7 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
         nodes=_nodes(reader, top),
         channel=top.text("channel", required=False),
         oncall=top.text("oncall", required=False),
+        **read_sharing(top),
     )
     roles.check(lab, log)
     wiring.check(lab, log)

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.errors import FuelbotError
+from jobs import lease_notices
 from jobs.record import JobRecord
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
@@ -48,6 +49,9 @@ def observe(run: Run[JobRecord, Digest], lab: Lab) -> dict[str, Any]:
                               "at": health.at.isoformat()}
         snap["running"] = [f"#{j.id} {j.kind}" for j in session.scalars(select(Job).where(
             Job.lab == lab.name, Job.state.in_([s.value for s in JobState if s.is_active]), Job.id != run.job_id))]
+        lease = lease_notices.held(session, lab.name, utcnow())
+        if lease is not None:
+            snap["lease"] = lease
     return snap
 
 

@@ -55,6 +55,7 @@ class DeployRecord(HealthRecord):
     deploy_started: float | None = None    # wall clock (a resumed job measures from the same start)
     deployed: bool = False
     health: str | None = None               # the health summary line, for the parent message
+    snapshot_before: int | None = None      # the automatic snapshot set taken before a scale-out
 
     def vm_names_by_node(self) -> dict[int, str]:
         return {node: name for name, node in self.nodes.items()}
@@ -65,3 +66,20 @@ class ResetRecord(JobRecord):
     """A reset: Fuel's reset task, so a restart follows it instead of resetting twice."""
 
     reset_task: int | None = None
+    snapshot_before: int | None = None      # the automatic snapshot set taken before the reset
+
+
+@dataclass
+class SnapshotRecord(JobRecord):
+    """A snapshot set being taken: its row, so a restart goes on with the VMs not yet snapshotted."""
+
+    snapshot_id: int | None = None
+
+
+@dataclass
+class RollbackRecord(HealthRecord):
+    """A rollback: the VMs reverted so far (a restart reverts only the rest) and whether Fuel matched."""
+
+    reverted: list[str] = field(default_factory=list)
+    fuel_as_before: bool | None = None
+    health: str | None = None               # the health summary line, for the parent message

@@ -9,12 +9,15 @@ from workflows.deps import WorkflowDeps
 from workflows.digest import DigestWorkflow
 from workflows.health import HealthWorkflow
 from workflows.inspect import NodesWorkflow, PlanWorkflow, PreflightWorkflow, StatusWorkflow
+from workflows.power import PowerOffWorkflow
+from workflows.rollback import RollbackWorkflow
 from workflows.run import RunWorkflow
+from workflows.snapshots import SnapshotWorkflow
 from workflows.teardown import DestroyWorkflow, ResetWorkflow
 
 WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
     DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
-    DigestWorkflow, DestroyWorkflow, ResetWorkflow)
+    DigestWorkflow, DestroyWorkflow, ResetWorkflow, SnapshotWorkflow, RollbackWorkflow, PowerOffWorkflow)
 
 
 def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:

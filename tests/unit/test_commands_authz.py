@@ -34,6 +34,14 @@ MATRIX = [
     ('schedule health lab1 "0 9 * * mon-fri" UTC', O, "Scheduling health checks"),
     ("schedules", V, "Listing schedules"),
     ("unschedule 1", O, "Removing a schedule"),
+    ("reserve lab1 2h", O, "Reserving a lab"),
+    ("reserve lab1 2h --override", A, "Reserving a lab"),
+    ("extend lab1 1h", O, "Extending a lease"),
+    ("release lab1", O, "Releasing a lab"),
+    ("snapshot lab1", O, "Snapshotting a lab"),
+    ("snapshots lab1", V, "Listing snapshots"),
+    ("rollback lab1 before-upgrade", O, "Rolling back a lab"),
+    ("approve 4", O, "Approving a request"),
 ]
 PEOPLE = {V: "U0VIEWER", O: "U0OPERATOR", A: "U0ADMIN"}
 
