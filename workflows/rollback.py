@@ -75,7 +75,8 @@ def step_check(run: RollbackRun) -> None:
         problems.append(f"their snapshot was deleted in vCenter: {', '.join(lost)}")
     if problems:
         raise lab_changed(run.lab.name, held.name, problems)
-    run.tell(RollbackChecked(lab=run.lab.name, name=held.name, vms=tuple(vm.name for vm in held.vms), fuel=held.fuel))
+    run.tell(RollbackChecked(lab=run.lab.name, name=held.name, vms=tuple(vm.name for vm in held.vms),
+                             master=next((vm.name for vm in held.vms if vm.role == "master"), None), fuel=held.fuel))
 
 
 def step_revert(run: RollbackRun) -> None:

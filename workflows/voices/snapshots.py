@@ -13,7 +13,7 @@ from core.sizes import say_size
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from workflows.voices.base import KindVoice, Line
-from workflows.voices.health import HealthOutcome
+from workflows.voices.health import HealthFinished, HealthOutcome, HealthRunning, progress_line
 from workflows.voices.oneshot import OneShotVoice
 from workflows.voices.words import duration
 
@@ -147,6 +147,7 @@ class RollbackChecked:
     lab: str
     name: str
     vms: tuple[str, ...]
+    master: str | None
     fuel: FuelView
 
 
@@ -178,7 +179,8 @@ class HealthNotRun:
     status: str | None
 
 
-RollbackFact = RollbackChecked | VmReverted | FuelAsBefore | FuelNotCompared | RolledBackHealth | HealthNotRun
+RollbackFact = (RollbackChecked | VmReverted | FuelAsBefore | FuelNotCompared | RolledBackHealth | HealthNotRun
+                | HealthRunning | HealthFinished)
 
 
 @dataclass(frozen=True)
@@ -192,10 +194,10 @@ class RollbackOutcome:
 class RollbackVoice(KindVoice[RollbackFact]):
     def lines(self, fact: RollbackFact) -> Sequence[Line]:
         match fact:
-            case RollbackChecked(lab=lab, name=name, vms=vms, fuel=fuel):
+            case RollbackChecked(lab=lab, name=name, vms=vms, master=master, fuel=fuel):
+                order = f"reverting the Fuel master `{master}` first, then the nodes" if master else "reverting them"
                 return [Line(f"🔍 `{name}` holds the {len(vms)} VMs *{lab}* has now, each with its snapshot; "
-                             f"reverting the Fuel master first, then the nodes. When taken, Fuel saw "
-                             f"{fuel_summary(fuel)}.")]
+                             f"{order}. When taken, Fuel saw {fuel_summary(fuel)}.")]
             case VmReverted(vm=vm, power_state=state, done=done, total=total):
                 return [Line(f"⏪ {done}/{total} reverted · `{vm}` {state}", phase="revert", force=done == total)]
             case FuelAsBefore(fuel=fuel):
@@ -208,6 +210,8 @@ class RollbackVoice(KindVoice[RollbackFact]):
             case HealthNotRun(status=status):
                 return [Line(f"🩺 No health check: the environment was {status or 'not deployed'} when the set was "
                              "taken (it runs where it was operational).")]
+            case HealthRunning() | HealthFinished():
+                return [progress_line(fact)]
 
     def ended(self, job: JobHeader, ending: Ending, outcome: RollbackOutcome) -> list[Line]:
         by = f"{job.byline} · {duration(ending.elapsed)}"
