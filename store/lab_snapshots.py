@@ -50,7 +50,9 @@ def create(session: Session, *, lab: str, name: str, created_by: str, job_id: in
             session.add(snapshot)
             session.flush()
     except IntegrityError:
-        return None
+        if find(session, lab, name) is not None:
+            return None         # a concurrent request took the name
+        raise
     return snapshot
 
 

@@ -7,6 +7,7 @@ datastore ``LocalDS_0`` and the distributed switch ``DVS0``. Preflight runs the 
 """
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -59,13 +60,14 @@ class FakeVSphere:
         self.distributed: dict[str, DistributedPortGroupInfo] = {}
         self.machines: dict[str, VMInfo] = {}
         self.vm_snapshots: dict[str, list[SnapshotInfo]] = {}
+        self._morefs = itertools.count(1)   # vCenter never hands out a moref twice, even for a VM re-created
         self.calls: Counter[str] = Counter()
         self.closed = False
 
     # -- arranging state as another vCenter user would -----------------------------------------
     def add_vm(self, name: str, *, annotation: str = "", memory_mb: int = 1024, power_state: str = "poweredOff",
                macs: tuple[str, ...] = ()) -> VMInfo:
-        vm = VMInfo(name=name, moid=f"vm-{len(self.machines) + 1}", power_state=power_state, memory_mb=memory_mb,
+        vm = VMInfo(name=name, moid=f"vm-{next(self._morefs)}", power_state=power_state, memory_mb=memory_mb,
                     cpus=1, annotation=annotation,
                     nics=tuple(NicInfo(key=4000 + i, mac=m, network_name=None) for i, m in enumerate(macs)),
                     boot_order=(), iso=None)
@@ -169,7 +171,7 @@ class FakeVSphere:
         nics = tuple(NicInfo(key=4000 + i, mac=mac, network_name=nic.portgroup)
                      for i, (mac, nic) in enumerate(zip(macs, spec.nics)))
         boot = ((BootDevice("cdrom"),) if spec.iso else ()) + (BootDevice("network", nics[0].key),) if nics else ()
-        vm = VMInfo(name=spec.name, moid=f"vm-{len(self.machines) + 1}", power_state="poweredOff",
+        vm = VMInfo(name=spec.name, moid=f"vm-{next(self._morefs)}", power_state="poweredOff",
                     memory_mb=spec.memory_mb, cpus=spec.cpus, annotation=owner_annotation(lab), nics=nics,
                     boot_order=boot, iso=spec.iso)
         self.machines[spec.name] = vm
@@ -221,7 +223,7 @@ class FakeVSphere:
         running = self._vm(vm).power_state
         # vCenter: "When [memory is] FALSE, the power state of the snapshot is set to powered off".
         state = running if memory or running != "poweredOn" else "poweredOff"
-        taken = SnapshotInfo(moref=f"snapshot-{sum(map(len, self.vm_snapshots.values())) + 1}", name=name,
+        taken = SnapshotInfo(moref=f"snapshot-{next(self._morefs)}", name=name,
                              description=description, created=datetime.now(timezone.utc), power_state=state,
                              size_bytes=0, current=True)
         self.vm_snapshots[vm] = [replace(s, current=False) for s in self.vm_snapshots.get(vm, [])] + [taken]
