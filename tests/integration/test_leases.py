@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -25,8 +26,8 @@ DAVE = "U0DAVE"                          # a second operator
 RULES = LeaseRules()
 
 
-def _labs(**lab1: object) -> LabCatalog:
-    labs = {"lab1": replace(make_lab("lab1"), **lab1), "lab2": make_lab("lab2")}  # type: ignore[arg-type]
+def _labs(**lab1: Any) -> LabCatalog:
+    labs = {"lab1": replace(make_lab("lab1"), **lab1), "lab2": make_lab("lab2")}
     return LabCatalog(load=lambda: (labs, []))
 
 
@@ -56,6 +57,12 @@ def events(sessions: sessionmaker[Session], kind: str) -> list[JobEvent]:
 def lease_of(sessions: sessionmaker[Session], lab: str = "lab1") -> LabLease | None:
     with sessions() as session:
         return active_lease(session, lab)
+
+
+def held(sessions: sessionmaker[Session], lab: str = "lab1") -> LabLease:
+    lease = lease_of(sessions, lab)
+    assert lease is not None, f"{lab} is not reserved"
+    return lease
 
 
 def tick(sessions: sessionmaker[Session], labs: LabCatalog, *, after: timedelta) -> None:
@@ -154,10 +161,10 @@ def test_an_admin_takes_a_lab_over_and_its_holder_is_first_in_line_for_the_time_
 
 def test_extend_typed_by_a_length_or_clicked_by_the_length_first_asked_within_the_maximum(chat: Chat, sessions) -> None:
     chat.say(ALICE, "reserve lab1 1d")
-    first_end = lease_of(sessions).expires_at                                 # type: ignore[union-attr]
+    first_end = held(sessions).expires_at
     extended = chat.say(ALICE, "extend lab1 2h")
     assert extended.ok and "(extended by 2h)" in extended.text
-    assert lease_of(sessions).expires_at == first_end + timedelta(hours=2)    # type: ignore[union-attr]
+    assert held(sessions).expires_at == first_end + timedelta(hours=2)
     clicked = chat.click(ALICE, "extend_lease", "lab1")                       # the reminder's button: 1d more
     assert "(extended by 1d)" in clicked.text
     over = chat.say(ALICE, "extend lab1 1d")
@@ -232,6 +239,6 @@ def test_two_grants_of_one_lab_at_once_cannot_both_win(sessions) -> None:
                      reminders=(), now=now)
         second.commit()
     assert won is not None and lost is None
-    assert lease_of(sessions).holder == ALICE                                   # type: ignore[union-attr]
+    assert held(sessions).holder == ALICE
     with sessions() as session:
         assert session.query(Job).count() == 0

@@ -174,7 +174,7 @@ def test_a_revert_failing_half_way_says_which_vms_are_back_and_how_to_finish(ses
     monkeypatch.setattr(h.vsphere, "revert_snapshot", revert)
     rollback.step_revert(run)                                                 # the retry reverts only the rest
     assert run.data.reverted == ["fuel-master", NODE]
-    assert h.vsphere.vm(NODE).power_state == "poweredOn"                     # type: ignore[union-attr]
+    assert h.vsphere.machines[NODE].power_state == "poweredOn"
 
 
 BEFORE = {"environment": "lab1", "status": "operational",
