@@ -96,7 +96,7 @@ class RollbackLab(Command):
     lab: str
     snapshot: str
     name = "rollback"
-    usage = "rollback <lab> <name>"
+    usage = "rollback <lab> <snapshot>"
     example = "rollback lab1 before-upgrade"
     activity = "Rolling back a lab"
     role = Role.OPERATOR

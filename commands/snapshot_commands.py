@@ -21,7 +21,7 @@ from jobs.states import JobKind
 from labspec.model import Lab
 from store import lab_snapshots
 from store.enums import SnapshotState
-from store.models import LabSnapshot
+from store.models import Job, LabSnapshot
 
 
 def default_name(request: Request) -> str:
@@ -45,9 +45,14 @@ def list_snapshots(command: ListSnapshots, request: Request) -> Reply:
     lines = [snapshot_replies.snapshot_line(
         name=s.name, state=s.state, ago=replies.ago(s.created_at, request.now), by=s.created_by, vms=len(s.vms),
         master=any(vm.role == "master" for vm in s.vms), size_bytes=lab_snapshots.size_of(s),
-        trigger=s.trigger if s.automatic else None, job_id=s.job_id)
+        trigger=s.trigger if s.automatic else None, job_id=s.job_id, job_ended=_job_ended(request, s))
         for s in lab_snapshots.of_lab(request.session, lab)]
     return Reply(snapshot_replies.snapshots_overview(lab, lines))
+
+
+def _job_ended(request: Request, snapshot: LabSnapshot) -> bool:
+    job = request.session.get(Job, snapshot.job_id) if snapshot.job_id is not None else None
+    return job is None or job.state.is_final
 
 
 def vm_names(lab: Lab) -> set[str]:
@@ -72,7 +77,8 @@ def rollback_lab(command: RollbackLab, request: Request) -> Reply:
         raise CommandError(snapshot_replies.no_such_snapshot(lab=lab.name, name=command.snapshot, names=names))
     if snapshot.state is not SnapshotState.READY:
         raise CommandError(snapshot_replies.snapshot_not_ready(lab=lab.name, name=snapshot.name, state=snapshot.state,
-                                                               job_id=snapshot.job_id))
+                                                               job_id=snapshot.job_id,
+                                                               job_ended=_job_ended(request, snapshot)))
     added, removed = changed_since(lab, snapshot)
     if added or removed:
         raise CommandError(snapshot_replies.vms_changed(lab=lab.name, name=snapshot.name, added=added,

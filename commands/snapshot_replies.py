@@ -36,12 +36,15 @@ def snapshot_exists(*, lab: str, name: str, ago: str, by: str) -> str:
 
 
 def snapshot_line(*, name: str, state: SnapshotState, ago: str, by: str, vms: int, master: bool,
-                  size_bytes: int | None, trigger: str | None, job_id: int | None) -> str:
+                  size_bytes: int | None, trigger: str | None, job_id: int | None, job_ended: bool) -> str:
     what = f"{vms} VM{'s' if vms != 1 else ''}" + (" incl. the Fuel master" if master else "")
     auto = f" · automatic, before {trigger.replace('_', '-')}" if trigger else ""
     status = {SnapshotState.READY: "", SnapshotState.CREATING: f" · ⏳ being taken (job #{job_id})",
               SnapshotState.FAILED: f" · ⚠️ failed (job #{job_id}); cannot be rolled back to"}[state]
-    return f"• `{name}` · {ago} by {who(by)} · {what} · {say_size(size_bytes) if size_bytes is not None else 'size unknown'}{auto}{status}"
+    if state is SnapshotState.CREATING and job_ended:
+        status = f" · ⚠️ incomplete: job #{job_id} ended before it was finished; cannot be rolled back to"
+    size = say_size(size_bytes) if size_bytes is not None else "size unknown"
+    return f"• `{name}` · {ago} by {who(by)} · {what} · {size}{auto}{status}"
 
 
 def snapshots_overview(lab: str, lines: Sequence[str]) -> str:
@@ -59,11 +62,11 @@ def no_such_snapshot(*, lab: str, name: str, names: Sequence[str]) -> str:
     return f"*{lab}* has no snapshot set {echo(name)}. Its sets: {shown} (`/fuel snapshots {lab}`)."
 
 
-def snapshot_not_ready(*, lab: str, name: str, state: SnapshotState, job_id: int | None) -> str:
-    if state is SnapshotState.CREATING:
+def snapshot_not_ready(*, lab: str, name: str, state: SnapshotState, job_id: int | None, job_ended: bool) -> str:
+    if state is SnapshotState.CREATING and not job_ended:
         return f"Snapshot set `{name}` of *{lab}* is still being taken (job #{job_id}); roll back once it is done."
-    return (f"Snapshot set `{name}` of *{lab}* failed while it was taken (job #{job_id}), so it cannot be rolled back "
-            f"to. `/fuel snapshots {lab}` lists the sets.")
+    return (f"Snapshot set `{name}` of *{lab}* was not finished (job #{job_id}), so it cannot be rolled back to. "
+            f"`/fuel snapshots {lab}` lists the sets.")
 
 
 def vms_changed(*, lab: str, name: str, added: Sequence[str], removed: Sequence[str]) -> str:

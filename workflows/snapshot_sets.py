@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.errors import FuelbotError, VSphereError
+from core.errors import FuelbotError, IntegrationError, StepFailed, VSphereError
 from labspec.model import Lab
 from store import lab_snapshots
 from store.enums import SnapshotState
@@ -21,8 +21,9 @@ from store.models import LabSnapshot, LabSnapshotVm
 from store.types import utcnow
 from workflows.ports import FuelPort, VSpherePort
 from workflows.run import Run
-from workflows.voices.snapshots import (CleanupFailed, PruneFailed, SetAbandoned, SetReady, SetsPruned, SetStarted,
-                                        VmSnapshotted, name_taken, nothing_to_snapshot, set_lines)
+from workflows.voices.snapshots import (CleanupFailed, NothingToSnapshot, PruneFailed, SetAbandoned, SetReady,
+                                        SetsPruned, SetStarted, VmSnapshotted, name_taken, nothing_to_snapshot,
+                                        set_lines)
 
 
 def vcenter_name(lab: str, name: str) -> str:
@@ -171,3 +172,29 @@ def prune_automatic(run: Run[Any, Any], lab: Lab) -> None:
         removed.append(name)
     if removed:
         run.post(set_lines(SetsPruned(removed=tuple(removed), keep=lab.snapshots.keep)))
+
+
+def snapshot_before(run: Run[Any, Any], lab: Lab, trigger: str) -> int | None:
+    """The automatic set the spec asks for before ``trigger`` (``snapshots.before``), then the older ones
+    pruned to ``snapshots.keep``; its id, or None when the spec does not ask or the lab has no VMs yet.
+
+    A set that fails for good is removed again; a retryable failure is left for the step's retry,
+    which goes on where it was.
+    """
+    if trigger not in lab.snapshots.before:
+        return None
+    if not lab_members(run.vsphere(lab), lab):
+        run.post(set_lines(NothingToSnapshot(lab=lab.name, trigger=trigger)))
+        return None
+    name = f"before-{trigger.replace('_', '-')}-{run.job_id}"
+    try:
+        set_id, _ = take_set(run, lab, name=name, trigger=trigger)
+    except IntegrationError as exc:
+        if not exc.retryable:
+            abandon_quietly(run, name)
+        raise
+    except StepFailed:
+        abandon_quietly(run, name)
+        raise
+    prune_automatic(run, lab)
+    return set_id

@@ -191,3 +191,34 @@ def test_a_rollback_needs_its_requesters_click_and_a_second_click_changes_nothin
     while not any("was already approved" in a for a in stack.answers(OPERATOR)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert any("was already approved by <@UOPS0001>" in a for a in stack.answers(OPERATOR)), stack.answers(OPERATOR)
+
+
+def test_automatic_sets_before_a_reset_and_a_scale_out_keep_the_newest(stack: Stack) -> None:
+    path = stack.labs_dir / "lab1.yaml"
+    path.write_text(path.read_text() + "\nsnapshots:\n  before: [scale_out, reset]\n  keep: 1\n")
+    first = run(stack, "deploy lab1 --skip-health", "deploy")
+    assert first.state == "succeeded" and not any("Taking snapshot" in r for r in stack.thread(first.id)[1])
+    reset = run(stack, "reset lab1", "reset")
+    assert reset.state == "succeeded", reset.error
+    _, replies = stack.thread(reset.id)
+    assert any(r.startswith(f"📸 Taking snapshot set `before-reset-{reset.id}` of *lab1* before the reset (the "
+                            "spec's `snapshots.before`): `lab1-controller-1` and the Fuel master") for r in replies)
+    assert run(stack, "deploy lab1 --skip-health", "deploy").state == "succeeded"     # new again: no scale-out
+    spec = yaml.safe_load(path.read_text())
+    spec["nodes"].append(ZABBIX_NODE)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    scale = run(stack, "deploy lab1 --skip-health", "deploy")
+    assert scale.state == "succeeded", scale.error
+    _, replies = stack.thread(scale.id)
+    story = "\n".join(replies)
+    assert f"Taking snapshot set `before-scale-out-{scale.id}` of *lab1* before the scale-out" in story
+    assert story.index("Taking snapshot set") < story.index("VMs created")        # before the new VM exists
+    assert f"🧹 Older automatic snapshot sets removed: `before-reset-{reset.id}` (the spec keeps 1)." in story
+    listing = stack.command("snapshots lab1", user=VIEWER).json()["text"]
+    assert f"`before-scale-out-{scale.id}`" in listing and "automatic, before scale-out" in listing
+    assert "before-reset" not in listing
+    client = vcenter(stack)
+    try:
+        assert [s.name for s in client.snapshots("lab1-controller-1")] == [f"fuelbot lab1 before-scale-out-{scale.id}"]
+    finally:
+        client.close()

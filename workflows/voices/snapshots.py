@@ -84,12 +84,19 @@ class SetAbandoned:
 
 
 @dataclass(frozen=True)
+class NothingToSnapshot:
+    lab: str
+    trigger: str
+
+
+@dataclass(frozen=True)
 class CleanupFailed:
     name: str
     error: str
 
 
-SetFact = SetStarted | VmSnapshotted | SetReady | SetsPruned | PruneFailed | SetAbandoned | CleanupFailed
+SetFact = (SetStarted | VmSnapshotted | SetReady | SetsPruned | PruneFailed | SetAbandoned | CleanupFailed
+           | NothingToSnapshot)
 
 
 def set_lines(fact: SetFact) -> list[Line]:
@@ -119,6 +126,8 @@ def set_lines(fact: SetFact) -> list[Line]:
                 text += (f" ⚠️ Still there (remove them in vCenter): {', '.join(f'`{v}`' for v in left)}; "
                          "`/fuel snapshots` lists the set as failed.")
             return [Line(text)]
+        case NothingToSnapshot(lab=lab, trigger=trigger):
+            return [Line(f"📸 No snapshot before the {trigger.replace('_', '-')}: *{lab}* has no VMs in vCenter yet.")]
         case CleanupFailed(name=name, error=error):
             return [Line(f"⚠️ Removing the incomplete set `{name}` failed too: {error} "
                          "`/fuel snapshots` lists it as being taken; remove its VM snapshots in vCenter.")]
