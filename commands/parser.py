@@ -153,7 +153,7 @@ def _explain(message: str) -> str:
         return replies.missing(", ".join(f"`{n}`" for n in names))
     if message.startswith("unrecognized arguments:"):
         return replies.unexpected(message.split(":", 1)[1].strip())
-    match = re.match(r"argument (\S+): expected one argument", message)
+    match = re.match(r"argument (\S+): expected (?:at least )?one argument", message)
     if match:
         return replies.needs_value(match.group(1).split("/")[0])
     return replies.echo(message)
