@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.durations import say_duration
+from core.errors import JobError
 from jobs.queue import record_event
 from store.db import changed_rows
 from store.enums import LeaseState
@@ -104,7 +105,7 @@ def reserve(session: Session, *, lab: str, user: str, length: timedelta, reason:
         if current.holder == user:
             return Reservation(current, granted=False, already=True)
         return _enqueue(session, current, user=user, length=length, reason=reason, channel=channel, now=now)
-    raise RuntimeError(f"the lease of {lab} changed hands twice while reserving it")   # pragma: no cover
+    raise JobError(f"The lease of {lab} changed hands twice while you reserved it; try again.")
 
 
 def _enqueue(session: Session, current: LabLease, *, user: str, length: timedelta, reason: str | None,

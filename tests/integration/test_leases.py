@@ -242,3 +242,18 @@ def test_two_grants_of_one_lab_at_once_cannot_both_win(sessions) -> None:
     assert held(sessions).holder == ALICE
     with sessions() as session:
         assert session.query(Job).count() == 0
+
+
+def test_an_admins_destroy_of_a_reserved_lab_warns_overrides_and_tells_the_holder(chat: Chat, sessions) -> None:
+    chat.say(ALICE, "reserve lab1 2h")
+    prompt = chat.say(CAROL, "destroy lab1")
+    assert "⚠️ <@U0ALICE> holds it until <!date^" in prompt.text
+    assert prompt.text.endswith(": confirming overrides their lease (they are told).")
+    [button] = prompt.buttons
+    assert chat.click(CAROL, button.action_id, button.value).ok
+    [job] = jobs(sessions)
+    assert (job.kind, job.requester) == ("destroy", CAROL)
+    [told] = posts(sessions)
+    assert told.text == f"⚠️ <@U0ALICE>: <@U0CAROL> (admin) overrode your lease of *lab1*: destroying a lab (job #{job.id})."
+    [event] = events(sessions, "lease-override")
+    assert event.message == f"lab1: destroying a lab as job #{job.id} past the lease of U0ALICE"
