@@ -70,7 +70,7 @@ def release_lab(command: ReleaseLab, request: Request) -> Reply:
     if lease is None:
         if leave_queue(session, lab, request.user_id, now=now):
             return Reply(lease_replies.left_queue(lab))
-        raise CommandError(lease_replies.not_reserved(lab))
+        raise CommandError(lease_replies.not_reserved(lab, "release"))
     breaking = lease.holder != request.user_id
     if breaking and request.role < Role.ADMIN:
         raise CommandError(lease_replies.not_yours(lab=lab, holder=lease.holder,
@@ -79,7 +79,7 @@ def release_lab(command: ReleaseLab, request: Request) -> Reply:
     ended, successor = end(session, lease, state=LeaseState.RELEASED, actor=request.user_id, now=now,
                            reminders=request.services.policy.leases.reminders, why=why)
     if not ended:
-        raise CommandError(lease_replies.not_reserved(lab))
+        raise CommandError(lease_replies.not_reserved(lab, "release"))
     if breaking:
         lease_notices.broken(session, lease, admin=request.user_id, reason=None)
     if successor is not None:
@@ -98,7 +98,7 @@ def extend_lease(command: ExtendLease, request: Request) -> Reply:
     session, now = request.session, request.now
     lease = active_lease(session, lab)
     if lease is None:
-        raise CommandError(lease_replies.not_reserved(lab))
+        raise CommandError(lease_replies.not_reserved(lab, "extend"))
     if lease.holder != request.user_id and request.role < Role.ADMIN:
         raise CommandError(lease_replies.not_yours(lab=lab, holder=lease.holder,
                                                    until=lease_notices.until(lease, now), verb="extend"))
@@ -109,7 +109,7 @@ def extend_lease(command: ExtendLease, request: Request) -> Reply:
         raise CommandError(lease_replies.cannot_extend(lab=lab, role=request.role.label, longest=longest, room=room))
     if not extend(session, lease, by=by, actor=request.user_id, now=now,
                   reminders=request.services.policy.leases.reminders):
-        raise CommandError(lease_replies.not_reserved(lab))
+        raise CommandError(lease_replies.not_reserved(lab, "extend"))
     return Reply(lease_replies.extended(lab=lab, until=lease_notices.until(lease, now), by=by,
                                         waiting=len(queue_of(session, lab)), holder=lease.holder,
                                         viewer=request.user_id))

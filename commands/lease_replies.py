@@ -77,8 +77,8 @@ def left_queue(lab: str) -> str:
     return f"You left *{lab}*'s queue."
 
 
-def not_reserved(lab: str) -> str:
-    return f"*{lab}* is not reserved: there is nothing to release. `/fuel reserve {lab} <duration>` holds it."
+def not_reserved(lab: str, verb: str) -> str:
+    return f"*{lab}* is not reserved: there is nothing to {verb}. `/fuel reserve {lab} <duration>` holds it."
 
 
 def not_yours(*, lab: str, holder: str, until: str, verb: str) -> str:

@@ -46,13 +46,17 @@ def ask(session: Session, approval: Approval) -> None:
     _put(session, approval, Message(text, (approve_button(approval),)))
 
 
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]      # str.capitalize() would lower a snapshot's name
+
+
 def approved(session: Session, approval: Approval, *, job_id: int) -> None:
-    text = (f"✅ {what(approval).capitalize()}, asked by {who(approval.requester)}, approved by "
+    text = (f"✅ {_first_up(what(approval))}, asked by {who(approval.requester)}, approved by "
             f"{who(approval.decided_by or '')}: job #{job_id} (request #{approval.id}).")
     _put(session, approval, Message(text))
 
 
 def expired(session: Session, approval: Approval) -> None:
-    text = (f"⌛ {what(approval).capitalize()}, asked by {who(approval.requester)}, expired unapproved "
+    text = (f"⌛ {_first_up(what(approval))}, asked by {who(approval.requester)}, expired unapproved "
             f"(request #{approval.id}). Ask again if it is still wanted.")
     _put(session, approval, Message(text))

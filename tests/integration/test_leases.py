@@ -172,7 +172,7 @@ def test_extend_typed_by_a_length_or_clicked_by_the_length_first_asked_within_th
                                                 "*lab1* can be extended by at most 22h.")
     assert "not by you" in chat.say(DAVE, "extend lab1 1h").text
     assert chat.say(CAROL, "extend lab1 1d").ok                                # an admin may, up to an admin's 14d
-    assert "is not reserved" in chat.say(ALICE, "extend lab2 1h").text
+    assert "*lab2* is not reserved: there is nothing to extend." in chat.say(ALICE, "extend lab2 1h").text
 
 
 def test_reminders_come_once_each_with_an_extend_button_even_with_two_replicas(chat: Chat, sessions, labs) -> None:
