@@ -38,6 +38,7 @@ if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs n
 log = logging.getLogger("fuelbot")
 WATCH_SECONDS = 60.0
 SCHEDULE_SECONDS = 15.0
+LEASE_SECONDS = 15.0        # reminders and expiry of leases, expiry of approvals
 
 
 def configure_logging(level: str) -> None:
@@ -86,6 +87,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from store.db import make_engine, require_schema_at_head, session_factory
     from store.migrate import upgrade
     from workflows.deps import Timeouts, WorkflowDeps
+    from workflows.lease_watch import tick_leases
     from workflows.registry import workflows
     from workflows.watch import watch_labs
 
@@ -130,9 +132,13 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
         watch_labs(sessions=sessions, labs=labs, fuel_factory=deps.fuel_factory,
                    vsphere_factory=deps.vsphere_factory)
 
+    def watch_leases() -> None:
+        tick_leases(sessions=sessions, labs=labs, reminders=policy.leases.reminders)
+
     ticks = [Tick("worker", worker.tick, settings.tick_seconds),
              Tick("schedules", fire_schedules, SCHEDULE_SECONDS),
-             Tick("discovery-watch", watch_discovery, WATCH_SECONDS)]
+             Tick("discovery-watch", watch_discovery, WATCH_SECONDS),
+             Tick("leases", watch_leases, LEASE_SECONDS)]
     if delivery is not None:
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,

@@ -12,6 +12,8 @@ The policy file (see ``docs/policy.example.yaml``)::
     groups:   {S0456EFGH: admin}
     channels: {C0789IJKL: operator}
     default:  viewer
+    leases:   {max: {operator: 3d, admin: 14d}, remind: [1d, 1h]}    # commands.lease_policy
+    approvals: {expire_after: 1h}
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import yaml
 from commands import replies
 from commands.catalog import COMMANDS
 from commands.command import Command
+from commands.lease_policy import LeaseRules, read_lease_rules
 from commands.roles import Role
 from core.errors import ConfigError, PermissionDenied
 from core.mrkdwn import who
@@ -38,6 +41,7 @@ _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 _SECTIONS = {"users": (_USER_ID, "a Slack user id (U… or W…)"),
              "groups": (_GROUP_ID, "a Slack user-group id (S…)"),
              "channels": (_CHANNEL_ID, "a Slack channel id (C… or G…)")}
+_LAB_SECTIONS = ("leases", "approvals")       # shared labs: commands.lease_policy
 
 
 def required_role(command: Command) -> Role:
@@ -56,6 +60,7 @@ class Policy:
     default: Role = Role.VIEWER
     admins: frozenset[str] = frozenset()
     source: str | None = None
+    leases: LeaseRules = field(default_factory=LeaseRules)
 
     @classmethod
     def load(cls, path: str | Path | None, admins: frozenset[str]) -> "Policy":
@@ -88,15 +93,17 @@ class Policy:
             raise ConfigError(f"Policy file {source}: expected a mapping with users, groups, channels "
                               "and default; see docs/policy.example.yaml.")
         problems: list[str] = []
-        unknown = sorted(str(key) for key in raw if key not in {*_SECTIONS, "default"})
+        unknown = sorted(str(key) for key in raw if key not in {*_SECTIONS, *_LAB_SECTIONS, "default"})
         if unknown:
-            problems.append(f"unknown key(s) {', '.join(unknown)} (allowed: users, groups, channels, default)")
+            problems.append(f"unknown key(s) {', '.join(unknown)} "
+                            "(allowed: users, groups, channels, default, leases, approvals)")
         grants = {section: _grants(raw.get(section), section, problems) for section in _SECTIONS}
         default = _role(raw.get("default", "viewer"), "default", problems)
+        leases = read_lease_rules(raw.get("leases"), raw.get("approvals"), problems)
         if problems:
             raise ConfigError(f"Policy file {source} is invalid: " + "; ".join(problems) + ".")
         return cls(users=grants["users"], groups=grants["groups"], channels=grants["channels"],
-                   default=default or Role.VIEWER, admins=admins, source=source)
+                   default=default or Role.VIEWER, admins=admins, source=source, leases=leases)
 
     @property
     def needs_groups(self) -> bool:

@@ -14,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Self
 
+from commands.catalog_shared import (ApproveRequest, ExtendLease, ListSnapshots, ReleaseLab, ReserveLab, RollbackLab,
+                                     SnapshotLab)
 from commands.command import Command, JobCommand, Param, ParamKind
 from commands.confirmations import split_value
 from commands.roles import Role
 from core.buttons import ButtonAction
+from core.durations import Duration
 from jobs.states import JobKind
 
 TESTSETS = ("sanity", "smoke", "ha", "platform_tests")    # Fuel 6.0's OSTF test sets
@@ -337,7 +340,7 @@ class ShowAudit(Command):
 
     lab: str | None = None
     user: str | None = None
-    since: str | None = None
+    since: Duration | None = None
     name = "audit"
     usage = "audit [lab] [--user @person] [--since 7d]"
     example = "audit lab1 --user @alice --since 24h"
@@ -352,7 +355,7 @@ class SnoozeAlerts(Command):
     """Silence a schedule's alerts, or those of every schedule of a lab, for a while."""
 
     target: str
-    length: str
+    length: Duration | str          # or "off"
     name = "snooze"
     usage = "snooze <schedule|lab> <30m|2h|1d|off>"
     example = "snooze lab1 2h"
@@ -362,11 +365,12 @@ class SnoozeAlerts(Command):
               Param(field="length", kind=ParamKind.SNOOZE_FOR))
 
 
-# In the order help lists them: looking first, then acting, then scheduling.
+# In the order help lists them: looking first, then acting, then sharing, then scheduling, then on call.
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, DeployLab, RunHealth,
-    ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ShowDigest, ScheduleDigest, ScheduleHealth,
-    ListSchedules, Unschedule, SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
+    ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ReserveLab, ExtendLease, ReleaseLab, SnapshotLab,
+    ListSnapshots, RollbackLab, ApproveRequest, ShowDigest, ScheduleDigest, ScheduleHealth, ListSchedules, Unschedule,
+    SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
 BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}

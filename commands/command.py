@@ -32,9 +32,12 @@ class ParamKind(StrEnum):
     LEVEL = "level"                 # a log level word: error, warning …
     COUNT = "count"                 # how many lines
     USER = "user"                   # a person, as Slack escapes a mention
-    DURATION = "duration"           # a length of time: 30m, 2h, 7d, 2w
+    DURATION = "duration"           # 2h, 90m, 3d, 1d12h, 1w
     SNOOZE_FOR = "snooze length"    # a duration, or "off"
     SNOOZE_TARGET = "schedule or lab"
+    REASON = "reason"               # free words, made inert
+    SNAPSHOT = "snapshot name"
+    APPROVAL_ID = "approval id"
 
 
 @dataclass(frozen=True, kw_only=True)

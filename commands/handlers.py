@@ -15,6 +15,7 @@ from dataclasses import replace
 
 # The handler modules register their functions in commands.dispatch.HANDLERS when imported.
 from commands import audit_commands, info_commands, job_commands, schedule_commands  # noqa: F401
+from commands import approval_commands, lease_commands, snapshot_commands  # noqa: F401
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
 from commands.catalog import ShowHelp
@@ -22,7 +23,7 @@ from commands.command import Command
 from commands.dispatch import HANDLERS
 from commands.parser import parse, parse_click
 from commands.request import Request
-from core.errors import CommandError, JobError, PermissionDenied, StaleAction
+from core.errors import CommandError, JobError, LabReserved, PermissionDenied, StaleAction
 from jobs.queue import record_event
 from store.types import utcnow
 
@@ -73,7 +74,10 @@ def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str
             if isinstance(error, StaleAction):    # a replayed, expired or forged click leaves a trace
                 record_event(session, None, actor=user_id, kind="stale-click",
                              message=f"{error.audit} (in {channel_id})")
-                session.commit()
+            elif isinstance(error, LabReserved):     # a lease refusal is audited as authz's are
+                record_event(session, None, actor=user_id, kind="denied",
+                             message=f"{command.canonical} (in {channel_id}): {error}")
+            session.commit()
             return refusal(error)
         session.commit()
         return reply

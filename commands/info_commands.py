@@ -18,6 +18,7 @@ from commands.command import Command
 from commands.job_commands import subject_of
 from commands.dispatch import handles
 from commands.request import Request
+from jobs import lease_notices
 from jobs.queue import active_mutating_job, get_job, list_jobs
 from labspec.model import Lab
 from store.models import Job, JobEvent
@@ -72,7 +73,8 @@ def list_labs(command: ListLabs, request: Request) -> Reply:
             name=name, nodes=_nodes(lab), environment=f"{env.release} · {env.mode} · {env.compute}",
             last=(f"{last.kind} #{last.id} {last.state} {replies.ago(last.finished_at or last.created_at, request.now)}"
                   if last else "no jobs yet"),
-            busy=f"{holder.kind} #{holder.id} {holder.state}" if holder else None))
+            busy=f"{holder.kind} #{holder.id} {holder.state}" if holder else None,
+            lease=lease_notices.held(request.session, name, request.now)))
     by_file = sorted(Path(p.file).name for p in problems)     # a file's name, never the server's path
     for source, group in groupby(by_file):
         lines.append(replies.invalid_spec_line(source, len(list(group))))

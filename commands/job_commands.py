@@ -11,12 +11,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commands import confirmations, replies, routing
+from commands import confirmations, lease_replies, replies, routing
 from commands.api import Button, Reply
 from commands.catalog import COMMANDS, CancelJob, DestroyLab
 from commands.command import JobCommand
+from commands.approval_requests import ask_second_person
 from commands.dispatch import handles
+from commands.lease_guard import check_lease, note_override
 from commands.request import Request
+from commands.roles import Role
 from core.buttons import ButtonAction
 from core.errors import CommandError, LabBusy
 from jobs.announce import announce, announce_cancelled_before_start
@@ -49,8 +52,9 @@ def subject_of(job: Job) -> str:
     return replies.job_subject(job.kind, job.lab, fix=bool((job.params or {}).get("fix")))
 
 
-def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None) -> Reply:
-    """Queue a job (or find the one this delivery already made) and announce it where it posts.
+def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None,
+               override: bool = False, activity: str | None = None) -> Reply:
+    """Queue a job (or find the one this delivery already made), announce it, and say where to follow it.
 
     A read-only request that is already waiting is joined rather than queued twice, and a person
     past a fair share (``jobs.fairness``) is told what waits and how to make room.
@@ -62,20 +66,37 @@ def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict
         joined = _join_or_refuse(request, kind=kind, lab=lab, params=params)
         if joined is not None:
             return joined
-    return _queued_reply(request, _submit(request, kind=kind, lab=lab, params=params))
+    job = submit_for(request, kind=kind, lab=lab, params=params, override=override, activity=activity)
+    return _queued_reply(request, job)
 
 
-def _submit(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None) -> Job:
-    lab_channel = find_lab(request, lab).channel if lab and request.direct else None
-    channel = routing.job_channel(typed_in=request.channel_id, direct=request.direct, user_id=request.user_id,
-                                  lab_channel=lab_channel)
+def submit_for(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None,
+               override: bool = False, activity: str | None = None, requester: str | None = None,
+               channel: str | None = None) -> Job:
+    """Queue a job for ``requester`` (default: the person asking) in ``channel`` (default: where its
+    thread belongs: where they asked, or the lab's channel for a request typed in a DM).
+
+    A job that changes a reserved lab is refused unless ``requester`` holds the lease, or ``override``
+    says an admin confirmed it past the lease (a destroy; see ``commands.lease_guard``).
+    """
+    requester = requester or request.user_id
+    overriding = None
+    if lab and kind.is_mutating(params):
+        overriding = check_lease(request, lab=lab, activity=activity or replies.job_subject(kind, lab),
+                                 override=override, requester=requester)
+    if channel is None:
+        lab_channel = find_lab(request, lab).channel if lab and request.direct else None
+        channel = routing.job_channel(typed_in=request.channel_id, direct=request.direct, user_id=request.user_id,
+                                      lab_channel=lab_channel)
     try:
-        submission = submit(request.session, kind=kind, requester=request.user_id, lab=lab,
-                            channel=channel, params=params or {}, dedupe_key=request.dedupe_key)
+        submission = submit(request.session, kind=kind, requester=requester, lab=lab, channel=channel,
+                            params=params or {}, dedupe_key=request.dedupe_key)
     except LabBusy as busy:
         raise LabBusy(busy_text(request, busy), job_id=busy.job_id) from None
     if submission.created:
         announce(request.session, submission.job, links=request.services.links)
+        if overriding is not None:
+            note_override(request, overriding, activity=activity or kind.label, job_id=submission.job.id)
     return submission.job
 
 
@@ -114,7 +135,8 @@ def busy_text(request: Request, busy: LabBusy) -> str:
 
 def queue_job(command: JobCommand, request: Request) -> Reply:
     """Check the lab the command names (if any) and queue its job; the job's thread tells the rest."""
-    return submit_job(request, kind=command.job, lab=lab_or_all(request, command.lab), params=command.job_params)
+    return submit_job(request, kind=command.job, lab=lab_or_all(request, command.lab), params=command.job_params,
+                      activity=command.activity)
 
 
 for _command in COMMANDS:          # a command whose work is one job needs no handler of its own
@@ -125,22 +147,29 @@ for _command in COMMANDS:          # a command whose work is one job needs no ha
 @handles(DestroyLab)
 def destroy_lab(command: DestroyLab, request: Request) -> Reply:
     """Typed: ask for confirmation with a danger button. Clicked: queue the destroy."""
-    lab = find_lab(request, command.lab).name
+    spec = find_lab(request, command.lab)
+    lab = spec.name
     if command.confirmed:
         confirmation = confirmations.redeem(request.session, nonce=command.nonce, action="destroy", lab=lab,
                                             user=request.user_id, now=request.now, delivery=request.dedupe_key)
-        job = _submit(request, kind=JobKind.DESTROY, lab=lab)
+        if spec.shared:                 # a second admin must approve (commands.approval_commands)
+            return ask_second_person(request, lab=lab, action=JobKind.DESTROY, params={"override": True},
+                                     required_role=Role.ADMIN)
+        # destroy is for admins: its confirmation overrides a lease
+        job = submit_for(request, kind=JobKind.DESTROY, lab=lab, override=True, activity=command.activity)
         confirmation.job_id = job.id
         return _queued_reply(request, job)
     holder = active_mutating_job(request.session, lab)
     if holder is not None:               # say so now rather than after the click
         raise LabBusy(busy_text(request, LabBusy("", job_id=holder.id)), job_id=holder.id)
+    lease = check_lease(request, lab=lab, activity=command.activity, override=True)
     nonce = confirmations.issue(request.session, action="destroy", lab=lab, requester=request.user_id,
                                 now=request.now)
     button = Button(action_id=ButtonAction.CONFIRM_DESTROY, label=replies.destroy_button(lab),
                     value=confirmations.button_value(lab, nonce), style="danger",
                     confirm=replies.destroy_confirm(lab))
-    return Reply(replies.destroy_prompt(lab), buttons=(button,))
+    warning = "" if lease is None else " " + lease_replies.destroy_overrides(lease.holder, lease.expires_at)
+    return Reply(replies.destroy_prompt(lab) + warning, buttons=(button,))
 
 
 @handles(CancelJob)

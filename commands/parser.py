@@ -15,10 +15,12 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable, NoReturn
 
-from commands import replies
+from commands import lease_replies, replies
+from commands.snapshot_replies import bad_approval_id, bad_snapshot_name
 from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, ShowHelp
 from commands.command import Command, Param, ParamKind
 from core.buttons import ButtonAction
+from core.durations import Duration, NotADuration, parse_duration
 from core.errors import CommandError
 from jobs.timezones import canonical_zone
 
@@ -42,10 +44,10 @@ _NODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _LOG_SOURCE = re.compile(r"[a-z0-9][a-z0-9/_.-]{0,63}")
 _LEVEL = re.compile(r"[a-z]{2,12}")
 _USER = re.compile(rf"<@([UW][A-Z0-9]{{2,}}){_LABEL}>|([UW][A-Z0-9]{{6,}})|(@[A-Za-z0-9][A-Za-z0-9._-]{{0,79}})")
-_DURATION = re.compile(r"([0-9]{1,4}) ?(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?)")
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_LINES = 1000
-MAX_DURATION = 366 * 86400
+_SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+_REASON_LIMIT = 200
+_LONGEST = Duration(days=366)           # past a year is a typo, whatever the policy allows
 _DASHED_OPTION = re.compile(r"(?<!\S)[—–](?=[A-Za-z])")    # macOS smart dashes: —fix → --fix
 
 
@@ -139,6 +141,8 @@ def _argument_parser(name: str) -> RaisingArgumentParser:
         metavar = f"<{param.field.replace('_', ' ')}>"
         if param.option and param.kind is ParamKind.FLAG:
             parser.add_argument(param.option, dest=param.field, action="store_true")
+        elif param.option and param.kind is ParamKind.REASON:     # --reason takes the words up to the next option
+            parser.add_argument(param.option, dest=param.field, metavar=param.field.upper(), nargs="+")
         elif param.option:
             parser.add_argument(param.option, dest=param.field, metavar=param.field.upper())
         elif param.kind in (ParamKind.TESTSETS, ParamKind.TOPIC):
@@ -157,7 +161,7 @@ def _explain(message: str) -> str:
         return replies.missing(", ".join(f"`{n}`" for n in names))
     if message.startswith("unrecognized arguments:"):
         return replies.unexpected(message.split(":", 1)[1].strip())
-    match = re.match(r"argument (\S+): expected one argument", message)
+    match = re.match(r"argument (\S+): expected (?:at least )?one argument", message)
     if match:
         return replies.needs_value(match.group(1).split("/")[0])
     return replies.echo(message)
@@ -172,6 +176,12 @@ def _convert(param: Param, value: Any) -> object:     # value: as argparse read 
         return _testsets(value)
     if param.kind is ParamKind.TOPIC:
         return _topic(value)
+    if param.kind is ParamKind.REASON:
+        return reason(" ".join(value))
+    if param.kind is ParamKind.DURATION:
+        return duration(str(value))
+    if param.kind is ParamKind.SNOOZE_FOR:
+        return snooze_for(str(value))
     return _CONVERTERS[param.kind](str(value))
 
 
@@ -253,20 +263,7 @@ def user(value: str) -> str:
     return match.group(1) or match.group(2) or match.group(3)
 
 
-def duration(value: str) -> str:
-    """``30m``, ``2h``, ``7d``, ``2w`` (``2 hours``, ``7days`` too), as fuelbot writes them back."""
-    match = _DURATION.fullmatch(value.lower().strip())
-    if not match or not 0 < int(match.group(1)) * _UNIT_SECONDS[match.group(2)[0]] <= MAX_DURATION:
-        raise CommandError(replies.bad_duration(value))
-    return f"{int(match.group(1))}{match.group(2)[0]}"
-
-
-def seconds(text: str) -> int:
-    """The length of a ``duration`` as written back (``2h`` → 7200)."""
-    return int(text[:-1]) * _UNIT_SECONDS[text[-1]]
-
-
-def snooze_for(value: str) -> str:
+def snooze_for(value: str) -> Duration | str:
     """A duration, or ``off`` to end a snooze."""
     return "off" if value.lower() in ("off", "0", "none") else duration(value)
 
@@ -312,8 +309,42 @@ def mention(value: str) -> str:
     return value
 
 
+def duration(value: str) -> Duration:
+    """``2h``, ``90m``, ``3d``, ``1d12h``, ``1w`` → a Duration (the policy's maximum is checked by the handler)."""
+    try:
+        length = parse_duration(value)
+    except NotADuration:
+        raise CommandError(lease_replies.bad_duration(value)) from None
+    if length > _LONGEST:
+        raise CommandError(lease_replies.duration_too_long(value))
+    return length
+
+
+def reason(value: str) -> str:
+    """Free words, made inert: no mentions, links or backticks reach a channel through a reason."""
+    clean = " ".join(re.sub(r"[\x00-\x1f\x7f\u2028\u2029<>`]", " ", value).split())
+    if not clean:
+        raise CommandError(lease_replies.empty_reason())
+    return clean if len(clean) <= _REASON_LIMIT else clean[:_REASON_LIMIT - 1] + "…"
+
+
+def snapshot_name(value: str) -> str:
+    if not _SNAPSHOT_NAME.fullmatch(value):
+        raise CommandError(bad_snapshot_name(value))
+    return value
+
+
+def approval_id(value: str) -> int:
+    """``4`` or ``#4``: the number on an approval request's buttons."""
+    match = _NUMBER.fullmatch(value)
+    if not match or not 0 < int(match.group(1)) <= _MAX_ID:
+        raise CommandError(bad_approval_id(value))
+    return int(match.group(1))
+
+
 _CONVERTERS: dict[ParamKind, Callable[[str], str | int]] = {
     ParamKind.LAB: lab_name, ParamKind.JOB_ID: job_id, ParamKind.SCHEDULE_ID: schedule_id, ParamKind.CRON: cron,
     ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel, ParamKind.MENTION: mention, ParamKind.NODE: node,
     ParamKind.LOG_SOURCE: log_source, ParamKind.LEVEL: level, ParamKind.COUNT: count, ParamKind.USER: user,
-    ParamKind.DURATION: duration, ParamKind.SNOOZE_FOR: snooze_for, ParamKind.SNOOZE_TARGET: snooze_target}
+    ParamKind.SNOOZE_TARGET: snooze_target,
+    ParamKind.SNAPSHOT: snapshot_name, ParamKind.APPROVAL_ID: approval_id}

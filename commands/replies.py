@@ -152,13 +152,6 @@ def bad_user(value: str) -> str:
     return f"{echo(value)} is not a person; pick them with Slack's `@` menu, e.g. `--user @alice`."
 
 
-def bad_duration(value: str) -> str:
-    return (f"{echo(value)} is not a length of time; e.g. `30m`, `2h`, `7d` or `2w` "
-            "(at most a year).")
-
-
-# --- permissions ------------------------------------------------------------------------------
-
 def denied(*, activity: str, needed: str, have: str, admins: Sequence[str], channels: Sequence[str]) -> str:
     text = f"{activity} needs the *{needed}* role; you have *{have}*."
     if channels:
@@ -187,9 +180,11 @@ def invalid_spec_line(source: str, problems: int) -> str:
     return f"⚠️ `{source}` has {problems} problem(s); an admin sees them with `python app.py check-lab`"
 
 
-def lab_line(*, name: str, nodes: str, environment: str, last: str, busy: str | None) -> str:
+def lab_line(*, name: str, nodes: str, environment: str, last: str, busy: str | None,
+             lease: str | None = None) -> str:
     lock = f" · 🔒 {busy}" if busy else ""
-    return f"*{name}* — {nodes} · {environment} · last: {last}{lock}"
+    held = f" · {lease}" if lease else ""       # commands.lease_replies.lease_note
+    return f"*{name}* — {nodes} · {environment} · last: {last}{lock}{held}"
 
 
 def labs_overview(lines: Sequence[str]) -> str:

@@ -21,7 +21,6 @@ from commands.api import Reply
 from commands.catalog import ListSchedules, ScheduleDigest, ScheduleHealth, SnoozeAlerts, Unschedule
 from commands.dispatch import handles
 from commands.job_commands import find_lab, lab_or_all
-from commands.parser import seconds
 from commands.request import Request
 from commands.roles import Role
 from core.errors import CommandError, PermissionDenied
@@ -121,7 +120,7 @@ def snooze(command: SnoozeAlerts, request: Request) -> Reply:
         chosen = [s for s in list_schedules(request.session) if s.lab == lab]
         if not chosen:
             raise CommandError(replies.nothing_to_snooze(lab))
-    until = None if command.length == "off" else request.now + timedelta(seconds=seconds(command.length))
+    until = None if isinstance(command.length, str) else request.now + command.length
     for schedule in chosen:
         schedule.snoozed_until, schedule.snoozed_by = until, (request.user_id if until else None)
     names = ", ".join(f"#{s.id}" for s in chosen)
@@ -132,7 +131,7 @@ def snooze(command: SnoozeAlerts, request: Request) -> Reply:
     subjects = [f"#{s.id} {_subject(s)}" for s in chosen]
     if until is None:
         return Reply(replies.snooze_ended(subjects))
-    return Reply(replies.snoozed(subjects, until=_local(until, chosen[0].timezone), length=command.length,
+    return Reply(replies.snoozed(subjects, until=_local(until, chosen[0].timezone), length=str(command.length),
                                  target=command.target.lstrip("#")))
 
 

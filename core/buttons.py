@@ -17,6 +17,8 @@ class ButtonAction(StrEnum):
     CANCEL_JOB = "cancel_job"
     RERUN_HEALTH = "rerun_health"
     CONFIRM_DESTROY = "confirm_destroy"
+    EXTEND_LEASE = "extend_lease"          # value: the lab
+    APPROVE_REQUEST = "approve_request"    # value: the approval's id (store.models.Approval)
 
 
 @dataclass(frozen=True)

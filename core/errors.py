@@ -6,6 +6,7 @@
     ├── SpecError                     a lab spec is invalid (carries every SpecProblem)
     ├── CommandError                  a user typed something we cannot act on (safe for Slack)
     │   ├── PermissionDenied          the user lacks the role a command needs
+    │   │   └── LabReserved           someone else holds the lab's lease
     │   └── StaleAction               a replayed, expired or forged button click (audited)
     ├── JobError                      the job store refused an operation
     │   ├── JobNotFound
@@ -73,6 +74,10 @@ class StaleAction(CommandError):
     def __init__(self, message: str, *, audit: str) -> None:
         super().__init__(message)
         self.audit = audit
+
+
+class LabReserved(PermissionDenied):
+    """Someone else holds the lab's lease; the text names them, until when and why."""
 
 
 class JobError(FuelbotError):

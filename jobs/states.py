@@ -54,6 +54,9 @@ class JobKind(StrEnum):
     RESET = "reset", "♻️", "Reset", "being reset", True
     LOGS = "logs", "📜", "Logs", None, False
     DIAGNOSTIC = "diagnostic", "📦", "Diagnostic snapshot", None, False
+    SNAPSHOT = "snapshot", "📸", "Snapshot", "being snapshotted", True
+    ROLLBACK = "rollback", "⏪", "Rollback", "being rolled back", True
+    POWER_OFF = "power_off", "🔌", "Power off", "being powered off", True
 
     @property
     def heading(self) -> str:

@@ -27,8 +27,10 @@ from labspec.model import (FUEL_NETWORKS, NIC_TYPES, ROLES, DistributedPortGroup
                            StandardPortGroup, VMSpec, VSphereNetworks, draft)
 from labspec.vcenter import VCENTER_FIELDS, name_problem, read_vcenter, url_problem
 from labspec.problems import ProblemLog
+from labspec.sharing import SHARING_FIELDS, read_sharing
 
-TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes")
+TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes",
+              *SHARING_FIELDS)
 VSPHERE_FIELDS = ("pxe", "distributed", "standard")
 DISTRIBUTED_FIELDS = ("name", "switch", "vlan", "promiscuous")
 STANDARD_FIELDS = ("name", "vswitch", "uplink", "vlan")
@@ -102,6 +104,7 @@ def _draft(text: str, log: ProblemLog, environ: Mapping[str, str]) -> Lab | None
         nodes=nodes,
         channel=top.text("channel", required=False),
         oncall=top.text("oncall", required=False),
+        **read_sharing(top),
     )
     vcenter.check(lab.vcenter, log)
     roles.check(lab, log)

@@ -199,6 +199,25 @@ class Environment:
     floating_range: tuple[str, str] | None = None
 
 
+LEASE_ON_EXPIRY = ("release", "power_off")
+SNAPSHOT_BEFORE = ("scale_out", "reset")
+
+
+@dataclass(frozen=True)
+class LeasePolicy:
+    """What happens to the lab when a lease of it runs out (``lease:`` in the spec)."""
+
+    on_expiry: str = "release"     # release: the lab is free | power_off: its node VMs are powered off too
+
+
+@dataclass(frozen=True)
+class SnapshotPolicy:
+    """Automatic whole-lab snapshots (``snapshots:`` in the spec)."""
+
+    before: tuple[str, ...] = ()   # scale_out and/or reset: a snapshot set is taken first
+    keep: int = 3                  # automatic sets kept per lab; older ones are removed
+
+
 @dataclass(frozen=True)
 class Lab:
     """A whole lab: vSphere target and networks, Fuel master, environment and nodes."""
@@ -212,6 +231,9 @@ class Lab:
     nodes: tuple[NodeSpec, ...]
     channel: str | None = None     # Slack channel id or name for scheduled posts
     oncall: str | None = None      # Slack mention for health alerts, e.g. <!subteam^S123>
+    shared: bool = False           # destroy and rollback need a second person's approval
+    lease: LeasePolicy = LeasePolicy()
+    snapshots: SnapshotPolicy = SnapshotPolicy()
 
     def node(self, name: str) -> NodeSpec | None:
         return next((n for n in self.nodes if n.name == name), None)

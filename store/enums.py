@@ -47,3 +47,27 @@ class Placement(StrEnum):
     PARENT = "parent"   # the job's thread root in its channel
     REPLY = "reply"     # a reply in the job's thread
     POST = "post"       # a plain message in a channel
+
+
+class LeaseState(StrEnum):
+    """Where a person's hold on a lab is (``jobs.leases`` moves it)."""
+
+    ACTIVE = "active"
+    RELEASED = "released"   # by its holder, or broken by an admin
+    EXPIRED = "expired"     # its time ran out; the lab's ``lease.on_expiry`` applied
+
+
+class ApprovalState(StrEnum):
+    """Where a request that needs a confirmation or a second person is (``jobs.approvals`` moves it)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"   # its job was submitted
+    EXPIRED = "expired"
+
+
+class SnapshotState(StrEnum):
+    """Where a whole-lab snapshot set is."""
+
+    CREATING = "creating"
+    READY = "ready"
+    FAILED = "failed"       # some VMs' snapshots may exist; they are listed on the set

@@ -5,18 +5,20 @@ sends, so nothing is lost across restarts or 429s) and the rate budgets every re
 from, schedules and their fires (exactly once per fire time across replicas), lab observations
 (for digests), health runs (for comparisons), announced nodes (discovery watch announces each MAC
 once), the Fuel masters' SSH host keys (recorded on first contact, checked on every later one),
-the VMs fuelbot created (the only VMs destroy may delete) and confirmations (a destructive button
-works once).
+the VMs fuelbot created (the only VMs destroy may delete) confirmations (a destructive button
+works once). Shared labs: leases and their queue (lab_leases, lease_waiters), requests awaiting a
+confirmation or a second person (approvals), whole-lab snapshot sets and each VM's snapshot in
+them (lab_snapshots, lab_snapshot_vms).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from store.enums import JobState, OutboxState, Placement
+from store.enums import ApprovalState, JobState, LeaseState, OutboxState, Placement, SnapshotState
 from store.types import UTCDateTime, string_enum
 
 NAMING = {
@@ -252,3 +254,107 @@ class VMOwnership(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
     planned_at: Mapped[datetime]
     created_at: Mapped[datetime | None]
+
+
+class LabLease(Base):
+    """A person's hold on a lab until a time: while it is active, only they may change the lab."""
+
+    __tablename__ = "lab_leases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab: Mapped[str] = mapped_column(String(64), index=True)
+    # The lab's name while the lease is active, NULL once it ends: the unique constraint is what
+    # guarantees one holder per lab across replicas (the same device as ``Job.lab_lock``).
+    held: Mapped[str | None] = mapped_column(String(64), unique=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(64))         # where it was asked for; notices go there
+    state: Mapped[LeaseState] = mapped_column(string_enum(LeaseState, length=16), index=True)
+    granted_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    length_seconds: Mapped[int] = mapped_column(Integer)            # as asked: the Extend button adds as much
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)  # how many of the policy's reminders are due
+    ended_at: Mapped[datetime | None]
+    ended_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class LeaseWaiter(Base):
+    """A person queued for a held lab; the first in line gets it when it frees (then the row goes)."""
+
+    __tablename__ = "lease_waiters"
+    __table_args__ = (UniqueConstraint("lab", "user", name="uq_lease_waiters_lab_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab: Mapped[str] = mapped_column(String(64))
+    user: Mapped[str] = mapped_column(String(64))
+    length_seconds: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Approval(Base):
+    """A destroy or rollback waiting for its requester's confirmation and, on a shared lab, a second person.
+
+    Its id is the value of the buttons that confirm or approve it, so a click names exactly one
+    request, and a second click finds it already decided.
+    """
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(32))                 # a JobKind's value: destroy | rollback
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)   # the job's params (snapshot, override)
+    requester: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(64))
+    required_role: Mapped[str] = mapped_column(String(16))          # the role the approver needs
+    second_person: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[ApprovalState] = mapped_column(string_enum(ApprovalState, length=16), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]                           # the requester's own click
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+
+
+class LabSnapshot(Base):
+    """A named set of snapshots, one per VM of a lab (its nodes and its Fuel master), taken together."""
+
+    __tablename__ = "lab_snapshots"
+    __table_args__ = (UniqueConstraint("lab", "name", name="uq_lab_snapshots_lab_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lab: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(64))
+    state: Mapped[SnapshotState] = mapped_column(string_enum(SnapshotState, length=16))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)  # taken before a reset or scale-out
+    trigger: Mapped[str | None] = mapped_column(String(32))          # what it was taken before, if automatic
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    fuel: Mapped[dict[str, Any]] = mapped_column(default=dict)       # the environment and nodes as Fuel saw them
+
+    vms: Mapped[list["LabSnapshotVm"]] = relationship(back_populates="snapshot", order_by="LabSnapshotVm.id",
+                                                      cascade="all, delete-orphan")
+
+
+class LabSnapshotVm(Base):
+    """One VM's snapshot in a set: the snapshot's moref, the power state and memory it was taken with."""
+
+    __tablename__ = "lab_snapshot_vms"
+    __table_args__ = (UniqueConstraint("snapshot_id", "vm_name", name="uq_lab_snapshot_vms_snapshot_vm"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("lab_snapshots.id", ondelete="CASCADE"), index=True)
+    vm_name: Mapped[str] = mapped_column(String(80))
+    vm_moid: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))                    # node | master
+    power_state: Mapped[str] = mapped_column(String(16))             # as it was when taken
+    memory: Mapped[bool] = mapped_column(Boolean, default=False)
+    snapshot_moref: Mapped[str | None] = mapped_column(String(64))   # None until vCenter answered
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    taken_at: Mapped[datetime | None]
+
+    snapshot: Mapped[LabSnapshot] = relationship(back_populates="vms")

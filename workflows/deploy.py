@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from core.errors import FuelbotError
+from integrations.fuel.enums import ClusterStatus
 from jobs.states import JobKind
 from jobs.steps import Step
 from jobs.voice import Ending
@@ -10,11 +11,25 @@ from workflows import deploy_vsphere as vsphere_steps
 from workflows.deploy_vsphere import DeployRun
 from workflows.health import DEFAULT_TESTSETS, run_tests
 from workflows.records import DeployRecord
+from workflows.snapshot_sets import snapshot_before
 from workflows.run import RunWorkflow
 from workflows.voices.deploy import DeployOutcome, DeployVoice
 from workflows.voices.deploy_facts import DeployFact, DeployHealthChecked, HealthSkipped
 
 MINUTE, HOUR = 60.0, 3600.0
+
+
+def step_snapshot_before(run: DeployRun) -> None:
+    """A scale-out of a deployed environment: the whole-lab snapshot set the spec asks for first."""
+    lab = run.lab
+    if run.data.snapshot_before is not None or "scale_out" not in lab.snapshots.before:
+        return
+    cluster = run.fuel().find_cluster(lab.environment.name)
+    have = {vm.name for vm in run.vsphere().vms()}
+    if cluster is None or cluster.status is not ClusterStatus.OPERATIONAL or all(n.name in have for n in lab.nodes):
+        return          # a first deploy, or a redeploy with no new node: nothing to scale out
+    run.data.snapshot_before = snapshot_before(run, lab, "scale_out")
+    run.save()
 
 
 def step_health(run: DeployRun) -> None:
@@ -40,6 +55,7 @@ class DeployWorkflow(RunWorkflow[DeployRecord, DeployFact]):
             Step("preflight", "Preflight", vsphere_steps.step_preflight, deadline_seconds=5 * MINUTE),
             Step("portgroups", "vSphere port groups", vsphere_steps.step_portgroups, deadline_seconds=5 * MINUTE),
             Step("fuel_master", "Fuel master", vsphere_steps.step_fuel_master, deadline_seconds=15 * MINUTE),
+            Step("snapshot_before", "Snapshot before scale-out", step_snapshot_before, deadline_seconds=HOUR),
             Step("create_vms", "Create VMs", vsphere_steps.step_create_vms, deadline_seconds=15 * MINUTE),
             Step("discover", "Node discovery", fuel_steps.step_discover, deadline_seconds=40 * MINUTE),
             Step("environment", "Create environment", fuel_steps.step_environment, deadline_seconds=5 * MINUTE),

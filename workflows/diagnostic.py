@@ -18,16 +18,16 @@ from integrations.fuel.models import Task
 from jobs.states import JobKind
 from jobs.steps import Step
 from jobs.voice import Ending
-from workflows.records import SnapshotRecord
+from workflows.records import DiagnosticRecord
 from workflows.run import Run, RunWorkflow
 from workflows.voices.diagnostic import (DiagnosticVoice, SnapshotBuilding, SnapshotFact, SnapshotReady,
                                          SnapshotStarted, snapshot_failed, snapshot_too_large)
 
-SnapshotRun = Run[SnapshotRecord, SnapshotFact]
+DiagnosticRun = Run[DiagnosticRecord, SnapshotFact]
 DUMP_RUNNING = "Dump already running"       # fuel-web 6.0 DumpTaskManager's refusal
 
 
-def step_snapshot(run: SnapshotRun) -> None:
+def step_snapshot(run: DiagnosticRun) -> None:
     """Ask Fuel for a snapshot (or follow the one it is building) until its tarball is ready."""
     fuel = run.fuel()
     if run.data.snapshot_task is None:
@@ -51,7 +51,7 @@ def step_snapshot(run: SnapshotRun) -> None:
         raise snapshot_failed(task.message)
 
 
-def step_download(run: SnapshotRun) -> None:
+def step_download(run: DiagnosticRun) -> None:
     """Download the tarball into ``snapshot_dir`` (owner-only), within ``snapshot_max_bytes``."""
     fuel = run.fuel()
     assert run.data.snapshot_task is not None     # the snapshot step recorded it
@@ -78,23 +78,23 @@ def step_download(run: SnapshotRun) -> None:
     # run.report.upload(path, title=f"Diagnostic snapshot of {run.lab.name}")
 
 
-def ready(run: SnapshotRun) -> SnapshotReady:
+def ready(run: DiagnosticRun) -> SnapshotReady:
     path = Path(run.data.snapshot_path or "")
     return SnapshotReady(lab=run.lab_name or "", name=str((run.data.result or {}).get("name") or path.name),
                          path=str(path), size=run.data.snapshot_bytes or 0)
 
 
-class DiagnosticWorkflow(RunWorkflow[SnapshotRecord, SnapshotFact]):
+class DiagnosticWorkflow(RunWorkflow[DiagnosticRecord, SnapshotFact]):
     """Fuel's diagnostic snapshot (logs package) of a lab's master, downloaded for the team."""
 
     kind = JobKind.DIAGNOSTIC
-    record = SnapshotRecord
+    record = DiagnosticRecord
     voice = DiagnosticVoice()
 
-    def steps(self) -> list[Step[SnapshotRun]]:
+    def steps(self) -> list[Step[DiagnosticRun]]:
         return [Step("snapshot", "Diagnostic snapshot", step_snapshot, deadline_seconds=3600),
                 Step("download", "Download the snapshot", step_download, deadline_seconds=3600)]
 
-    def on_finish(self, run: SnapshotRun, ending: Ending) -> None:
+    def on_finish(self, run: DiagnosticRun, ending: Ending) -> None:
         done = ready(run) if run.data.snapshot_path else None
         run.post(self.voice.ended(run.ctx.job, ending, done))

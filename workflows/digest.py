@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.errors import FuelbotError
 from core.redact import scrub
+from jobs import lease_notices
 from jobs.record import JobRecord
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
@@ -65,6 +66,9 @@ def observe(run: DigestRun, lab: Lab, down: dict[str, str]) -> dict[str, Any]:
                               "at": health.at.isoformat()}
         snap["running"] = [f"#{j.id} {j.kind}" for j in session.scalars(select(Job).where(
             Job.lab == lab.name, Job.state.in_([s.value for s in JobState if s.is_active]), Job.id != run.job_id))]
+        lease = lease_notices.held(session, lab.name, utcnow())
+        if lease is not None:
+            snap["lease"] = lease
     return snap
 
 

@@ -1,11 +1,15 @@
 """Read-only jobs: preflight (and its --fix), plan, status and nodes."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.errors import FuelbotError
 from integrations.fuel.enums import NodeStatus
+from jobs import lease_notices
 from jobs.record import JobRecord
 from jobs.states import JobKind
 from labspec.model import Lab
+from store.types import utcnow
 from workflows import fuel_settings
 from workflows.deploy_vsphere import missing_portgroups
 from workflows.oneshot import OneShotWorkflow
@@ -134,6 +138,11 @@ def lab_status(run: Run[JobRecord, StatusReport], lab: Lab) -> LabStatus:
                      nodes_by_status=tuple(by_status.items()), offline=sum(1 for n in nodes if not n.online))
 
 
+def with_lease(run: Run[JobRecord, StatusReport], status: LabStatus) -> LabStatus:
+    with run.deps.session_factory() as session:
+        return replace(status, lease=lease_notices.held(session, status.lab, utcnow()))
+
+
 class StatusWorkflow(OneShotWorkflow[JobRecord, StatusReport]):
     """Environment status and nodes of one lab or of every lab."""
 
@@ -144,7 +153,7 @@ class StatusWorkflow(OneShotWorkflow[JobRecord, StatusReport]):
     def run(self, run: Run[JobRecord, StatusReport]) -> None:
         labs, problems = run.deps.load_labs()
         names = [run.lab_name] if run.lab_name else sorted(labs)
-        report = StatusReport(labs=tuple(lab_status(run, run.clients.lab(name)) for name in names),
+        report = StatusReport(labs=tuple(with_lease(run, lab_status(run, run.clients.lab(name))) for name in names),
                               problems=tuple(str(p) for p in problems))
         run.headline = self.voice.headline(report)
         run.tell(report)

@@ -15,6 +15,7 @@ from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Noti
 from integrations.fuel.testruns import TestRun, TestSet
 from integrations.vsphere.info import Change, DistributedPortGroupInfo, StandardPortGroupInfo, VMInfo
 from integrations.vsphere.preflight import Finding
+from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import Lab, VMSpec
 
 
@@ -46,8 +47,23 @@ class VSpherePort(Protocol):
 
     def power_on(self, name: str) -> VMInfo: ...
 
+    def power_off(self, name: str) -> VMInfo:
+        """Power the VM off (already off is fine)."""
+
     def destroy_vm(self, name: str) -> bool:
         """Power off and delete a VM; False when there was none."""
+
+    def snapshots(self, vm: str) -> list[SnapshotInfo]:
+        """Every snapshot of VM ``vm``, with the bytes each takes."""
+
+    def create_snapshot(self, vm: str, *, name: str, description: str, memory: bool) -> SnapshotInfo:
+        """Snapshot ``vm``; with ``memory`` a revert resumes it running."""
+
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
+        """Revert ``vm`` to ``snapshot`` (a moref) and bring it to ``power_state``, as it was taken."""
+
+    def remove_snapshot(self, vm: str, snapshot: str) -> bool:
+        """Delete ``snapshot`` of ``vm``; False when it is already gone."""
 
     def close(self) -> None: ...
 

@@ -59,6 +59,7 @@ class DeployRecord(HealthRecord):
     health: str | None = None               # the health summary line, for the parent message
     horizon_url: str | None = None          # where the cloud is, as the Fuel UI says it (parent message)
     fuel_ui_url: str | None = None
+    snapshot_before: int | None = None      # the automatic snapshot set taken before a scale-out
 
     def vm_names_by_node(self) -> dict[int, str]:
         return {node: name for name, node in self.nodes.items()}
@@ -69,10 +70,27 @@ class ResetRecord(JobRecord):
     """A reset: Fuel's reset task, so a restart follows it instead of resetting twice."""
 
     reset_task: int | None = None
+    snapshot_before: int | None = None      # the automatic snapshot set taken before the reset
 
 
 @dataclass
 class SnapshotRecord(JobRecord):
+    """A snapshot set being taken: its row, so a restart goes on with the VMs not yet snapshotted."""
+
+    snapshot_id: int | None = None
+
+
+@dataclass
+class RollbackRecord(HealthRecord):
+    """A rollback: the VMs reverted so far (a restart reverts only the rest) and whether Fuel matched."""
+
+    reverted: list[str] = field(default_factory=list)
+    fuel_as_before: bool | None = None
+    health: str | None = None               # the health summary line, for the parent message
+
+
+@dataclass
+class DiagnosticRecord(JobRecord):
     """A diagnostic snapshot: Fuel's dump task (a restart follows it), then the file fuelbot downloaded."""
 
     snapshot_task: int | None = None

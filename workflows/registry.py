@@ -11,12 +11,16 @@ from workflows.digest import DigestWorkflow
 from workflows.health import HealthWorkflow
 from workflows.inspect import NodesWorkflow, PlanWorkflow, PreflightWorkflow, StatusWorkflow
 from workflows.logs import LogsWorkflow
+from workflows.power import PowerOffWorkflow
+from workflows.rollback import RollbackWorkflow
 from workflows.run import RunWorkflow
+from workflows.snapshots import SnapshotWorkflow
 from workflows.teardown import DestroyWorkflow, ResetWorkflow
 
 WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
     DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
-    DigestWorkflow, DestroyWorkflow, ResetWorkflow, LogsWorkflow, DiagnosticWorkflow)
+    DigestWorkflow, DestroyWorkflow, ResetWorkflow, LogsWorkflow, DiagnosticWorkflow, SnapshotWorkflow,
+    RollbackWorkflow, PowerOffWorkflow)
 
 
 def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:

@@ -11,6 +11,7 @@ from jobs.voice import Ending
 from workflows.oneshot import OneShotWorkflow
 from workflows.records import ResetRecord
 from workflows.run import Run, RunWorkflow
+from workflows.snapshot_sets import snapshot_before
 from workflows.voices.teardown import (DestroyFact, DestroyVoice, EnvironmentDeleted, EnvironmentReset,
                                        NoEnvironment, ResetVoice, VmsDeleted, deletion_timed_out, nothing_to_reset,
                                        reset_failed)
@@ -71,11 +72,24 @@ class DestroyWorkflow(RunWorkflow[JobRecord, DestroyFact]):
 
 
 class ResetWorkflow(OneShotWorkflow[ResetRecord, EnvironmentReset]):
-    """Fuel's reset of the environment: nodes back to discover, settings kept."""
+    """Fuel's reset of the environment: nodes back to discover, settings kept (a snapshot set first, if the
+    spec's ``snapshots.before`` says so)."""
 
     kind, title, deadline_seconds = JobKind.RESET, "Reset", 3600.0
     record = ResetRecord
     voice = ResetVoice()
+
+    def steps(self) -> list[Step[Run[ResetRecord, EnvironmentReset]]]:
+        return [Step("snapshot_before", "Snapshot before reset", self.snapshot_first, deadline_seconds=3600.0),
+                *super().steps()]
+
+    @staticmethod
+    def snapshot_first(run: Run[ResetRecord, EnvironmentReset]) -> None:
+        lab = run.lab
+        if run.data.snapshot_before is None and "reset" in lab.snapshots.before \
+                and run.fuel().find_cluster(lab.environment.name) is not None:
+            run.data.snapshot_before = snapshot_before(run, lab, "reset")
+            run.save()
 
     def run(self, run: Run[ResetRecord, EnvironmentReset]) -> None:
         lab = run.lab

@@ -13,7 +13,7 @@ from types import TracebackType
 from pyVmomi import vim
 
 from core.errors import VSphereError
-from integrations.vsphere import inventory, master_vm, ownership, portgroups, preflight, vms
+from integrations.vsphere import inventory, master_vm, ownership, portgroups, preflight, snapshots, vms
 from integrations.vsphere.collector import retrieve
 from integrations.vsphere.faults import guarded
 from integrations.vsphere.folders import find_folder, lab_folder_path
@@ -25,6 +25,7 @@ from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan
 from integrations.vsphere.preflight import Finding
 from integrations.vsphere.provision import MAX_IN_FLIGHT, ProvisionReport, provision
 from integrations.vsphere.session import Session
+from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VCenterTarget, VMSpec
 
 _SIMULATOR_OPTION = "vcsim.server.url"   # vcsim adds this setting to its OptionManager; vCenter has none
@@ -256,6 +257,27 @@ class VSphereClient:
         """Type ``text`` (``\\t`` Tab, ``\\n`` Enter) at the VM's console; the keys vCenter took."""
         placement = self._ready()
         return master_vm.type_text(self._session, master_vm.lookup(self._session, placement, name), name, text)
+
+    # Snapshots -------------------------------------------------------------------------------------
+    @guarded("reading a VM's snapshots")
+    def snapshots(self, vm: str) -> list[SnapshotInfo]:
+        """Every snapshot of the VM, with the bytes each takes."""
+        return snapshots.list_snapshots(self._session, self._ready(), vm)
+
+    @guarded("taking a snapshot")
+    def create_snapshot(self, vm: str, *, name: str, description: str, memory: bool) -> SnapshotInfo:
+        """Snapshot the VM (``memory``: a running VM's memory too, so a revert resumes it running)."""
+        return snapshots.create(self._session, self._ready(), vm, name=name, description=description, memory=memory)
+
+    @guarded("reverting to a snapshot")
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
+        """Revert the VM to snapshot ``snapshot`` (a moref) and bring it to ``power_state``."""
+        return snapshots.revert(self._session, self._ready(), vm, snapshot, power_state=power_state)
+
+    @guarded("removing a snapshot")
+    def remove_snapshot(self, vm: str, snapshot: str) -> bool:
+        """Delete snapshot ``snapshot`` (a moref) of the VM, consolidating its disks; False when already gone."""
+        return snapshots.remove(self._session, self._ready(), vm, snapshot)
 
     # Preflight -------------------------------------------------------------------------------------
     @guarded("running preflight")

@@ -7,8 +7,10 @@ datastore ``LocalDS_0`` and the distributed switch ``DVS0``. Preflight runs the 
 """
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 
 from core.errors import VSphereError
 from integrations.vsphere import cluster_checks
@@ -19,6 +21,7 @@ from integrations.vsphere.macs import assign_macs
 from integrations.vsphere.placement import DrsState
 from integrations.vsphere.portgroups import distributed_differences, standard_differences
 from integrations.vsphere.preflight import Finding
+from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VMSpec
 
 GB = 1024 ** 3
@@ -65,6 +68,8 @@ class FakeVSphere:
         self.isos = {f"[{datastore}] iso/MirantisOpenStack-6.0.iso"}    # files on the datastore
         self.distributed: dict[str, DistributedPortGroupInfo] = {}
         self.machines: dict[str, VMInfo] = {}
+        self.vm_snapshots: dict[str, list[SnapshotInfo]] = {}
+        self._morefs = itertools.count(1)   # vCenter never hands out a moref twice, even for a VM re-created
         self.calls: Counter[str] = Counter()
         self.closed = False
         self.vcenter_uuid = "00000000-fake-4000-8000-00000000vc00"
@@ -72,7 +77,7 @@ class FakeVSphere:
     # -- arranging state as another vCenter user would -----------------------------------------
     def add_vm(self, name: str, *, annotation: str = "", memory_mb: int = 1024, power_state: str = "poweredOff",
                macs: tuple[str, ...] = ()) -> VMInfo:
-        vm = VMInfo(name=name, moid=f"vm-{len(self.machines) + 1}", power_state=power_state, memory_mb=memory_mb,
+        vm = VMInfo(name=name, moid=f"vm-{next(self._morefs)}", power_state=power_state, memory_mb=memory_mb,
                     cpus=1, annotation=annotation,
                     nics=tuple(NicInfo(key=4000 + i, mac=m, network_name=None) for i, m in enumerate(macs)),
                     boot_order=(), iso=None)
@@ -187,7 +192,7 @@ class FakeVSphere:
         nics = tuple(NicInfo(key=4000 + i, mac=mac, network_name=nic.portgroup)
                      for i, (mac, nic) in enumerate(zip(macs, spec.nics)))
         boot = ((BootDevice("cdrom"),) if spec.iso else ()) + (BootDevice("network", nics[0].key),) if nics else ()
-        vm = VMInfo(name=spec.name, moid=f"vm-{len(self.machines) + 1}", power_state="poweredOff",
+        vm = VMInfo(name=spec.name, moid=f"vm-{next(self._morefs)}", power_state="poweredOff",
                     memory_mb=spec.memory_mb, cpus=spec.cpus, annotation=owner_annotation(lab), nics=nics,
                     boot_order=boot, iso=spec.iso)
         self.machines[spec.name] = vm
@@ -215,6 +220,52 @@ class FakeVSphere:
         self.machines[name] = replace(self.machines[name], power_state="poweredOn")
         return self.machines[name]
 
+    def power_off(self, name: str) -> VMInfo:
+        self._use("power_off")
+        return self._set_power(name, "poweredOff")
+
+    def _vm(self, name: str) -> VMInfo:
+        if name not in self.machines:
+            raise VSphereError(f"VM {name!r} not found in datacenter {self.datacenter}", obj=name)
+        return self.machines[name]
+
+    def _set_power(self, name: str, state: str) -> VMInfo:
+        self.machines[name] = replace(self._vm(name), power_state=state)
+        return self.machines[name]
+
+    # Snapshots: sizes are 0, as vcsim reports them (it writes empty .vmsn files and no deltas).
+    def snapshots(self, vm: str) -> list[SnapshotInfo]:
+        self._use("snapshots")
+        self._vm(vm)
+        return list(self.vm_snapshots.get(vm, []))
+
+    def create_snapshot(self, vm: str, *, name: str, description: str, memory: bool) -> SnapshotInfo:
+        self._use("create_snapshot")
+        running = self._vm(vm).power_state
+        # vCenter: "When [memory is] FALSE, the power state of the snapshot is set to powered off".
+        state = running if memory or running != "poweredOn" else "poweredOff"
+        taken = SnapshotInfo(moref=f"snapshot-{next(self._morefs)}", name=name,
+                             description=description, created=datetime.now(timezone.utc), power_state=state,
+                             size_bytes=0, current=True)
+        self.vm_snapshots[vm] = [replace(s, current=False) for s in self.vm_snapshots.get(vm, [])] + [taken]
+        return taken
+
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
+        self._use("revert_snapshot")
+        held = self.vm_snapshots.get(vm, [])
+        if snapshot not in {s.moref for s in held} or vm not in self.machines:
+            raise VSphereError(f"VM {vm!r} has no snapshot {snapshot} (it was removed in vCenter?)", obj=vm)
+        self.vm_snapshots[vm] = [replace(s, current=s.moref == snapshot) for s in held]
+        return self._set_power(vm, power_state)
+
+    def remove_snapshot(self, vm: str, snapshot: str) -> bool:
+        self._use("remove_snapshot")
+        held = self.vm_snapshots.get(vm, [])
+        if snapshot not in {s.moref for s in held}:
+            return False
+        self.vm_snapshots[vm] = [s for s in held if s.moref != snapshot]
+        return True
+
     def destroy_vm(self, name: str) -> bool:
         self._use("destroy_vm")
         vm = self.machines.get(name)
@@ -224,6 +275,7 @@ class FakeVSphere:
             raise VSphereError(f"VM {name!r} was not created by fuelbot; refusing to delete it", obj=name,
                                fix="delete it in vCenter yourself if it really belongs to the lab")
         del self.machines[name]
+        self.vm_snapshots.pop(name, None)
         return True
 
     def close(self) -> None:

@@ -341,3 +341,32 @@ def test_a_diagnostic_snapshot_is_a_dump_task_whose_tarball_downloads_within_a_l
     with pytest.raises(SnapshotTooLarge) as too_large:
         port.download_snapshot(task, io.BytesIO(), max_bytes=size - 1)
     assert too_large.value.limit == size - 1
+
+
+def test_snapshots_are_taken_listed_reverted_with_their_power_state_and_removed(vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    port.fix_portgroups(lab)
+    spec = lab.nodes[0].vm
+    port.ensure_vm(spec, lab=lab.name)
+    assert port.snapshots(spec.name) == []                     # no `snapshot` property at all: read safely
+    port.power_on(spec.name)
+    first = port.create_snapshot(spec.name, name="fuelbot lab1 running", description="set #1", memory=True)
+    assert (first.name, first.description, first.power_state, first.current) == \
+        ("fuelbot lab1 running", "set #1", "poweredOn", True)
+    port.power_off(spec.name)
+    second = port.create_snapshot(spec.name, name="fuelbot lab1 off", description="set #2", memory=False)
+    assert second.power_state == "poweredOff"
+    listed = port.snapshots(spec.name)
+    assert [(s.moref, s.current) for s in listed] == [(first.moref, False), (second.moref, True)]
+    assert port.revert_snapshot(spec.name, first.moref, power_state="poweredOn").power_state == "poweredOn"
+    assert [s.current for s in port.snapshots(spec.name)] == [True, False]
+    running = port.vm(spec.name)
+    assert running is not None and running.power_state == "poweredOn"
+    assert port.revert_snapshot(spec.name, second.moref, power_state="poweredOff").power_state == "poweredOff"
+    assert port.remove_snapshot(spec.name, first.moref) is True
+    assert [s.moref for s in port.snapshots(spec.name)] == [second.moref]   # its child stays
+    assert port.remove_snapshot(spec.name, first.moref) is False
+    with pytest.raises(VSphereError, match="no snapshot"):
+        port.revert_snapshot(spec.name, first.moref, power_state="poweredOn")
+    with pytest.raises(VSphereError, match="not found"):
+        port.create_snapshot("no-such-vm", name="x", description="", memory=False)

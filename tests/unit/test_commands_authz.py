@@ -38,6 +38,14 @@ MATRIX = [
     ("diagnostic lab1", A, "Taking a diagnostic snapshot (its /etc/astute.yaml holds every password)"),
     ("audit lab1 --since 24h", A, "Reading the audit trail"),
     ("snooze 3 2h", O, "Snoozing alerts"),
+    ("reserve lab1 2h", O, "Reserving a lab"),
+    ("reserve lab1 2h --override", A, "Reserving a lab"),
+    ("extend lab1 1h", O, "Extending a lease"),
+    ("release lab1", O, "Releasing a lab"),
+    ("snapshot lab1", O, "Snapshotting a lab"),
+    ("snapshots lab1", V, "Listing snapshots"),
+    ("rollback lab1 before-upgrade", O, "Rolling back a lab"),
+    ("approve 4", O, "Approving a request"),
 ]
 PEOPLE = {V: "U0VIEWER", O: "U0OPERATOR", A: "U0ADMIN"}
 

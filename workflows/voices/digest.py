@@ -76,6 +76,8 @@ def line_for(snap: Snapshot, now: datetime) -> str:
         parts.append(f"health {verdict} {age} ago")
     if snap.get("running"):
         parts.append(f"running: {', '.join(snap['running'])}")
+    if snap.get("lease"):
+        parts.append(snap["lease"])
     return " · ".join(parts)
 
 

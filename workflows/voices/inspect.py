@@ -140,14 +140,17 @@ class LabStatus:
     nodes_by_status: tuple[tuple[str, int], ...] = ()
     offline: int = 0
     unreachable: str | None = None
+    lease: str | None = None              # who holds it, until when (``jobs.lease_notices.held``)
 
     def __str__(self) -> str:
+        held = f" · {self.lease}" if self.lease else ""
         if self.unreachable is not None:
-            return f"*{self.lab}*: ⚠️ {self.unreachable}"
+            return f"*{self.lab}*: ⚠️ {self.unreachable}{held}"
         if self.status is None:
-            return f"*{self.lab}*: not deployed (no Fuel environment `{self.environment}`)"
+            return f"*{self.lab}*: not deployed (no Fuel environment `{self.environment}`){held}"
         parts = ", ".join(f"{v} {k}" for k, v in sorted(self.nodes_by_status)) or "no nodes"
-        return f"*{self.lab}*: {self.status} · {parts}" + (f" · {self.offline} offline" if self.offline else "")
+        return (f"*{self.lab}*: {self.status} · {parts}" + (f" · {self.offline} offline" if self.offline else "")
+                + held)
 
 
 @dataclass(frozen=True)
