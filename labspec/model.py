@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
+from urllib.parse import urlsplit
 
 ROLES = ("controller", "compute", "cinder", "ceph-osd", "mongo", "zabbix-server")
 RELEASES = {  # (name, version) as Fuel 6.0 lists them
@@ -140,6 +141,11 @@ class FuelMaster:
     tenant: str = "admin"
     vm: VMSpec | None = None
     setup: MasterSetup | None = None   # with ``vm``: how fuelbot installs and secures the master
+
+    @property
+    def host(self) -> str:
+        """The master's address as ``url`` names it (its sshd listens there too)."""
+        return urlsplit(self.url).hostname or ""
 
 
 @dataclass(frozen=True)
