@@ -17,6 +17,7 @@ class ButtonAction(StrEnum):
     CANCEL_JOB = "cancel_job"
     RERUN_HEALTH = "rerun_health"
     CONFIRM_DESTROY = "confirm_destroy"
+    FIX_MASTER = "fix_master"
 
 
 @dataclass(frozen=True)

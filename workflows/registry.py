@@ -9,12 +9,13 @@ from workflows.deps import WorkflowDeps
 from workflows.digest import DigestWorkflow
 from workflows.health import HealthWorkflow
 from workflows.inspect import NodesWorkflow, PlanWorkflow, PreflightWorkflow, StatusWorkflow
+from workflows.master import MasterWorkflow
 from workflows.run import RunWorkflow
 from workflows.teardown import DestroyWorkflow, ResetWorkflow
 
 WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
     DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
-    DigestWorkflow, DestroyWorkflow, ResetWorkflow)
+    DigestWorkflow, DestroyWorkflow, ResetWorkflow, MasterWorkflow)
 
 
 def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:

@@ -21,6 +21,9 @@ from workflows.voices.deploy_facts import (DeployFact, PreflightChecked, VSphere
                                             DeployStarted, DeployProgress, FuelSilent, DeployFailedAt, Deployed,
                                             HealthSkipped, DeployHealthChecked)
 from workflows.voices.health import HealthFinished, HealthRunning, deploy_health_line, progress_line, rerun_button
+from workflows.voices.master import master_line
+from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, IsoDetached, MasterSetupProgress,
+                                           MasterStarting, MasterUp)
 from workflows.voices.words import deploy_progress, duration, format_findings
 
 
@@ -173,6 +176,9 @@ class DeployVoice(KindVoice[DeployFact]):
                 return [Line(deploy_health_line(outcome, job_id=job_id))]
             case HealthRunning() | HealthFinished():
                 return [progress_line(fact)]
+            case (BootTyped() | BootByHand() | BootMenuMissed() | MasterStarting() | MasterUp() | IsoDetached()
+                  | MasterSetupProgress()):
+                return [master_line(fact)]
             case _:
                 return [deploy_line(fact)]
 

@@ -7,6 +7,8 @@ from integrations.vsphere.info import Change
 from integrations.vsphere.preflight import Finding
 from labspec.model import DistributedPortGroup, Environment, StandardPortGroup, VMSpec
 from workflows.voices.health import HealthFinished, HealthOutcome, HealthRunning
+from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, IsoDetached, MasterSetupProgress,
+                                           MasterStarting, MasterUp)
 
 
 # -- vSphere side --------------------------------------------------------------------------------
@@ -213,4 +215,5 @@ DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachabl
               | SettingsMatch | SettingsLocked | SettingsApplied | NetworksMatch | NetworksLocked
               | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | VerificationPassed
               | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailedAt
-              | Deployed | HealthSkipped | DeployHealthChecked | HealthRunning | HealthFinished)
+              | Deployed | HealthSkipped | DeployHealthChecked | HealthRunning | HealthFinished
+              | BootTyped | BootByHand | BootMenuMissed | MasterStarting | MasterUp | IsoDetached | MasterSetupProgress)
