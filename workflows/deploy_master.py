@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 
 from core.errors import FuelError
+from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.iso import MENU_TIMEOUT_SECONDS, boot_instructions, boot_keys, boot_parameters
 from integrations.fuel.models import FuelVersion
 from labspec.model import MasterSetup, VMSpec
@@ -52,8 +53,11 @@ def step_fuel_master(run: DeployRun) -> None:
         return
     boot = client.master_boot(spec.name)
     if info.power_state == "poweredOn":
-        if boot.boots_iso_first:            # an install that never finished (fuelbot detaches after one)
-            progress.new, progress.typed, progress.powered_at = True, True, time.time()
+        # Running from its ISO and not answering: an install still going (an earlier deploy's, which
+        # gave up waiting). Answering: an installed master whose ISO the next step detaches.
+        if boot.boots_iso_first and run.master().install_stage() != InstallStage.READY:
+            progress.new, progress.typed, progress.cobbler_due = True, True, True
+            progress.powered_at = time.time()
             run.save()
         return
     if boot.problems():

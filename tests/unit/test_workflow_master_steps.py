@@ -301,3 +301,26 @@ def test_the_plan_says_a_master_will_be_installed_or_set_up() -> None:
     lines = [plan_line(c) for c in plan_changes(h.run(JobRecord(), PlanVoice(), kind="plan"), h.lab)]
     assert "🔧 set up the Fuel master: feature groups mirantis → mirantis, experimental" in lines
     assert not any(line.startswith("➕ create Fuel master") for line in lines)
+
+
+def test_a_running_master_still_on_its_iso_is_followed_as_an_install_only_while_it_does_not_answer() -> None:
+    h = Harness()
+    h.vsphere.fix_portgroups(h.lab)
+    h.vsphere.ensure_vm(h.lab.fuel.vm, lab="lab1")
+    h.vsphere.power_on("fuel-master")
+    h.fake_master().stages = [InstallStage.SSH, InstallStage.SSH, InstallStage.READY]   # an earlier deploy's install
+    still = deploy(h)
+    deploy_master.step_fuel_master(still)
+    assert still.data.master.new and still.data.master.cobbler_due and h.vsphere.calls["type_at_console"] == 0
+    deploy_master.step_master_install(still)
+    assert progress_of(h, "master")[-1].startswith("✅ `fuel-master` installed from its ISO in ")
+    installed = Harness()                       # a master installed by hand, its ISO never detached
+    installed.vsphere.fix_portgroups(installed.lab)
+    installed.vsphere.ensure_vm(installed.lab.fuel.vm, lab="lab1")
+    installed.vsphere.power_on("fuel-master")
+    assert installed.vsphere.master_boot("fuel-master").boots_iso_first
+    answering = deploy(installed)
+    deploy_master.step_fuel_master(answering)
+    deploy_master.step_master_install(answering)
+    assert not answering.data.master.new and progress_of(installed, "master") == []
+    assert installed.thread.said()[-1].startswith("💿 ISO detached from `fuel-master`")
