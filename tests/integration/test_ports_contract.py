@@ -210,6 +210,7 @@ def _with_nodes(side: FuelSide, roles: list[list[str]]) -> tuple[int, list[int]]
 def test_releases_environments_and_what_is_missing(fuel: FuelSide) -> None:
     port = fuel.port
     assert "Juno on CentOS 6.5" in {r.name for r in port.releases()} and port.version().release == "6.0"
+    assert port.version().feature_groups == ("mirantis",)          # a fresh 6.0 master, as the ISO leaves it
     with pytest.raises(FuelError, match="no release"):
         port.find_release("Kilo on CentOS 7")
     assert port.find_cluster("lab1") is None

@@ -19,6 +19,7 @@ from workflows.inspect import plan_changes
 from workflows.master import MasterWorkflow, look
 from workflows.master_preflight import master_findings
 from workflows.records import DeployRecord, MasterProgress, MasterRecord
+from workflows.run import Clients
 from workflows.voices.deploy import DeployVoice
 from workflows.voices.inspect import PlanVoice, plan_line
 from workflows.voices.master import MasterVoice
@@ -324,3 +325,13 @@ def test_a_running_master_still_on_its_iso_is_followed_as_an_install_only_while_
     deploy_master.step_master_install(answering)
     assert not answering.data.master.new and progress_of(installed, "master") == []
     assert installed.thread.said()[-1].startswith("💿 ISO detached from `fuel-master`")
+
+
+def test_fuel_master_of_a_lab_sharing_another_labs_master_names_the_lab_that_declares_it() -> None:
+    h = Harness()
+    shared = replace(h.lab, name="lab2", fuel=replace(h.lab.fuel, vm=None, setup=None))
+    deps = replace(h.deps(), load_labs=lambda: ({"lab1": h.lab, "lab2": shared}, []))
+    with pytest.raises(StepFailed) as refused:
+        Clients(deps).master(shared)
+    assert str(refused.value) == ("lab2 declares no `fuel.master_vm`, so fuelbot does not manage its Fuel master's "
+                                  "host (lab1 declares it: `/fuel master lab1`).")
