@@ -128,7 +128,7 @@ def test_fuel_master_shows_the_master_offers_the_fix_and_fix_sets_it_up(secured_
     parent, (shown,) = stack.thread(look.id)
     assert parent.startswith("⚠️ Fuel master of *lab1*: Fuel 6.0 at http://127.0.0.1:") and "3 thing(s) to fix" in parent
     assert buttons_of(stack, look.thread_ts) == ["fix_master"]
-    assert "*Version*: Fuel 6.0 (build 58)" in shown and "*Services*: 11/11 ready — postgres up " in shown
+    assert "*Version*: Fuel 6.0 (build 58)" in shown and "*Services*: 11/11 ready — up " in shown and ": postgres, rabbitmq, keystone," in shown
     assert "*Feature groups*: mirantis ✗ (the lab needs mirantis, experimental)" in shown
     assert "*Disk*: / " in shown and "/var/log" in shown
     assert "⚠️ `admin` still logs in with 6.0's default password `admin`." in shown

@@ -251,6 +251,8 @@ def test_fuel_master_shows_what_fix_would_change_and_fix_sets_it_up() -> None:
     (shown_line,) = [t for k, t in h.thread.lines if k == "say" and t.startswith("*Address*")]
     assert "*Feature groups*: mirantis, experimental ✓ (the lab needs mirantis, experimental)" in shown_line
     assert "*Disk*: / 27% of 9.7G · /var 30% of 18G · /var/log 4% of 9.7G" in shown_line
+    assert ("*Services*: 11/11 ready — up 2 days: postgres, rabbitmq, keystone, rsync, astute, rsyslog, nailgun, ostf, "
+            "nginx, cobbler, mcollective") in shown_line
     assert "default password" not in shown_line and "--fix` would" not in shown_line
 
 

@@ -10,6 +10,7 @@ from typing import Sequence
 from core.buttons import Button, ButtonAction
 from core.errors import StepFailed
 from integrations.fuel.install_watch import InstallStage
+from integrations.fuel.master_overview import Service
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from workflows.voices.base import Line
@@ -94,9 +95,7 @@ def shown_lines(fact: MasterShown) -> list[str]:
                  f"(the lab needs {', '.join(fact.needed)})"
                  + ("" if groups.listed == groups.running else
                     f"; version.yaml lists {', '.join(groups.listed) or 'none'}: nailgun has not re-read it"))
-    services = " · ".join(f"{s.name} {'up ' + s.up if s.up else 'running'}" if s.ready else f"{s.name} ✗ not ready"
-                          for s in view.services)
-    lines.append(f"*Services*: {ready}/{len(view.services)} ready — {services}")
+    lines.append(f"*Services*: {ready}/{len(view.services)} ready — {_services(view.services)}")
     if view.disks:
         lines.append("*Disk*: " + " · ".join(f"{d.mount} {d.used_percent}% of {d.size}"
                                              + (" ⚠️" if d.used_percent >= DISK_FULL_PERCENT else "")
@@ -109,6 +108,15 @@ def shown_lines(fact: MasterShown) -> list[str]:
     if fact.fixes:
         lines.append(f"🔧 `/fuel master {fact.lab} --fix` would: " + "; ".join(fact.fixes) + ".")
     return lines
+
+
+def _services(services: Sequence[Service]) -> str:
+    """``up 2 days: postgres, rabbitmq … · up 5 minutes: nailgun, nginx · ✗ not ready: ostf``."""
+    groups: dict[str, list[str]] = {}
+    for service in services:
+        label = ("up " + service.up if service.up else "running") if service.ready else "✗ not ready"
+        groups.setdefault(label, []).append(service.name)
+    return " · ".join(f"{label}: {', '.join(names)}" for label, names in groups.items())
 
 
 def fix_button(lab: str) -> Button:
