@@ -37,6 +37,7 @@ if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs n
 
 log = logging.getLogger("fuelbot")
 WATCH_SECONDS = 60.0
+DEMO_MASTER_VM = "fuel-master"      # lab1's fuel.master_vm: the embedded master is that VM
 SCHEDULE_SECONDS = 15.0
 LEASE_SECONDS = 15.0        # reminders and expiry of leases, expiry of approvals
 
@@ -77,6 +78,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from commands.api import CommandServices, LabCatalog
     from commands.authz import Policy
     from integrations.fuel.client import FuelClient
+    from integrations.fuel.master_setup import FuelMasterSetup
     from integrations.vsphere.client import VSphereClient
     from jobs.fairness import FairShare
     from jobs.runner import JobRunner
@@ -85,6 +87,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from jobs.worker import Worker
     from labspec.catalog import CachedLabs
     from store.db import make_engine, require_schema_at_head, session_factory
+    from store.host_keys import HostKeyStore
     from store.migrate import upgrade
     from workflows.deps import Timeouts, WorkflowDeps
     from workflows.lease_watch import tick_leases
@@ -110,8 +113,9 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     deps = WorkflowDeps(session_factory=sessions, load_labs=labs,
                         vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter),
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
-                        timeouts=Timeouts(poll=settings.poll_seconds), snapshot_dir=settings.snapshot_dir,
-                        snapshot_max_bytes=settings.snapshot_max_mb * 1_000_000)
+                        master_factory=lambda lab: FuelMasterSetup.of(lab.fuel, keys=HostKeyStore(sessions)),
+                        timeouts=Timeouts(poll=settings.poll_seconds, master_install=settings.master_install_seconds),
+                        snapshot_dir=settings.snapshot_dir, snapshot_max_bytes=settings.snapshot_max_mb * 1_000_000)
     runner = JobRunner(session_factory=sessions, workflows=workflows(deps), worker_id=settings.worker_id,
                        lease_seconds=settings.lease_seconds, links=links)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,
@@ -211,12 +215,17 @@ def run_worker(settings: Settings) -> int:
 def run_lab(args: argparse.Namespace, settings: Settings) -> int:
     from sim.lab import EmbeddedLab
 
+    master_vm = args.master_vm or None
     lab = EmbeddedLab.start(vcenter_port=args.vcenter_port, fuel_port=args.fuel_port, ssh_port=args.ssh_port,
-                            speed=args.speed, log_dir=Path("var"))
+                            speed=args.speed, log_dir=Path("var"), master_vm=master_vm,
+                            install_time=args.install_seconds * args.speed)
     print(f"vCenter simulator: {lab.vcsim.url}  (user {lab.environ()['VCENTER_USER']}, password from the embedded "
           "lab's default)")
     print(f"Fuel master simulator: {lab.fuel.url}  (Fuel 6.0 API, speed x{args.speed})")
     print(f"Fuel master SSH: ssh -p {lab.fuel.ssh_port} root@127.0.0.1  (a fresh 6.0 master: root's password r00tme)")
+    if master_vm:
+        print(f"The master is the VM `{master_vm}` in vCenter: it answers once `/fuel deploy lab1` has created it and "
+              f"installed it from its ISO (about {args.install_seconds:.0f} s).")
     print("labs/*.yaml point here by default. Ctrl-C stops both.", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -241,7 +250,8 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
 
     Path("var").mkdir(exist_ok=True)
     print("Starting the embedded lab (vCenter simulator + Fuel master simulator)…", flush=True)
-    lab = EmbeddedLab.start(vcenter_port=0, fuel_port=0, ssh_port=0, speed=args.speed, log_dir=Path("var"))
+    lab = EmbeddedLab.start(vcenter_port=0, fuel_port=0, ssh_port=0, speed=args.speed, log_dir=Path("var"),
+                            master_vm=DEMO_MASTER_VM, install_time=args.install_seconds * args.speed)
     slack = LocalSlack().start()
     signing_secret = secrets.token_hex(16)
     link_key = settings.job_link_key or secrets.token_hex(32)
@@ -250,7 +260,9 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     # answers there is built with those links, so the server starts first and is handed it after.
     bot: list[FuelbotWSGI] = []
     web = serve_http(lambda environ, start_response: bot[0](environ, start_response), "127.0.0.1", 0)
-    environ = {**settings.environ, **lab.environ()}
+    # The bot installs the master and sets passwords of its own on it, as on real gear (never shown).
+    environ = {**settings.environ, **lab.environ(), "FUEL_PASSWORD": secrets.token_urlsafe(12),
+               "FUEL_ROOT_PASSWORD": secrets.token_urlsafe(12)}
     console_settings = replace(settings, environ=environ, slack_bot_token="xoxb-local-console",
                                slack_signing_secret=signing_secret, slack_api_url=slack.base_url,
                                admins=settings.admins | {args.user}, tick_seconds=0.5, public_url=web.url,
@@ -264,6 +276,8 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     runtime.ticker.start()
     print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} (ssh port {lab.fuel.ssh_port}) · bot {web.url} · database "
           f"{console_settings.database_url_masked}", flush=True)
+    print(f"No Fuel master yet: `/fuel deploy lab1` creates the VM `{DEMO_MASTER_VM}`, installs Fuel 6.0 from its ISO "
+          f"(about {args.install_seconds:.0f} s here, 20–40 min on real gear) and sets it up.", flush=True)
     try:
         Console(local_slack=slack, events_url=f"{web.url}/slack/events", signing_secret=signing_secret,
                 user_id=args.user, channel_id="C0LAB", channel_name="lab").run(sys.stdin, sys.stdout)
@@ -314,11 +328,17 @@ def parser() -> argparse.ArgumentParser:
     console.add_argument("--user", default="U_CONSOLE", help="the Slack user id you type as")
     console.add_argument("--speed", type=float, default=float(os.environ.get("FUELSIM_SPEED", "4")),
                          help="Fuel simulator speed factor (default 4)")
+    console.add_argument("--install-seconds", type=float, default=40.0,
+                         help="wall seconds the Fuel master's install from its ISO takes (default 40)")
     lab = sub.add_parser("lab", help="start the embedded lab (vcsim + Fuel simulator) on loopback until Ctrl-C")
     lab.add_argument("--vcenter-port", type=int, default=8989)
     lab.add_argument("--fuel-port", type=int, default=8000)
     lab.add_argument("--ssh-port", type=int, default=8022, help="the Fuel master's sshd (labs/lab1.yaml's default)")
     lab.add_argument("--speed", type=float, default=float(os.environ.get("FUELSIM_SPEED", "1")))
+    lab.add_argument("--master-vm", default=DEMO_MASTER_VM,
+                     help="the VM that is the Fuel master (lab1's fuel-master); '' for a master up from the start")
+    lab.add_argument("--install-seconds", type=float, default=40.0,
+                     help="wall seconds the master's install from its ISO takes (default 40)")
     sub.add_parser("worker", help="run jobs, schedules and the Slack outbox without the HTTP listener")
     sub.add_parser("migrate", help="bring the database schema to head")
     check = sub.add_parser("check-lab", help="validate lab specs and print every problem")

@@ -85,6 +85,26 @@ class RunPreflight(JobCommand):
 
 
 @dataclass(frozen=True)
+class ShowMaster(JobCommand):
+    """Show a lab's Fuel master and its services; --fix sets it up as its spec says."""
+
+    lab: str
+    fix: bool = False
+    name = "master"
+    usage = "master <lab> [--fix]"
+    example = "master lab1 --fix"
+    activity = "Setting up a lab's Fuel master"   # only --fix can be refused
+    role = Role.VIEWER
+    job = JobKind.MASTER
+    button = ButtonAction.FIX_MASTER
+    params = (_lab(), Param(field="fix", kind=ParamKind.FLAG, option="--fix", role=Role.OPERATOR))
+
+    @classmethod
+    def clicked(cls, value: str | int) -> Self:
+        return replace(super().clicked(value), fix=True)
+
+
+@dataclass(frozen=True)
 class DeployLab(JobCommand):
     """Deploy a lab: VMs, Fuel environment, deployment, then a health check."""
 
@@ -367,7 +387,7 @@ class SnoozeAlerts(Command):
 
 # In the order help lists them: looking first, then acting, then sharing, then scheduling, then on call.
 COMMANDS: tuple[type[Command], ...] = (
-    ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, DeployLab, RunHealth,
+    ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, ShowMaster, DeployLab, RunHealth,
     ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ReserveLab, ExtendLease, ReleaseLab, SnapshotLab,
     ListSnapshots, RollbackLab, ApproveRequest, ShowDigest, ScheduleDigest, ScheduleHealth, ListSchedules, Unschedule,
     SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,

@@ -23,7 +23,7 @@ from commands.command import Command
 from commands.dispatch import HANDLERS
 from commands.parser import parse, parse_click
 from commands.request import Request
-from core.errors import CommandError, JobError, LabReserved, PermissionDenied, StaleAction
+from core.errors import CommandError, JobError, PermissionDenied, StaleAction
 from jobs.queue import record_event
 from store.types import utcnow
 
@@ -74,9 +74,9 @@ def execute(command: Command, *, user_id: str, channel_id: str, delivery_id: str
             if isinstance(error, StaleAction):    # a replayed, expired or forged click leaves a trace
                 record_event(session, None, actor=user_id, kind="stale-click",
                              message=f"{error.audit} (in {channel_id})")
-            elif isinstance(error, LabReserved):     # a lease refusal is audited as authz's are
+            elif isinstance(error, PermissionDenied):     # a handler's refusal is audited as authz's are
                 record_event(session, None, actor=user_id, kind="denied",
-                             message=f"{command.canonical} (in {channel_id}): {error}")
+                             message=f"{command.canonical} (in {channel_id}): {error.audit}")
             session.commit()
             return refusal(error)
         session.commit()

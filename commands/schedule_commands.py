@@ -33,19 +33,15 @@ from store.models import Schedule
 @handles(ScheduleDigest)
 def schedule_digest(command: ScheduleDigest, request: Request) -> Reply:
     return _schedule(request, kind=JobKind.DIGEST, lab=lab_or_all(request, command.lab), cron=command.cron, timezone=command.timezone,
-                     channel=_channel_for(request, command.channel, command.canonical), mention=command.mention,
+                     channel=_channel_for(request, command.channel), mention=command.mention,
                      params={}, canonical=command.canonical)
 
 
-def _channel_for(request: Request, channel: str | None, canonical: str) -> str:
+def _channel_for(request: Request, channel: str | None) -> str:
     """Where a schedule may post: the channel it is typed in, or any channel for an admin."""
     if channel is None or channel == request.channel_id or request.role >= Role.ADMIN:
         return channel or request.channel_id
-    # The handler's unit of work is rolled back with the refusal; the audit trail keeps it anyway.
-    with request.services.session_factory() as session, session.begin():
-        record_event(session, None, actor=request.user_id, kind="denied",
-                     message=f"{canonical} (in {request.channel_id}): schedules post where they are made")
-    raise PermissionDenied(replies.schedule_elsewhere(channel))
+    raise PermissionDenied(replies.schedule_elsewhere(channel), audit="schedules post where they are made")
 
 
 @handles(ScheduleHealth)

@@ -19,6 +19,7 @@ class ButtonAction(StrEnum):
     CONFIRM_DESTROY = "confirm_destroy"
     EXTEND_LEASE = "extend_lease"          # value: the lab
     APPROVE_REQUEST = "approve_request"    # value: the approval's id (store.models.Approval)
+    FIX_MASTER = "fix_master"
 
 
 @dataclass(frozen=True)

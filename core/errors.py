@@ -65,7 +65,11 @@ class CommandError(FuelbotError):
 
 
 class PermissionDenied(CommandError):
-    """The user does not hold the role the command needs."""
+    """The user may not do this (a role, a lease, a channel); ``audit`` is the trail's short reason."""
+
+    def __init__(self, message: str, *, audit: str | None = None) -> None:
+        super().__init__(message)
+        self.audit = audit or message
 
 
 class StaleAction(CommandError):

@@ -44,6 +44,7 @@ class Settings:
     slack_post_interval: float = 1.0
     slack_updates_per_minute: float = 50.0
     poll_seconds: float = 2.0
+    master_install_seconds: float = 3600.0   # the Fuel master's install from its ISO (a real one: 20–40 min)
     log_level: str = "INFO"
     public_url: str | None = None             # where people reach the web server (job page links)
     job_link_key: str | None = field(default=None, repr=False)
@@ -86,6 +87,8 @@ class Settings:
             slack_post_interval=_float(env, "FUELBOT_SLACK_POST_INTERVAL", 1.0),
             slack_updates_per_minute=_float(env, "FUELBOT_SLACK_UPDATES_PER_MINUTE", 50.0),
             poll_seconds=_float(env, "FUELBOT_POLL_SECONDS", 2.0),
+            master_install_seconds=60.0 * _number(env, "FUELBOT_MASTER_INSTALL_MINUTES", 60.0, float,
+                                                  "a number of minutes"),
             log_level=(env.get("FUELBOT_LOG_LEVEL") or "INFO").upper(),
             public_url=(env.get("FUELBOT_PUBLIC_URL") or "").rstrip("/") or None,
             job_link_key=env.get("FUELBOT_JOB_LINK_KEY") or None,
@@ -106,6 +109,9 @@ class Settings:
             raise ConfigError("FUELBOT_JOB_LINK_KEY must be at least 16 characters (e.g. `openssl rand -hex 32`).")
         if settings.metrics_token is not None and len(settings.metrics_token) < 16:
             raise ConfigError("FUELBOT_METRICS_TOKEN must be at least 16 characters (e.g. `openssl rand -hex 32`).")
+        if settings.master_install_seconds <= 0:
+            raise ConfigError("FUELBOT_MASTER_INSTALL_MINUTES must be above 0 (a real 6.0 install takes 20–40 min; "
+                              "the default is 60).")
         if settings.public_url and not settings.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"FUELBOT_PUBLIC_URL must be an http(s) URL, got {settings.public_url!r}.")
         for secret in (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token,

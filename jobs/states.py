@@ -45,6 +45,7 @@ class JobKind(StrEnum):
 
     DEPLOY = "deploy", "🚀", "Deploy", "being deployed", True
     PREFLIGHT = "preflight", "🔎", "Preflight", "being repaired by a preflight --fix", "fix"
+    MASTER = "master", "🎛️", "Fuel master", "having its Fuel master set up by a master --fix", "fix"
     PLAN = "plan", "🧭", "Plan", None, False
     HEALTH = "health", "🩺", "Health check", None, False
     STATUS = "status", "📟", "Status", None, False

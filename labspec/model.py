@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
+from urllib.parse import urlsplit
 
 ROLES = ("controller", "compute", "cinder", "ceph-osd", "mongo", "zabbix-server")
 RELEASES = {  # (name, version) as Fuel 6.0 lists them
@@ -152,6 +153,11 @@ class FuelMaster:
     vm: VMSpec | None = None
     setup: MasterSetup | None = None   # with ``vm``: how fuelbot installs and secures the master
     allow_http: bool = False       # plain http:// to a master that is not on a lab (private) network, explicitly
+
+    @property
+    def host(self) -> str:
+        """The master's address as ``url`` names it (its sshd listens there too)."""
+        return urlsplit(self.url).hostname or ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from jobs.states import JobKind
 from jobs.steps import Step
 from jobs.voice import Ending
 from workflows import deploy_changes, deploy_fuel as fuel_steps
+from workflows import deploy_master as master_steps
 from workflows import deploy_vsphere as vsphere_steps
 from workflows.deploy_vsphere import DeployRun
 from workflows.health import DEFAULT_TESTSETS, run_tests
@@ -43,7 +44,7 @@ def step_health(run: DeployRun) -> None:
 
 
 class DeployWorkflow(RunWorkflow[DeployRecord, DeployFact]):
-    """Preflight → vSphere → Fuel master → VMs → discovery → environment → settings → networks →
+    """Preflight → vSphere → Fuel master (VM, install, setup) → VMs → discovery → environment → settings → networks →
     roles → interfaces → verification → deploy changes → follow → health check."""
 
     kind = JobKind.DEPLOY
@@ -54,7 +55,10 @@ class DeployWorkflow(RunWorkflow[DeployRecord, DeployFact]):
         return [
             Step("preflight", "Preflight", vsphere_steps.step_preflight, deadline_seconds=5 * MINUTE),
             Step("portgroups", "vSphere port groups", vsphere_steps.step_portgroups, deadline_seconds=5 * MINUTE),
-            Step("fuel_master", "Fuel master", vsphere_steps.step_fuel_master, deadline_seconds=15 * MINUTE),
+            Step("fuel_master", "Fuel master", master_steps.step_fuel_master, deadline_seconds=15 * MINUTE),
+            Step("master_install", "Fuel master install", master_steps.step_master_install,
+                 deadline_seconds=self.deps.timeouts.master_install + 15 * MINUTE),
+            Step("master_setup", "Fuel master setup", master_steps.step_master_setup, deadline_seconds=30 * MINUTE),
             Step("snapshot_before", "Snapshot before scale-out", step_snapshot_before, deadline_seconds=HOUR),
             Step("create_vms", "Create VMs", vsphere_steps.step_create_vms, deadline_seconds=15 * MINUTE),
             Step("discover", "Node discovery", fuel_steps.step_discover, deadline_seconds=40 * MINUTE),

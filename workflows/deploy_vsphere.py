@@ -1,4 +1,5 @@
-"""Deploy steps on the vSphere side: preflight, port groups, Fuel master, the lab's VMs.
+"""Deploy steps on the vSphere side: preflight, port groups, the lab's VMs (the master's are in
+``deploy_master``).
 
 Each step looks at vCenter first and only creates what is missing, so it can run again after
 a crash, a takeover or on an already deployed lab.
@@ -7,17 +8,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from core.errors import FuelError
-from integrations.fuel.models import FuelVersion
 from labspec.model import Lab, Nic
+from workflows.master_preflight import master_findings
 from workflows.ports import VSpherePort
 from workflows.records import DeployRecord, NodeVm
 from workflows.run import Run
 from workflows.voices import deploy_failures as failures
-from workflows.voices.deploy_facts import (CreatedVm, DeployFact, MasterReachable, MasterVmCreated, PreflightChecked,
-                                           VmsCreated, VSphereReady)
+from workflows.voices.deploy_facts import CreatedVm, DeployFact, PreflightChecked, VmsCreated, VSphereReady
 
-MIN_MASTER_MB = 2048
 DeployRun = Run[DeployRecord, DeployFact]
 
 
@@ -40,7 +38,7 @@ def step_preflight(run: DeployRun) -> None:
     """Stop on a failing finding (except port groups the next step will create) and show the fix."""
     lab = run.lab
     client = run.vsphere()
-    findings = client.preflight(lab)
+    findings = client.preflight(lab) + master_findings(run, lab, deploying=True)
     will_create = missing_portgroups(client, lab)
     run.tell(PreflightChecked(findings=tuple(findings), will_create=frozenset(will_create)))
     blocking = [f for f in findings if f.level == "fail" and f.obj not in will_create]
@@ -54,36 +52,6 @@ def step_portgroups(run: DeployRun) -> None:
     changes = run.vsphere().fix_portgroups(lab)
     pxe = next((p for p in lab.networks.distributed if p.name == lab.networks.pxe), None)
     run.tell(VSphereReady(pxe=pxe, standard=tuple(lab.networks.standard), changes=tuple(changes)))
-
-
-def step_fuel_master(run: DeployRun) -> None:
-    """The Fuel master VM exists (created from the ISO when missing) and its API answers."""
-    lab = run.lab
-    master = lab.fuel.vm
-    if master is not None:
-        client = run.vsphere()
-        info = client.vm(master.name)
-        if info is None:
-            info = client.ensure_vm(master, lab=lab.name)
-            run.tell(MasterVmCreated(spec=master))
-        if info.memory_mb < MIN_MASTER_MB:
-            raise failures.master_too_small(master.name, info.memory_mb, MIN_MASTER_MB)
-        if info.power_state != "poweredOn":
-            client.power_on(master.name)
-    api = run.fuel()
-
-    def logged_in() -> FuelVersion:
-        version = api.version()
-        api.releases()  # proves the credentials work, not only that nginx answers
-        return version
-
-    def gave_up(last: FuelVersion | None, error: FuelError | None) -> Exception:
-        return failures.master_silent(lab.fuel.url, error)
-
-    version = run.follow(logged_in, done=lambda _: True, state=lambda v: v.release,
-                         describe=lambda _: f"Fuel master at {lab.fuel.url}", timeout=run.deps.timeouts.fuel_reachable,
-                         error=FuelError, max_poll=run.deps.timeouts.poll, give_up=gave_up)
-    run.tell(MasterReachable(release=version.release, url=lab.fuel.url, user=lab.fuel.user))
 
 
 def step_create_vms(run: DeployRun) -> None:

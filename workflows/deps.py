@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from core.waiting import Clock, Sleep
 from labspec.model import Lab
 from labspec.problems import SpecProblem
-from workflows.ports import FuelPort, VSpherePort
+from workflows.ports import FuelPort, MasterPort, VSpherePort
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Timeouts:
     """Deadlines of the long waits (seconds of wall time)."""
 
     fuel_reachable: float = 600.0
+    master_install: float = 3600.0      # ISO booted → every service up (a real 6.0 install: 20–40 min)
     discovery: float = 1800.0
     verify: float = 900.0
     deploy: float = 4 * 3600.0
@@ -35,6 +36,7 @@ class WorkflowDeps:
     load_labs: Callable[[], tuple[Mapping[str, Lab], Sequence[SpecProblem]]]
     vsphere_factory: Callable[[Lab], VSpherePort]     # VSphereClient.connect in production
     fuel_factory: Callable[[Lab], FuelPort]           # FuelClient.from_master in production
+    master_factory: Callable[[Lab], MasterPort]       # FuelMasterSetup.of in production (labs with master_vm)
     timeouts: Timeouts = Timeouts()
     clock: Clock = time.monotonic
     sleep: Sleep = time.sleep

@@ -12,6 +12,7 @@ from labspec.model import Lab
 from store.types import utcnow
 from workflows import fuel_settings
 from workflows.deploy_vsphere import missing_portgroups
+from workflows.master_preflight import master_findings
 from workflows.oneshot import OneShotWorkflow
 from workflows.run import Run
 from workflows.voices.inspect import (LabStatus, NodeList, NodeRow, NodesVoice, Plan, PlanAction, PlannedChange,
@@ -20,7 +21,7 @@ from workflows.voices.inspect import (LabStatus, NodeList, NodeRow, NodesVoice, 
 
 
 class PreflightWorkflow(OneShotWorkflow[JobRecord, PreflightFact]):
-    """Every pitfall of the article checked in vCenter; ``--fix`` repairs the port groups."""
+    """Every pitfall of the article checked in vCenter and on the Fuel master; ``--fix`` repairs the port groups."""
 
     kind, title = JobKind.PREFLIGHT, "Preflight"
     record = JobRecord
@@ -31,7 +32,7 @@ class PreflightWorkflow(OneShotWorkflow[JobRecord, PreflightFact]):
         client = run.vsphere()
         if run.params.get("fix"):
             run.tell(PortGroupsFixed(changes=tuple(client.fix_portgroups(lab))))
-        findings = client.preflight(lab)
+        findings = client.preflight(lab) + master_findings(run, lab, deploying=False)
         counts = {level: sum(1 for f in findings if f.level == level) for level in ("ok", "warn", "fail")}
         run.tell(PreflightFound(findings=tuple(findings)))
         run.data.result = counts
@@ -49,13 +50,19 @@ def plan_changes(run: Run[JobRecord, Plan], lab: Lab) -> list[PlannedChange]:
     drift = [f for f in client.preflight(lab) if f.level == "fail" and f.obj not in missing]
     changes += [PlannedChange(PlanAction.FIX_DRIFT, str(f)) for f in drift]
     vms = {vm.name: vm for vm in client.vms()}
-    if lab.fuel.vm and lab.fuel.vm.name not in vms:
+    new_master = lab.fuel.vm is not None and lab.fuel.vm.name not in vms
+    if lab.fuel.vm is not None and new_master:
         changes.append(PlannedChange(PlanAction.CREATE_MASTER, lab.fuel.vm.name))
     changes += [PlannedChange(PlanAction.CREATE_VM, n.name, "+".join(n.roles)) for n in lab.nodes if n.name not in vms]
     changes += [PlannedChange(PlanAction.POWER_ON, n.name) for n in lab.nodes
                 if n.name in vms and vms[n.name].power_state != "poweredOn"]
     api = run.fuel(lab)
-    cluster = api.find_cluster(lab.environment.name)
+    if lab.fuel.setup is not None and not new_master:
+        groups = api.version().feature_groups
+        if groups != lab.fuel.setup.feature_groups:
+            changes.append(PlannedChange(PlanAction.SET_UP_MASTER, detail="feature groups "
+                                         f"{', '.join(groups)} → {', '.join(lab.fuel.setup.feature_groups)}"))
+    cluster = None if new_master else api.find_cluster(lab.environment.name)   # a master to come has none
     if cluster is None:
         changes.append(PlannedChange(PlanAction.CREATE_ENVIRONMENT, lab.environment.name,
                                      f"{lab.environment.release}, {lab.environment.mode}"))

@@ -1,19 +1,23 @@
 """What workflows ask of vSphere and of a Fuel master: only the calls their steps make.
 
-``VSphereClient`` and ``FuelClient`` are the real implementations; ``tests/fakes/`` holds
-in-memory ones, and ``tests/contract/`` runs the same tests against both so the fakes stay
-honest. Every method raises nothing but ``VSphereError`` / ``FuelError`` (``retryable`` says
-whether trying again can help).
+``VSphereClient``, ``FuelClient`` and ``FuelMasterSetup`` are the real implementations;
+``tests/fakes/`` holds in-memory ones, and ``tests/integration/test_ports_contract.py`` runs the
+same tests against both so the fakes stay honest. Every method raises nothing but
+``VSphereError`` / ``FuelError`` / ``MasterError`` (``retryable`` says whether trying again can help).
 """
 from __future__ import annotations
 
 from typing import Any, BinaryIO, Literal, Mapping, Protocol, Sequence
 
 from integrations.fuel.enums import Mode, NetProvider
+from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.logs import LogPage, LogSource
+from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
+from integrations.fuel.master_setup import Outcome
 from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Notification, Release, Task
 from integrations.fuel.testruns import TestRun, TestSet
 from integrations.vsphere.info import Change, DistributedPortGroupInfo, StandardPortGroupInfo, VMInfo
+from integrations.vsphere.master_vm import MasterBoot
 from integrations.vsphere.preflight import Finding
 from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import Lab, VMSpec
@@ -64,6 +68,53 @@ class VSpherePort(Protocol):
 
     def remove_snapshot(self, vm: str, snapshot: str) -> bool:
         """Delete ``snapshot`` of ``vm``; False when it is already gone."""
+
+    def master_boot(self, name: str) -> MasterBoot:
+        """The Fuel master VM's ISO and boot order; ``problems()`` says what a power-on would do wrong."""
+
+    def detach_master_iso(self, name: str) -> bool:
+        """ISO disconnected (now and at power-on), disk first; False when it already was."""
+
+    def console_typing_supported(self) -> bool:
+        """Whether this vCenter types at a VM's console (API 6.5+)."""
+
+    def type_at_console(self, name: str, text: str) -> int:
+        """Type ``text`` (``\\t`` Tab, ``\\n`` Enter) at a powered-on VM's console; the keys taken."""
+
+    def close(self) -> None: ...
+
+
+class MasterPort(Protocol):
+    """A Fuel master's own host: its install seen from outside, root over SSH, admin through Keystone.
+
+    Each ``ensure_…`` looks first and changes only what differs; ``Outcome.summary`` is safe to post.
+    """
+
+    @property
+    def address(self) -> str:
+        """``host:port`` of its sshd."""
+
+    def install_stage(self) -> InstallStage:
+        """How far an install (or a boot) has come; never raises."""
+
+    def forget_host_key(self) -> bool:
+        """Forget the recorded SSH host key (fuelbot is reinstalling the master); False when none."""
+
+    def check_release(self) -> Outcome: ...
+
+    def ensure_root_password(self) -> Outcome: ...
+
+    def ensure_admin_password(self) -> Outcome: ...
+
+    def feature_groups(self) -> FeatureGroups: ...
+
+    def ensure_feature_groups(self) -> Outcome: ...
+
+    def sync_cobbler(self) -> Outcome: ...
+
+    def default_logins(self) -> DefaultLogins: ...
+
+    def overview(self) -> MasterOverview: ...
 
     def close(self) -> None: ...
 

@@ -28,6 +28,27 @@ class NodeVm:
         return {"macs": list(self.macs), "pxe_mac": self.pxe_mac, "created": self.created}
 
 
+@dataclass
+class MasterProgress:
+    """Where the Fuel master's install and setup stand, so that a crash resumes them where they were."""
+
+    new: bool = False                  # fuelbot created the master's VM: it installs from the ISO
+    powered_at: float | None = None    # wall clock of the install's power-on (the ISO menu waits 30 s)
+    typed: bool = False                # the boot parameters were typed at the ISO menu
+    installed: bool = False            # the install was followed to its end and the ISO detached
+    cobbler_due: bool = False          # a fresh install or a feature-group change: cobbler sync still to run
+
+    @classmethod
+    def from_json(cls, raw: Any) -> "MasterProgress":
+        return cls(new=bool(raw.get("new")), powered_at=raw.get("powered_at"), typed=bool(raw.get("typed")),
+                   installed=bool(raw.get("installed")), cobbler_due=bool(raw.get("cobbler_due")))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"new": self.new, "powered_at": self.powered_at, "typed": self.typed, "installed": self.installed,
+                "cobbler_due": self.cobbler_due}
+
+
+MASTER = Codec(read=MasterProgress.from_json, write=lambda progress: progress.to_json())
 VMS = Codec(read=lambda raw: {str(name): NodeVm.from_json(vm) for name, vm in dict(raw).items()},
             write=lambda vms: {name: vm.to_json() for name, vm in vms.items()})
 NODE_IDS = Codec(read=lambda raw: {str(name): int(node) for name, node in dict(raw).items()},
@@ -43,8 +64,10 @@ class HealthRecord(JobRecord):
 
 @dataclass
 class DeployRecord(HealthRecord):
-    """A deploy: VMs and their MACs, Fuel's node ids, the environment, Fuel's task ids, the outcome."""
+    """A deploy: the master's install, VMs and their MACs, Fuel's node ids, the environment, Fuel's task ids,
+    the outcome."""
 
+    master: MasterProgress = field(default_factory=MasterProgress, metadata={"codec": MASTER})
     vms: dict[str, NodeVm] = field(default_factory=dict, metadata={"codec": VMS})
     nodes: dict[str, int] = field(default_factory=dict, metadata={"codec": NODE_IDS})
     strangers: list[str] = field(default_factory=list)
@@ -63,6 +86,13 @@ class DeployRecord(HealthRecord):
 
     def vm_names_by_node(self) -> dict[int, str]:
         return {node: name for name, node in self.nodes.items()}
+
+
+@dataclass
+class MasterRecord(JobRecord):
+    """``/fuel master --fix``: the setup's progress (cobbler sync still due after a feature-group change)."""
+
+    master: MasterProgress = field(default_factory=MasterProgress, metadata={"codec": MASTER})
 
 
 @dataclass

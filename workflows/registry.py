@@ -13,6 +13,7 @@ from workflows.inspect import NodesWorkflow, PlanWorkflow, PreflightWorkflow, St
 from workflows.logs import LogsWorkflow
 from workflows.power import PowerOffWorkflow
 from workflows.rollback import RollbackWorkflow
+from workflows.master import MasterWorkflow
 from workflows.run import RunWorkflow
 from workflows.snapshots import SnapshotWorkflow
 from workflows.teardown import DestroyWorkflow, ResetWorkflow
@@ -20,7 +21,7 @@ from workflows.teardown import DestroyWorkflow, ResetWorkflow
 WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
     DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
     DigestWorkflow, DestroyWorkflow, ResetWorkflow, LogsWorkflow, DiagnosticWorkflow, SnapshotWorkflow,
-    RollbackWorkflow, PowerOffWorkflow)
+    RollbackWorkflow, PowerOffWorkflow, MasterWorkflow)
 
 
 def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:

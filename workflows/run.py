@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, ClassVar, Generic, Hashable, Iterator, Mapping, Sequence, TypeVar
 
 from core.errors import FuelbotError, FuelError, IntegrationError
-from core.waiting import follow
+from core.waiting import follow, pause
 from integrations.fuel.models import Node, Task
 from integrations.fuel.waiting import describe_task, task_state
 from integrations.vsphere.info import VMInfo
@@ -21,8 +21,8 @@ from jobs.steps import Reporter, Step, StepContext
 from jobs.voice import Ending, Message
 from labspec.model import Lab
 from workflows.deps import WorkflowDeps
-from workflows.ports import FuelPort, VSpherePort
-from workflows.voices.base import F, KindVoice, Line, no_lab, no_such_lab, spec_invalid
+from workflows.ports import FuelPort, MasterPort, VSpherePort
+from workflows.voices.base import F, KindVoice, Line, master_unmanaged, no_lab, no_such_lab, spec_invalid
 
 log = logging.getLogger(__name__)
 D = TypeVar("D", bound=JobRecord)
@@ -39,6 +39,7 @@ class Clients:
         self._labs: dict[str, Lab] = {}
         self._vsphere: dict[tuple[str, ...], VSpherePort] = {}
         self._fuel: dict[tuple[str, ...], FuelPort] = {}
+        self._masters: dict[tuple[str, ...], MasterPort] = {}
         self._vms_by_mac: dict[tuple[str, ...], dict[str, VMInfo]] = {}
         self._unallocated: dict[str, list[Node]] = {}
 
@@ -69,6 +70,17 @@ class Clients:
             self._fuel[key] = self._deps.fuel_factory(lab)
         return self._fuel[key]
 
+    def master(self, lab: Lab) -> MasterPort:
+        """The run's handle on ``lab``'s Fuel master host (SSH as root, Keystone as admin)."""
+        if lab.fuel.setup is None:
+            labs, _ = self._deps.load_labs()
+            raise master_unmanaged(lab.name, next((name for name, other in sorted(labs.items())
+                                                   if other.fuel.url == lab.fuel.url and other.fuel.setup), None))
+        key = (lab.fuel.url, lab.fuel.user, str(lab.fuel.setup.ssh_port))
+        if key not in self._masters:
+            self._masters[key] = self._deps.master_factory(lab)
+        return self._masters[key]
+
     def vms_by_mac(self, lab: Lab) -> dict[str, VMInfo]:
         """MAC (lowercase) → VM of ``lab``'s vCenter, read once per run; empty when unreachable."""
         key = (lab.vcenter.url, lab.vcenter.datacenter)
@@ -87,7 +99,8 @@ class Clients:
 
     def close(self) -> None:
         """Close every client (log out, release sockets); closing never changes a job's outcome."""
-        clients: list[VSpherePort | FuelPort] = [*self._vsphere.values(), *self._fuel.values()]
+        clients: list[VSpherePort | FuelPort | MasterPort] = [*self._vsphere.values(), *self._fuel.values(),
+                                                               *self._masters.values()]
         for client in clients:
             try:
                 client.close()
@@ -95,6 +108,7 @@ class Clients:
                 log.warning("closing %r failed", client, exc_info=True)
         self._vsphere.clear()
         self._fuel.clear()
+        self._masters.clear()
 
 
 class Run(Generic[D, F]):
@@ -137,6 +151,10 @@ class Run(Generic[D, F]):
     def fuel(self, lab: Lab | None = None) -> FuelPort:
         return self.clients.fuel(lab or self.lab)
 
+    def master(self, lab: Lab | None = None) -> MasterPort:
+        """The Fuel master's host of a lab that declares ``fuel.master_vm`` (a clear failure otherwise)."""
+        return self.clients.master(lab or self.lab)
+
     def tell(self, fact: F) -> None:
         """Put what a step found or did in the thread, in the kind's words."""
         self.post(self.voice.lines(fact))
@@ -170,6 +188,11 @@ class Run(Generic[D, F]):
     def now(self) -> float:
         """The run's monotonic clock (the one its waits use)."""
         return self.deps.clock()
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` on the run's clock; a cancel or a lost lease stops the job here."""
+        pause(self.now() + seconds, clock=self.deps.clock, sleep=self.deps.sleep, should_stop=self.ctx.stop_requested)
+        self.ctx.checkpoint()
 
     def follow(self, fetch: Callable[[], T], *, done: Callable[[T], bool], state: Callable[[T], Hashable],
                describe: Callable[[T | None], str], timeout: float, error: type[E], max_poll: float | None = None,

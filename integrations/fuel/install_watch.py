@@ -15,6 +15,7 @@ from collections.abc import Callable
 import requests
 
 from core.errors import FuelError, MasterError
+from core.waiting import follow
 from integrations.fuel.session import FuelSession
 
 
@@ -62,19 +63,20 @@ def wait_installed(*, url: str, user: str, password: str, ssh_host: str, ssh_por
                    clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
                    session: requests.Session | None = None) -> InstallStage:
     """Probe until every service is up; ``on_stage`` hears each new stage; ``MasterError`` at the deadline."""
-    seen = None
-    while True:
-        stage = probe(url=url, user=user, password=password, ssh_host=ssh_host, ssh_port=ssh_port,
-                      session=session)
-        if stage != seen:
-            seen = stage
-            if on_stage is not None:
-                on_stage(stage)
-        if stage == InstallStage.READY:
-            return stage
-        if clock() >= deadline:
-            raise MasterError(f"The Fuel master at {url} did not come up in time (last seen: {stage.label}).",
-                              fix="open the master VM's console in vCenter: the installer may be waiting at a "
-                                  "question (\"erase ALL data on disk?\", or fuelmenu with showmenu=yes), or the "
-                                  "VM may lack memory (2048 MB at least)")
-        sleep(min(poll, max(deadline - clock(), 0.0)))
+    def stuck(last: InstallStage | None, _: MasterError | None) -> MasterError:
+        return not_up_in_time(url, last or InstallStage.NOTHING)
+
+    return follow(lambda: probe(url=url, user=user, password=password, ssh_host=ssh_host, ssh_port=ssh_port,
+                                session=session),
+                  done=lambda stage: stage == InstallStage.READY, state=lambda stage: stage,
+                  describe=lambda stage: f"the Fuel master at {url} to come up", deadline=deadline,
+                  error=MasterError, poll=poll, max_poll=poll, on_progress=on_stage, give_up=stuck,
+                  clock=clock, sleep=sleep)
+
+
+def not_up_in_time(url: str, last: InstallStage) -> MasterError:
+    """An install (or a boot) that did not bring every service up by its deadline."""
+    return MasterError(f"The Fuel master at {url} did not come up in time (last seen: {last.label}).",
+                       fix="open the master VM's console in vCenter: the installer may be waiting at a "
+                           "question (\"erase ALL data on disk?\", or fuelmenu with showmenu=yes), or the "
+                           "VM may lack memory (2048 MB at least)")

@@ -7,6 +7,9 @@
                              /api/version shows them
     sync_cobbler()           ``dockerctl shell cobbler cobbler sync`` (harmless to repeat)
 
+and what fuelbot looks at without changing anything: ``install_stage()`` (how far an install has
+come, from outside), ``feature_groups()``, ``default_logins()`` and ``overview()``.
+
 Each action looks first and changes only what differs, so running it again after a crash (or
 twice) changes nothing the second time. The feature groups are edited with GNU sed, which
 every 6.0 master has: the list items are deleted and the lab's appended after
@@ -18,13 +21,16 @@ import re
 import shlex
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import requests
 import yaml
 
 from core.errors import FuelError, MasterError
+from integrations.fuel import master_overview
+from integrations.fuel.install_watch import InstallStage, probe
 from integrations.fuel.keystone import KeystoneAccount
+from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.models import FuelVersion
 from integrations.fuel.session import FuelSession
 from integrations.fuel.ssh import HostKeys, MasterShell
@@ -59,9 +65,28 @@ class FuelMasterSetup:
         self._shell: MasterShell | None = None
         self._on_default = False               # the session above logged in with r00tme, not the lab's
 
+    @classmethod
+    def of(cls, master: FuelMaster, *, keys: HostKeys, **kw: Any) -> "FuelMasterSetup":
+        """The setup of the lab's master, whose sshd listens where its API does (``fuel.url``'s host)."""
+        return cls(master=master, ssh_host=master.host, keys=keys, **kw)
+
+    def __repr__(self) -> str:
+        return f"FuelMasterSetup(root@{self.address}, {self.master.url})"
+
     @property
     def address(self) -> str:
         return f"{self.ssh_host}:{self.setup.ssh_port}"
+
+    def install_stage(self) -> InstallStage:
+        """How far the master's install has come, seen from outside (never raises)."""
+        return probe(url=self.master.url, user=self.master.user, password=self.master.password,
+                     ssh_host=self.ssh_host, ssh_port=self.setup.ssh_port, timeout=min(self.timeout, 5.0),
+                     session=self._http)
+
+    def forget_host_key(self) -> bool:
+        """Drop the recorded host key: fuelbot is reinstalling this master, which makes a new one."""
+        self.close()
+        return self.keys.forget(self.address)
 
     def close(self) -> None:
         if self._shell is not None:
@@ -130,6 +155,25 @@ class FuelMasterSetup:
         except (yaml.YAMLError, KeyError, TypeError, AttributeError):
             raise MasterError(f"{VERSION_YAML} on the Fuel master at {self.address} is not the YAML Fuel writes",
                               fix=f"repair {VERSION_YAML} by hand (VERSION: feature_groups: [...], release: ...)") from None
+
+    def feature_groups(self) -> FeatureGroups:
+        """What version.yaml lists and what Nailgun runs with."""
+        return FeatureGroups(listed=self.version_file()[1], running=self.running_version().feature_groups)
+
+    def default_logins(self) -> DefaultLogins:
+        """Whether 6.0's ``admin``/``admin`` and ``root``/``r00tme`` still log in."""
+        account = KeystoneAccount(url=self.master.url, user=self.master.user, tenant=self.master.tenant,
+                                  timeout=self.timeout, session=self._http)
+        with self._open(ROOT_DEFAULT) as shell:
+            root = shell.login_works()
+        return DefaultLogins(admin=account.login(ADMIN_DEFAULT) is not None, root=root)
+
+    def overview(self) -> MasterOverview:
+        """Release, feature groups, address, services and disks, as root reads them."""
+        release, listed, _ = self.version_file()
+        running = self.running_version()
+        return master_overview.read(self.root(), url=self.master.url, release=release, build=running.build_number,
+                                    groups=FeatureGroups(listed=listed, running=running.feature_groups))
 
     def running_version(self) -> FuelVersion:
         return FuelSession(url=self.master.url, user=self.master.user, password=self.master.password,

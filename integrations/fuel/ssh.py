@@ -34,6 +34,9 @@ class HostKeys(Protocol):
     def record(self, address: str, key_type: str, key_base64: str) -> None:
         """Remember the key first seen at ``address``; an existing record is kept."""
 
+    def forget(self, address: str) -> bool:
+        """Drop the record of ``address`` (the master was reinstalled on purpose); False when none."""
+
 
 @dataclass(frozen=True)
 class CommandOutput:

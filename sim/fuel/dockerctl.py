@@ -93,6 +93,7 @@ def _shell(engine: "Engine", container: str, command: list[str]) -> "Result":
         return fail(1, "this simulated master runs commands in containers, not interactive shells: "
                        f"dockerctl shell {container} COMMAND")
     if container == "cobbler" and command == ["cobbler", "sync"]:
+        engine.host.cobbler_syncs += 1
         stamp = engine.clock.wall_time(engine.now()).strftime("%Y-%m-%d_%H%M%S")
         return Result(0, f"task started: {stamp}_sync\ntask started (id=Sync, time=...)\n"
                          "running pre-sync triggers\ncleaning trees\n"

@@ -192,5 +192,6 @@ class Engine:
                              for m in self.machines.by_mac.values()],
                 "testruns": [self.ostf.run_json(r) for r in self.ostf.runs.values()],
                 "faults": self.faults.to_json(),
-                "master": self.master.describe(),
+                "master": self.master.describe() | {"cobbler_syncs": self.host.cobbler_syncs,
+                                                    "root_password_changes": self.host.root_password_changes},
             }

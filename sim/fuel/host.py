@@ -67,7 +67,10 @@ class MasterHost:
         self.nailgun_groups: tuple[str, ...] = tuple(self.config.feature_groups)
         self.nailgun_broken: str | None = None      # why nailgun would not start, after a restart
         self.restarting: dict[str, float] = {}      # container -> when it serves again
+        self.started: dict[str, float] = {}         # container -> when it last (re)started, if since boot
         self.booted_at = now
+        self.cobbler_syncs = 0                      # `cobbler sync` runs since the install (for tests)
+        self.root_password_changes = 0
 
     @property
     def host_key(self) -> paramiko.PKey:
@@ -80,6 +83,7 @@ class MasterHost:
     def restart(self, container: str, now: float) -> None:
         """``docker restart``: the container stops serving for ``restart_time``, then reads its config."""
         self.restarting[container] = now + self.config.restart_time
+        self.started[container] = now
         if container == "nailgun":
             self.nailgun_groups, self.nailgun_broken = self._read_feature_groups()
 

@@ -90,6 +90,7 @@ class MasterMachine:
         self._line = ""                         # what is typed on the current console line
         self._editing = False                   # Tab pressed at the boot menu
         self._now = 0.0
+        self.booted_at = 0.0                    # when the installed system last started (``uptime``)
         if config.master_vm is None and not config.installed:
             self._start_install(0.0, BootParams())
 
@@ -144,6 +145,7 @@ class MasterMachine:
                 self._enter(Phase.BOOT_MENU, now + MENU_TIMEOUT)
                 return
             if device == "disk" and self.disk_installed:
+                self.booted_at = now
                 self._enter(Phase.BOOTING, now + self.config.boot_time)
                 return
         self._enter(Phase.NO_OS, float("inf"))      # "Operating System not found"
@@ -207,6 +209,7 @@ class MasterMachine:
                 self._boot_installer(self.until, BootParams())
             elif self.phase == Phase.INSTALLING:    # reboot --eject: the first boot, from the disk
                 self.disk_installed = True
+                self.booted_at = self.until
                 self._on_installed(self.params)
                 if self.params.showmenu.lower() == "yes":
                     self._enter(Phase.FUELMENU, float("inf"))  # fuelmenu waits for a person

@@ -4,8 +4,10 @@
     sed [-n] [-i] [-e SCRIPT]… FILE (see :mod:`sim.fuel.sed`)
     chpasswd                        reads ``user:password`` lines on stdin (root only here)
     ls [-l] PATH…                   files and the backup folders dockerctl made
+    rm [-f] PATH…                   files (not folders: ``rm -r`` is refused here)
     fuel --version                  python-fuelclient 6.0.0, printed on stderr (Python 2's argparse)
     dockerctl list|check|restart|start|stop|shell|backup …   (see :mod:`sim.fuel.dockerctl`)
+    uptime · df [-h] [-P] · docker ps                         (see :mod:`sim.fuel.sysinfo`)
 
 Lines may chain commands with ``;``, ``&&`` and ``||``. Anything else answers as bash does:
 ``bash: X: command not found`` and status 127. Callers hold the engine's lock.
@@ -17,7 +19,7 @@ import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.fuel import dockerctl, sed
+from sim.fuel import dockerctl, sed, sysinfo
 
 if TYPE_CHECKING:
     from sim.fuel.engine import Engine
@@ -82,12 +84,20 @@ class Shell:
             return self._chpasswd(stdin)
         if name == "ls":
             return self._ls(args)
+        if name == "rm":
+            return self._rm(args)
         if name == "fuel":
             if args in (["--version"], ["-v"]):
                 return Result(0, "", "6.0.0\n")   # fuel-web 6.0 fuelclient/setup.py; argparse 2.x prints on stderr
             return fail(1, "fuel: this simulated master answers `fuel --version' only; use the API")
         if name == "dockerctl":
             return dockerctl.run(self.engine, args)
+        if name == "uptime":
+            return sysinfo.uptime(self.engine)
+        if name == "df":
+            return sysinfo.df(self.engine, args)
+        if name == "docker":
+            return sysinfo.docker(self.engine, args)
         if name == "cobbler":
             return fail(127, "-bash: cobbler: command not found")  # it lives in the cobbler container
         return fail(127, f"bash: {name}: command not found")
@@ -150,7 +160,28 @@ class Shell:
             if user != "root":
                 return fail(1, f"chpasswd: line {number}: user '{user}' does not exist")
             self.engine.host.root_password = password
+            self.engine.host.root_password_changes += 1
         return Result(0)
+
+    def _rm(self, args: list[str]) -> Result:
+        force = "-f" in args
+        options = [a for a in args if a.startswith("-") and a != "-f"]
+        if options:
+            return fail(1, f"rm: this simulated master removes files only (not `{options[0]}')")
+        paths = [a for a in args if not a.startswith("-")]
+        if not paths:
+            return fail(1, "rm: missing operand\nTry `rm --help' for more information.")
+        err, status = [], 0
+        for path in paths:
+            if self.engine.host.files.pop(path, None) is not None:
+                continue
+            if self._is_dir(path):
+                status = 1
+                err.append(f"rm: cannot remove `{path}': Is a directory\n")
+            elif not force:
+                status = 1
+                err.append(f"rm: cannot remove `{path}': No such file or directory\n")
+        return Result(status, "", "".join(err))
 
     def _is_dir(self, path: str) -> bool:
         prefix = path.rstrip("/") + "/"

@@ -21,6 +21,11 @@ from sim.fuel.shell import Result
 
 log = logging.getLogger(__name__)
 BANNER = "SSH-2.0-OpenSSH_5.3"
+# A client that reads the banner and leaves (a port probe, as fuelbot's install watch does) is
+# routine: OpenSSH logs "Did not receive identification string" at INFO. paramiko's server logs it
+# as an ERROR with a traceback, so the server's transports log under a name of their own, kept quiet.
+TRANSPORT_LOG = "sim.fuel.sshd.transport"
+logging.getLogger(TRANSPORT_LOG).setLevel(logging.CRITICAL)
 _STDIN_COMMANDS = ("chpasswd",)      # commands that read what the client sends on stdin
 _STDIN_LIMIT = 64 * 1024
 
@@ -122,6 +127,7 @@ class SshServer:
 
     def _serve(self, conn: socket.socket) -> None:
         transport = paramiko.Transport(conn)
+        transport.set_log_channel(TRANSPORT_LOG)
         transport.local_version = BANNER
         with self._guard:
             if self._closed:

@@ -79,6 +79,8 @@ class FakeFuel:
         self.calls: Counter[str] = Counter()
         self.errors: defaultdict[str, list[FuelError]] = defaultdict(list)
         self.failing_tests: dict[str, str] = {}     # OSTF test id -> message
+        self.release = "6.0"
+        self.feature_groups: tuple[str, ...] = ("mirantis",)   # what Nailgun runs with (a fresh 6.0 master)
         self.verify_error: str | None = None
         self.rebooting: dict[int, int] = {}         # node id -> node listings until it is online again
         self.reboot_polls = 3
@@ -168,7 +170,7 @@ class FakeFuel:
 
     def version(self) -> FuelVersion:
         self._use("version")
-        return FuelVersion(release="6.0", api="1.0", auth_required=True)
+        return FuelVersion(release=self.release, api="1.0", auth_required=True, feature_groups=self.feature_groups)
 
     def releases(self) -> list[Release]:
         self._use("releases")

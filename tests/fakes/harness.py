@@ -11,6 +11,7 @@ from jobs.steps import StepContext
 from jobs.voice import JobHeader
 from labspec.model import Lab
 from tests.fakes.fuel import FakeFuel
+from tests.fakes.master import FakeMaster
 from tests.fakes.vsphere import FakeVSphere
 from tests.fixtures.vcenter_simulator import lab_for
 from workflows.deps import Timeouts, WorkflowDeps
@@ -69,18 +70,27 @@ class Harness:
     lab: Lab = field(default_factory=fake_lab)
     vsphere: FakeVSphere = field(default_factory=FakeVSphere)
     fuel: FakeFuel = field(default_factory=FakeFuel)
+    master: FakeMaster | None = None          # made for ``lab`` on first use (a lab may be replaced first)
     clock: FakeClock = field(default_factory=FakeClock)
     thread: Thread = field(default_factory=Thread)
     saved: list[dict[str, Any]] = field(default_factory=list)
     notes: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
     progress: list[int] = field(default_factory=list)
     stop: str | None = None
-    timeouts: Timeouts = Timeouts(fuel_reachable=600, discovery=1800, verify=900, deploy=3600, health=600, poll=2.0)
+    timeouts: Timeouts = Timeouts(fuel_reachable=600, master_install=3600, discovery=1800, verify=900, deploy=3600,
+                                  health=600, poll=2.0)
+
+    def fake_master(self) -> FakeMaster:
+        """The lab's master host (6.0's defaults until a step changes them)."""
+        if self.master is None:
+            self.master = FakeMaster(self.lab.fuel, self.fuel)
+        return self.master
 
     def deps(self) -> WorkflowDeps:
         return WorkflowDeps(session_factory=_no_database, load_labs=lambda: ({self.lab.name: self.lab}, []),
                             vsphere_factory=lambda lab: self.vsphere, fuel_factory=lambda lab: self.fuel,
-                            timeouts=self.timeouts, clock=self.clock, sleep=self.clock.sleep)
+                            master_factory=lambda lab: self.fake_master(), timeouts=self.timeouts,
+                            clock=self.clock, sleep=self.clock.sleep)
 
     def run(self, record: JobRecord, voice: KindVoice[Any], *, kind: str = "deploy",
             params: dict[str, Any] | None = None) -> Run[Any, Any]:

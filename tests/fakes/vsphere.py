@@ -4,6 +4,8 @@ One datacenter ``DC0``, a cluster ``DC0_C0`` of three hosts with ``vSwitch0`` on
 datastore ``LocalDS_0`` and the distributed switch ``DVS0``. Preflight runs the same checks as
 ``VSphereClient`` (``integrations.vsphere.preflight``) on this inventory; MACs come from the same
 ``assign_macs``. Unlike vcsim (and like vCenter), a host port group is added to every host.
+A VM with an ISO (the Fuel master) boots its CD-ROM first, connected at power-on, as
+``vmspec.planned_boot_order`` makes it; what is typed at a console is kept in ``typed``.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from integrations.vsphere import preflight as checks
 from integrations.vsphere.info import (BootDevice, Change, DatastoreInfo, DistributedPortGroupInfo, FirewallRuleset,
                                        HostInfo, NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo, owner_annotation)
 from integrations.vsphere.macs import assign_macs
+from integrations.vsphere.master_vm import MasterBoot
 from integrations.vsphere.placement import DrsState
 from integrations.vsphere.portgroups import distributed_differences, standard_differences
 from integrations.vsphere.preflight import Finding
@@ -70,6 +73,9 @@ class FakeVSphere:
         self.machines: dict[str, VMInfo] = {}
         self.vm_snapshots: dict[str, list[SnapshotInfo]] = {}
         self._morefs = itertools.count(1)   # vCenter never hands out a moref twice, even for a VM re-created
+        self.iso_connected: dict[str, bool] = {}      # VM → its ISO connected (now and at power-on)
+        self.typed: dict[str, list[str]] = {}
+        self.typing = True                           # vCenter 6.5+ (PutUsbScanCodes)
         self.calls: Counter[str] = Counter()
         self.closed = False
         self.vcenter_uuid = "00000000-fake-4000-8000-00000000vc00"
@@ -191,7 +197,11 @@ class FakeVSphere:
         macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken, vcenter=self.vcenter_uuid)
         nics = tuple(NicInfo(key=4000 + i, mac=mac, network_name=nic.portgroup)
                      for i, (mac, nic) in enumerate(zip(macs, spec.nics)))
-        boot = ((BootDevice("cdrom"),) if spec.iso else ()) + (BootDevice("network", nics[0].key),) if nics else ()
+        # as integrations.vsphere.vmspec.planned_boot_order: the ISO first, else the pxe NIC; the disk next
+        first = BootDevice("cdrom") if spec.iso else (BootDevice("network", nics[spec.boot_nic()].key) if nics else None)
+        boot = ((first,) if first else ()) + (BootDevice("disk", 2000),)
+        if spec.iso:
+            self.iso_connected[spec.name] = True
         vm = VMInfo(name=spec.name, moid=f"vm-{next(self._morefs)}", power_state="poweredOff",
                     memory_mb=spec.memory_mb, cpus=spec.cpus, annotation=owner_annotation(lab), nics=nics,
                     boot_order=boot, iso=spec.iso)
@@ -277,6 +287,41 @@ class FakeVSphere:
         del self.machines[name]
         self.vm_snapshots.pop(name, None)
         return True
+
+    def _master(self, name: str) -> VMInfo:
+        if name not in self.machines:
+            raise VSphereError(f"no VM(s) named {name!r} in datacenter {self.datacenter}", obj=name,
+                               fix="create the Fuel master with `/fuel deploy <lab>`")
+        return self.machines[name]
+
+    def master_boot(self, name: str) -> MasterBoot:
+        self._use("master_boot")
+        vm = self._master(name)
+        connected = self.iso_connected.get(name, False)
+        order = tuple(b.kind for b in vm.boot_order)
+        return MasterBoot(name=name, power_state=vm.power_state, iso=vm.iso, iso_connected=connected,
+                          iso_at_power_on=connected, order=order, explicit_order=bool(order))
+
+    def detach_master_iso(self, name: str) -> bool:
+        self._use("detach_master_iso")
+        vm = self._master(name)
+        if not self.iso_connected.get(name) and vm.boot_order[:1] and vm.boot_order[0].kind == "disk":
+            return False
+        self.iso_connected[name] = False
+        self.machines[name] = replace(vm, boot_order=(BootDevice("disk", 2000), BootDevice("cdrom")))
+        return True
+
+    def console_typing_supported(self) -> bool:
+        self._use("console_typing_supported")
+        return self.typing
+
+    def type_at_console(self, name: str, text: str) -> int:
+        self._use("type_at_console")
+        if self._master(name).power_state != "poweredOn":
+            raise VSphereError(f"cannot type at the console of {name}: it is not powered on", obj=name,
+                               fix="power the VM on first")
+        self.typed.setdefault(name, []).append(text)
+        return len(text)
 
     def close(self) -> None:
         self.closed = True

@@ -1,5 +1,6 @@
 """Durable jobs survive `kill -9`: a deploy resumes at the step it was in, on another process,
-and the lab ends with exactly one VM per node, one Fuel environment and one deploy."""
+and the lab ends with exactly one VM per node, one Fuel environment and one deploy, and a
+master set up once (its passwords changed once, cobbler synced after its feature groups)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+import paramiko
+import requests
+
 from sim.fuel.simulator import FuelSimulator
 from sim.vcenter.process import VcsimProcess
 from integrations.vsphere.client import VSphereClient
@@ -22,24 +26,31 @@ from labspec.catalog import load_labs
 from store.db import make_engine, session_factory
 from store.models import Job
 from tests.fixtures.fuel_simulator import FAST
+from tests.fixtures.stack import MASTER_VM, preinstall_master, wait_answering
 
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOY_STEPS = ["preflight", "portgroups", "fuel_master", "create_vms", "discover", "environment", "settings",
-                "networks", "roles", "interfaces", "verify_networks", "deploy_changes", "follow_deploy", "health"]
+DEPLOY_STEPS = ["preflight", "portgroups", "fuel_master", "master_install", "master_setup", "create_vms", "discover",
+                "environment", "settings", "networks", "roles", "interfaces", "verify_networks", "deploy_changes",
+                "follow_deploy", "health"]
+MASTER_CHANGES = ["ensure_root_password", "ensure_admin_password", "ensure_feature_groups", "sync_cobbler"]
 LEASE = 2.0
+ADMIN_PW, ROOT_PW = "Crash-Adm1n-pw", "Crash-R00t-pw"
 
 
 @pytest.fixture
 def lab_world(tmp_path, migrated_database_url, vcsim_binary):
     vcsim = VcsimProcess.start(port=0, log_path=tmp_path / "vcsim.log")
-    fuel = FuelSimulator(FAST.with_changes(vcenter_url=vcsim.url, vcenter_user=vcsim.user,
-                                           vcenter_password=vcsim.password))
-    fuel.start()
     labs = tmp_path / "labs"
     shutil.copytree(ROOT / "labs", labs)
+    preinstall_master(vcsim, labs)
+    fuel = FuelSimulator(FAST.with_changes(vcenter_url=vcsim.url, vcenter_user=vcsim.user,
+                                           vcenter_password=vcsim.password, master_vm=MASTER_VM))
+    fuel.start()
+    wait_answering(fuel)
     env = {**os.environ, "DATABASE_URL": migrated_database_url, "FUELBOT_LABS_DIR": str(labs),
            "VCENTER_URL": vcsim.url, "VCENTER_USER": vcsim.user, "VCENTER_PASSWORD": vcsim.password,
-           "FUEL_URL": fuel.url, "FUELBOT_LEASE_SECONDS": str(LEASE), "FUELBOT_TICK_SECONDS": "0.1",
+           "FUEL_URL": fuel.url, "FUEL_SSH_PORT": str(fuel.ssh_port), "FUEL_PASSWORD": ADMIN_PW,
+           "FUEL_ROOT_PASSWORD": ROOT_PW, "FUELBOT_LEASE_SECONDS": str(LEASE), "FUELBOT_TICK_SECONDS": "0.1",
            "FUELBOT_POLL_SECONDS": "0.1", "FUELBOT_LOG_LEVEL": "WARNING", "LAB1_CHANNEL": "", "LAB2_CHANNEL": ""}
     env.pop("SLACK_BOT_TOKEN", None)
     engine = make_engine(migrated_database_url)
@@ -92,6 +103,27 @@ def assert_lab_deployed_once(world):
     state = world["fuel"].state()
     assert [c["name"] for c in state["clusters"]] == ["lab1"] and state["clusters"][0]["status"] == "operational"
     assert list(state["deploy_tasks_per_cluster"].values()) == [1]
+    assert_master_set_up_once(world)
+
+
+def assert_master_set_up_once(world):
+    """The lab's passwords log in and 6.0's do not; each changed once; cobbler synced after the groups."""
+    fuel = world["fuel"]
+    state = fuel.state()
+    assert state["request_counts"].get("PATCH /keystone/v2.0/OS-KSCRUD/users/{user_id}") == 1
+    assert state["master"]["root_password_changes"] == 1 and state["master"]["cobbler_syncs"] >= 1
+    version = requests.get(f"{fuel.url}/api/version", timeout=5).json()
+    assert version["feature_groups"] == ["mirantis", "experimental"]
+    for password, works in ((ROOT_PW, True), ("r00tme", False)):
+        with paramiko.SSHClient() as client:
+            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+            try:
+                client.connect("127.0.0.1", port=fuel.ssh_port, username="root", password=password,
+                               look_for_keys=False, allow_agent=False, timeout=10)
+                logged_in = True
+            except paramiko.AuthenticationException:
+                logged_in = False
+        assert logged_in is works, password
 
 
 @pytest.mark.slow
@@ -103,6 +135,23 @@ def test_deploy_resumes_after_kill_9_at_each_step(lab_world, step):
     assert crashing.wait(timeout=90) == -signal.SIGKILL
     state, at, owner, _, _, _ = job_state(lab_world, job_id)
     assert (state, at, owner) == ("running", step, "doomed")
+    spawn(lab_world, ["app.py", "worker"], "rescuer")
+    wait_for(lambda: job_state(lab_world, job_id)[0] in {"succeeded", "failed"}, 90, "the job to finish")
+    state, _, _, attempts, events, error = job_state(lab_world, job_id)
+    assert state == "succeeded", error
+    assert attempts == 2 and "takeover" in events
+    assert_lab_deployed_once(lab_world)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", MASTER_CHANGES)
+def test_the_master_setup_resumes_after_kill_9_right_after_each_change(lab_world, method):
+    with lab_world["sessions"]() as session, session.begin():
+        job_id = submit(session, kind=JobKind.DEPLOY, requester="UOPS0001", lab="lab1").job.id
+    crashing = spawn(lab_world, ["-m", "tests.support.crash_worker", f"master:{method}"], "doomed")
+    assert crashing.wait(timeout=90) == -signal.SIGKILL
+    state, at, owner, _, _, _ = job_state(lab_world, job_id)
+    assert (state, at, owner) == ("running", "master_setup", "doomed")
     spawn(lab_world, ["app.py", "worker"], "rescuer")
     wait_for(lambda: job_state(lab_world, job_id)[0] in {"succeeded", "failed"}, 90, "the job to finish")
     state, _, _, attempts, events, error = job_state(lab_world, job_id)

@@ -31,7 +31,9 @@ def slow_world(tmp_path, migrated_database_url, vcsim_binary):
     vcsim = VcsimProcess.start(port=0, log_path=tmp_path / "vcsim.log")
     fuel = FuelSimulator(FAST.with_changes(vcenter_url=vcsim.url, vcenter_user=vcsim.user,
                                            vcenter_password=vcsim.password,
-                                           timings={"provision": 6000.0}))   # a minute of wall time
+                                           timings={"provision": 6000.0},   # a minute of wall time
+                                           # lab2 shares lab1's master, set up as lab1's deploy leaves it
+                                           feature_groups=("mirantis", "experimental")))
     fuel.start()
     labs = tmp_path / "labs"
     shutil.copytree(ROOT / "labs", labs)

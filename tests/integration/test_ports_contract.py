@@ -1,7 +1,8 @@
 """One contract for each port workflows use, run against the in-memory fake and the real client.
 
 ``vsphere`` is ``FakeVSphere`` or ``VSphereClient`` on vcsim; ``fuel`` is ``FakeFuel`` or
-``FuelClient`` on the Fuel simulator. A behaviour the step tests rely on from a fake is asserted
+``FuelClient`` on the Fuel simulator; ``master`` is ``FakeMaster`` or ``FuelMasterSetup`` on the Fuel
+simulator's sshd and Keystone (host keys in a real database). A behaviour the step tests rely on from a fake is asserted
 here on both, so a fake that drifts from the real peer fails here first.
 """
 from __future__ import annotations
@@ -13,19 +14,25 @@ from typing import Any, Callable
 
 import pytest
 
-from core.errors import FuelError, VSphereError
+from core.errors import FuelError, MasterError, VSphereError
 from core.waiting import follow
 from integrations.fuel.client import FuelClient
+from integrations.fuel.install_watch import InstallStage
+from integrations.fuel.iso import boot_keys
+from integrations.fuel.master_overview import DefaultLogins, FeatureGroups
+from integrations.fuel.master_setup import FuelMasterSetup
 from integrations.fuel.enums import ClusterStatus, Mode, NodeStatus, TaskName, TaskStatus
 from integrations.fuel.models import Task
 from integrations.fuel.waiting import describe_task, task_state
 from integrations.vsphere.client import VSphereClient
 from integrations.vsphere.macs import assign_macs
-from labspec.model import Lab
+from labspec.model import FuelMaster, Lab, MasterSetup
+from store.host_keys import HostKeyStore
 from tests.fakes.fuel import FakeFuel
+from tests.fakes.master import FakeMaster
 from tests.fakes.vsphere import FakeVSphere
 from tests.fixtures.vcenter_simulator import lab_for, set_promiscuous
-from workflows.ports import FuelPort, VSpherePort
+from workflows.ports import FuelPort, MasterPort, VSpherePort
 
 PORTGROUP_CHECKS = {"pxe-portgroup", "distributed-portgroup", "standard-portgroup", "uplink"}
 
@@ -123,6 +130,31 @@ def test_a_missing_datacenter_is_one_failing_target_finding(vsphere: VSphereSide
     assert (finding.level, finding.check, finding.obj) == ("fail", "target", "DC9")
 
 
+def test_the_master_vm_boots_its_iso_until_it_is_detached_and_types_only_when_on(vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    assert lab.fuel.vm is not None and lab.fuel.setup is not None
+    name = lab.fuel.vm.name
+    with pytest.raises(VSphereError, match=f"no VM\\(s\\) named '{name}'"):
+        port.master_boot(name)
+    port.fix_portgroups(lab)
+    port.ensure_vm(lab.fuel.vm, lab=lab.name)
+    boot = port.master_boot(name)
+    assert (boot.iso, boot.iso_connected, boot.iso_at_power_on, boot.order) == (lab.fuel.vm.iso, True, True,
+                                                                               ("cdrom", "disk"))
+    assert boot.boots_iso_first and not boot.installed_once and len(boot.problems()) == 1
+    keys = boot_keys(lab.fuel.setup)
+    assert port.console_typing_supported()
+    with pytest.raises(VSphereError, match="not powered on"):
+        port.type_at_console(name, keys)
+    port.power_on(name)
+    assert port.type_at_console(name, keys) == len(keys)
+    assert port.detach_master_iso(name) is True and port.detach_master_iso(name) is False
+    boot = port.master_boot(name)
+    assert (boot.iso_connected, boot.iso_at_power_on, boot.order, boot.problems()) == (False, False,
+                                                                                      ("disk", "cdrom"), [])
+    assert boot.installed_once and boot.power_state == "poweredOn"
+
+
 # -- Fuel ----------------------------------------------------------------------------------------
 @dataclass
 class FuelSide:
@@ -178,6 +210,7 @@ def _with_nodes(side: FuelSide, roles: list[list[str]]) -> tuple[int, list[int]]
 def test_releases_environments_and_what_is_missing(fuel: FuelSide) -> None:
     port = fuel.port
     assert "Juno on CentOS 6.5" in {r.name for r in port.releases()} and port.version().release == "6.0"
+    assert port.version().feature_groups == ("mirantis",)          # a fresh 6.0 master, as the ISO leaves it
     with pytest.raises(FuelError, match="no release"):
         port.find_release("Kilo on CentOS 7")
     assert port.find_cluster("lab1") is None
@@ -370,3 +403,76 @@ def test_snapshots_are_taken_listed_reverted_with_their_power_state_and_removed(
         port.revert_snapshot(spec.name, first.moref, power_state="poweredOn")
     with pytest.raises(VSphereError, match="not found"):
         port.create_snapshot("no-such-vm", name="x", description="", memory=False)
+
+
+# -- the Fuel master's host ------------------------------------------------------------------------
+ADMIN_PW, ROOT_PW = "Adm1n-Contract", "R00t-Contract"
+
+
+@dataclass
+class MasterSide:
+    port: MasterPort
+    api: FuelPort                         # the same master's API, to see what the setup changed
+    run_as_root: Callable[[str], None]    # a command typed on the master behind fuelbot's back
+
+
+@pytest.fixture(params=["fake", "fuelsim"])
+def master(request: pytest.FixtureRequest) -> Any:
+    if request.param == "fake":
+        fake_fuel = FakeFuel()
+        spec = FuelMaster(url="http://10.20.0.2:8000", user="admin", password=ADMIN_PW,
+                          setup=MasterSetup(root_password=ROOT_PW, feature_groups=("mirantis", "experimental"),
+                                            ssh_port=22))
+        fake = FakeMaster(spec, fake_fuel)
+
+        def as_root(command: str) -> None:
+            assert command == "sed -i 's/release: \"6.0\"/release: \"6.1\"/' /etc/fuel/version.yaml"
+            fake.release = "6.1"
+        yield MasterSide(fake, fake_fuel, as_root)
+        return
+    sim = request.getfixturevalue("fuelsim")
+    spec = FuelMaster(url=sim.url, user="admin", password=ADMIN_PW,
+                      setup=MasterSetup(root_password=ROOT_PW, feature_groups=("mirantis", "experimental"),
+                                        ssh_port=sim.ssh_port))
+    real = FuelMasterSetup.of(spec, keys=HostKeyStore(request.getfixturevalue("sessions")), poll=0.05,
+                              restart_deadline=20)
+    api = FuelClient(url=sim.url, user="admin", password="admin", retries=2, backoff=0.05, timeout=5)
+    try:
+        yield MasterSide(real, api, lambda command: sim.run_command(command))
+    finally:
+        real.close()
+        api.close()
+
+
+def test_a_fresh_master_is_set_up_once_then_every_action_finds_nothing_to_do(master: MasterSide) -> None:
+    port = master.port
+    assert port.install_stage() == InstallStage.READY
+    assert port.default_logins() == DefaultLogins(admin=True, root=True)
+    assert port.feature_groups() == FeatureGroups(listed=("mirantis",), running=("mirantis",))
+    first = [port.check_release(), port.ensure_root_password(), port.ensure_admin_password(),
+             port.ensure_feature_groups(), port.sync_cobbler()]
+    assert [(o.changed, o.summary) for o in first] == [
+        (False, "Fuel 6.0"), (True, "root's password changed from 6.0's default"),
+        (True, "`admin`'s password changed from 6.0's default, as the UI does"),
+        (True, "feature groups mirantis, experimental: nailgun and nginx restarted"), (True, "cobbler synced")]
+    again = [port.ensure_root_password(), port.ensure_admin_password(), port.ensure_feature_groups()]
+    assert [(o.changed, o.summary) for o in again] == [
+        (False, "root already logs in with the lab's password"), (False, "`admin` already logs in with the lab's "
+                                                                         "password"),
+        (False, "feature groups mirantis, experimental")]
+    assert (port.default_logins().admin, port.default_logins().root) == (False, False)
+    groups = ("mirantis", "experimental")
+    assert (port.feature_groups().listed, port.feature_groups().running) == (groups, groups)
+    view = port.overview()
+    assert (view.release, view.build, view.groups.running) == ("6.0", "58", groups)
+    assert view.ssh == port.address and view.hostname == "fuel.domain.tld" and view.uptime
+    assert len(view.services) == 11 and all(s.ready and s.up for s in view.services)
+    assert [d.mount for d in view.disks] == ["/", "/var", "/var/log"] and all(0 < d.used_percent < 100
+                                                                              for d in view.disks)
+
+
+def test_a_master_that_is_not_6_0_is_refused_naming_the_fix(master: MasterSide) -> None:
+    master.run_as_root("sed -i 's/release: \"6.0\"/release: \"6.1\"/' /etc/fuel/version.yaml")
+    with pytest.raises(MasterError) as refused:
+        master.port.check_release()
+    assert "runs Fuel 6.1" in str(refused.value) and "Fix: point the lab at a Fuel 6.0 master" in str(refused.value)

@@ -23,7 +23,7 @@ def test_deploy_lab1_end_to_end_tells_the_story_in_one_thread(stack):
     assert f"\nHorizon: http://{public}/ · Fuel UI: {stack.fuel.url}/#cluster/{cluster_id}/nodes\n" in parent
     story = "\n".join(replies)
     expected_order = ["Preflight:", "vSphere ready: port group `pxe` (VLAN 3, promiscuous ✓)",
-                      "Fuel master VM `fuel-master` created", "Fuel 6.0 master", "VMs created and powered on",
+                      "Fuel master set up over SSH", "Fuel 6.0 master", "VMs created and powered on",
                       "Discovered by Fuel after", "Environment `lab1` created", "Settings applied",
                       "Networks configured: public 10.0.0.0/24, management 10.0.1.0/24, storage 10.0.2.0/24, "
                       "fixed 12.0.0.0/24", "Roles assigned", "Interfaces mapped by MAC",

@@ -17,6 +17,9 @@ def _wait_step(stack, job_id, step, timeout=60):
 
 
 def test_promiscuous_mode_off_fails_verification_with_the_hint_and_no_deploy_starts(stack):
+    # lab2 shares lab1's master, which declares it: lab1 sets it up (experimental on) first
+    stack.command("master lab1 --fix")
+    assert stack.wait_job(stack.last_job("master").id).state == "succeeded"
     # Hold the verify request for 2 s so that the port group changes while Fuel checks it.
     stack.fuel.set_fault(route=r"/verify/?$", method="PUT", latency_ms=2000, count=1)
     stack.command("deploy lab2", trigger_id="T-verify")

@@ -158,6 +158,9 @@ def test_a_deploy_after_a_reset_waits_for_the_nodes_to_boot_back_before_verifyin
     """Fuel's reset reboots the nodes into bootstrap, offline meanwhile (issue #17, item 8): 4 s here."""
     stack = start_stack(sessions_url=migrated_database_url, tmp_path=tmp_path, sim_overrides={"boot_delay": 400.0})
     try:
+        # lab2 shares lab1's master, which declares it: lab1 sets it up (experimental on) first
+        stack.command("master lab1 --fix")
+        assert stack.wait_job(stack.last_job("master").id).state == "succeeded"
         _deploy(stack, "lab2")
         stack.command("reset lab2")
         reset = stack.wait_job(stack.last_job("reset").id, timeout=60)

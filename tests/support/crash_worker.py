@@ -5,6 +5,8 @@ but the runner has not recorded the step as done: the worst moment to crash. The
 lets an ordinary `python app.py worker` take the job over.
 
     python -m tests.support.crash_worker STEP
+    python -m tests.support.crash_worker master:METHOD    # inside the master's setup, right after
+                                                          # that MasterPort method changed the master
 """
 from __future__ import annotations
 
@@ -14,9 +16,12 @@ import sys
 import time
 from dataclasses import replace
 
+from typing import Any
+
 from app import build_runtime
 from core.settings import Settings
 from workflows.deploy import DeployWorkflow
+from workflows.ports import MasterPort
 
 
 class CrashingDeploy(DeployWorkflow):
@@ -34,10 +39,34 @@ class CrashingDeploy(DeployWorkflow):
                 for s in super().steps()]
 
 
+class CrashingMaster:
+    """The real master port, but the process dies right after ``method`` returns (its change made)."""
+
+    def __init__(self, inner: MasterPort, method: str) -> None:
+        self.inner, self.method = inner, method
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if name != self.method:
+            return attribute
+
+        def then_die(*args: Any, **kwargs: Any) -> Any:
+            attribute(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return then_die
+
+
 def main(step: str) -> None:
     runtime = build_runtime(Settings.from_env())
     workflows = runtime.worker._runner._workflows
-    runtime.worker._runner._workflows = {**workflows, "deploy": CrashingDeploy(workflows["deploy"].deps, step)}
+    deps = workflows["deploy"].deps
+    if step.startswith("master:"):
+        real = deps.master_factory
+        deps = replace(deps, master_factory=lambda lab: CrashingMaster(real(lab), step.split(":", 1)[1]))
+        deploy = DeployWorkflow(deps)
+    else:
+        deploy = CrashingDeploy(deps, step)
+    runtime.worker._runner._workflows = {**workflows, "deploy": deploy}
     runtime.ticker.start()
     time.sleep(600)
 

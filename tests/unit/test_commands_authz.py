@@ -22,6 +22,8 @@ MATRIX = [
     ("plan lab1", V, "Planning a deploy"),
     ("preflight lab1", V, "Fixing a lab's preflight findings"),
     ("preflight lab1 --fix", O, "Fixing a lab's preflight findings"),
+    ("master lab1", V, "Setting up a lab's Fuel master"),
+    ("master lab1 --fix", O, "Setting up a lab's Fuel master"),
     ("deploy lab1", O, "Deploying a lab"),
     ("health lab1", V, "Running health checks"),
     ("reset lab1", O, "Resetting a lab"),

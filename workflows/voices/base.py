@@ -51,3 +51,10 @@ def no_such_lab(lab: str, labs: Iterable[str]) -> StepFailed:
 
 def no_lab(job_id: int) -> StepFailed:
     return StepFailed(f"job #{job_id} names no lab")
+
+
+def master_unmanaged(lab: str, owner: str | None) -> StepFailed:
+    """A lab that shares a Fuel master another lab declares (or that no lab declares)."""
+    who = (f"{owner} declares it: `/fuel master {owner}`" if owner else
+           "no lab declares it in `fuel.master_vm`, so it is set up by hand")
+    return StepFailed(f"{lab} declares no `fuel.master_vm`, so fuelbot does not manage its Fuel master's host ({who}).")

@@ -23,6 +23,9 @@ from workflows.voices.deploy_facts import (DeployFact, PreflightChecked, VSphere
                                             HealthSkipped, DeployHealthChecked)
 from workflows.voices.diagnosis import FuelDiagnosed, diagnosis_reply, stage_failed
 from workflows.voices.health import HealthFinished, HealthRunning, deploy_health_line, progress_line, rerun_button
+from workflows.voices.master import master_line
+from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, IsoDetached, MasterSetupProgress,
+                                           MasterStarting, MasterUp)
 from workflows.voices.words import deploy_progress, duration, format_findings
 
 
@@ -200,6 +203,9 @@ class DeployVoice(KindVoice[DeployFact]):
             case DeployFailed(diagnosis=diagnosis, job_id=job_id):
                 return [Line(f"❌ {stage_failed(diagnosis)}", phase="deploy", force=True),
                         Line(diagnosis_reply(FuelDiagnosed(diagnosis=diagnosis, job_id=job_id)))]
+            case (BootTyped() | BootByHand() | BootMenuMissed() | MasterStarting() | MasterUp() | IsoDetached()
+                  | MasterSetupProgress()):
+                return [master_line(fact)]
             case _:
                 return [deploy_line(fact)]
 

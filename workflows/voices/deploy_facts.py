@@ -8,6 +8,8 @@ from integrations.vsphere.info import Change
 from integrations.vsphere.preflight import Finding
 from labspec.model import DistributedPortGroup, Environment, StandardPortGroup, VMSpec
 from workflows.voices.health import HealthFinished, HealthOutcome, HealthRunning
+from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, IsoDetached, MasterSetupProgress,
+                                           MasterStarting, MasterUp)
 
 
 # -- vSphere side --------------------------------------------------------------------------------
@@ -232,4 +234,5 @@ DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachabl
               | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | NodesOffline
               | NodesOnline | VerificationPassed
               | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailed
-              | Deployed | HealthSkipped | DeployHealthChecked | HealthRunning | HealthFinished)
+              | Deployed | HealthSkipped | DeployHealthChecked | HealthRunning | HealthFinished
+              | BootTyped | BootByHand | BootMenuMissed | MasterStarting | MasterUp | IsoDetached | MasterSetupProgress)

@@ -58,7 +58,8 @@ class PlanAction(StrEnum):
 
     CREATE_PORTGROUP = "➕ create port group `{subject}`"
     FIX_DRIFT = "⚠️ {subject}"
-    CREATE_MASTER = "➕ create Fuel master VM `{subject}`"
+    CREATE_MASTER = "➕ create Fuel master VM `{subject}`, install Fuel 6.0 from its ISO and set it up"
+    SET_UP_MASTER = "🔧 set up the Fuel master: {detail}"
     CREATE_VM = "➕ create and power on VM `{subject}` ({detail})"
     POWER_ON = "▶️ power on VM `{subject}`"
     CREATE_ENVIRONMENT = "➕ create environment `{subject}` ({detail})"

@@ -1,0 +1,148 @@
+"""``FakeMaster``: a ``MasterPort`` in memory, a freshly installed Fuel 6.0 master's host.
+
+It starts as 6.0 leaves a master: root ``r00tme``, ``admin``/``admin``, ``feature_groups: [mirantis]``
+listed and running. The lab's wanted passwords and groups come from its ``FuelMaster``, as with
+``FuelMasterSetup``; the running groups are the ``FakeFuel``'s (its ``/api/version``), so a step
+test sees one master. Outcomes and refusals carry ``FuelMasterSetup``'s words (the contract suite
+checks both). ``stages`` is what ``install_stage`` answers, one per call, the last one repeated.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Sequence
+
+from core.errors import FuelError, FuelbotError, MasterError
+from integrations.fuel.install_watch import InstallStage
+from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, Filesystem, MasterOverview, Service
+from integrations.fuel.master_setup import Outcome
+from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster
+from sim.fuel.host import CONTAINERS
+from tests.fakes.fuel import FakeFuel
+
+
+class FakeMaster:
+    """A Fuel master's host in memory; ``calls`` counts every call by method name."""
+
+    def __init__(self, master: FuelMaster, fuel: FakeFuel, *, stages: Sequence[InstallStage] = (InstallStage.READY,),
+                 ssh_host: str = "10.20.0.2") -> None:
+        if master.setup is None:
+            raise ValueError("the lab's Fuel master has no setup (fuel.master_vm)")
+        self.master, self.setup, self.fuel = master, master.setup, fuel
+        self.ssh_host = ssh_host
+        self.stages = list(stages)
+        self.release = "6.0"                     # what version.yaml says (the API's is the FakeFuel's)
+        self.listed: tuple[str, ...] = ("mirantis",)
+        self.root_password = ROOT_DEFAULT
+        self.admin_password = ADMIN_DEFAULT
+        self.key_recorded = False
+        self.key_changed = False
+        self.cobbler_syncs = 0
+        self.calls: Counter[str] = Counter()
+        self.errors: defaultdict[str, list[FuelbotError]] = defaultdict(list)
+
+    # -- arranging state as a person at the master would ----------------------------------------------
+    def fail_next(self, method: str, error: FuelbotError, times: int = 1) -> None:
+        self.errors[method].extend([error] * times)
+
+    def reinstall(self) -> None:
+        """A fresh install: 6.0's defaults again, and a new host key."""
+        self.listed, self.fuel.feature_groups = ("mirantis",), ("mirantis",)
+        self.root_password, self.admin_password = ROOT_DEFAULT, ADMIN_DEFAULT
+        self.key_changed = self.key_recorded
+
+    # -- the port -------------------------------------------------------------------------------------
+    @property
+    def address(self) -> str:
+        return f"{self.ssh_host}:{self.setup.ssh_port}"
+
+    def _use(self, method: str, *, ssh: bool = True) -> None:
+        self.calls[method] += 1
+        if self.errors[method]:
+            raise self.errors[method].pop(0)
+        if ssh:
+            self._login()
+
+    def _login(self) -> None:
+        if self.key_changed:
+            raise MasterError(f"The SSH host key of the Fuel master at {self.address} changed: it presented "
+                              "ssh-rsa SHA256:new, fuelbot recorded ssh-rsa SHA256:old. Either the master was "
+                              "reinstalled or something else answers at its address; fuelbot sent no password.",
+                              fix=f"check the master's console; if it was reinstalled on purpose, delete the recorded "
+                                  f"key of {self.address} (fuelbot's master_host_keys table) and run the step again")
+        self.key_recorded = True
+        if self.root_password not in (self.setup.root_password, ROOT_DEFAULT):
+            also = "" if self.setup.root_password == ROOT_DEFAULT else " and 6.0's default r00tme"
+            raise MasterError(f"The Fuel master at {self.address} refused root's password over SSH (the lab's"
+                              f"{also}).", fix="set FUEL_ROOT_PASSWORD (fuel.master_vm.root_password) to the "
+                                               "master's root password")
+
+    def install_stage(self) -> InstallStage:
+        self.calls["install_stage"] += 1
+        return self.stages.pop(0) if len(self.stages) > 1 else self.stages[0]
+
+    def forget_host_key(self) -> bool:
+        self.calls["forget_host_key"] += 1
+        recorded, self.key_recorded, self.key_changed = self.key_recorded, False, False
+        return recorded
+
+    def check_release(self) -> Outcome:
+        self._use("check_release")
+        if self.release != "6.0" or self.fuel.release != "6.0":
+            raise MasterError(f"The Fuel master at {self.address} runs Fuel {self.release} (its API says "
+                              f"{self.fuel.release}), not 6.0, which fuelbot and this lab are made for.",
+                              fix="point the lab at a Fuel 6.0 master, or reinstall it from the 6.0 ISO")
+        return Outcome(False, "Fuel 6.0")
+
+    def ensure_root_password(self) -> Outcome:
+        self._use("ensure_root_password")
+        if self.root_password == self.setup.root_password:
+            return Outcome(False, "root already logs in with the lab's password")
+        self.root_password = self.setup.root_password
+        return Outcome(True, "root's password changed from 6.0's default")
+
+    def ensure_admin_password(self) -> Outcome:
+        self._use("ensure_admin_password", ssh=False)
+        user = self.master.user
+        if self.admin_password == self.master.password:
+            return Outcome(False, f"`{user}` already logs in with the lab's password")
+        if self.admin_password != ADMIN_DEFAULT:
+            also = "" if self.master.password == ADMIN_DEFAULT else " and 6.0's default admin"
+            raise FuelError(f"The Fuel master at {self.master.url} refused the password of '{user}' (the lab's"
+                            f"{also}); set FUEL_PASSWORD to the Fuel UI password", status=401, retryable=False)
+        self.admin_password = self.master.password
+        return Outcome(True, f"`{user}`'s password changed from 6.0's default, as the UI does")
+
+    def feature_groups(self) -> FeatureGroups:
+        self._use("feature_groups")
+        return FeatureGroups(listed=self.listed, running=self.fuel.feature_groups)
+
+    def ensure_feature_groups(self) -> Outcome:
+        self._use("ensure_feature_groups")
+        wanted = self.setup.feature_groups
+        edited = self.listed != wanted
+        self.listed = wanted
+        if self.fuel.feature_groups == wanted:
+            return Outcome(edited, f"feature groups {', '.join(wanted)}" + (" (version.yaml edited)" if edited else ""))
+        self.fuel.feature_groups = wanted
+        return Outcome(True, f"feature groups {', '.join(wanted)}: nailgun and nginx restarted")
+
+    def sync_cobbler(self) -> Outcome:
+        self._use("sync_cobbler")
+        self.cobbler_syncs += 1
+        return Outcome(True, "cobbler synced")
+
+    def default_logins(self) -> DefaultLogins:
+        self._use("default_logins")
+        return DefaultLogins(admin=self.admin_password == ADMIN_DEFAULT, root=self.root_password == ROOT_DEFAULT)
+
+    def overview(self) -> MasterOverview:
+        self._use("overview")
+        return MasterOverview(url=self.master.url, ssh=self.address, release=self.release, build="58",
+                              groups=FeatureGroups(listed=self.listed, running=self.fuel.feature_groups),
+                              hostname=self.setup.hostname, uptime="2 days, 3:10",
+                              services=tuple(Service(name=c, ready=True, up="2 days") for c in CONTAINERS),
+                              disks=(Filesystem("/", "9.7G", 27), Filesystem("/var", "18G", 30),
+                                     Filesystem("/var/log", "9.7G", 4)))
+
+    def close(self) -> None:
+        self.calls["close"] += 1
