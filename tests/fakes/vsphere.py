@@ -3,23 +3,31 @@
 One datacenter ``DC0``, a cluster ``DC0_C0`` of three hosts with ``vSwitch0`` on ``vmnic0``, the
 datastore ``LocalDS_0`` and the distributed switch ``DVS0``. Preflight runs the same checks as
 ``VSphereClient`` (``integrations.vsphere.preflight``) on this inventory; MACs come from the same
-``assign_macs``. Unlike vcsim (and like vCenter), a host port group is added to every host.
+``assign_macs``. Unlike vcsim (and like vCenter), a host port group is added to every host. The
+VMs, their folders and what creates, deletes and adopts them are in ``tests/fakes/vsphere_vms.py``.
 """
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from core.errors import VSphereError
 from integrations.vsphere import cluster_checks
 from integrations.vsphere import preflight as checks
-from integrations.vsphere.info import (BootDevice, Change, DatastoreInfo, DistributedPortGroupInfo, FirewallRuleset,
-                                       HostInfo, NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo, owner_annotation)
-from integrations.vsphere.macs import assign_macs
-from integrations.vsphere.placement import DrsState
+from integrations.vsphere.adoption import Adoption
+from integrations.vsphere.info import (Change, DatastoreInfo, DistributedPortGroupInfo, FirewallRuleset, HostInfo,
+                                       NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo)
+from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan, plan_vms
+from integrations.vsphere.placement import DrsState, VMNeeds
 from integrations.vsphere.portgroups import distributed_differences, standard_differences
 from integrations.vsphere.preflight import Finding
+from integrations.vsphere.provision import ProvisionReport
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VMSpec
+from labspec.vcenter import DEFAULT_FOLDER
+from tests.fakes import vsphere_vms
+from tests.fakes.vsphere_vms import FakeVMs
 
 GB = 1024 ** 3
 
@@ -34,9 +42,10 @@ class FakeHost:
     firewall: tuple[FirewallRuleset, ...] = ()
     datastores: tuple[str, ...] = ()
     switches: tuple[str, ...] = ()
+    connection_state: str = "connected"     # or "disconnected", as vcsim's -disconnected-host
 
     def info(self) -> HostInfo:
-        return HostInfo(name=self.name, moid=f"host-{self.name}", connection_state="connected",
+        return HostInfo(name=self.name, moid=f"host-{self.name}", connection_state=self.connection_state,
                         memory_mb=self.memory_mb, memory_used_mb=self.memory_used_mb,
                         vswitches=tuple(VSwitchInfo(name, uplinks, tuple(pg.name for pg in self.portgroups.values()
                                                                          if pg.vswitch == name))
@@ -51,7 +60,7 @@ class FakeVSphere:
 
     def __init__(self, *, datacenter: str = "DC0", cluster: str = "DC0_C0", datastore: str = "LocalDS_0",
                  switches: tuple[str, ...] = ("DVS0",), hosts: int = 3, free_gb: int = 227,
-                 target: tuple[str, str, str] | None = None) -> None:
+                 target: tuple[str, str, str] | None = None, folder: str | None = None) -> None:
         self.datacenter, self.cluster, self.datastore = datacenter, cluster, datastore
         self.target = target or (datacenter, cluster, datastore)   # what the client was pointed at
         self.switches = set(switches)
@@ -64,20 +73,37 @@ class FakeVSphere:
         self.drs = DrsState(enabled=True, behavior="fullyAutomated")   # vcsim's cluster, like the article's
         self.isos = {f"[{datastore}] iso/MirantisOpenStack-6.0.iso"}    # files on the datastore
         self.distributed: dict[str, DistributedPortGroupInfo] = {}
-        self.machines: dict[str, VMInfo] = {}
+        self.folder = folder                                            # the spec's vcenter.folder
+        self.vm_store = FakeVMs()
         self.calls: Counter[str] = Counter()
         self.closed = False
         self.vcenter_uuid = "00000000-fake-4000-8000-00000000vc00"
 
     # -- arranging state as another vCenter user would -----------------------------------------
+    @property
+    def machines(self) -> dict[str, VMInfo]:
+        """The VMs by name (of two VMs of one name in different folders, the later one)."""
+        return {vm.info.name: vm.info for vm in self.vm_store.by_moid.values()}
+
     def add_vm(self, name: str, *, annotation: str = "", memory_mb: int = 1024, power_state: str = "poweredOff",
-               macs: tuple[str, ...] = ()) -> VMInfo:
-        vm = VMInfo(name=name, moid=f"vm-{len(self.machines) + 1}", power_state=power_state, memory_mb=memory_mb,
-                    cpus=1, annotation=annotation,
-                    nics=tuple(NicInfo(key=4000 + i, mac=m, network_name=None) for i, m in enumerate(macs)),
-                    boot_order=(), iso=None)
-        self.machines[name] = vm
-        return vm
+               macs: tuple[str, ...] = (), folder: str = "") -> VMInfo:
+        """A VM made by someone else (by default in the datacenter's VM folder)."""
+        return self.vm_store.add(VMInfo(name=name, moid="", power_state=power_state, memory_mb=memory_mb, cpus=1,
+                                        annotation=annotation, boot_order=(), iso=None,
+                                        nics=tuple(NicInfo(key=4000 + i, mac=m, network_name=None)
+                                                   for i, m in enumerate(macs))), folder)
+
+    def clone_vm(self, name: str, clone: str, *, folder: str | None = None) -> VMInfo:
+        """A user's clone of VM ``name``: its notes (and owner marker) copied, a new moref and instance UUID."""
+        (source,) = [v for v in self.vm_store.by_moid.values() if v.info.name == name]
+        return self.vm_store.add(replace(source.info, name=clone, instance_uuid=str(uuid.uuid4()), nics=(),
+                                         power_state="poweredOff"), source.folder if folder is None else folder)
+
+    def set_notes(self, name: str, notes: str) -> None:
+        """Someone edits a VM's notes (annotation) in the vSphere client."""
+        vm = self.vm_store.one(name)
+        assert vm is not None, name
+        self.vm_store.update(replace(vm.info, annotation=notes))
 
     def set_promiscuous(self, name: str, value: bool) -> None:
         self.distributed[name] = replace(self.distributed[name], promiscuous=value)
@@ -102,8 +128,8 @@ class FakeVSphere:
         if error is not None:
             return [checks.target_finding(lab, error)]
         hosts = [h.info() for h in self.hosts]
-        existing = list(self.machines.values())
-        names = set(self.machines)
+        existing = [vm.info for vm in self.vm_store.by_moid.values()]
+        names = {vm.name for vm in existing}
         master = lab.fuel.vm
         iso_found = (master.iso in self.isos) if master is not None and master.iso and master.name not in names \
             else None
@@ -169,61 +195,83 @@ class FakeVSphere:
 
     def vms(self) -> list[VMInfo]:
         self._use("vms")
-        return list(self.machines.values())
+        return [vm.info for vm in self.vm_store.by_moid.values()]
 
     def vm(self, name: str) -> VMInfo | None:
         self._use("vm")
-        return self.machines.get(name)
+        found = self.vm_store.one(name)
+        return found.info if found is not None else None
 
-    def _create(self, spec: VMSpec, lab: str) -> VMInfo:
+    def lab_folder(self, lab: str) -> str:
+        return self.folder or DEFAULT_FOLDER.format(lab=lab)
+
+    def lab_vms(self, lab: str) -> list[VMInfo]:
+        self._use("lab_vms")
+        return self.vm_store.in_folder(self.lab_folder(lab))
+
+    # -- what provisioning asks of the inventory (tests/fakes/vsphere_vms.py) ---------------------
+    def check_networks(self, spec: VMSpec, lab: str) -> None:
         known = set(self.distributed) | {pg for h in self.hosts for pg in h.portgroups}
         for index, nic in enumerate(spec.nics):
             if nic.portgroup not in known:
                 raise VSphereError(f"port group {nic.portgroup!r} for NIC {index + 1} of VM {spec.name} does not "
                                    "exist", obj=nic.portgroup, fix=f"`/fuel preflight {lab} --fix` creates the lab's "
                                    "port groups")
-        taken = {m for vm in self.machines.values() for m in vm.macs}
-        macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken, vcenter=self.vcenter_uuid)
-        nics = tuple(NicInfo(key=4000 + i, mac=mac, network_name=nic.portgroup)
-                     for i, (mac, nic) in enumerate(zip(macs, spec.nics)))
-        boot = ((BootDevice("cdrom"),) if spec.iso else ()) + (BootDevice("network", nics[0].key),) if nics else ()
-        vm = VMInfo(name=spec.name, moid=f"vm-{len(self.machines) + 1}", power_state="poweredOff",
-                    memory_mb=spec.memory_mb, cpus=spec.cpus, annotation=owner_annotation(lab), nics=nics,
-                    boot_order=boot, iso=spec.iso)
-        self.machines[spec.name] = vm
-        return vm
 
+    def needs(self, spec: VMSpec) -> VMNeeds:
+        iso_store = spec.iso[1:spec.iso.index("]")] if spec.iso and spec.iso.startswith("[") else None
+        switches = {self.distributed[n.portgroup].switch for n in spec.nics if n.portgroup in self.distributed}
+        return VMNeeds(datastores=tuple(dict.fromkeys(d for d in (self.datastore, iso_store) if d)),
+                       switches=tuple(sorted(s for s in switches if s)),
+                       standard=tuple(sorted({n.portgroup for n in spec.nics if n.portgroup not in self.distributed})))
+
+    # -- VMs -----------------------------------------------------------------------------------------
     def ensure_vm(self, spec: VMSpec, *, lab: str) -> VMInfo:
         return self.ensure_vms([spec], lab=lab)[0]
 
     def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
+        """The older by-name path (``vms.ensure_many``): in the lab's folder, left powered off."""
         self._use("ensure_vms")
-        infos = []
-        for spec in specs:
-            existing = self.machines.get(spec.name)
-            if existing is not None and not existing.owned_by(lab):
-                raise VSphereError(f"a VM named {spec.name!r} already exists and fuelbot did not create it for "
-                                   f"lab {lab}", obj=spec.name,
-                                   fix="rename or remove that VM in vCenter, or rename the VM in the lab spec")
-            infos.append(existing or self._create(spec, lab))
-        return infos
+        report = vsphere_vms.provision(self, lab, specs, folder=self.lab_folder(lab), plans=None, power_on=False)
+        report.raise_for_failures()
+        return list(report.vms)
+
+    @staticmethod
+    def plan_vms(specs: Sequence[VMSpec]) -> list[VMPlan]:
+        return plan_vms(specs)
+
+    def provision(self, lab: Lab, plans: Mapping[str, VMPlan], *,
+                  on_created: Callable[[OwnedVM], None] | None = None,
+                  checkpoint: Callable[[], None] | None = None) -> ProvisionReport:
+        self._use("provision")
+        return vsphere_vms.provision(self, lab.name, [node.vm for node in lab.nodes], folder=self.lab_folder(lab.name),
+                                     plans=plans, power_on=True, on_created=on_created, checkpoint=checkpoint)
+
+    def destroy_owned(self, lab: str, records: Sequence[OwnedVM]) -> list[DestroyOutcome]:
+        self._use("destroy_owned")
+        return vsphere_vms.destroy_owned(self.vm_store, lab, records, folder=self.lab_folder(lab))
+
+    def adopt_vms(self, lab: str, names: Sequence[str], *, recorded: Collection[str]) -> list[Adoption]:
+        self._use("adopt_vms")
+        return vsphere_vms.adopt(self.vm_store, lab, names, recorded=recorded, folder=self.lab_folder(lab),
+                                 vcenter=self.vcenter_uuid)
 
     def power_on(self, name: str) -> VMInfo:
         self._use("power_on")
-        if name not in self.machines:
+        vm = self.vm_store.one(name)
+        if vm is None:
             raise VSphereError(f"VM {name!r} not found in datacenter {self.datacenter}", obj=name)
-        self.machines[name] = replace(self.machines[name], power_state="poweredOn")
-        return self.machines[name]
+        return self.vm_store.update(replace(vm.info, power_state="poweredOn"))
 
     def destroy_vm(self, name: str) -> bool:
         self._use("destroy_vm")
-        vm = self.machines.get(name)
+        vm = self.vm_store.one(name)
         if vm is None:
             return False
-        if not any(line.startswith("fuelbot lab=") for line in vm.annotation.splitlines()):
+        if not any(line.startswith("fuelbot lab=") for line in vm.info.annotation.splitlines()):
             raise VSphereError(f"VM {name!r} was not created by fuelbot; refusing to delete it", obj=name,
                                fix="delete it in vCenter yourself if it really belongs to the lab")
-        del self.machines[name]
+        del self.vm_store.by_moid[vm.info.moid]
         return True
 
     def close(self) -> None:
