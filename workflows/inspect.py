@@ -6,7 +6,7 @@ from integrations.fuel.enums import NodeStatus
 from jobs.record import JobRecord
 from jobs.states import JobKind
 from labspec.model import Lab
-from workflows import fuel_settings
+from workflows import fuel_settings, vm_ledger
 from workflows.deploy_vsphere import missing_portgroups
 from workflows.oneshot import OneShotWorkflow
 from workflows.run import Run
@@ -27,7 +27,7 @@ class PreflightWorkflow(OneShotWorkflow[JobRecord, PreflightFact]):
         client = run.vsphere()
         if run.params.get("fix"):
             run.tell(PortGroupsFixed(changes=tuple(client.fix_portgroups(lab))))
-        findings = client.preflight(lab)
+        findings = vm_ledger.preflight(run.deps.session_factory, lab, client)
         counts = {level: sum(1 for f in findings if f.level == level) for level in ("ok", "warn", "fail")}
         run.tell(PreflightFound(findings=tuple(findings)))
         run.data.result = counts

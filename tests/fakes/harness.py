@@ -1,15 +1,21 @@
-"""Run one workflow step on the fakes, on a fake clock, and read what it said: no database, no network."""
+"""Run one workflow step on the fakes, on a fake clock, and read what it said: no network; a step that
+keeps records (the lab's VMs) gets an in-memory SQLite database with fuelbot's schema."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Sequence
 
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
 from core.buttons import Button
 from jobs.record import JobRecord
 from jobs.steps import StepContext
 from jobs.voice import JobHeader
 from labspec.model import Lab
+from store.models import Base
 from tests.fakes.fuel import FakeFuel
 from tests.fakes.vsphere import FakeVSphere
 from tests.fixtures.vcenter_simulator import lab_for
@@ -76,8 +82,18 @@ class Harness:
     stop: str | None = None
     timeouts: Timeouts = Timeouts(fuel_reachable=600, discovery=1800, verify=900, deploy=3600, health=600, poll=2.0)
 
+    _database: sessionmaker[Session] | None = None
+
+    def sessions(self) -> Session:
+        """A session on the run's database, made (in memory, with the schema) on first use."""
+        if self._database is None:
+            engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+            Base.metadata.create_all(engine)
+            self._database = sessionmaker(engine, expire_on_commit=False)
+        return self._database()
+
     def deps(self) -> WorkflowDeps:
-        return WorkflowDeps(session_factory=_no_database, load_labs=lambda: ({self.lab.name: self.lab}, []),
+        return WorkflowDeps(session_factory=self.sessions, load_labs=lambda: ({self.lab.name: self.lab}, []),
                             vsphere_factory=lambda lab: self.vsphere, fuel_factory=lambda lab: self.fuel,
                             timeouts=self.timeouts, clock=self.clock, sleep=self.clock.sleep)
 
@@ -88,6 +104,3 @@ class Harness:
                           _should_stop=lambda: self.stop, _save=self.saved.append, _set_progress=self.progress.append)
         return Run(ctx, data=record, voice=voice, deps=self.deps())
 
-
-def _no_database() -> Any:
-    raise AssertionError("a step test touched the database")

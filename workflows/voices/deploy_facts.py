@@ -47,6 +47,12 @@ class VmsCreated:
     pxe: str
     created: tuple[CreatedVm, ...]
     total: int
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class HostsSkipped:
+    hosts: tuple[str, ...]           # "DC0_C0_H1: disconnected"
 
 
 # -- Fuel side -----------------------------------------------------------------------------------
@@ -208,8 +214,8 @@ class DeployHealthChecked:
     job_id: int
 
 
-DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated | NodesDiscovered
-              | StrangerNode | DiscoveryWaiting | AllDiscovered | EnvironmentCreated | EnvironmentExists
+DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated | HostsSkipped
+              | NodesDiscovered | StrangerNode | DiscoveryWaiting | AllDiscovered | EnvironmentCreated | EnvironmentExists
               | SettingsMatch | SettingsLocked | SettingsApplied | NetworksMatch | NetworksLocked
               | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | VerificationPassed
               | DeployAdopted | NothingToDeploy | DeployStarted | DeployProgress | FuelSilent | DeployFailedAt
