@@ -9,12 +9,14 @@ import pytest
 
 from core.errors import StepFailed, VSphereError
 from integrations.vsphere.info import owner_annotation
+from jobs.record import JobRecord
 from labspec.model import Nic
 from store import vm_records
 from tests.fakes.harness import Harness
-from workflows import deploy_vsphere
+from workflows import deploy_vsphere, teardown
 from workflows.records import DeployRecord
 from workflows.voices.deploy import DeployVoice
+from workflows.voices.teardown import DestroyVoice
 
 MANAGEMENT_FIRST = (Nic("management", ("management",)), Nic("pxe", ("fuelweb_admin",)), Nic("public", ("public",)),
                     Nic("storage", ("storage",)), Nic("br100", ("fixed",)))
@@ -128,3 +130,39 @@ def test_preflight_stops_on_a_vm_an_older_fuelbot_left_and_names_the_adopt_fix()
         deploy_vsphere.step_preflight(_deploy_run(h))
     assert "VM `lab1-controller-1` (vm-1) carries lab1's owner marker but fuelbot has no record of it" in str(caught.value)
     assert "`/fuel adopt lab1` (admin) moves it into `fuelbot/lab1`" in str(caught.value)
+
+
+# -- destroy --------------------------------------------------------------------------------------
+def test_destroy_deletes_only_what_matches_its_record_and_says_why_it_left_the_rest() -> None:
+    h = Harness()
+    _with_nodes(h, "lab1-node-1", "lab1-node-2", "lab1-node-3")
+    deploy_vsphere.step_create_vms(_deploy_run(h))
+    h.vsphere.clone_vm("lab1-node-1", "lab1-node-1-copy")            # a user's clone: same notes, in the folder
+    h.vsphere.set_notes("lab1-node-2", "taken over by the storage team")
+    h.vsphere.destroy_vm("lab1-node-3")                                # someone deleted it already
+    _with_nodes(h, "lab1-node-1", "lab1-node-2", "lab1-node-3", "lab1-node-4")
+    h.vsphere.add_vm("lab1-node-4", annotation=owner_annotation("lab1"))   # an older fuelbot's, unrecorded
+    run = h.run(JobRecord(), DestroyVoice(), kind="destroy")
+    teardown.step_destroy_vms(run)
+    said = h.thread.said()[-1]
+    assert said == ("🧹 VMs deleted: `lab1-node-1`.\n"
+                    "Already gone from `fuelbot/lab1`: `lab1-node-3`.\n"
+                    "⚠️ Refused to delete `lab1-node-2`: its notes lost the owner marker 'fuelbot lab=lab1'. It is "
+                    "left in vCenter; delete it there if it is no one's.\n"
+                    "⚠️ Left alone, fuelbot has no record of them: `lab1-node-4` (they carry lab1's owner marker: "
+                    "`/fuel adopt lab1` takes them over if they are the lab's, then destroy deletes them).\n"
+                    "Port groups and the Fuel master VM are kept (they may serve other labs).")
+    assert sorted(h.vsphere.machines) == ["lab1-node-1-copy", "lab1-node-2", "lab1-node-4"]
+    assert [r.name for r in _records(h)] == ["lab1-node-2"]              # the refused one keeps its record
+
+
+def test_destroy_leaves_vms_recorded_in_a_folder_the_spec_no_longer_names() -> None:
+    h = Harness()
+    h.vsphere.fix_portgroups(h.lab)
+    deploy_vsphere.step_create_vms(_deploy_run(h))
+    h.vsphere.folder = "labs/lab1-v2"                                  # vcenter.folder edited after the deploy
+    teardown.step_destroy_vms(h.run(JobRecord(), DestroyVoice(), kind="destroy"))
+    said = h.thread.said()[-1]
+    assert said.startswith("🧹 VMs deleted: none.\n⚠️ Refused to delete `lab1-controller-1`: it was recorded in folder "
+                           "`fuelbot/lab1`, and the lab's folder is now `labs/lab1-v2`.")
+    assert list(h.vsphere.machines) == ["lab1-controller-1"] and len(_records(h)) == 1
