@@ -32,6 +32,7 @@ if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs n
     from bot.delivery import OutboxDelivery
     from bot.metrics import Metrics
     from commands.api import CommandServices
+    from integrations.vsphere.pool import VSphereSessions
     from jobs.ticker import Ticker
     from jobs.worker import Worker
 
@@ -61,10 +62,12 @@ class Runtime:
     ticker: Ticker
     delivery: OutboxDelivery | None
     metrics: Metrics
+    vsphere_sessions: VSphereSessions
 
     def stop(self) -> None:
         self.ticker.shutdown()
         self.worker.shutdown(wait=True, timeout=10.0)
+        self.vsphere_sessions.close()
 
 
 def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, migrate: bool = False) -> Runtime:
@@ -76,6 +79,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from commands.authz import Policy
     from integrations.fuel.client import FuelClient
     from integrations.vsphere.client import VSphereClient
+    from integrations.vsphere.pool import VSphereSessions
     from jobs.runner import JobRunner
     from jobs.schedules import fire_due
     from jobs.ticker import Tick, Ticker
@@ -118,9 +122,11 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
         with sessions() as session, session.begin():
             fire_due(session, worker_id=settings.worker_id)
 
+    kept = VSphereSessions()      # the watch's: one session per vCenter for the process's life
+
     def watch_discovery() -> None:
         watch_labs(sessions=sessions, labs=labs, fuel_factory=deps.fuel_factory,
-                   vsphere_factory=deps.vsphere_factory)
+                   vsphere=lambda lab: kept.client(lab.vcenter))
 
     ticks = [Tick("worker", worker.tick, settings.tick_seconds),
              Tick("schedules", fire_schedules, SCHEDULE_SECONDS),
@@ -128,7 +134,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     if delivery is not None:
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
-                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics)
+                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics, vsphere_sessions=kept)
 
 
 def serve(settings: Settings, *, migrate: bool = False) -> int:

@@ -46,7 +46,7 @@ def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel: FuelP
     if not nodes:
         return []
     try:
-        owner = {m.lower(): vm for vm in vsphere.vms() for m in vm.macs}
+        owner = {m.lower(): vm for vm in vsphere.lab_vms(lab.name) for m in vm.macs}
     except FuelbotError:
         owner = {}
     lines = []
@@ -65,21 +65,22 @@ def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel: FuelP
 
 
 def watch_labs(*, sessions: Callable[[], Session], labs: Callable[[], tuple[Mapping[str, Lab], Sequence[object]]],
-               fuel_factory: Callable[[Lab], FuelPort], vsphere_factory: Callable[[Lab], VSpherePort]) -> None:
-    """One pass over every lab with a channel; a lab whose Fuel or vCenter is down is skipped."""
+               fuel_factory: Callable[[Lab], FuelPort], vsphere: Callable[[Lab], VSpherePort]) -> None:
+    """One pass over every lab with a channel; a lab whose Fuel or vCenter is down is skipped.
+
+    ``vsphere`` hands out the lab's kept client (``VSphereSessions``: one session per vCenter, no
+    login and logout every minute per lab per replica), which this pass does not close.
+    """
     found, _ = labs()
     for lab in found.values():
         if not lab.channel:
             continue
-        opened: list[FuelPort | VSpherePort] = []
+        fuel: FuelPort | None = None
         try:
             fuel = fuel_factory(lab)
-            opened.append(fuel)
-            vsphere = vsphere_factory(lab)
-            opened.append(vsphere)
-            announce_new_nodes(sessions=sessions, lab=lab, fuel=fuel, vsphere=vsphere)
+            announce_new_nodes(sessions=sessions, lab=lab, fuel=fuel, vsphere=vsphere(lab))
         except FuelbotError as exc:
             log.info("discovery watch skipped %s: %s", lab.name, scrub(str(exc)))
         finally:
-            for client in opened:
-                client.close()
+            if fuel is not None:
+                fuel.close()

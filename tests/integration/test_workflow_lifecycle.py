@@ -86,16 +86,32 @@ def test_digest_summarises_every_lab_and_leads_with_what_changed(stack):
     assert "*lab1* operational · 1 ready controller" in parent
 
 
-def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
+def _watch(stack, kept, passes=1):
+    """Discovery watch passes of one replica, whose kept vCenter sessions are ``kept``."""
     from integrations.fuel.client import FuelClient
-    from integrations.vsphere.client import VSphereClient
     from workflows.watch import watch_labs
+    for _ in range(passes):
+        watch_labs(sessions=stack.runtime.sessions, labs=stack.runtime.services.labs.load,
+                   fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
+                   vsphere=lambda lab: kept.client(lab.vcenter))
+
+
+def _vcenter_sessions(stack):
+    from tests.fixtures.vcenter_simulator import admin_session
+    with admin_session(stack.vcsim) as admin:
+        return len(admin.content.sessionManager.sessionList) - 1      # not this admin session
+
+
+def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
+    from integrations.vsphere.pool import VSphereSessions
     mac = "00:50:56:3f:aa:01"
     stack.fuel.inject_node(mac=mac)
     for _replica in range(2):   # two replicas tick: each node is still announced once per lab
-        watch_labs(sessions=stack.runtime.sessions, labs=stack.runtime.services.labs.load,
-                   fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
-                   vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter))
+        kept = VSphereSessions()
+        try:
+            _watch(stack, kept)
+        finally:
+            kept.close()
     stack.settle()
     posts = [m for m in stack.slack.channel("C0LAB").messages if "New node(s) discovered" in m.text]
     # lab1 and lab2 share the embedded Fuel master: each lab announces the stranger once, never twice
@@ -103,6 +119,26 @@ def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
     with stack.runtime.sessions() as session:
         assert sorted(session.scalars(select(AnnouncedNode.lab))) == ["lab1", "lab2"]
         assert stack.last_job() is None   # housekeeping, not a job anyone asked for
+
+
+def test_the_watch_keeps_one_vcenter_session_and_reads_only_the_labs_folder(stack):
+    _deploy(stack)
+    before = _vcenter_sessions(stack)
+    kept = stack.runtime.vsphere_sessions            # what the process's discovery tick uses
+    _watch(stack, kept, passes=3)                     # lab1 and lab2 (one vCenter), three minutes
+    assert len(kept) == 1 and _vcenter_sessions(stack) == before + 1
+    client = kept.client(stack.runtime.services.labs.load()[0]["lab1"].vcenter)
+    calls = client.calls
+    _watch(stack, kept)
+    assert client.calls - calls <= 2 * 4              # per lab: folder, its VMs, port group names; no login
+    stack.fuel.inject_node(mac="00:50:56:3f:aa:02")
+    _watch(stack, kept)
+    stack.settle()
+    posts = [m.text for m in stack.slack.channel("C0LAB").messages if "New node(s) discovered" in m.text]
+    assert len(posts) == 2 and all("00:50:56:3f:aa:02 ⇐ unknown MAC" in p for p in posts)
+    assert [vm.name for vm in client.lab_vms("lab1")] == ["fuel-master", "lab1-controller-1"]
+    stack.runtime.stop()                              # shutdown logs the kept session out
+    assert _vcenter_sessions(stack) == before
 
 
 def test_destroy_needs_an_admin_and_a_confirmation_then_removes_environment_and_vms(stack):
