@@ -19,7 +19,7 @@ from jobs.outbox import Placement, enqueue
 from jobs.queue import active_mutating_job
 from labspec.model import Lab
 from workflows.ports import FuelPort, VSpherePort
-from store.models import AnnouncedNode
+from store.models import AnnouncedNode, VMOwnership
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,9 @@ def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel: FuelP
         if active_mutating_job(session, lab.name) is not None:
             return []   # the running job reports its own discoveries
         announced = set(session.scalars(select(AnnouncedNode.mac).where(AnnouncedNode.lab == lab.name)))
+        # the watch reads only this lab's folder: another lab's VMs are known by that lab's records
+        others = {m.lower() for macs in session.scalars(select(VMOwnership.macs).where(VMOwnership.lab != lab.name))
+                  for m in macs}
     nodes = [n for n in fuel.nodes("unallocated") if n.mac.lower() not in announced]
     if not nodes:
         return []
@@ -52,7 +55,7 @@ def announce_new_nodes(*, sessions: Callable[[], Session], lab: Lab, fuel: FuelP
     lines = []
     for node in nodes:
         vm = owner.get(node.mac.lower())
-        if vm is not None and "fuelbot lab=" in (vm.annotation or "") and not vm.owned_by(lab.name):
+        if vm is None and node.mac.lower() in others:
             continue   # another lab's VM: that lab announces it
         if _claim(sessions, lab.name, node.mac.lower()):
             match = f"VM `{vm.name}`" if vm is not None else "unknown MAC (no VM matches)"

@@ -121,6 +121,25 @@ def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
         assert stack.last_job() is None   # housekeeping, not a job anyone asked for
 
 
+def test_a_node_of_another_labs_recorded_vm_is_announced_by_that_lab_only(stack):
+    from integrations.vsphere.pool import VSphereSessions
+    from store import vm_records
+    mac = "00:50:56:2a:bb:01"
+    with stack.runtime.sessions() as session, session.begin():   # lab2's VM, as its create_vms recorded it
+        vm_records.record_created(session, lab="lab2", vcenter_uuid="vc", name="lab2-controller-1",
+                                  instance_uuid="4a0e2c47-6a52-4c1c-9d1b-2f6a0c3e5d11", moid="vm-90",
+                                  macs=[mac, "00:50:56:2a:bb:02"], folder="fuelbot/lab2")
+    stack.fuel.inject_node(mac=mac)
+    kept = VSphereSessions()
+    try:
+        _watch(stack, kept)
+    finally:
+        kept.close()
+    stack.settle()
+    with stack.runtime.sessions() as session:
+        assert [(n.lab, n.mac) for n in session.scalars(select(AnnouncedNode))] == [("lab2", mac)]
+
+
 def test_the_watch_keeps_one_vcenter_session_and_reads_only_the_labs_folder(stack):
     _deploy(stack)
     before = _vcenter_sessions(stack)
