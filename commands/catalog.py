@@ -220,6 +220,20 @@ class ResetLab(JobCommand):
 
 
 @dataclass(frozen=True)
+class AdoptVms(JobCommand):
+    """Take over the lab's VMs an older fuelbot made (preflight lists them)."""
+
+    lab: str
+    name = "adopt"
+    usage = "adopt <lab>"
+    example = "adopt lab1"
+    activity = "Adopting a lab's VMs"
+    role = Role.ADMIN
+    job = JobKind.ADOPT
+    params = (_lab(),)
+
+
+@dataclass(frozen=True)
 class ShowDigest(JobCommand):
     """Post a digest of every lab's state, or of one lab."""
 
@@ -299,7 +313,7 @@ class Unschedule(Command):
 # In the order help lists them: looking first, then acting, then scheduling.
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, DeployLab, RunHealth,
-    ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ShowDigest, ScheduleDigest, ScheduleHealth,
+    ResetLab, DestroyLab, AdoptVms, ListJobs, ShowJob, CancelJob, ShowDigest, ScheduleDigest, ScheduleHealth,
     ListSchedules, Unschedule,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}

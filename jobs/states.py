@@ -52,6 +52,7 @@ class JobKind(StrEnum):
     DIGEST = "digest", "📋", "Digest", None, False
     DESTROY = "destroy", "💥", "Destroy", "being destroyed", True
     RESET = "reset", "♻️", "Reset", "being reset", True
+    ADOPT = "adopt", "📥", "Adopt", "having its VMs adopted", True
 
     @property
     def heading(self) -> str:

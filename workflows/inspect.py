@@ -42,10 +42,11 @@ def plan_changes(run: Run[JobRecord, Plan], lab: Lab) -> list[PlannedChange]:
     client = run.vsphere(lab)
     missing = missing_portgroups(client, lab)
     changes = [PlannedChange(PlanAction.CREATE_PORTGROUP, name) for name in sorted(missing)]
-    drift = [f for f in client.preflight(lab) if f.level == "fail" and f.obj not in missing]
+    drift = [f for f in vm_ledger.preflight(run.deps.session_factory, lab, client)
+             if f.level == "fail" and f.obj not in missing]
     changes += [PlannedChange(PlanAction.FIX_DRIFT, str(f)) for f in drift]
-    vms = {vm.name: vm for vm in client.vms()}
-    if lab.fuel.vm and lab.fuel.vm.name not in vms:
+    vms = {vm.name: vm for vm in run.clients.lab_vms(lab)}
+    if lab.fuel.vm and client.vm(lab.fuel.vm.name) is None:      # the master may live in another lab's folder
         changes.append(PlannedChange(PlanAction.CREATE_MASTER, lab.fuel.vm.name))
     changes += [PlannedChange(PlanAction.CREATE_VM, n.name, "+".join(n.roles)) for n in lab.nodes if n.name not in vms]
     changes += [PlannedChange(PlanAction.POWER_ON, n.name) for n in lab.nodes
@@ -92,7 +93,7 @@ class PlanWorkflow(OneShotWorkflow[JobRecord, Plan]):
 def node_rows(run: Run[JobRecord, NodeList], lab: Lab) -> list[NodeRow]:
     api = run.fuel(lab)
     cluster = api.find_cluster(lab.environment.name)
-    vm_by_mac = {mac: vm.name for mac, vm in run.clients.vms_by_mac(lab).items()}
+    vm_by_mac = {mac.lower(): vm.name for vm in run.clients.lab_vms(lab) for mac in vm.macs}
     nodes = api.nodes(cluster.id) if cluster else []
     nodes += [n for n in api.nodes("unallocated") if n.mac.lower() in vm_by_mac]
     moving = (NodeStatus.PROVISIONING, NodeStatus.DEPLOYING)

@@ -46,7 +46,7 @@ class VmLedger:
     def confirm(self, vm: OwnedVM) -> None:
         """Record a VM vCenter just made: its moref, the instance UUID it kept, its MACs."""
         with self.sessions() as session, session.begin():
-            self._write(session, vm)
+            self.record(session, vm)
 
     def confirm_all(self, vms: Iterable[OwnedVM]) -> list[str]:
         """Record the VMs whose record does not say what vCenter says (made just before a crash, or
@@ -58,11 +58,12 @@ class VmLedger:
                 record = known.get(vm.name)
                 if record is None or (record.moid, record.instance_uuid, record.macs, record.folder) != (
                         vm.moid, vm.instance_uuid, vm.macs, vm.folder):
-                    self._write(session, vm)
+                    self.record(session, vm)
                     written.append(vm.name)
         return written
 
-    def _write(self, session: Session, vm: OwnedVM) -> None:
+    def record(self, session: Session, vm: OwnedVM) -> None:
+        """Write ``vm``'s record in the caller's transaction."""
         vm_records.record_created(session, lab=self.lab, vcenter_uuid=self.vcenter, name=vm.name,
                                   instance_uuid=vm.instance_uuid, moid=vm.moid, macs=vm.macs, folder=vm.folder)
 

@@ -101,7 +101,8 @@ def _existing(store: FakeVMs, name: str, folder: str | None, lab: str) -> FakeVM
         if older:
             raise VSphereError(f"VM {name!r} of lab {lab} lives outside the lab's folder ({older[0].info.moid}); "
                                f"fuelbot has no record of it", obj=name,
-                               fix="delete it in vCenter and deploy again: fuelbot recreates it in the lab's folder")
+                               fix=f"if it is the lab's, `/fuel adopt {lab}` takes it over into the lab's folder; "
+                                   "otherwise delete it in vCenter and deploy again")
     return inside[0] if inside else None
 
 

@@ -6,15 +6,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import select
 
 from core.errors import StepFailed, VSphereError
 from integrations.vsphere.info import owner_annotation
 from jobs.record import JobRecord
 from labspec.model import Nic
 from store import vm_records
+from store.models import JobEvent
 from tests.fakes.harness import Harness
 from workflows import deploy_vsphere, teardown
+from workflows.adopt import AdoptWorkflow
 from workflows.records import DeployRecord
+from workflows.voices.adopt import AdoptVoice
 from workflows.voices.deploy import DeployVoice
 from workflows.voices.teardown import DestroyVoice
 
@@ -166,3 +170,35 @@ def test_destroy_leaves_vms_recorded_in_a_folder_the_spec_no_longer_names() -> N
     assert said.startswith("🧹 VMs deleted: none.\n⚠️ Refused to delete `lab1-controller-1`: it was recorded in folder "
                            "`fuelbot/lab1`, and the lab's folder is now `labs/lab1-v2`.")
     assert list(h.vsphere.machines) == ["lab1-controller-1"] and len(_records(h)) == 1
+
+
+# -- adopt ----------------------------------------------------------------------------------------
+def test_adopt_moves_an_older_fuelbots_vm_into_the_folder_records_and_audits_it_and_refuses_the_ambiguous() -> None:
+    h = Harness()
+    _with_nodes(h, "lab1-node-1", "lab1-node-2", "lab1-node-3")
+    legacy = h.vsphere.add_vm("lab1-node-1", annotation=owner_annotation("lab1"))
+    h.vsphere.add_vm("lab1-node-2", annotation=owner_annotation("lab1"))
+    stale = h.vsphere.add_vm("lab1-node-2", annotation=owner_annotation("lab1"), folder="old")
+    h.vsphere.add_vm("lab1-node-3", annotation="fuelbot lab=lab2")         # another lab's: never a candidate
+    run = h.run(JobRecord(), AdoptVoice(), kind="adopt")
+    with pytest.raises(StepFailed, match=r"1 VM\(s\) of lab1 could not be adopted \(`lab1-node-2`\)"):
+        AdoptWorkflow(h.deps()).run(run)
+    assert run.headline == "📥 *lab1*: 1 VM(s) adopted into `fuelbot/lab1`"
+    (said,) = h.thread.said()
+    assert said.splitlines()[0] == (f"📥 `lab1-node-1` ({legacy.moid}) adopted: moved from the datacenter's VM folder "
+                                    "into `fuelbot/lab1`, recorded")
+    assert said.splitlines()[1].startswith("⚠️ `lab1-node-2` not adopted: 2 VMs named 'lab1-node-2' carry the marker")
+    assert [(r.name, r.moid, r.instance_uuid) for r in _records(h)] == [("lab1-node-1", legacy.moid,
+                                                                          legacy.instance_uuid)]
+    with h.sessions() as session:
+        (event,) = session.scalars(select(JobEvent).where(JobEvent.kind == "adopted"))
+    assert (event.actor, event.data["moid"], event.data["moved_from"]) == ("U0ALICE1", legacy.moid,
+                                                                          "the datacenter's VM folder")
+    again = h.run(JobRecord(), AdoptVoice(), kind="adopt")
+    del h.vsphere.vm_store.by_moid[stale.moid]                          # someone sorted the duplicates out
+    AdoptWorkflow(h.deps()).run(again)
+    assert again.headline == "📥 *lab1*: 1 VM(s) adopted into `fuelbot/lab1`"
+    assert [r.name for r in _records(h)] == ["lab1-node-1", "lab1-node-2"]
+    nothing = h.run(JobRecord(), AdoptVoice(), kind="adopt")
+    AdoptWorkflow(h.deps()).run(nothing)
+    assert nothing.headline.startswith("📥 *lab1*: nothing to adopt")
