@@ -5,6 +5,10 @@ but the runner has not recorded the step as done: the worst moment to crash. The
 lets an ordinary `python app.py worker` take the job over.
 
     python -m tests.support.crash_worker STEP
+    python -m tests.support.crash_worker create_vms:created
+
+``create_vms:created`` dies inside create_vms as soon as vCenter has made the first VM, before
+fuelbot records its moref: only the plan (its instance UUID) is in the database.
 """
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ from dataclasses import replace
 from app import build_runtime
 from core.settings import Settings
 from workflows.deploy import DeployWorkflow
+from workflows.deps import WorkflowDeps
+
+MID_CREATION = "create_vms:created"
 
 
 class CrashingDeploy(DeployWorkflow):
@@ -34,10 +41,26 @@ class CrashingDeploy(DeployWorkflow):
                 for s in super().steps()]
 
 
+def dying_when_a_vm_is_made(deps: WorkflowDeps) -> WorkflowDeps:
+    """The deps with vSphere clients whose provision kills the process as the first VM exists."""
+    def factory(lab):
+        client = deps.vsphere_factory(lab)
+        provision = client.provision
+
+        def provision_and_die(lab, plans, *, on_created=None, **kw):
+            return provision(lab, plans, on_created=lambda owned: os.kill(os.getpid(), signal.SIGKILL), **kw)
+
+        client.provision = provision_and_die
+        return client
+    return replace(deps, vsphere_factory=factory)
+
+
 def main(step: str) -> None:
     runtime = build_runtime(Settings.from_env())
     workflows = runtime.worker._runner._workflows
-    runtime.worker._runner._workflows = {**workflows, "deploy": CrashingDeploy(workflows["deploy"].deps, step)}
+    deps = workflows["deploy"].deps
+    crashing = DeployWorkflow(dying_when_a_vm_is_made(deps)) if step == MID_CREATION else CrashingDeploy(deps, step)
+    runtime.worker._runner._workflows = {**workflows, "deploy": crashing}
     runtime.ticker.start()
     time.sleep(600)
 
