@@ -21,7 +21,7 @@ from integrations.vsphere.info import BootDevice, NicInfo, VMInfo, owner_annotat
 from integrations.vsphere.macs import assign_macs
 from integrations.vsphere.macs_in_use import duplicate_problem
 from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan, refusal
-from integrations.vsphere.placement import VMNeeds, choose
+from integrations.vsphere.placement import choose
 from integrations.vsphere.provision import ProvisionReport, VMFailure
 from labspec.model import VMSpec
 

@@ -26,7 +26,7 @@ from integrations.vsphere.client import VSphereClient
 from integrations.vsphere.info import BootDevice, owner_annotation
 from integrations.vsphere.macs import assign_macs
 from integrations.vsphere.ownership import VMPlan
-from labspec.model import Lab, Nic, VMSpec
+from labspec.model import Lab, Nic
 from sim.vcenter.process import VcsimProcess
 from tests.fakes.fuel import FakeFuel
 from tests.fakes.vsphere import FakeVSphere
