@@ -32,6 +32,7 @@ if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs n
     from bot.delivery import OutboxDelivery
     from bot.metrics import Metrics
     from commands.api import CommandServices
+    from integrations.vsphere.pool import VSphereSessions
     from jobs.ticker import Ticker
     from jobs.worker import Worker
 
@@ -64,10 +65,12 @@ class Runtime:
     delivery: OutboxDelivery | None
     metrics: Metrics
     watch_discovery: Callable[[], None]      # one pass of the discovery watch (the ticker runs it each minute)
+    vsphere_sessions: VSphereSessions
 
     def stop(self) -> None:
         self.ticker.shutdown()
         self.worker.shutdown(wait=True, timeout=10.0)
+        self.vsphere_sessions.close()
 
 
 def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, migrate: bool = False) -> Runtime:
@@ -81,6 +84,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from integrations.fuel.master_setup import FuelMasterSetup
     from integrations.vsphere.client import VSphereClient
     from jobs.fairness import FairShare
+    from integrations.vsphere.pool import VSphereSessions
     from jobs.runner import JobRunner
     from jobs.schedules import fire_due
     from jobs.ticker import Tick, Ticker
@@ -132,9 +136,11 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
         with sessions() as session, session.begin():
             fire_due(session, worker_id=settings.worker_id)
 
+    kept = VSphereSessions()      # the watch's: one session per vCenter for the process's life
+
     def watch_discovery() -> None:
         watch_labs(sessions=sessions, labs=labs, fuel_factory=deps.fuel_factory,
-                   vsphere_factory=deps.vsphere_factory)
+                   vsphere=lambda lab: kept.client(lab.vcenter))
 
     def watch_leases() -> None:
         tick_leases(sessions=sessions, labs=labs, reminders=policy.leases.reminders)
@@ -146,7 +152,8 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     if delivery is not None:
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
-                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics, watch_discovery=watch_discovery)
+                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics, watch_discovery=watch_discovery,
+                   vsphere_sessions=kept)
 
 
 def spec_environment(settings: Settings) -> Mapping[str, str]:

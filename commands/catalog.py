@@ -243,6 +243,20 @@ class ResetLab(JobCommand):
 
 
 @dataclass(frozen=True)
+class AdoptVms(JobCommand):
+    """Take over the lab's VMs an older fuelbot made (preflight lists them)."""
+
+    lab: str
+    name = "adopt"
+    usage = "adopt <lab>"
+    example = "adopt lab1"
+    activity = "Adopting a lab's VMs"
+    role = Role.ADMIN
+    job = JobKind.ADOPT
+    params = (_lab(),)
+
+
+@dataclass(frozen=True)
 class ShowDigest(JobCommand):
     """Post a digest of every lab's state, or of one lab."""
 
@@ -388,7 +402,7 @@ class SnoozeAlerts(Command):
 # In the order help lists them: looking first, then acting, then sharing, then scheduling, then on call.
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, ShowMaster, DeployLab, RunHealth,
-    ResetLab, DestroyLab, ListJobs, ShowJob, CancelJob, ReserveLab, ExtendLease, ReleaseLab, SnapshotLab,
+    ResetLab, DestroyLab, AdoptVms, ListJobs, ShowJob, CancelJob, ReserveLab, ExtendLease, ReleaseLab, SnapshotLab,
     ListSnapshots, RollbackLab, ApproveRequest, ShowDigest, ScheduleDigest, ScheduleHealth, ListSchedules, Unschedule,
     SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
 )

@@ -58,6 +58,7 @@ class JobKind(StrEnum):
     SNAPSHOT = "snapshot", "📸", "Snapshot", "being snapshotted", True
     ROLLBACK = "rollback", "⏪", "Rollback", "being rolled back", True
     POWER_OFF = "power_off", "🔌", "Power off", "being powered off", True
+    ADOPT = "adopt", "📥", "Adopt", "having its VMs adopted", True
 
     @property
     def heading(self) -> str:

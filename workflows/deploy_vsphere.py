@@ -6,25 +6,18 @@ a crash, a takeover or on an already deployed lab.
 """
 from __future__ import annotations
 
-from typing import Sequence
-
-from labspec.model import Lab, Nic
+from labspec.model import Lab
 from workflows.master_preflight import master_findings
 from workflows.ports import VSpherePort
 from workflows.records import DeployRecord, NodeVm
 from workflows.run import Run
 from workflows.voices import deploy_failures as failures
-from workflows.voices.deploy_facts import CreatedVm, DeployFact, PreflightChecked, VmsCreated, VSphereReady
+from workflows import vm_ledger
+from workflows.voices.deploy_facts import (CreatedVm, DeployFact, HostsSkipped, PreflightChecked, VmsCreated,
+                                           VSphereReady)
+from workflows.vm_ledger import VmLedger
 
 DeployRun = Run[DeployRecord, DeployFact]
-
-
-def pxe_index(lab: Lab, nics: Sequence[Nic]) -> int:
-    """Index of the NIC on the PXE port group (the one Fuel sees the node by)."""
-    for index, nic in enumerate(nics):
-        if nic.portgroup == lab.networks.pxe:
-            return index
-    return 0
 
 
 def missing_portgroups(client: VSpherePort, lab: Lab) -> set[str]:
@@ -38,7 +31,7 @@ def step_preflight(run: DeployRun) -> None:
     """Stop on a failing finding (except port groups the next step will create) and show the fix."""
     lab = run.lab
     client = run.vsphere()
-    findings = client.preflight(lab) + master_findings(run, lab, deploying=True)
+    findings = vm_ledger.preflight(run.deps.session_factory, lab, client) + master_findings(run, lab, deploying=True)
     will_create = missing_portgroups(client, lab)
     run.tell(PreflightChecked(findings=tuple(findings), will_create=frozenset(will_create)))
     blocking = [f for f in findings if f.level == "fail" and f.obj not in will_create]
@@ -55,20 +48,26 @@ def step_portgroups(run: DeployRun) -> None:
 
 
 def step_create_vms(run: DeployRun) -> None:
-    """Create the lab's node VMs (network boot first) and power them on; report their MACs."""
+    """Create the lab's node VMs in its folder, each recorded before and after vCenter makes it, network
+    boot on the pxe NIC first, and power them on; report their MACs and any host skipped."""
     lab = run.lab
     client = run.vsphere()
+    ledger = VmLedger.of(run.deps.session_factory, lab, client)
+    plans = ledger.plan(client.plan_vms([node.vm for node in lab.nodes]), job_id=run.job_id)
+    report = client.provision(lab, plans, on_created=ledger.confirm, checkpoint=run.checkpoint)
+    ledger.confirm_all(report.owned)        # a VM made just before a crash, found by its planned instance UUID
+    if report.skipped_hosts:
+        run.tell(HostsSkipped(hosts=report.skipped_hosts))
+    report.raise_for_failures()
+    vms = {vm.name: vm for vm in report.vms}
     created = []
-    existing = {vm.name for vm in client.vms() if vm.owned_by(lab.name)}
-    ensured = client.ensure_vms([node.vm for node in lab.nodes], lab=lab.name)   # one inventory read
-    for node, info in zip(lab.nodes, ensured):
-        existed = node.name in existing
-        if info.power_state != "poweredOn":
-            info = client.power_on(node.name)
-        macs = list(info.macs)
-        pxe_mac = macs[pxe_index(lab, node.vm.nics)] if macs else None
-        run.data.vms[node.name] = NodeVm(macs=macs, pxe_mac=pxe_mac, created=not existed)
-        if not existed:
+    for node in lab.nodes:
+        macs = list(vms[node.name].macs)
+        pxe_mac = macs[node.vm.boot_nic()] if macs else None
+        new = node.name in report.created
+        run.data.vms[node.name] = NodeVm(macs=macs, pxe_mac=pxe_mac, created=new)
+        if new:
             created.append(CreatedVm(spec=node.vm, pxe_mac=pxe_mac))
     run.save()
-    run.tell(VmsCreated(lab=lab.name, pxe=lab.networks.pxe, created=tuple(created), total=len(lab.nodes)))
+    run.tell(VmsCreated(lab=lab.name, pxe=lab.networks.pxe, created=tuple(created), total=len(lab.nodes),
+                        folder=ledger.folder))

@@ -10,7 +10,7 @@ from jobs.record import JobRecord
 from jobs.states import JobKind
 from labspec.model import Lab
 from store.types import utcnow
-from workflows import fuel_settings
+from workflows import fuel_settings, vm_ledger
 from workflows.deploy_vsphere import missing_portgroups
 from workflows.master_preflight import master_findings
 from workflows.oneshot import OneShotWorkflow
@@ -32,7 +32,7 @@ class PreflightWorkflow(OneShotWorkflow[JobRecord, PreflightFact]):
         client = run.vsphere()
         if run.params.get("fix"):
             run.tell(PortGroupsFixed(changes=tuple(client.fix_portgroups(lab))))
-        findings = client.preflight(lab) + master_findings(run, lab, deploying=False)
+        findings = vm_ledger.preflight(run.deps.session_factory, lab, client) + master_findings(run, lab, deploying=False)
         counts = {level: sum(1 for f in findings if f.level == level) for level in ("ok", "warn", "fail")}
         run.tell(PreflightFound(findings=tuple(findings)))
         run.data.result = counts
@@ -47,10 +47,12 @@ def plan_changes(run: Run[JobRecord, Plan], lab: Lab) -> list[PlannedChange]:
     client = run.vsphere(lab)
     missing = missing_portgroups(client, lab)
     changes = [PlannedChange(PlanAction.CREATE_PORTGROUP, name) for name in sorted(missing)]
-    drift = [f for f in client.preflight(lab) if f.level == "fail" and f.obj not in missing]
+    drift = [f for f in vm_ledger.preflight(run.deps.session_factory, lab, client)
+             if f.level == "fail" and f.obj not in missing]
     changes += [PlannedChange(PlanAction.FIX_DRIFT, str(f)) for f in drift]
-    vms = {vm.name: vm for vm in client.vms()}
-    new_master = lab.fuel.vm is not None and lab.fuel.vm.name not in vms
+    vms = {vm.name: vm for vm in run.clients.lab_vms(lab)}
+    # the master may live in another lab's folder: looked up by name
+    new_master = lab.fuel.vm is not None and client.vm(lab.fuel.vm.name) is None
     if lab.fuel.vm is not None and new_master:
         changes.append(PlannedChange(PlanAction.CREATE_MASTER, lab.fuel.vm.name))
     changes += [PlannedChange(PlanAction.CREATE_VM, n.name, "+".join(n.roles)) for n in lab.nodes if n.name not in vms]
@@ -103,7 +105,7 @@ class PlanWorkflow(OneShotWorkflow[JobRecord, Plan]):
 def node_rows(run: Run[JobRecord, NodeList], lab: Lab) -> list[NodeRow]:
     api = run.fuel(lab)
     cluster = api.find_cluster(lab.environment.name)
-    vm_by_mac = {mac: vm.name for mac, vm in run.clients.vms_by_mac(lab).items()}
+    vm_by_mac = {mac.lower(): vm.name for vm in run.clients.lab_vms(lab) for mac in vm.macs}
     nodes = api.nodes(cluster.id) if cluster else []
     nodes += [n for n in api.nodes("unallocated") if n.mac.lower() in vm_by_mac]
     moving = (NodeStatus.PROVISIONING, NodeStatus.DEPLOYING)

@@ -7,7 +7,7 @@ same tests against both so the fakes stay honest. Every method raises nothing bu
 """
 from __future__ import annotations
 
-from typing import Any, BinaryIO, Literal, Mapping, Protocol, Sequence
+from typing import Any, BinaryIO, Callable, Collection, Literal, Mapping, Protocol, Sequence
 
 from integrations.fuel.enums import Mode, NetProvider
 from integrations.fuel.install_watch import InstallStage
@@ -16,9 +16,12 @@ from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, Mast
 from integrations.fuel.master_setup import Outcome
 from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Notification, Release, Task
 from integrations.fuel.testruns import TestRun, TestSet
+from integrations.vsphere.adoption import Adoption
 from integrations.vsphere.info import Change, DistributedPortGroupInfo, StandardPortGroupInfo, VMInfo
 from integrations.vsphere.master_vm import MasterBoot
+from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan
 from integrations.vsphere.preflight import Finding
+from integrations.vsphere.provision import ProvisionReport
 from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import Lab, VMSpec
 
@@ -40,7 +43,14 @@ class VSpherePort(Protocol):
     def fix_portgroups(self, lab: Lab) -> list[Change]:
         """Create or repair every port group ``lab`` declares; one ``Change`` each."""
 
-    def vms(self) -> list[VMInfo]: ...
+    def vms(self) -> list[VMInfo]:
+        """Every VM of the datacenter (whoever's)."""
+
+    def lab_folder(self, lab: str) -> str:
+        """The lab's VM folder path: the spec's ``vcenter.folder``, else ``fuelbot/<lab>``."""
+
+    def lab_vms(self, lab: str) -> list[VMInfo]:
+        """The VMs inside the lab's folder only (none before its first VM)."""
 
     def vm(self, name: str) -> VMInfo | None: ...
 
@@ -48,6 +58,29 @@ class VSpherePort(Protocol):
         """Create the VM (marked as ``lab``'s) unless ``lab`` already owns one by that name."""
 
     def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]: ...
+
+    def plan_vms(self, specs: Sequence[VMSpec]) -> list[VMPlan]:
+        """A fresh instance UUID per VM about to be created: record them, then ``provision``."""
+
+    def provision(self, lab: Lab, plans: Mapping[str, VMPlan], *,
+                  on_created: Callable[[OwnedVM], None] | None = None,
+                  checkpoint: Callable[[], None] | None = None) -> ProvisionReport:
+        """Make the lab's node VMs exist in its folder, boot-ordered (the pxe NIC first) and powered on.
+
+        A VM of the folder counts as the lab's only with its planned instance UUID (another is
+        refused); one the lab's owner marker names outside the folder is refused too. ``on_created``
+        hears of each VM as soon as vCenter made it; ``checkpoint`` is called while tasks run. Hosts
+        that cannot take the VMs are skipped and named; per-VM failures (a duplicate MAC, a refused
+        power-on) are in the report, not raised.
+        """
+
+    def destroy_owned(self, lab: str, records: Sequence[OwnedVM]) -> list[DestroyOutcome]:
+        """Delete each recorded VM that still matches its record (moref, name, instance UUID, owner
+        marker) inside the lab's folder; one outcome per record: deleted, gone or refused (why)."""
+
+    def adopt_vms(self, lab: str, names: Sequence[str], *, recorded: Collection[str]) -> list[Adoption]:
+        """Move into the lab's folder the one VM per name that carries the lab's owner marker and whose
+        moref is not in ``recorded``; one outcome per name that had a candidate."""
 
     def power_on(self, name: str) -> VMInfo: ...
 

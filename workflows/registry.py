@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobs.steps import Workflow
+from workflows.adopt import AdoptWorkflow
 from workflows.deploy import DeployWorkflow
 from workflows.deps import WorkflowDeps
 from workflows.diagnostic import DiagnosticWorkflow
@@ -21,7 +22,7 @@ from workflows.teardown import DestroyWorkflow, ResetWorkflow
 WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
     DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
     DigestWorkflow, DestroyWorkflow, ResetWorkflow, LogsWorkflow, DiagnosticWorkflow, SnapshotWorkflow,
-    RollbackWorkflow, PowerOffWorkflow, MasterWorkflow)
+    RollbackWorkflow, PowerOffWorkflow, MasterWorkflow, AdoptWorkflow)
 
 
 def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:

@@ -41,6 +41,7 @@ class Clients:
         self._fuel: dict[tuple[str, ...], FuelPort] = {}
         self._masters: dict[tuple[str, ...], MasterPort] = {}
         self._vms_by_mac: dict[tuple[str, ...], dict[str, VMInfo]] = {}
+        self._lab_vms: dict[str, list[VMInfo]] = {}
         self._unallocated: dict[str, list[Node]] = {}
 
     def lab(self, name: str) -> Lab:
@@ -82,7 +83,7 @@ class Clients:
         return self._masters[key]
 
     def vms_by_mac(self, lab: Lab) -> dict[str, VMInfo]:
-        """MAC (lowercase) → VM of ``lab``'s vCenter, read once per run; empty when unreachable."""
+        """MAC (lowercase) → any VM of ``lab``'s datacenter (whoever's), read once per run; empty when unreachable."""
         key = (lab.vcenter.url, lab.vcenter.datacenter)
         if key not in self._vms_by_mac:
             try:
@@ -90,6 +91,15 @@ class Clients:
             except FuelbotError:
                 self._vms_by_mac[key] = {}
         return self._vms_by_mac[key]
+
+    def lab_vms(self, lab: Lab) -> list[VMInfo]:
+        """The VMs in ``lab``'s folder, read once per run; empty when vCenter is unreachable."""
+        if lab.name not in self._lab_vms:
+            try:
+                self._lab_vms[lab.name] = self.vsphere(lab).lab_vms(lab.name)
+            except FuelbotError:
+                self._lab_vms[lab.name] = []
+        return self._lab_vms[lab.name]
 
     def unallocated(self, fuel: FuelPort) -> list[Node]:
         """A Fuel master's unallocated nodes, asked once per run however many labs share it."""

@@ -12,6 +12,7 @@ from workflows.oneshot import OneShotWorkflow
 from workflows.records import ResetRecord
 from workflows.run import Run, RunWorkflow
 from workflows.snapshot_sets import snapshot_before
+from workflows.vm_ledger import VmLedger, strays
 from workflows.voices.teardown import (DestroyFact, DestroyVoice, EnvironmentDeleted, EnvironmentReset,
                                        NoEnvironment, ResetVoice, VmsDeleted, deletion_timed_out, nothing_to_reset,
                                        reset_failed)
@@ -39,20 +40,22 @@ def step_delete_environment(run: DestroyRun) -> None:
 
 
 def step_destroy_vms(run: DestroyRun) -> None:
+    """Delete the VMs fuelbot recorded for the lab, each only while it matches its record; forget them."""
     lab = run.lab
     client = run.vsphere()
-    destroyed, foreign = [], []
-    existing = {vm.name: vm for vm in client.vms()}
-    for node in lab.nodes:
-        info = existing.get(node.name)
-        if info is None:
-            continue
-        if not info.owned_by(lab.name):
-            foreign.append(node.name)
-            continue
-        client.destroy_vm(node.name)
-        destroyed.append(node.name)
-    run.tell(VmsDeleted(lab=lab.name, deleted=tuple(destroyed), foreign=tuple(foreign)))
+    ledger = VmLedger.of(run.deps.session_factory, lab, client)
+    records = ledger.owned()
+    moved = [(r.name, f"it was recorded in folder `{r.folder}`, and the lab's folder is now `{ledger.folder}`")
+             for r in records if r.folder != ledger.folder]     # a spec's vcenter.folder edited since the deploy
+    here = [r for r in records if r.folder == ledger.folder]
+    outcomes = client.destroy_owned(lab.name, here) if here else []
+    ledger.forget(o.name for o in outcomes if o.action in ("deleted", "gone"))
+    left = strays(lab, client.vms(), ledger.owned())
+    run.tell(VmsDeleted(lab=lab.name, folder=ledger.folder,
+                        deleted=tuple(o.name for o in outcomes if o.action == "deleted"),
+                        gone=tuple(o.name for o in outcomes if o.action == "gone"),
+                        refused=tuple(moved) + tuple((o.name, o.reason) for o in outcomes if o.action == "refused"),
+                        strays=tuple(vm.name for vm in left)))
 
 
 class DestroyWorkflow(RunWorkflow[JobRecord, DestroyFact]):

@@ -7,13 +7,14 @@ and raises nothing but :class:`core.errors.VSphereError`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import TracebackType
 
 from pyVmomi import vim
 
 from core.errors import VSphereError
-from integrations.vsphere import inventory, master_vm, ownership, portgroups, preflight, snapshots, vms
+from integrations.vsphere import adoption, inventory, master_vm, ownership, portgroups, preflight, snapshots, vms
+from integrations.vsphere.adoption import Adoption
 from integrations.vsphere.collector import retrieve
 from integrations.vsphere.faults import guarded
 from integrations.vsphere.folders import find_folder, lab_folder_path
@@ -217,6 +218,13 @@ class VSphereClient:
         """Delete the recorded VMs that still match their records inside the lab's folder; never others."""
         return ownership.destroy_owned(self._session, self._ready(), list(records), lab=lab,
                                        folder_path=self.lab_folder(lab), size=max_in_flight)
+
+    @guarded("adopting the lab's VMs")
+    def adopt_vms(self, lab: str, names: Sequence[str], *, recorded: Collection[str]) -> list[Adoption]:
+        """Move into the lab's folder the one unrecorded VM per name that carries the lab's owner marker
+        (an older fuelbot's); never a VM whose moref is in ``recorded``. See :mod:`~integrations.vsphere.adoption`."""
+        return adoption.adopt(self._session, self._ready(), lab=lab, names=list(names), recorded=set(recorded),
+                              folder_path=self.lab_folder(lab))
 
     @guarded("powering a VM on")
     def power_on(self, name: str) -> VMInfo:

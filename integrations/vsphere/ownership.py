@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +67,8 @@ class DestroyOutcome:
     reason: str = ""
 
 
-def _refusal(record: OwnedVM, props: dict[str, Any], lab: str) -> str | None:
+def refusal(record: OwnedVM, props: Mapping[str, Any], lab: str) -> str | None:
+    """Why the VM read as ``props`` is not the one ``record`` describes (so destroy leaves it), or None."""
     if props.get("name") != record.name:
         return f"it is now called {props.get('name')!r}, not {record.name!r}"
     if (props.get("config.instanceUuid") or "").lower() != record.instance_uuid.lower():
@@ -96,7 +97,7 @@ def destroy_owned(session: Session, placement: Placement, records: Sequence[Owne
         if row is None:
             outcomes[record.moid] = DestroyOutcome(record.name, record.moid, "gone",
                                                    f"no VM {record.moid} in folder {folder_path}")
-        elif (reason := _refusal(record, dict(row.props), lab)) is not None:
+        elif (reason := refusal(record, row.props, lab)) is not None:
             outcomes[record.moid] = DestroyOutcome(record.name, record.moid, "refused", reason)
         else:
             doomed.append((record, row))

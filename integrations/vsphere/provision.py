@@ -168,7 +168,8 @@ def _existing(rows: list[Row], name: str, folder: Any | None, lab: str = "") -> 
         if older:
             raise VSphereError(f"VM {name!r} of lab {lab} lives outside the lab's folder ({older[0].obj._moId}); "
                                f"fuelbot has no record of it", obj=name,
-                               fix="delete it in vCenter and deploy again: fuelbot recreates it in the lab's folder")
+                               fix=f"if it is the lab's, `/fuel adopt {lab}` takes it over into the lab's folder; "
+                                   "otherwise delete it in vCenter and deploy again")
     if len(matches) > 1:
         raise VSphereError(f"{len(matches)} VMs are named {name!r} ({', '.join(r.obj._moId for r in matches)})",
                            obj=name, fix="rename or delete the extra VMs in vCenter; fuelbot needs unique names")

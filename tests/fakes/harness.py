@@ -1,15 +1,21 @@
-"""Run one workflow step on the fakes, on a fake clock, and read what it said: no database, no network."""
+"""Run one workflow step on the fakes, on a fake clock, and read what it said: no network; a step that
+keeps records (the lab's VMs) gets an in-memory SQLite database with fuelbot's schema."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Sequence
 
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
 from core.buttons import Button
 from jobs.record import JobRecord
 from jobs.steps import StepContext
 from jobs.voice import JobHeader
 from labspec.model import Lab
+from store.models import Base
 from tests.fakes.fuel import FakeFuel
 from tests.fakes.master import FakeMaster
 from tests.fakes.vsphere import FakeVSphere
@@ -86,8 +92,18 @@ class Harness:
             self.master = FakeMaster(self.lab.fuel, self.fuel)
         return self.master
 
+    _database: sessionmaker[Session] | None = None
+
+    def sessions(self) -> Session:
+        """A session on the run's database, made (in memory, with the schema) on first use."""
+        if self._database is None:
+            engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+            Base.metadata.create_all(engine)
+            self._database = sessionmaker(engine, expire_on_commit=False)
+        return self._database()
+
     def deps(self) -> WorkflowDeps:
-        return WorkflowDeps(session_factory=_no_database, load_labs=lambda: ({self.lab.name: self.lab}, []),
+        return WorkflowDeps(session_factory=self.sessions, load_labs=lambda: ({self.lab.name: self.lab}, []),
                             vsphere_factory=lambda lab: self.vsphere, fuel_factory=lambda lab: self.fuel,
                             master_factory=lambda lab: self.fake_master(), timeouts=self.timeouts,
                             clock=self.clock, sleep=self.clock.sleep)
@@ -100,6 +116,3 @@ class Harness:
                           _note=lambda kind, message, data: self.notes.append((kind, message, data)))
         return Run(ctx, data=record, voice=voice, deps=self.deps())
 
-
-def _no_database() -> Any:
-    raise AssertionError("a step test touched the database")

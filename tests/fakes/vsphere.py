@@ -3,29 +3,37 @@
 One datacenter ``DC0``, a cluster ``DC0_C0`` of three hosts with ``vSwitch0`` on ``vmnic0``, the
 datastore ``LocalDS_0`` and the distributed switch ``DVS0``. Preflight runs the same checks as
 ``VSphereClient`` (``integrations.vsphere.preflight``) on this inventory; MACs come from the same
-``assign_macs``. Unlike vcsim (and like vCenter), a host port group is added to every host.
+``assign_macs``. Unlike vcsim (and like vCenter), a host port group is added to every host. The
+VMs, their folders and what creates, deletes and adopts them are in ``tests/fakes/vsphere_vms.py``.
 A VM with an ISO (the Fuel master) boots its CD-ROM first, connected at power-on, as
 ``vmspec.planned_boot_order`` makes it; what is typed at a console is kept in ``typed``.
 """
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from core.errors import VSphereError
 from integrations.vsphere import cluster_checks
 from integrations.vsphere import preflight as checks
+from integrations.vsphere.adoption import Adoption
 from integrations.vsphere.info import (BootDevice, Change, DatastoreInfo, DistributedPortGroupInfo, FirewallRuleset,
-                                       HostInfo, NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo, owner_annotation)
-from integrations.vsphere.macs import assign_macs
+                                       HostInfo, NicInfo, StandardPortGroupInfo, VMInfo, VSwitchInfo)
 from integrations.vsphere.master_vm import MasterBoot
-from integrations.vsphere.placement import DrsState
+from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan, plan_vms
+from integrations.vsphere.placement import DrsState, VMNeeds
 from integrations.vsphere.portgroups import distributed_differences, standard_differences
 from integrations.vsphere.preflight import Finding
+from integrations.vsphere.provision import ProvisionReport
 from integrations.vsphere.snapshots import SnapshotInfo
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VMSpec
+from labspec.vcenter import DEFAULT_FOLDER
+from tests.fakes import vsphere_vms
+from tests.fakes.vsphere_vms import FakeVMs
 
 GB = 1024 ** 3
 
@@ -40,9 +48,10 @@ class FakeHost:
     firewall: tuple[FirewallRuleset, ...] = ()
     datastores: tuple[str, ...] = ()
     switches: tuple[str, ...] = ()
+    connection_state: str = "connected"     # or "disconnected", as vcsim's -disconnected-host
 
     def info(self) -> HostInfo:
-        return HostInfo(name=self.name, moid=f"host-{self.name}", connection_state="connected",
+        return HostInfo(name=self.name, moid=f"host-{self.name}", connection_state=self.connection_state,
                         memory_mb=self.memory_mb, memory_used_mb=self.memory_used_mb,
                         vswitches=tuple(VSwitchInfo(name, uplinks, tuple(pg.name for pg in self.portgroups.values()
                                                                          if pg.vswitch == name))
@@ -57,7 +66,7 @@ class FakeVSphere:
 
     def __init__(self, *, datacenter: str = "DC0", cluster: str = "DC0_C0", datastore: str = "LocalDS_0",
                  switches: tuple[str, ...] = ("DVS0",), hosts: int = 3, free_gb: int = 227,
-                 target: tuple[str, str, str] | None = None) -> None:
+                 target: tuple[str, str, str] | None = None, folder: str | None = None) -> None:
         self.datacenter, self.cluster, self.datastore = datacenter, cluster, datastore
         self.target = target or (datacenter, cluster, datastore)   # what the client was pointed at
         self.switches = set(switches)
@@ -70,10 +79,11 @@ class FakeVSphere:
         self.drs = DrsState(enabled=True, behavior="fullyAutomated")   # vcsim's cluster, like the article's
         self.isos = {f"[{datastore}] iso/MirantisOpenStack-6.0.iso"}    # files on the datastore
         self.distributed: dict[str, DistributedPortGroupInfo] = {}
-        self.machines: dict[str, VMInfo] = {}
+        self.folder = folder                                            # the spec's vcenter.folder
+        self.vm_store = FakeVMs()
         self.vm_snapshots: dict[str, list[SnapshotInfo]] = {}
-        self._morefs = itertools.count(1)   # vCenter never hands out a moref twice, even for a VM re-created
-        self.iso_connected: dict[str, bool] = {}      # VM → its ISO connected (now and at power-on)
+        self._snapshot_ids = itertools.count(1)      # vCenter never hands out a moref twice
+        self.iso_connected: dict[str, bool] = {}      # VM → its ISO connected (now and at power-on), once changed
         self.typed: dict[str, list[str]] = {}
         self.typing = True                           # vCenter 6.5+ (PutUsbScanCodes)
         self.calls: Counter[str] = Counter()
@@ -81,14 +91,30 @@ class FakeVSphere:
         self.vcenter_uuid = "00000000-fake-4000-8000-00000000vc00"
 
     # -- arranging state as another vCenter user would -----------------------------------------
+    @property
+    def machines(self) -> dict[str, VMInfo]:
+        """The VMs by name (of two VMs of one name in different folders, the later one)."""
+        return {vm.info.name: vm.info for vm in self.vm_store.by_moid.values()}
+
     def add_vm(self, name: str, *, annotation: str = "", memory_mb: int = 1024, power_state: str = "poweredOff",
-               macs: tuple[str, ...] = ()) -> VMInfo:
-        vm = VMInfo(name=name, moid=f"vm-{next(self._morefs)}", power_state=power_state, memory_mb=memory_mb,
-                    cpus=1, annotation=annotation,
-                    nics=tuple(NicInfo(key=4000 + i, mac=m, network_name=None) for i, m in enumerate(macs)),
-                    boot_order=(), iso=None)
-        self.machines[name] = vm
-        return vm
+               macs: tuple[str, ...] = (), folder: str = "") -> VMInfo:
+        """A VM made by someone else (by default in the datacenter's VM folder)."""
+        return self.vm_store.add(VMInfo(name=name, moid="", power_state=power_state, memory_mb=memory_mb, cpus=1,
+                                        annotation=annotation, boot_order=(), iso=None,
+                                        nics=tuple(NicInfo(key=4000 + i, mac=m, network_name=None)
+                                                   for i, m in enumerate(macs))), folder)
+
+    def clone_vm(self, name: str, clone: str, *, folder: str | None = None) -> VMInfo:
+        """A user's clone of VM ``name``: its notes (and owner marker) copied, a new moref and instance UUID."""
+        (source,) = [v for v in self.vm_store.by_moid.values() if v.info.name == name]
+        return self.vm_store.add(replace(source.info, name=clone, instance_uuid=str(uuid.uuid4()), nics=(),
+                                         power_state="poweredOff"), source.folder if folder is None else folder)
+
+    def set_notes(self, name: str, notes: str) -> None:
+        """Someone edits a VM's notes (annotation) in the vSphere client."""
+        vm = self.vm_store.one(name)
+        assert vm is not None, name
+        self.vm_store.update(replace(vm.info, annotation=notes))
 
     def set_promiscuous(self, name: str, value: bool) -> None:
         self.distributed[name] = replace(self.distributed[name], promiscuous=value)
@@ -113,8 +139,8 @@ class FakeVSphere:
         if error is not None:
             return [checks.target_finding(lab, error)]
         hosts = [h.info() for h in self.hosts]
-        existing = list(self.machines.values())
-        names = set(self.machines)
+        existing = [vm.info for vm in self.vm_store.by_moid.values()]
+        names = {vm.name for vm in existing}
         master = lab.fuel.vm
         iso_found = (master.iso in self.isos) if master is not None and master.iso and master.name not in names \
             else None
@@ -180,68 +206,86 @@ class FakeVSphere:
 
     def vms(self) -> list[VMInfo]:
         self._use("vms")
-        return list(self.machines.values())
+        return [vm.info for vm in self.vm_store.by_moid.values()]
 
     def vm(self, name: str) -> VMInfo | None:
         self._use("vm")
-        return self.machines.get(name)
+        found = self.vm_store.one(name)
+        return found.info if found is not None else None
 
-    def _create(self, spec: VMSpec, lab: str) -> VMInfo:
+    def lab_folder(self, lab: str) -> str:
+        return self.folder or DEFAULT_FOLDER.format(lab=lab)
+
+    def lab_vms(self, lab: str) -> list[VMInfo]:
+        self._use("lab_vms")
+        return self.vm_store.in_folder(self.lab_folder(lab))
+
+    # -- what provisioning asks of the inventory (tests/fakes/vsphere_vms.py) ---------------------
+    def check_networks(self, spec: VMSpec, lab: str) -> None:
         known = set(self.distributed) | {pg for h in self.hosts for pg in h.portgroups}
         for index, nic in enumerate(spec.nics):
             if nic.portgroup not in known:
                 raise VSphereError(f"port group {nic.portgroup!r} for NIC {index + 1} of VM {spec.name} does not "
                                    "exist", obj=nic.portgroup, fix=f"`/fuel preflight {lab} --fix` creates the lab's "
                                    "port groups")
-        taken = {m for vm in self.machines.values() for m in vm.macs}
-        macs = assign_macs(lab, spec.name, len(spec.nics), taken=taken, vcenter=self.vcenter_uuid)
-        nics = tuple(NicInfo(key=4000 + i, mac=mac, network_name=nic.portgroup)
-                     for i, (mac, nic) in enumerate(zip(macs, spec.nics)))
-        # as integrations.vsphere.vmspec.planned_boot_order: the ISO first, else the pxe NIC; the disk next
-        first = BootDevice("cdrom") if spec.iso else (BootDevice("network", nics[spec.boot_nic()].key) if nics else None)
-        boot = ((first,) if first else ()) + (BootDevice("disk", 2000),)
-        if spec.iso:
-            self.iso_connected[spec.name] = True
-        vm = VMInfo(name=spec.name, moid=f"vm-{next(self._morefs)}", power_state="poweredOff",
-                    memory_mb=spec.memory_mb, cpus=spec.cpus, annotation=owner_annotation(lab), nics=nics,
-                    boot_order=boot, iso=spec.iso)
-        self.machines[spec.name] = vm
-        return vm
 
+    def needs(self, spec: VMSpec) -> VMNeeds:
+        iso_store = spec.iso[1:spec.iso.index("]")] if spec.iso and spec.iso.startswith("[") else None
+        switches = {self.distributed[n.portgroup].switch for n in spec.nics if n.portgroup in self.distributed}
+        return VMNeeds(datastores=tuple(dict.fromkeys(d for d in (self.datastore, iso_store) if d)),
+                       switches=tuple(sorted(s for s in switches if s)),
+                       standard=tuple(sorted({n.portgroup for n in spec.nics if n.portgroup not in self.distributed})))
+
+    # -- VMs -----------------------------------------------------------------------------------------
     def ensure_vm(self, spec: VMSpec, *, lab: str) -> VMInfo:
         return self.ensure_vms([spec], lab=lab)[0]
 
     def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
+        """The older by-name path (``vms.ensure_many``): in the lab's folder, left powered off."""
         self._use("ensure_vms")
-        infos = []
-        for spec in specs:
-            existing = self.machines.get(spec.name)
-            if existing is not None and not existing.owned_by(lab):
-                raise VSphereError(f"a VM named {spec.name!r} already exists and fuelbot did not create it for "
-                                   f"lab {lab}", obj=spec.name,
-                                   fix="rename or remove that VM in vCenter, or rename the VM in the lab spec")
-            infos.append(existing or self._create(spec, lab))
-        return infos
+        report = vsphere_vms.provision(self, lab, specs, folder=self.lab_folder(lab), plans=None, power_on=False)
+        report.raise_for_failures()
+        return list(report.vms)
+
+    @staticmethod
+    def plan_vms(specs: Sequence[VMSpec]) -> list[VMPlan]:
+        return plan_vms(specs)
+
+    def provision(self, lab: Lab, plans: Mapping[str, VMPlan], *,
+                  on_created: Callable[[OwnedVM], None] | None = None,
+                  checkpoint: Callable[[], None] | None = None) -> ProvisionReport:
+        self._use("provision")
+        return vsphere_vms.provision(self, lab.name, [node.vm for node in lab.nodes], folder=self.lab_folder(lab.name),
+                                     plans=plans, power_on=True, on_created=on_created, checkpoint=checkpoint)
+
+    def destroy_owned(self, lab: str, records: Sequence[OwnedVM]) -> list[DestroyOutcome]:
+        self._use("destroy_owned")
+        return vsphere_vms.destroy_owned(self.vm_store, lab, records, folder=self.lab_folder(lab))
+
+    def adopt_vms(self, lab: str, names: Sequence[str], *, recorded: Collection[str]) -> list[Adoption]:
+        self._use("adopt_vms")
+        return vsphere_vms.adopt(self.vm_store, lab, names, recorded=recorded, folder=self.lab_folder(lab),
+                                 vcenter=self.vcenter_uuid)
 
     def power_on(self, name: str) -> VMInfo:
         self._use("power_on")
-        if name not in self.machines:
+        vm = self.vm_store.one(name)
+        if vm is None:
             raise VSphereError(f"VM {name!r} not found in datacenter {self.datacenter}", obj=name)
-        self.machines[name] = replace(self.machines[name], power_state="poweredOn")
-        return self.machines[name]
+        return self.vm_store.update(replace(vm.info, power_state="poweredOn"))
 
     def power_off(self, name: str) -> VMInfo:
         self._use("power_off")
         return self._set_power(name, "poweredOff")
 
     def _vm(self, name: str) -> VMInfo:
-        if name not in self.machines:
+        found = self.vm_store.one(name)
+        if found is None:
             raise VSphereError(f"VM {name!r} not found in datacenter {self.datacenter}", obj=name)
-        return self.machines[name]
+        return found.info
 
     def _set_power(self, name: str, state: str) -> VMInfo:
-        self.machines[name] = replace(self._vm(name), power_state=state)
-        return self.machines[name]
+        return self.vm_store.update(replace(self._vm(name), power_state=state))
 
     # Snapshots: sizes are 0, as vcsim reports them (it writes empty .vmsn files and no deltas).
     def snapshots(self, vm: str) -> list[SnapshotInfo]:
@@ -254,7 +298,7 @@ class FakeVSphere:
         running = self._vm(vm).power_state
         # vCenter: "When [memory is] FALSE, the power state of the snapshot is set to powered off".
         state = running if memory or running != "poweredOn" else "poweredOff"
-        taken = SnapshotInfo(moref=f"snapshot-{next(self._morefs)}", name=name,
+        taken = SnapshotInfo(moref=f"snapshot-{next(self._snapshot_ids)}", name=name,
                              description=description, created=datetime.now(timezone.utc), power_state=state,
                              size_bytes=0, current=True)
         self.vm_snapshots[vm] = [replace(s, current=False) for s in self.vm_snapshots.get(vm, [])] + [taken]
@@ -278,26 +322,27 @@ class FakeVSphere:
 
     def destroy_vm(self, name: str) -> bool:
         self._use("destroy_vm")
-        vm = self.machines.get(name)
+        vm = self.vm_store.one(name)
         if vm is None:
             return False
-        if not any(line.startswith("fuelbot lab=") for line in vm.annotation.splitlines()):
+        if not any(line.startswith("fuelbot lab=") for line in vm.info.annotation.splitlines()):
             raise VSphereError(f"VM {name!r} was not created by fuelbot; refusing to delete it", obj=name,
                                fix="delete it in vCenter yourself if it really belongs to the lab")
-        del self.machines[name]
+        del self.vm_store.by_moid[vm.info.moid]
         self.vm_snapshots.pop(name, None)
         return True
 
     def _master(self, name: str) -> VMInfo:
-        if name not in self.machines:
+        found = self.vm_store.one(name)
+        if found is None:
             raise VSphereError(f"no VM(s) named {name!r} in datacenter {self.datacenter}", obj=name,
                                fix="create the Fuel master with `/fuel deploy <lab>`")
-        return self.machines[name]
+        return found.info
 
     def master_boot(self, name: str) -> MasterBoot:
         self._use("master_boot")
         vm = self._master(name)
-        connected = self.iso_connected.get(name, False)
+        connected = self.iso_connected.get(name, vm.iso is not None)   # a new VM's ISO connects at power-on
         order = tuple(b.kind for b in vm.boot_order)
         return MasterBoot(name=name, power_state=vm.power_state, iso=vm.iso, iso_connected=connected,
                           iso_at_power_on=connected, order=order, explicit_order=bool(order))
@@ -305,10 +350,11 @@ class FakeVSphere:
     def detach_master_iso(self, name: str) -> bool:
         self._use("detach_master_iso")
         vm = self._master(name)
-        if not self.iso_connected.get(name) and vm.boot_order[:1] and vm.boot_order[0].kind == "disk":
+        if not self.iso_connected.get(name, vm.iso is not None) and vm.boot_order[:1] \
+                and vm.boot_order[0].kind == "disk":
             return False
         self.iso_connected[name] = False
-        self.machines[name] = replace(vm, boot_order=(BootDevice("disk", 2000), BootDevice("cdrom")))
+        self.vm_store.update(replace(vm, boot_order=(BootDevice("disk", 2000), BootDevice("cdrom"))))
         return True
 
     def console_typing_supported(self) -> bool:

@@ -24,6 +24,7 @@ from jobs.queue import submit
 from jobs.states import JobKind
 from labspec.catalog import load_labs
 from store.db import make_engine, session_factory
+from store import vm_records
 from store.models import Job
 from tests.fixtures.fuel_simulator import FAST
 from tests.fixtures.stack import MASTER_VM, preinstall_master, wait_answering
@@ -96,10 +97,16 @@ def assert_lab_deployed_once(world):
     labs, _ = load_labs(world["labs"], world["env"])
     lab = labs["lab1"]
     with VSphereClient.connect(lab.vcenter) as client:
-        names = [vm.name for vm in client.vms()]
+        vms = client.vms()
+        in_folder = {vm.name: vm for vm in client.lab_vms("lab1")}
+    names = [vm.name for vm in vms]
     for node in lab.nodes:
         assert names.count(node.name) == 1, names
     assert names.count("fuel-master") == 1
+    with world["sessions"]() as session:        # one confirmed record per node, naming the VM that exists
+        records = vm_records.records(session, "lab1")
+    assert [(r.name, r.moid, r.instance_uuid, r.folder) for r in records] == [
+        (n.name, in_folder[n.name].moid, in_folder[n.name].instance_uuid, "fuelbot/lab1") for n in lab.nodes]
     state = world["fuel"].state()
     assert [c["name"] for c in state["clusters"]] == ["lab1"] and state["clusters"][0]["status"] == "operational"
     assert list(state["deploy_tasks_per_cluster"].values()) == [1]
@@ -158,6 +165,25 @@ def test_the_master_setup_resumes_after_kill_9_right_after_each_change(lab_world
     assert state == "succeeded", error
     assert attempts == 2 and "takeover" in events
     assert_lab_deployed_once(lab_world)
+
+
+@pytest.mark.slow
+def test_a_kill_9_between_vcenter_making_a_vm_and_its_record_still_ends_with_one_vm_per_node(lab_world):
+    with lab_world["sessions"]() as session, session.begin():
+        job_id = submit(session, kind=JobKind.DEPLOY, requester="UOPS0001", lab="lab1").job.id
+    crashing = spawn(lab_world, ["-m", "tests.support.crash_worker", "create_vms:created"], "doomed")
+    assert crashing.wait(timeout=90) == -signal.SIGKILL
+    assert job_state(lab_world, job_id)[:3] == ("running", "create_vms", "doomed")
+    with lab_world["sessions"]() as session:
+        (planned,) = vm_records.records(session, "lab1")
+    assert planned.moid is None                    # the VM exists; only its plan is recorded
+    spawn(lab_world, ["app.py", "worker"], "rescuer")
+    wait_for(lambda: job_state(lab_world, job_id)[0] in {"succeeded", "failed"}, 90, "the job to finish")
+    state, _, _, _, _, error = job_state(lab_world, job_id)
+    assert state == "succeeded", error
+    assert_lab_deployed_once(lab_world)
+    with lab_world["sessions"]() as session:
+        assert vm_records.records(session, "lab1")[0].instance_uuid == planned.instance_uuid
 
 
 @pytest.mark.slow

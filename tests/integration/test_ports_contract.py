@@ -13,6 +13,8 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 import pytest
+from pyVim.task import WaitForTask
+from pyVmomi import vim
 
 from core.errors import FuelError, MasterError, VSphereError
 from core.waiting import follow
@@ -24,14 +26,18 @@ from integrations.fuel.master_setup import FuelMasterSetup
 from integrations.fuel.enums import ClusterStatus, Mode, NodeStatus, TaskName, TaskStatus
 from integrations.fuel.models import Task
 from integrations.fuel.waiting import describe_task, task_state
+from integrations.vsphere.adoption import ROOT_FOLDER
 from integrations.vsphere.client import VSphereClient
+from integrations.vsphere.info import BootDevice, owner_annotation
 from integrations.vsphere.macs import assign_macs
-from labspec.model import FuelMaster, Lab, MasterSetup
+from integrations.vsphere.ownership import VMPlan
+from labspec.model import FuelMaster, Lab, MasterSetup, Nic
+from sim.vcenter.process import VcsimProcess
 from store.host_keys import HostKeyStore
 from tests.fakes.fuel import FakeFuel
 from tests.fakes.master import FakeMaster
 from tests.fakes.vsphere import FakeVSphere
-from tests.fixtures.vcenter_simulator import lab_for, set_promiscuous
+from tests.fixtures.vcenter_simulator import admin_session, lab_for, set_promiscuous
 from workflows.ports import FuelPort, MasterPort, VSpherePort
 
 PORTGROUP_CHECKS = {"pxe-portgroup", "distributed-portgroup", "standard-portgroup", "uplink"}
@@ -44,21 +50,68 @@ class VSphereSide:
     lab: Lab
     set_promiscuous: Callable[[str, bool], None]
     aimed_at: Callable[[str], VSpherePort]        # a client whose target names this datacenter
+    # what other vCenter users do: a VM (notes, MAC) in a folder ("" the datacenter's), a clone, new notes
+    add_vm: Callable[..., None] = lambda *a, **k: None
+    clone: Callable[[str, str], None] = lambda *a: None
+    set_notes: Callable[[str, str], None] = lambda *a: None
+
+
+def _fake_side(fake: FakeVSphere) -> VSphereSide:
+    def add_vm(name: str, *, notes: str = "", folder: str = "", mac: str | None = None) -> None:
+        fake.add_vm(name, annotation=notes, folder=folder, macs=(mac,) if mac else ())
+
+    return VSphereSide(fake, lab_for(SimpleNamespace(url="https://vcenter.fake/sdk", user="u", password="p")),
+                       fake.set_promiscuous, lambda dc: FakeVSphere(target=(dc, fake.cluster, fake.datastore)),
+                       add_vm=add_vm, clone=fake.clone_vm, set_notes=fake.set_notes)
+
+
+def _vcsim_side(vcsim: VcsimProcess, client: VSphereClient, lab: Lab) -> VSphereSide:
+    def find(admin: Any, name: str) -> Any:
+        view = admin.content.viewManager.CreateContainerView(admin.content.rootFolder, [vim.VirtualMachine], True)
+        try:
+            return next(v for v in view.view if v.name == name)
+        finally:
+            view.Destroy()
+
+    def add_vm(name: str, *, notes: str = "", folder: str = "", mac: str | None = None) -> None:
+        with admin_session(vcsim) as admin:
+            dc = admin.content.rootFolder.childEntity[0]
+            parent = dc.vmFolder
+            for part in [p for p in folder.split("/") if p]:
+                parent = next((f for f in parent.childEntity if f.name == part), None) or parent.CreateFolder(part)
+            pool = next(c for c in dc.hostFolder.childEntity if c.name == "DC0_C0").resourcePool
+            nics = [vim.vm.device.VirtualDeviceSpec(operation="add", device=vim.vm.device.VirtualVmxnet3(
+                key=-1, addressType="manual", macAddress=mac,
+                backing=vim.vm.device.VirtualEthernetCard.NetworkBackingInfo(deviceName="VM Network")))] if mac else []
+            WaitForTask(parent.CreateVM_Task(config=vim.vm.ConfigSpec(
+                name=name, numCPUs=1, memoryMB=64, guestId="otherGuest", annotation=notes, deviceChange=nics,
+                files=vim.vm.FileInfo(vmPathName="[LocalDS_0]")), pool=pool))
+
+    def clone(name: str, clone_name: str) -> None:
+        with admin_session(vcsim) as admin:
+            source = find(admin, name)
+            WaitForTask(source.CloneVM_Task(folder=source.parent, name=clone_name, spec=vim.vm.CloneSpec(
+                location=vim.vm.RelocateSpec(pool=source.resourcePool))))
+
+    def set_notes(name: str, notes: str) -> None:
+        with admin_session(vcsim) as admin:
+            WaitForTask(find(admin, name).ReconfigVM_Task(vim.vm.ConfigSpec(annotation=notes)))
+
+    return VSphereSide(client, lab, lambda name, value: set_promiscuous(vcsim, name, value),
+                       lambda dc: VSphereClient(replace(lab.vcenter, datacenter=dc)),
+                       add_vm=add_vm, clone=clone, set_notes=set_notes)
 
 
 @pytest.fixture(params=["fake", "vcsim"])
 def vsphere(request: pytest.FixtureRequest) -> Any:
     if request.param == "fake":
-        fake = FakeVSphere()
-        yield VSphereSide(fake, lab_for(SimpleNamespace(url="https://vcenter.fake/sdk", user="u", password="p")),
-                          fake.set_promiscuous, lambda dc: FakeVSphere(target=(dc, fake.cluster, fake.datastore)))
+        yield _fake_side(FakeVSphere())
         return
     vcsim = request.getfixturevalue("vcsim")
     lab = lab_for(vcsim)
     client = VSphereClient.connect(lab.vcenter)
     try:
-        yield VSphereSide(client, lab, lambda name, value: set_promiscuous(vcsim, name, value),
-                          lambda dc: VSphereClient(replace(lab.vcenter, datacenter=dc)))
+        yield _vcsim_side(vcsim, client, lab)
     finally:
         client.close()
 
@@ -153,6 +206,124 @@ def test_the_master_vm_boots_its_iso_until_it_is_detached_and_types_only_when_on
     assert (boot.iso_connected, boot.iso_at_power_on, boot.order, boot.problems()) == (False, False,
                                                                                       ("disk", "cdrom"), [])
     assert boot.installed_once and boot.power_state == "poweredOn"
+
+
+# management first: a boot order on the first NIC would never PXE-boot (issue #11, item 1)
+MANAGEMENT_FIRST = (Nic("management", ("management",)), Nic("pxe", ("fuelweb_admin",)), Nic("public", ("public",)),
+                    Nic("storage", ("storage",)), Nic("br100", ("fixed",)))
+
+
+def _lab_of(side: VSphereSide, *names: str, nics: tuple[Nic, ...] | None = None) -> Lab:
+    """The side's lab with these node VMs (lab1-controller-1's spec, renamed), port groups made."""
+    base = side.lab.nodes[0]
+    vm = replace(base.vm, nics=nics) if nics else base.vm
+    lab = replace(side.lab, nodes=tuple(replace(base, vm=replace(vm, name=n)) for n in names or (vm.name,)))
+    side.port.fix_portgroups(lab)
+    return lab
+
+
+def _plans(port: VSpherePort, lab: Lab) -> dict[str, VMPlan]:
+    return {p.name: p for p in port.plan_vms([n.vm for n in lab.nodes])}
+
+
+def test_provisioned_vms_live_in_the_lab_folder_boot_from_the_pxe_nic_and_are_found_again(
+        vsphere: VSphereSide) -> None:
+    port = vsphere.port
+    lab = _lab_of(vsphere, nics=MANAGEMENT_FIRST)
+    name = lab.nodes[0].name
+    plans = _plans(port, lab)
+    heard: list[Any] = []
+    report = port.provision(lab, plans, on_created=heard.append, checkpoint=lambda: None)
+    (vm,) = report.vms
+    assert (report.created, report.failures, report.skipped_hosts) == ((name,), (), ())
+    assert [(o.name, o.moid, o.instance_uuid, o.folder, o.macs) for o in heard] == [
+        (name, vm.moid, plans[name].instance_uuid, "fuelbot/lab1", vm.macs)] and port.lab_folder("lab1") == "fuelbot/lab1"
+    assert vm.boot_order[0] == BootDevice("network", vm.nics[1].key) and vm.nics[1].network_name == "pxe"
+    assert (vm.power_state, vm.instance_uuid, vm.owned_by("lab1")) == ("poweredOn", plans[name].instance_uuid, True)
+    assert vm.macs == assign_macs("lab1", name, 5, vcenter=port.vcenter_uuid)
+    assert [v.moid for v in port.lab_vms("lab1")] == [vm.moid] and port.lab_vms("lab2") == []
+    again = port.provision(lab, plans)
+    assert again.created == () and again.owned == report.owned
+    with pytest.raises(VSphereError, match="fuelbot did not create it") as caught:
+        port.provision(lab, _plans(port, lab))                # fresh plans: not the recorded instance UUID
+    assert caught.value.obj == name
+
+
+def test_destroy_owned_deletes_what_matches_its_record_never_a_clone(vsphere: VSphereSide) -> None:
+    port = vsphere.port
+    lab = _lab_of(vsphere, "lab1-node-0", "lab1-node-1")
+    first, second = port.provision(lab, _plans(port, lab)).owned
+    vsphere.clone("lab1-node-0", "lab1-node-0-copy")          # a user's clone, in the lab's folder, same notes
+    assert next(v for v in port.lab_vms("lab1") if v.name == "lab1-node-0-copy").owned_by("lab1")
+    vsphere.set_notes("lab1-node-1", "mine now")
+    forged = replace(first, instance_uuid="00000000-0000-4000-8000-000000000000")
+    refused, lost_marker = port.destroy_owned("lab1", [forged, second])
+    assert (refused.action, lost_marker.action) == ("refused", "refused")
+    assert "instance UUID" in refused.reason and "owner marker" in lost_marker.reason
+    (deleted,) = port.destroy_owned("lab1", [replace(first, moid="")])   # planned, never confirmed: by identity
+    assert (deleted.action, deleted.moid) == ("deleted", first.moid)
+    assert sorted(v.name for v in port.lab_vms("lab1")) == ["lab1-node-0-copy", "lab1-node-1"]
+    assert [o.action for o in port.destroy_owned("lab1", [first])] == ["gone"]
+
+
+def test_a_duplicate_mac_fails_the_vm_and_spares_the_others(vsphere: VSphereSide) -> None:
+    port = vsphere.port
+    lab = _lab_of(vsphere, "lab1-node-0")
+    plans = _plans(port, lab)
+    (vm,) = port.provision(lab, plans).vms
+    vsphere.add_vm("rogue", mac=vm.macs[0])                   # someone copied its MAC onto another VM
+    grown = _lab_of(vsphere, "lab1-node-0", "lab1-node-1")
+    report = port.provision(grown, {**plans, **_plans(port, replace(grown, nodes=grown.nodes[1:]))})
+    assert report.created == ("lab1-node-1",)
+    (failure,) = report.failures
+    assert failure.name == "lab1-node-0" and f"MAC {vm.macs[0]} is also used by VM rogue" in failure.message
+    assert [v.power_state for v in report.vms] == ["poweredOn", "poweredOn"]
+    with pytest.raises(VSphereError, match="VM lab1-node-0: MAC"):
+        report.raise_for_failures()
+
+
+def test_an_older_fuelbots_vm_outside_the_folder_is_refused_until_adopted(vsphere: VSphereSide) -> None:
+    port = vsphere.port
+    lab = _lab_of(vsphere, "lab1-node-0", "lab1-node-1")
+    vsphere.add_vm("lab1-node-0", notes=owner_annotation("lab1"))               # the datacenter's VM folder
+    vsphere.add_vm("lab1-node-1", notes=owner_annotation("lab1"), folder="old")
+    vsphere.add_vm("lab1-node-1", notes=owner_annotation("lab1"))               # two candidates of one name
+    vsphere.add_vm("lab1-other", notes=owner_annotation("lab2"))
+    with pytest.raises(VSphereError, match="outside the lab's folder"):
+        port.provision(lab, _plans(port, lab))
+    adopted, ambiguous = port.adopt_vms("lab1", ["lab1-node-0", "lab1-node-1", "lab1-other"], recorded=())
+    assert (adopted.name, adopted.action, adopted.moved_from) == ("lab1-node-0", "adopted", ROOT_FOLDER)
+    assert adopted.owned is not None and adopted.owned.folder == "fuelbot/lab1"
+    assert (ambiguous.action, ambiguous.owned) == ("refused", None) and "2 VMs named 'lab1-node-1'" in ambiguous.reason
+    assert ROOT_FOLDER in ambiguous.reason and "in old" in ambiguous.reason
+    assert [v.moid for v in port.lab_vms("lab1")] == [adopted.owned.moid]
+    solo = replace(lab, nodes=lab.nodes[:1])
+    report = port.provision(solo, {"lab1-node-0": VMPlan("lab1-node-0", adopted.owned.instance_uuid)})
+    assert report.created == () and [o.moid for o in report.owned] == [adopted.owned.moid]
+    assert port.adopt_vms("lab1", ["lab1-node-0"], recorded={adopted.owned.moid}) == []
+
+
+@pytest.fixture(params=["fake", "vcsim"])
+def one_host_down(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
+    """A side whose cluster's second host is disconnected (vcsim: ``-disconnected-host``)."""
+    if request.param == "fake":
+        fake = FakeVSphere()
+        fake.hosts[1].connection_state = "disconnected"
+        yield _fake_side(fake)
+        return
+    request.getfixturevalue("vcsim_binary")
+    with VcsimProcess.start(extra_args=["-disconnected-host", "DC0_C0_H1"], log_path=tmp_path / "vcsim.log") as sim:
+        lab = lab_for(sim)
+        with VSphereClient.connect(lab.vcenter) as client:
+            yield _vcsim_side(sim, client, lab)
+
+
+def test_a_disconnected_host_is_skipped_and_named_not_fatal(one_host_down: VSphereSide) -> None:
+    port = one_host_down.port
+    lab = _lab_of(one_host_down)
+    report = port.provision(lab, _plans(port, lab))
+    assert report.skipped_hosts == ("DC0_C0_H1: disconnected",)
+    assert report.failures == () and [v.power_state for v in report.vms] == ["poweredOn"]
 
 
 # -- Fuel ----------------------------------------------------------------------------------------

@@ -247,3 +247,25 @@ def test_a_clone_carries_its_sources_notes(tmp_path):
         with pytest.raises(vim.fault.DuplicateName):
             run(source.CloneVM_Task(folder=source.parent, name="copy",
                                     spec=vim.vm.CloneSpec(location=vim.vm.RelocateSpec(pool=source.resourcePool))))
+
+
+def test_a_vm_moves_into_a_folder_only_where_its_name_is_free(tmp_path):
+    def arrange(si: Any) -> tuple[Any, Any]:
+        dc = find(si, vim.Datacenter, "DC0")
+        folder = dc.vmFolder.CreateFolder("lab1")
+        pool = find(si, vim.ClusterComputeResource, "DC0_C0").resourcePool
+        run(folder.CreateVM_Task(config=spec("node"), pool=pool))
+        return folder, create(si, spec("node"))                      # the same name in the root VM folder
+
+    with raw(tmp_path, "-lenient") as si:
+        folder, outside = arrange(si)
+        run(folder.MoveIntoFolder_Task([outside]))                   # plain vcsim: two "node" in one folder
+        assert [vm.name for vm in folder.childEntity] == ["node", "node"]
+    with raw(tmp_path) as si:
+        folder, outside = arrange(si)
+        with pytest.raises(vim.fault.DuplicateName):
+            run(folder.MoveIntoFolder_Task([outside]))
+        assert outside.parent.name == "vm"
+        other = create(si, spec("other"))
+        run(folder.MoveIntoFolder_Task([other]))
+        assert other.parent == folder and sorted(vm.name for vm in folder.childEntity) == ["node", "other"]

@@ -88,16 +88,33 @@ def test_digest_summarises_every_lab_and_leads_with_what_changed(stack):
     assert "*lab1* operational · 1 ready controller" in parent
 
 
-def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
+def _watch(stack, kept, passes=1):
+    """Discovery watch passes of one replica, whose kept vCenter sessions are ``kept``."""
     from integrations.fuel.client import FuelClient
-    from integrations.vsphere.client import VSphereClient
-    from workflows.watch import master_key, watch_labs
+    from workflows.watch import watch_labs
+    for _ in range(passes):
+        watch_labs(sessions=stack.runtime.sessions, labs=stack.runtime.services.labs.load,
+                   fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
+                   vsphere=lambda lab: kept.client(lab.vcenter))
+
+
+def _vcenter_sessions(stack):
+    from tests.fixtures.vcenter_simulator import admin_session
+    with admin_session(stack.vcsim) as admin:
+        return len(admin.content.sessionManager.sessionList) - 1      # not this admin session
+
+
+def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
+    from integrations.vsphere.pool import VSphereSessions
+    from workflows.watch import master_key
     mac = "00:50:56:3f:aa:01"
     stack.fuel.inject_node(mac=mac)
     for _replica in range(2):   # two replicas tick: each node is still announced once per lab
-        watch_labs(sessions=stack.runtime.sessions, labs=stack.runtime.services.labs.load,
-                   fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
-                   vsphere_factory=lambda lab: VSphereClient.connect(lab.vcenter))
+        kept = VSphereSessions()
+        try:
+            _watch(stack, kept)
+        finally:
+            kept.close()
     stack.settle()
     posts = [m for m in stack.slack.channel("C0LAB").messages if "New node(s)" in m.text]
     # lab1 and lab2 share the embedded Fuel master: a node no lab owns is announced once for the master
@@ -106,6 +123,49 @@ def test_new_unallocated_nodes_are_announced_once_in_the_lab_channel(stack):
     with stack.runtime.sessions() as session:
         assert list(session.scalars(select(AnnouncedNode.lab))) == [master_key(stack.fuel.url)]
         assert stack.last_job() is None   # housekeeping, not a job anyone asked for
+
+
+def test_a_node_of_another_labs_recorded_vm_is_announced_by_that_lab_only(stack):
+    from integrations.vsphere.pool import VSphereSessions
+    from store import vm_records
+    mac = "00:50:56:2a:bb:01"
+    with stack.runtime.sessions() as session, session.begin():   # lab2's VM, as its create_vms recorded it
+        vm_records.record_created(session, lab="lab2", vcenter_uuid="vc", name="lab2-controller-1",
+                                  instance_uuid="4a0e2c47-6a52-4c1c-9d1b-2f6a0c3e5d11", moid="vm-90",
+                                  macs=[mac, "00:50:56:2a:bb:02"], folder="fuelbot/lab2")
+    stack.fuel.inject_node(mac=mac)
+    kept = VSphereSessions()
+    try:
+        _watch(stack, kept)
+    finally:
+        kept.close()
+    stack.settle()
+    with stack.runtime.sessions() as session:
+        assert [(n.lab, n.mac) for n in session.scalars(select(AnnouncedNode))] == [("lab2", mac)]
+
+
+def test_the_watch_keeps_one_vcenter_session_and_reads_only_the_labs_folder(stack):
+    _deploy(stack)
+    before = _vcenter_sessions(stack)
+    kept = stack.runtime.vsphere_sessions            # what the process's discovery tick uses
+    stack.fuel.inject_node(mac="00:50:56:3f:aa:02")
+    _watch(stack, kept, passes=3)                     # lab1 and lab2 (one vCenter), three minutes
+    assert len(kept) == 1 and _vcenter_sessions(stack) == before + 1
+    client = kept.client(stack.runtime.services.labs.load()[0]["lab1"].vcenter)
+    calls = client.calls
+    _watch(stack, kept)
+    assert client.calls == calls                      # no new node: vCenter is not asked at all
+    stack.fuel.inject_node(mac="00:50:56:3f:aa:12")
+    _watch(stack, kept)
+    assert client.calls - calls <= 2 * 6              # per lab: its folder path, its VMs, port group names; no login
+    stack.settle()
+    posts = [m.text for m in stack.slack.channel("C0LAB").messages if "New node(s)" in m.text]
+    # nodes no lab owns, on the master lab1 and lab2 share: each announced once, for the master
+    assert len(posts) == 2 and all(p.startswith("👽") for p in posts)
+    assert "00:50:56:3f:aa:02 ⇐ unknown MAC" in posts[0] and "00:50:56:3f:aa:12 ⇐ unknown MAC" in posts[1]
+    assert [vm.name for vm in client.lab_vms("lab1")] == ["fuel-master", "lab1-controller-1"]
+    stack.runtime.stop()                              # shutdown logs the kept session out
+    assert _vcenter_sessions(stack) == before
 
 
 def test_destroy_needs_an_admin_and_a_confirmation_then_removes_environment_and_vms(stack):

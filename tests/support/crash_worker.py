@@ -7,6 +7,10 @@ lets an ordinary `python app.py worker` take the job over.
     python -m tests.support.crash_worker STEP
     python -m tests.support.crash_worker master:METHOD    # inside the master's setup, right after
                                                           # that MasterPort method changed the master
+    python -m tests.support.crash_worker create_vms:created   # see below
+
+``create_vms:created`` dies inside create_vms as soon as vCenter has made the first VM, before
+fuelbot records its moref: only the plan (its instance UUID) is in the database.
 """
 from __future__ import annotations
 
@@ -21,7 +25,10 @@ from typing import Any
 from app import build_runtime
 from core.settings import Settings
 from workflows.deploy import DeployWorkflow
+from workflows.deps import WorkflowDeps
 from workflows.ports import MasterPort
+
+MID_CREATION = "create_vms:created"
 
 
 class CrashingDeploy(DeployWorkflow):
@@ -56,6 +63,20 @@ class CrashingMaster:
         return then_die
 
 
+def dying_when_a_vm_is_made(deps: WorkflowDeps) -> WorkflowDeps:
+    """The deps with vSphere clients whose provision kills the process as the first VM exists."""
+    def factory(lab):
+        client = deps.vsphere_factory(lab)
+        provision = client.provision
+
+        def provision_and_die(lab, plans, *, on_created=None, **kw):
+            return provision(lab, plans, on_created=lambda owned: os.kill(os.getpid(), signal.SIGKILL), **kw)
+
+        client.provision = provision_and_die
+        return client
+    return replace(deps, vsphere_factory=factory)
+
+
 def main(step: str) -> None:
     runtime = build_runtime(Settings.from_env())
     workflows = runtime.worker._runner._workflows
@@ -64,6 +85,8 @@ def main(step: str) -> None:
         real = deps.master_factory
         deps = replace(deps, master_factory=lambda lab: CrashingMaster(real(lab), step.split(":", 1)[1]))
         deploy = DeployWorkflow(deps)
+    elif step == MID_CREATION:
+        deploy = DeployWorkflow(dying_when_a_vm_is_made(deps))
     else:
         deploy = CrashingDeploy(deps, step)
     runtime.worker._runner._workflows = {**workflows, "deploy": deploy}

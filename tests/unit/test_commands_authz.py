@@ -28,6 +28,7 @@ MATRIX = [
     ("health lab1", V, "Running health checks"),
     ("reset lab1", O, "Resetting a lab"),
     ("destroy lab1", A, "Destroying a lab"),
+    ("adopt lab1", A, "Adopting a lab's VMs"),
     ("jobs", V, "Listing jobs"),
     ("job 1", V, "Looking at a job"),
     ("cancel 1", O, "Cancelling a job"),

@@ -303,7 +303,7 @@ def test_vms_are_created_then_found_on_a_rerun() -> None:
     deploy_vsphere.step_create_vms(run)
     created, again = h.thread.said()
     vm = run.data.vms["lab1-controller-1"]
-    assert created == ("🖥️ VMs created and powered on (network boot first):\n   • `lab1-controller-1` 1 vCPU · "
+    assert created == ("🖥️ VMs created and powered on in `fuelbot/lab1` (network boot first):\n   • `lab1-controller-1` 1 vCPU · "
                        f"1024 MB · 16 GB · 5 NICs (pxe {vm.pxe_mac})")
     assert again == "🖥️ All 1 VM(s) of lab1 already exist and are powered on."
     assert vm.created is False and h.saved[-1]["vms"]["lab1-controller-1"]["macs"] == vm.macs

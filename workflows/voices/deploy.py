@@ -12,7 +12,7 @@ from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from labspec.model import Environment
 from workflows.voices.base import KindVoice, Line
-from workflows.voices.deploy_facts import (DeployFact, PreflightChecked, VSphereReady, MasterVmCreated,
+from workflows.voices.deploy_facts import (DeployFact, HostsSkipped, PreflightChecked, VSphereReady, MasterVmCreated,
                                             MasterReachable, VmsCreated, NodesDiscovered, StrangerNode,
                                             DiscoveryWaiting, AllDiscovered, EnvironmentCreated, EnvironmentExists,
                                             SettingsMatch, SettingsLocked, SettingsApplied, NetworksMatch,
@@ -58,7 +58,8 @@ def _settings(provisioning: str, syslog_host: str | None) -> str:
     return f"provisioning: {provisioning}" + (f", syslog {syslog_host}" if syslog_host else "")
 
 
-def vsphere_line(fact: PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated) -> str:
+def vsphere_line(fact: PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated
+                 | HostsSkipped) -> str:
     match fact:
         case PreflightChecked(findings=findings, will_create=will_create):
             creatable = [f for f in findings if f.level == "fail" and f.obj in will_create]
@@ -80,12 +81,16 @@ def vsphere_line(fact: PreflightChecked | VSphereReady | MasterVmCreated | Maste
                     f"booting `{m.iso}`")
         case MasterReachable(release=release, url=url, user=user):
             return f"🔐 Fuel {release} master at {url} reachable; logged in as `{user}`."
-        case VmsCreated(lab=lab, pxe=pxe, created=created, total=total):
+        case VmsCreated(lab=lab, pxe=pxe, created=created, total=total, folder=folder):
             if not created:
                 return f"🖥️ All {total} VM(s) of {lab} already exist and are powered on."
-            return "🖥️ VMs created and powered on (network boot first):\n" + "\n".join(
+            where = f" in `{folder}`" if folder else ""
+            return f"🖥️ VMs created and powered on{where} (network boot first):\n" + "\n".join(
                 f"   • `{vm.spec.name}` {vm.spec.cpus} vCPU · {vm.spec.memory_mb} MB · {vm.spec.disk_gb} GB · "
                 f"{len(vm.spec.nics)} NICs ({pxe} {vm.pxe_mac})" for vm in created)
+        case HostsSkipped(hosts=hosts):
+            return (f"⚠️ Host(s) skipped, the VMs went to the others: {'; '.join(hosts)}. Reconnect a host, or take "
+                    "it out of maintenance mode, to use it again.")
 
 
 def discovery_line(fact: NodesDiscovered | StrangerNode | DiscoveryWaiting | AllDiscovered) -> Line:
@@ -183,7 +188,8 @@ class DeployVoice(KindVoice[DeployFact]):
 
     def lines(self, fact: DeployFact) -> Sequence[Line]:
         match fact:
-            case PreflightChecked() | VSphereReady() | MasterVmCreated() | MasterReachable() | VmsCreated():
+            case (PreflightChecked() | VSphereReady() | MasterVmCreated() | MasterReachable() | VmsCreated()
+                  | HostsSkipped()):
                 return [Line(vsphere_line(fact))]
             case NodesDiscovered() | StrangerNode() | DiscoveryWaiting() | AllDiscovered():
                 return [discovery_line(fact)]

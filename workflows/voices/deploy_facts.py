@@ -50,6 +50,12 @@ class VmsCreated:
     pxe: str
     created: tuple[CreatedVm, ...]
     total: int
+    folder: str = ""
+
+
+@dataclass(frozen=True)
+class HostsSkipped:
+    hosts: tuple[str, ...]           # "DC0_C0_H1: disconnected"
 
 
 # -- Fuel side -----------------------------------------------------------------------------------
@@ -228,8 +234,8 @@ class DeployHealthChecked:
     job_id: int
 
 
-DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated | NodesDiscovered
-              | StrangerNode | DiscoveryWaiting | AllDiscovered | EnvironmentCreated | EnvironmentExists
+DeployFact = (PreflightChecked | VSphereReady | MasterVmCreated | MasterReachable | VmsCreated | HostsSkipped
+              | NodesDiscovered | StrangerNode | DiscoveryWaiting | AllDiscovered | EnvironmentCreated | EnvironmentExists
               | SettingsMatch | SettingsLocked | SettingsApplied | NetworksMatch | NetworksLocked
               | NetworksConfigured | RolesAssigned | InterfacesMapped | VerificationSkipped | NodesOffline
               | NodesOnline | VerificationPassed

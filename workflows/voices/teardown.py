@@ -26,8 +26,11 @@ class EnvironmentDeleted:
 @dataclass(frozen=True)
 class VmsDeleted:
     lab: str
+    folder: str
     deleted: tuple[str, ...]
-    foreign: tuple[str, ...]        # VMs by a lab's names that fuelbot did not create for it: left alone
+    gone: tuple[str, ...] = ()                          # recorded, already deleted by someone: records dropped
+    refused: tuple[tuple[str, str], ...] = ()           # (VM, why): no longer what fuelbot recorded, left alone
+    strays: tuple[str, ...] = ()                        # the lab's marker but no record (an older fuelbot's)
 
 
 DestroyFact = NoEnvironment | EnvironmentDeleted | VmsDeleted
@@ -40,10 +43,16 @@ class DestroyVoice(KindVoice[DestroyFact]):
                 return [Line(f"🗑️ No Fuel environment `{name}` to delete.")]
             case EnvironmentDeleted(name=name, cluster_id=cluster_id):
                 return [Line(f"🗑️ Fuel environment `{name}` (id {cluster_id}) deleted; its nodes return to discover.")]
-            case VmsDeleted(lab=lab, deleted=deleted, foreign=foreign):
+            case VmsDeleted(lab=lab, folder=folder, deleted=deleted, gone=gone, refused=refused, strays=strays):
                 lines = [f"🧹 VMs deleted: {', '.join(f'`{n}`' for n in deleted) or 'none'}."]
-                if foreign:
-                    lines.append(f"⚠️ Left alone (not created by fuelbot for {lab}): {', '.join(foreign)}.")
+                if gone:
+                    lines.append(f"Already gone from `{folder}`: {', '.join(f'`{n}`' for n in gone)}.")
+                lines += [f"⚠️ Refused to delete `{name}`: {why}. It is left in vCenter; delete it there if it is "
+                          "no one's." for name, why in refused]
+                if strays:
+                    lines.append(f"⚠️ Left alone, fuelbot has no record of them: {', '.join(f'`{n}`' for n in strays)} "
+                                 f"(they carry {lab}'s owner marker: `/fuel adopt {lab}` takes them over if they are "
+                                 "the lab's, then destroy deletes them).")
                 lines.append("Port groups and the Fuel master VM are kept (they may serve other labs).")
                 return [Line("\n".join(lines))]
 
