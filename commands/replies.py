@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from core.mrkdwn import channel_ref, who
+from core.mrkdwn import channel_ref, inert, who
 from jobs.states import JobKind, JobState
 
 _ECHO_LIMIT = 60
@@ -18,7 +18,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 def echo(text: str) -> str:
     """``text`` a person typed, made inert: in backticks, without backticks, mentions or links."""
-    clean = _CONTROL.sub(" ", text).replace("`", "").replace("<", "‹").replace(">", "›").strip()
+    clean = _CONTROL.sub(" ", inert(text)).replace("`", "").replace("<", "‹").replace(">", "›").strip()
     if len(clean) > _ECHO_LIMIT:
         clean = clean[:_ECHO_LIMIT - 1] + "…"
     return f"`{clean or ' '}`"

@@ -223,12 +223,6 @@ class LocalSlack:
             taken, self._guard.violations = self._guard.violations, []
             return taken
 
-    @property
-    def findings(self) -> list[Violation]:
-        """Report-only: texts with Slack control characters left unescaped (issue #12 phase 2)."""
-        with self._cond:
-            return list(self._guard.findings)
-
     def check_payload(self, where: str, payload: Mapping[str, Any]) -> list[Any]:
         """Check a message payload (ack, response_url, Socket Mode ack); its parsed blocks."""
         with self._cond:

@@ -23,6 +23,7 @@ from labspec.model import (Environment, FuelMaster, Lab, Nic, NodeSpec, Settings
 from labspec.problems import SpecProblem
 from store.models import Job, JobEvent, OutboxMessage
 from store.types import utcnow
+from tests.support.texts import readable_reply
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"      # operator, viewer, admin
 LAB_CHANNEL = "C0LAB"
@@ -65,14 +66,15 @@ class Chat:
     def say(self, user: str, text: str, *, delivery: str | None = None, channel: str = LAB_CHANNEL,
             groups: frozenset[str] = frozenset()) -> Reply:
         self._deliveries += 1
-        return handle(Invocation(user_id=user, channel_id=channel, text=text,
-                                 delivery_id=delivery or f"trigger-{self._deliveries}", user_groups=groups),
-                      self.services)
+        return readable_reply(handle(Invocation(user_id=user, channel_id=channel, text=text,
+                                                delivery_id=delivery or f"trigger-{self._deliveries}",
+                                                user_groups=groups), self.services))
 
     def click(self, user: str, action_id: str, value: str, *, delivery: str | None = None) -> Reply:
         self._deliveries += 1
-        return handle_action(ActionInvocation(user_id=user, channel_id=LAB_CHANNEL, action_id=action_id, value=value,
-                                              delivery_id=delivery or f"click-{self._deliveries}"), self.services)
+        return readable_reply(handle_action(ActionInvocation(
+            user_id=user, channel_id=LAB_CHANNEL, action_id=action_id, value=value,
+            delivery_id=delivery or f"click-{self._deliveries}"), self.services))
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from jobs.steps import Step
 from jobs.voice import LifecycleVoice
 from jobs.worker import Worker
 from store.models import OutboxMessage
+from tests.support.texts import readable
 
 
 @dataclass
@@ -89,7 +90,7 @@ def test_runs_every_step_in_order_and_succeeds(sessions):
         job = get_job(s, job_id)
         assert (job.state, job.progress, job.context["ran"]) == ("succeeded", 100, ["one", "two", "three"])
         assert job.lab_lock is None and job.finished_at is not None
-        texts = [m.text for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        texts = [readable(m.text) for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
         assert texts == [f"🚀 Deploy of *lab1* — job #{job_id} by <@U1>", "step one done", "step two done",
                          "step three done", "succeeded"]
 

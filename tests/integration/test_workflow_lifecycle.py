@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from store.models import AnnouncedNode
 from tests.fixtures.stack import ADMIN, VIEWER
+from tests.support.texts import readable
 
 ZABBIX_NODE = {"name": "lab1-zabbix-1", "roles": ["zabbix-server"], "guest_id": "rhel6_64Guest", "cpus": 1,
                "memory_mb": 2048, "disk_gb": 16,
@@ -147,4 +148,4 @@ def test_a_job_cancelled_while_queued_loses_its_cancel_button(stack):
             .order_by(OutboxMessage.id)).all()
     assert [p.text.split(" — ")[0] for p in parents] == ["⏳ 🩺 Health check of *lab1*", "🛑 🩺 Health check of *lab1*"]
     assert parents[0].body["actions"][0]["id"] == "cancel_job" and parents[1].body == {}
-    assert "cancelled by <@UOPS0001> before it started" in parents[1].text
+    assert "cancelled by <@UOPS0001> before it started" in readable(parents[1].text)

@@ -1,6 +1,7 @@
 """The words of each kind, from typed outcomes: parents, failure lines, buttons (exact texts)."""
 from __future__ import annotations
 
+from core.mrkdwn import to_slack
 from core.buttons import ButtonAction
 from core.errors import StepFailed
 from jobs.states import JobState
@@ -20,11 +21,11 @@ TESTS = {"t1": {"name": "Create volume", "testset": "smoke", "status": "failure"
 def test_lifecycle_lines_come_from_the_kind_row() -> None:
     voice = LifecycleVoice()
     queued = voice.queued(DEPLOY)
-    assert queued.text == "⏳ 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · queued"
+    assert to_slack(queued.text) == "⏳ 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · queued"
     assert [b.action_id for b in queued.buttons] == [ButtonAction.CANCEL_JOB]
-    assert voice.running(DEPLOY).text == "🔄 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · running"
+    assert to_slack(voice.running(DEPLOY).text) == "🔄 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · running"
     cancelled = voice.cancelled_before_start(DEPLOY, actor="U0BOB001")
-    assert cancelled.text.endswith("· cancelled by <@U0BOB001> before it started") and cancelled.body() == {}
+    assert to_slack(cancelled.text).endswith("· cancelled by <@U0BOB001> before it started") and cancelled.body() == {}
     assert voice.opened(JobHeader(3, "digest", None, "schedule:4")).text == "📋 Digest — job #3 by schedule #4"
     assert voice.retrying(step_title="Deployment", error=StepFailed("Fuel answered 503."), seconds_left=900) == \
         "⏳ Deployment: Fuel answered 503. Retrying for up to 15 min."
@@ -35,7 +36,7 @@ def test_a_deploy_that_succeeded_shows_the_environment_and_health_with_a_rerun_b
     (parent,) = DeployVoice().ended(DEPLOY, Ending(JobState.SUCCEEDED, None, 872.0, "Health check"),
                                     DeployOutcome(environment=env, health="sanity 12/12 ✓", deployed=True))
     assert parent.parent is not None
-    assert parent.text == ("✅ *lab1* deployed — job #12 by <@U0ALICE1> · 14m 32s · Juno on CentOS 6.5 · multinode · "
+    assert to_slack(parent.text) == ("✅ *lab1* deployed — job #12 by <@U0ALICE1> · 14m 32s · Juno on CentOS 6.5 · multinode · "
                            "vCenter · nova-network\nHealth: sanity 12/12 ✓")
     assert [b.action_id for b in parent.parent.buttons] == [ButtonAction.RERUN_HEALTH]
 
@@ -44,7 +45,7 @@ def test_a_deploy_that_failed_names_the_step_and_only_offers_health_once_deploye
     error = StepFailed("Network verification failed: no message", step="verify_networks")
     parent, line = DeployVoice().ended(DEPLOY, Ending(JobState.FAILED, error, 65.0, "Verify networks"),
                                        DeployOutcome(environment=None, health=None, deployed=False))
-    assert parent.text == "❌ *lab1* failed at *verify networks* — job #12 by <@U0ALICE1> · 1m 05s"
+    assert to_slack(parent.text) == "❌ *lab1* failed at *verify networks* — job #12 by <@U0ALICE1> · 1m 05s"
     assert parent.parent is not None and parent.parent.buttons == ()
     assert line.text == "❌ Network verification failed: no message" and line.parent is None
 
@@ -53,7 +54,7 @@ def test_a_health_check_headline_compares_with_the_previous_run() -> None:
     outcome = HealthOutcome(SUMMARY, TESTS, Comparison(new_failures=("t1",), fixed=(), still_failing=(),
                                                        first_run=False))
     head, failure = HealthVoice().lines(HealthChecked(lab="lab1", job_id=5, outcome=outcome, mention="<!here>"))
-    assert head.text == ("<!here> ❌ Health of *lab1* — sanity 12/12 ✓ · smoke 9/10 ✗ (1 new failure(s) since last "
+    assert to_slack(head.text) == ("<!here> ❌ Health of *lab1* — sanity 12/12 ✓ · smoke 9/10 ✗ (1 new failure(s) since last "
                          "run) · job #5")
     assert failure.text == "✗ 🆕 *Create volume*: “timed out” (step 3)"
 
@@ -71,7 +72,7 @@ def test_a_one_shot_job_without_a_headline_says_it_is_done() -> None:
     job = JobHeader(id=4, kind="nodes", lab="lab1", requester="U0ALICE1")
     voice: OneShotVoice[object] = OneShotVoice()
     (done,) = voice.ended(job, Ending(JobState.SUCCEEDED, None, 3.0, "Nodes"), None)
-    assert done.text == "🖥️ Nodes of *lab1* done — job #4 by <@U0ALICE1> · 3s"
+    assert to_slack(done.text) == "🖥️ Nodes of *lab1* done — job #4 by <@U0ALICE1> · 3s"
     failed, line = voice.ended(job, Ending(JobState.FAILED, StepFailed("No lab named `lab9`."), 1.0, "Nodes"), None)
-    assert (failed.text, line.text) == ("❌ 🖥️ Nodes of *lab1* failed — job #4 by <@U0ALICE1> · 1s",
+    assert (to_slack(failed.text), line.text) == ("❌ 🖥️ Nodes of *lab1* failed — job #4 by <@U0ALICE1> · 1s",
                                         "❌ No lab named `lab9`.")

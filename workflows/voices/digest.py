@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
+from core.mrkdwn import mention
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from workflows.voices.base import Line
@@ -78,7 +79,7 @@ class DigestVoice(OneShotVoice[Digest]):
         if digest.missed:
             head += f" · (covers {digest.missed + 1} scheduled runs missed while fuelbot was down)"
         if digest.mention and digest.changes:
-            head = f"{digest.mention} {head}"
+            head = f"{mention(digest.mention)} {head}"
         return head
 
     def _lab_lines(self, digest: Digest) -> list[str]:

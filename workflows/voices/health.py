@@ -6,6 +6,7 @@ from typing import Any, Mapping, Sequence
 
 from core.buttons import Button, ButtonAction
 from core.errors import StepFailed
+from core.mrkdwn import mention
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from workflows.voices.base import KindVoice, Line
@@ -149,7 +150,7 @@ class HealthVoice(KindVoice[HealthFact]):
         if isinstance(fact, HealthChecked):
             text = headline(fact.lab, fact.outcome) + f" · job #{fact.job_id}"
             if fact.mention:
-                text = f"{fact.mention} {text}"
+                text = f"{mention(fact.mention)} {text}"
             return [Line.of_parent(Message(text, (rerun_button(fact.lab),))),
                     *(Line(line) for line in failure_lines(fact.outcome, job_id=fact.job_id))]
         return [progress_line(fact)]
