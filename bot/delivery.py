@@ -36,14 +36,13 @@ from typing import Any, Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import RetryHandler
 from sqlalchemy.orm import Session
 
 from bot import posted
 from bot.delivery_failures import Failures, Outcome, Result
 from bot.metrics import Metrics
-from bot.render import render_outbox
-from bot.slack_client import SlackCallMeter
+from bot.render import cut, render_outbox
+from bot.slack_client import without_retries
 from bot.slack_errors import TOO_LONG_ERRORS, classify
 from jobs.outbox import (DM_PREFIX, OutboxState, Placement, claim_batch, mark_sent, mark_superseded, parent_is_dead,
                          postpone_channel, release, thread_ts_for)
@@ -92,7 +91,7 @@ class OutboxDelivery:
                  backoff: Callable[[int], float] | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self._session_factory = session_factory
-        self._client = _bare(client)
+        self._client = without_retries(client)
         self._worker_id = worker_id
         self._metrics = metrics
         self._post_interval = min_interval_per_channel
@@ -297,7 +296,8 @@ class OutboxDelivery:
                 # Too long for Slack: the start of the text, once; a second refusal gives it up.
                 log.warning("%s: %s; sending it shortened", method, error)
                 self._metrics.outbox("shortened")
-                return call(**{**kwargs, "blocks": [], "text": _shortened(str(kwargs.get("text") or ""))})
+                text = cut(str(kwargs.get("text") or ""), SHORT_TEXT, note="… (shortened: too long for Slack)")
+                return call(**{**kwargs, "blocks": [], "text": text})
             raise
 
 
@@ -305,26 +305,6 @@ def _edit(plan: _Plan, ts: str) -> _Plan:
     """The post found in Slack is edited to this message's words (the newest of its slot)."""
     kwargs = {k: v for k, v in plan.kwargs.items() if k not in ("thread_ts", "metadata")}
     return replace(plan, method="chat.update", kwargs={**kwargs, "ts": ts}, in_doubt_since=None)
-
-
-def _shortened(text: str) -> str:
-    if len(text) <= SHORT_TEXT:
-        return text
-    cut = text[:SHORT_TEXT]
-    amp = cut.rfind("&")
-    cut = cut[:amp] if amp != -1 and ";" not in cut[amp:] else cut
-    lt = cut.rfind("<")
-    cut = cut[:lt] if lt != -1 and ">" not in cut[lt:] else cut
-    return cut + "… (shortened: too long for Slack)"
-
-
-def _bare(client: WebClient) -> WebClient:
-    """The client without retries of its own: a 5xx or a lost connection retried inside slack_sdk
-    could post twice, and a sleep through Retry-After would stall every channel in the tick. The
-    outbox retries instead, after looking for a post in doubt (keeping only the call meter)."""
-    handlers: list[RetryHandler] = [h for h in client.retry_handlers if isinstance(h, SlackCallMeter)]
-    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
-                     proxy=client.proxy, headers=client.headers, logger=client.logger, retry_handlers=handlers)
 
 
 class _NotYet(Exception):

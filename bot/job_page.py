@@ -116,7 +116,7 @@ class JobPages:
 
 
 def _timeline(job: Job, events: list[JobEvent]) -> list[StepSpan]:
-    starts = [(m["name"], e.at) for e in events if e.kind == "step" and (m := _STEP.match(e.message))]
+    starts = [(name, e.at) for e in events if e.kind == "step" and (name := _step_name(e)) is not None]
     end = job.finished_at
     spans = []
     for index, (name, started) in enumerate(starts):
@@ -129,6 +129,14 @@ def _timeline(job: Job, events: list[JobEvent]) -> list[StepSpan]:
         spans.append(StepSpan(name=name, started=started, outcome=outcome,
                               seconds=None if until is None else (_utc(until) - _utc(started)).total_seconds()))
     return spans
+
+
+def _step_name(event: JobEvent) -> str | None:
+    """A step event's step, as people read it: its title (older events only name the step)."""
+    if isinstance(event.data, dict) and event.data.get("step"):
+        return str(event.data.get("title") or event.data["step"])
+    found = _STEP.match(event.message)
+    return found["name"] if found else None
 
 
 def _took(job: Job, now: datetime) -> float | None:

@@ -94,7 +94,7 @@ def _more_note(count: int, job_id: int | None) -> str:
 
 def _fallback(text: str, lines: list[str]) -> str:
     fallback = (text or "").strip() or next((line for line in lines if line.strip()), "") or "fuelbot"
-    return _cut(fallback, FALLBACK_TEXT_LIMIT)
+    return cut(fallback, FALLBACK_TEXT_LIMIT)
 
 
 def truncate(text: str, limit: int) -> str:
@@ -102,18 +102,18 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + ELLIPSIS
 
 
-def _cut(mrkdwn: str, limit: int) -> str:
-    """``truncate`` for escaped mrkdwn: never splits an entity (``&amp;``) or a ``<…>`` sequence,
-    which would leave a bare ``&`` or ``<`` behind."""
+def cut(mrkdwn: str, limit: int, *, note: str = ELLIPSIS) -> str:
+    """``truncate`` for escaped mrkdwn, ending with ``note`` when cut: never splits an entity
+    (``&amp;``) or a ``<…>`` sequence, which would leave a bare ``&`` or ``<`` behind."""
     if len(mrkdwn) <= limit:
         return mrkdwn
-    cut = mrkdwn[:limit - 1]
-    amp, lt = cut.rfind("&"), cut.rfind("<")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    if lt != -1 and ">" not in cut[lt:]:
-        cut = cut[:lt]
-    return cut + ELLIPSIS
+    kept = mrkdwn[:max(0, limit - len(note))]
+    amp, lt = kept.rfind("&"), kept.rfind("<")
+    if amp != -1 and ";" not in kept[amp:]:
+        kept = kept[:amp]
+    if lt != -1 and ">" not in kept[lt:]:
+        kept = kept[:lt]
+    return kept + note
 
 
 def _text_sections(lines: list[str]) -> tuple[list[dict], int]:
@@ -124,7 +124,7 @@ def _text_sections(lines: list[str]) -> tuple[list[dict], int]:
     chunks: list[list[str]] = [[]]
     size = 0
     for index, raw in enumerate(shown):
-        line = _cut(raw, limit)
+        line = cut(raw, limit)
         if chunks[-1] and size + len(line) + 1 > limit:
             if len(chunks) == MAX_TEXT_SECTIONS:
                 omitted += len(shown) - index
@@ -156,7 +156,7 @@ def _section(text: str) -> dict:
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, SECTION_TEXT_LIMIT)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_TEXT_LIMIT)}]}
 
 
 def _field_sections(fields: list[tuple[str, str]]) -> tuple[list[dict], int]:
@@ -166,7 +166,7 @@ def _field_sections(fields: list[tuple[str, str]]) -> tuple[list[dict], int]:
     for start in range(0, len(shown), MAX_FIELDS_PER_SECTION):
         chunk = shown[start:start + MAX_FIELDS_PER_SECTION]
         sections.append({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": _cut(f"*{label}*\n{value}", FIELD_TEXT_LIMIT)} for label, value in chunk]})
+            {"type": "mrkdwn", "text": cut(f"*{label}*\n{value}", FIELD_TEXT_LIMIT)} for label, value in chunk]})
     return sections, omitted
 
 

@@ -176,6 +176,11 @@ def queued(subject: str, job_id: int) -> str:
     return f"{subject} queued as job *#{job_id}*. Follow it in the thread below."
 
 
+def looking(subject: str, job_id: int, *, in_dm: bool) -> str:
+    where = "in your DM with fuelbot (Apps → fuelbot)" if in_dm else "here, only for you"
+    return f"⏳ {subject} (job *#{job_id}*): the answer follows {where} in a few seconds."
+
+
 def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, started: bool,
              channel: str | None, viewer: str) -> str:
     known = JobKind.known(kind)
@@ -188,8 +193,9 @@ def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, st
 
 def job_line(*, job_id: int, kind: str, lab: str | None, state: JobState, step: str | None, requester: str,
              age: str) -> str:
+    """``step`` is the step's title (``Deployment``), never its internal name."""
     where = f" *{lab}*" if lab else ""
-    at = f" at `{step}`" if step and state in (JobState.RUNNING, JobState.FAILED) else ""
+    at = f" at *{step}*" if step and state in (JobState.RUNNING, JobState.FAILED, JobState.CANCELLED) else ""
     return f"#{job_id} {kind}{where} · {state}{at} · {who(requester)} · {age}"
 
 
@@ -204,7 +210,7 @@ def job_detail(*, job_id: int, subject: str, requester: str, state: str, step: s
                created: str, started: str | None, finished: str | None, error: str | None, cancel_requested: bool,
                events: Sequence[str]) -> str:
     lines = [f"*Job #{job_id}* — {subject} by {who(requester)} · *{state}*"
-             + (f" · step `{step}`" if step else "") + f" · {progress}%"
+             + (f" · step *{step}*" if step else "") + f" · {progress}%"
              + (" · cancel requested" if cancel_requested else ""),
              " · ".join(f"{label} {moment}" for label, moment in
                         (("Queued", created), ("started", started), ("finished", finished)) if moment)]

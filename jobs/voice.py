@@ -60,6 +60,11 @@ class Ending:
     step_title: str             # the step it ended in (``start`` before the first)
 
 
+def mark(state: JobState | str) -> str:
+    """How a job's end looks: ✅ succeeded, 🛑 cancelled (on request: no failure), ❌ failed."""
+    return {JobState.SUCCEEDED.value: "✅", JobState.CANCELLED.value: "🛑"}.get(str(state), "❌")
+
+
 def cancel_button(job_id: int) -> Button:
     return Button(ButtonAction.CANCEL_JOB, "Cancel", str(job_id), style="danger", confirm=f"Cancel job #{job_id}?")
 

@@ -40,7 +40,7 @@ def observe(run: Run[JobRecord, Digest], lab: Lab) -> dict[str, Any]:
                                                   Job.state.in_([s.value for s in JobState if s.is_final]))
                                 .order_by(Job.id.desc()).limit(1))
         if deploy is not None:
-            snap["last_deploy"] = {"job": deploy.id, "state": deploy.state, "step": deploy.step,
+            snap["last_deploy"] = {"job": deploy.id, "state": deploy.state, "step": deploy.step_title or deploy.step,
                                    "at": (deploy.finished_at or deploy.created_at).isoformat()}
         health = session.scalar(select(HealthRun).where(HealthRun.lab == lab.name).order_by(HealthRun.id.desc()).limit(1))
         if health is not None:
@@ -72,7 +72,8 @@ class DigestWorkflow(OneShotWorkflow[JobRecord, Digest]):
                     LabObservation.lab == lab.name, LabObservation.kind == "digest")
                     .order_by(LabObservation.id.desc()).limit(1))
                 changed += changes(previous.data if previous else None, snap)
-                session.add(LabObservation(lab=lab.name, kind="digest", observed_at=now, data=snap))
+                if not run.data.in_place:    # a look-up for one person does not move everyone's baseline
+                    session.add(LabObservation(lab=lab.name, kind="digest", observed_at=now, data=snap))
             snaps.append(snap)
         scheduled = bool(run.params.get("scheduled"))
         digest = Digest(snapshots=tuple(snaps), changes=tuple(changed), problems=tuple(str(p) for p in problems),

@@ -14,7 +14,7 @@ import hashlib
 import re
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from sim.slack import hooks
+from sim.slack.calls import Answer, ApiCall
 from sim.slack.channels import Channel, ChannelError, ChannelSnapshot, Kind
 from sim.slack.contract import Violation
 from sim.slack.faults import Faults, Outage
@@ -40,30 +41,6 @@ def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
     """The bot scopes fuelbot's app manifest asks for: what an install grants."""
     manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
     return frozenset(manifest["oauth_config"]["scopes"]["bot"])
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    """One request LocalSlack received: ``method`` is the API method, ``hooks/<id>`` or ``upload/<id>``."""
-
-    method: str
-    params: Mapping[str, Any]
-    status: int
-    at: float
-    error: str | None = None
-    throttled: bool = False       # answered 429 by the rate limiter (not by an injected fault)
-    took_effect: bool = False     # the method did its work (even when its caller heard an error)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What LocalSlack answers one Web API call: status, JSON body, headers; late, or not at all."""
-
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0            # seconds the answer waits before it leaves (outside the lock)
-    drop: bool = False            # the connection is closed without an answer
 
 
 class LocalSlack:

@@ -18,7 +18,7 @@ from bot.metrics import Metrics
 from bot.slack_client import slack_client
 from core.settings import Settings
 from jobs.announce import announce
-from jobs.outbox import OutboxState, enqueue
+from jobs.outbox import OutboxState, Placement, dm_with, enqueue
 from jobs.queue import submit
 from jobs.reporter import OutboxReporter
 from jobs.states import JobKind
@@ -64,9 +64,9 @@ def drain(delivery: OutboxDelivery, sessions, *, timeout: float = 15.0) -> None:
     raise AssertionError("the outbox did not drain")
 
 
-def new_job(sessions, kind: JobKind = JobKind.DEPLOY) -> int:
+def new_job(sessions, kind: JobKind = JobKind.DEPLOY, lab: str = "lab1") -> int:
     with sessions() as session, session.begin():
-        job = submit(session, kind=kind, requester="UALICE01", lab="lab1", channel=CHANNEL).job
+        job = submit(session, kind=kind, requester="UALICE01", lab=lab, channel=CHANNEL).job
         announce(session, job)
         return job.id
 
@@ -209,13 +209,53 @@ def test_a_message_too_long_is_sent_shortened_once_then_given_up(sessions, slack
     drain(delivery, sessions)
     reporter = OutboxReporter(session_factory=sessions, job_id=job_id, channel=CHANNEL)
     slack.fail("chat.postMessage", error="msg_too_long")
+    time.sleep(0.05)                          # past the channel's post interval: the retry is not a 429
     reporter.say("x" * 2500)
     drain(delivery, sessions)
     [shortened] = parents(slack)[0].replies
     assert shortened.text.endswith("(shortened: too long for Slack)") and len(shortened.text) < 1100
     slack.fail("chat.postMessage", error="msg_too_long", times=2)
+    time.sleep(0.05)
     reporter.say("y" * 2500)
     drain(delivery, sessions)
     assert [m.error for m in rows(sessions) if m.state == OutboxState.DEAD] == ["msg_too_long"]
     [notice] = slack.channel(slack.open_im("UALICE01")).messages
     assert "too long for Slack, even shortened" in notice.text
+
+
+# -- answers to people: their own lane, ahead of the channel's traffic ----------------------------
+def test_an_answer_goes_first_however_busy_the_channel_and_its_edits_are(sessions, slack, metrics) -> None:
+    jobs = [new_job(sessions, lab=f"lab{i}") for i in range(3)]
+    delivery = delivery_for(sessions, slack, metrics, updates_per_minute=6.0, min_interval_per_channel=0.5)
+    drain(delivery, sessions)                                      # three deploys' parents are up
+    reporters = [OutboxReporter(session_factory=sessions, job_id=j, channel=CHANNEL, progress_interval=0)
+                 for j in jobs]
+    for percent in range(0, 100, 10):                              # edits far past the update allowance
+        for reporter in reporters:
+            reporter.progress(f"Deploying — {percent}%")
+            reporter.say(f"news at {percent}%")
+    with sessions() as session, session.begin():
+        enqueue(session, channel=CHANNEL, text="📟 *lab1*: operational · 1 ready", placement=Placement.ANSWER,
+                recipient="UBOB0001", body={"lines": ["node-1 `lab1-controller-1` · controller · ready"]})
+    started = time.monotonic()
+    delivery.tick()
+    [answer] = slack.channel(CHANNEL).ephemerals_for("UBOB0001")
+    assert answer.text == "📟 *lab1*: operational · 1 ready" and time.monotonic() - started < 2
+    assert slack.calls("chat.postEphemeral")[0].params["user"] == "UBOB0001"
+    assert not slack.channel(CHANNEL).ephemerals_for("UALICE01")           # nobody else sees it
+
+
+def test_an_answer_where_fuelbot_cannot_show_it_goes_to_the_persons_dm(sessions, slack, metrics) -> None:
+    from sim.slack.channels import Kind
+    slack.add_channel("C0SECRET", "secret", kind=Kind.PRIVATE, members=["UBOB0001"], bot=False)
+    with sessions() as session, session.begin():
+        enqueue(session, channel="C0SECRET", text="📟 *lab1*: operational", placement=Placement.ANSWER,
+                recipient="UBOB0001")
+        enqueue(session, channel=dm_with("UBOB0001"), text="🖥️ *lab1*: 1 node(s)", placement=Placement.ANSWER,
+                recipient="UBOB0001")
+    drain(delivery_for(sessions, slack, metrics), sessions)
+    dm = slack.channel(slack.open_im("UBOB0001"))
+    assert [m.text for m in dm.messages] == ["📟 *lab1*: operational", "🖥️ *lab1*: 1 node(s)"]
+    note = dm.messages[0].blocks[-1]["elements"][0]["text"]
+    assert note == "You asked in <#C0SECRET>, where fuelbot cannot answer you; here is the answer."
+    assert not [m for m in rows(sessions) if m.state == OutboxState.DEAD]

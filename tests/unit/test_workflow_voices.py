@@ -1,6 +1,8 @@
 """The words of each kind, from typed outcomes: parents, failure lines, buttons (exact texts)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from core.mrkdwn import to_slack
 from core.buttons import ButtonAction
 from core.errors import StepFailed
@@ -10,6 +12,7 @@ from tests.fakes.harness import fake_lab
 from workflows.voices.deploy import DeployOutcome, DeployVoice
 from workflows.voices.health import Comparison, HealthChecked, HealthOutcome, HealthVoice
 from workflows.voices.inspect import Plan, PlanAction, PlannedChange, PlanVoice
+from workflows.voices.digest import changes, line_for
 from workflows.voices.oneshot import OneShotVoice
 
 DEPLOY = JobHeader(id=12, kind="deploy", lab="lab1", requester="U0ALICE1")
@@ -76,3 +79,16 @@ def test_a_one_shot_job_without_a_headline_says_it_is_done() -> None:
     failed, line = voice.ended(job, Ending(JobState.FAILED, StepFailed("No lab named `lab9`."), 1.0, "Nodes"), None)
     assert (to_slack(failed.text), line.text) == ("❌ 🖥️ Nodes of *lab1* failed — job #4 by <@U0ALICE1> · 1s",
                                         "❌ No lab named `lab9`.")
+
+
+def test_a_cancel_is_never_worded_as_a_failure() -> None:
+    job = JobHeader(id=4, kind="nodes", lab="lab1", requester="U0ALICE1")
+    (stopped,) = OneShotVoice().ended(job, Ending(JobState.CANCELLED, None, 2.0, "Nodes"), None)
+    assert to_slack(stopped.text) == "🛑 🖥️ Nodes of *lab1* cancelled — job #4 by <@U0ALICE1> · 2s"
+    deploy = JobHeader(id=12, kind="deploy", lab="lab1", requester="U0ALICE1")
+    (parent,) = DeployVoice().ended(deploy, Ending(JobState.CANCELLED, None, 65.0, "Deployment"),
+                                    DeployOutcome(environment=None, health=None, deployed=False))
+    assert parent.text.startswith("🛑 *lab1* cancelled at *deployment*")
+    snap = {"lab": "lab1", "status": "new", "last_deploy": {"job": 12, "state": "cancelled", "step": "Deployment"}}
+    assert "last deploy 🛑 #12 cancelled at Deployment" in line_for(snap, datetime.now(timezone.utc))
+    assert changes({"lab": "lab1", "status": "new"}, snap) == ["lab1 deploy 🛑 (#12)"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from jobs.states import JobState
-from jobs.voice import Ending, JobHeader, Message
+from jobs.voice import Ending, JobHeader, Message, mark
 from labspec.model import Environment
 from workflows.voices.base import KindVoice, Line
 from workflows.voices.deploy_facts import (DeployFact, PreflightChecked, VSphereReady, MasterVmCreated,
@@ -187,7 +187,7 @@ class DeployVoice(KindVoice[DeployFact]):
                 text += f"\nHealth: {outcome.health}"
             return [Line.of_parent(Message(text, (rerun_button(job.lab),)))]
         verb = "cancelled" if ending.state is JobState.CANCELLED else "failed"
-        parent = Message(f"❌ *{job.lab}* {verb} at *{ending.step_title.lower()}* — {by}",
+        parent = Message(f"{mark(ending.state)} *{job.lab}* {verb} at *{ending.step_title.lower()}* — {by}",
                          (rerun_button(job.lab),) if outcome.deployed else ())
         return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
 

@@ -8,7 +8,7 @@ from core.buttons import Button, ButtonAction
 from core.errors import StepFailed
 from core.mrkdwn import mention
 from jobs.states import JobState
-from jobs.voice import Ending, JobHeader, Message
+from jobs.voice import Ending, JobHeader, Message, mark
 from workflows.voices.base import KindVoice, Line
 from workflows.voices.words import duration, health_counts
 
@@ -159,7 +159,7 @@ class HealthVoice(KindVoice[HealthFact]):
         """Nothing on success (the outcome is already the parent); the state and the error otherwise."""
         if ending.state is JobState.SUCCEEDED:
             return []
-        parent = Message(f"❌ Health check of *{job.lab}* {ending.state.value} — job #{job.id} · "
+        parent = Message(f"{mark(ending.state)} Health check of *{job.lab}* {ending.state.value} — job #{job.id} · "
                          f"{duration(ending.elapsed)}", (rerun_button(job.lab),))
         return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
 
