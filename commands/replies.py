@@ -178,7 +178,7 @@ def queued(subject: str, job_id: int) -> str:
 
 def looking(subject: str, job_id: int, *, in_dm: bool) -> str:
     where = "in your DM with fuelbot (Apps → fuelbot)" if in_dm else "here, only for you"
-    return f"⏳ {subject} (job *#{job_id}*): the answer follows {where} in a few seconds."
+    return f"⏳ {subject} (job *#{job_id}*): the answer comes {where}, in a few seconds."
 
 
 def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, started: bool,

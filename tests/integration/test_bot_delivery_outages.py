@@ -186,21 +186,23 @@ def test_an_edit_queued_after_a_newer_one_was_sent_never_overwrites_it(sessions,
     assert [c.params["text"] for c in slack.calls("chat.update") if c.took_effect] == ["✅ deployed"]
 
 
+@pytest.mark.parametrize("error, reason", [("restricted_action", "Slack refused it (`restricted_action`)"),
+                                           ("invalid_auth", "fuelbot's Slack token is not valid any more")])
 def test_an_error_no_retry_cures_gives_the_message_up_at_once_and_tells_the_requester(
-        sessions, slack, metrics) -> None:
+        sessions, slack, metrics, error: str, reason: str) -> None:
     job_id = new_job(sessions)
     delivery = delivery_for(sessions, slack, metrics)
     drain(delivery, sessions)
     reporter = OutboxReporter(session_factory=sessions, job_id=job_id, channel=CHANNEL)
-    slack.fail("chat.postMessage", error="restricted_action")
+    slack.fail("chat.postMessage", error=error)
     reporter.say("1. Preflight: 7 ok")
     reporter.say("2. vSphere ready")
     drain(delivery, sessions)
     given_up = [m for m in rows(sessions) if m.state == OutboxState.DEAD]
-    assert [(m.text, m.attempts, m.error) for m in given_up] == [("1. Preflight: 7 ok", 1, "restricted_action")]
+    assert [(m.text, m.attempts, m.error) for m in given_up] == [("1. Preflight: 7 ok", 1, error)]
     assert [r.text for r in parents(slack)[0].replies] == ["2. vSphere ready"]   # the thread goes on
     [notice] = slack.channel(slack.open_im("UALICE01")).messages
-    assert f"a message of job *#{job_id}*" in notice.text and "restricted_action" in notice.text
+    assert f"a message of job *#{job_id}*" in notice.text and reason in notice.text
 
 
 def test_a_message_too_long_is_sent_shortened_once_then_given_up(sessions, slack, metrics) -> None:

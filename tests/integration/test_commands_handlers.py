@@ -156,7 +156,7 @@ def test_job_commands_queue_their_kind(chat: Chat, sessions, text: str, kind: st
     reply = chat.say(ALICE, text)
     look_up = kind in ("plan", "status", "nodes") or (kind, lab) == ("digest", "lab1")
     assert reply.ok and reply.ephemeral
-    assert ("(job *#1*): the answer follows here, only for you" if look_up else "queued as job *#1*") in reply.text
+    assert ("(job *#1*): the answer comes here, only for you" if look_up else "queued as job *#1*") in reply.text
     [job] = jobs(sessions)
     assert (job.kind, job.lab, job.params) == (kind, lab, params)
     # a job posts its parent (with a Cancel button) at once; a look-up's only words are its answer, later

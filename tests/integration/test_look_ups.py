@@ -29,7 +29,7 @@ def test_status_answers_only_the_asker_in_seconds_without_a_public_message(stack
     asked = time.monotonic()
     reply = stack.command("status lab1", user=VIEWER).json()
     assert reply["response_type"] == "ephemeral"
-    assert reply["text"].startswith("⏳ Status of *lab1* (job *#1*): the answer follows here, only for you")
+    assert reply["text"].startswith("⏳ Status of *lab1* (job *#1*): the answer comes here, only for you")
     job = stack.wait_job(stack.last_job("status").id, timeout=30)
     text, _ = stack.answer(job.id, user=VIEWER)
     assert text.startswith("📟 *lab1*: not deployed") and time.monotonic() - asked < 15
@@ -44,7 +44,7 @@ def test_nodes_asked_in_a_dm_are_answered_in_the_askers_dm_with_fuelbot(stack) -
                               team_id=stack.slack.team_id,
                               response_url=stack.slack.new_response_url(channel=dm, user=VIEWER))
     reply = post_signed(stack.events_url, body, secret=stack.secret).json()
-    assert "the answer follows in your DM with fuelbot" in reply["text"]
+    assert "the answer comes in your DM with fuelbot" in reply["text"]
     job = stack.wait_job(stack.last_job("nodes").id, timeout=30)
     stack.settle()
     [answer] = stack.slack.channel(stack.slack.open_im(VIEWER)).messages
