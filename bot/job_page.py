@@ -3,8 +3,8 @@
 Everything Slack only summarises is here: every event with its time and actor, the step
 timeline with durations, the full error, the Fuel diagnosis with its log excerpts (events
 whose data carries ``detail``/``excerpts``), and the thread's messages in full. The page needs
-no JavaScript (its Content-Security-Policy forbids any), every text passes ``scrub`` on its way
-out, and a missing, forged or expired signature gets a 403 page saying what to do instead.
+no JavaScript (its Content-Security-Policy forbids any), every text passes ``scrub`` (and
+``core.mrkdwn.to_plain``: mentions read ``@U…``) on its way out, and a missing, forged or expired signature gets a 403 page saying what to do instead.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.job_links import JobLinks, LinkRefused
+from core.mrkdwn import to_plain
 from core.redact import scrub
 from jobs.states import JobKind, JobState
 from store.models import Job, JobEvent, OutboxMessage
@@ -46,7 +47,7 @@ class StepSpan:
 def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                       autoescape=select_autoescape(default=True),
-                      finalize=lambda value: scrub(value) if isinstance(value, str) else value)
+                      finalize=lambda value: scrub(to_plain(value)) if isinstance(value, str) else value)
     env.filters["when"] = lambda moment: "—" if moment is None else _utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")
     env.filters["duration"] = _duration
     return env
@@ -115,7 +116,7 @@ class JobPages:
 
 
 def _timeline(job: Job, events: list[JobEvent]) -> list[StepSpan]:
-    starts = [(m["name"], e.at) for e in events if e.kind == "step" and (m := _STEP.match(e.message))]
+    starts = [(name, e.at) for e in events if e.kind == "step" and (name := _step_name(e)) is not None]
     end = job.finished_at
     spans = []
     for index, (name, started) in enumerate(starts):
@@ -128,6 +129,14 @@ def _timeline(job: Job, events: list[JobEvent]) -> list[StepSpan]:
         spans.append(StepSpan(name=name, started=started, outcome=outcome,
                               seconds=None if until is None else (_utc(until) - _utc(started)).total_seconds()))
     return spans
+
+
+def _step_name(event: JobEvent) -> str | None:
+    """A step event's step, as people read it: its title (older events only name the step)."""
+    if isinstance(event.data, dict) and event.data.get("step"):
+        return str(event.data.get("title") or event.data["step"])
+    found = _STEP.match(event.message)
+    return found["name"] if found else None
 
 
 def _took(job: Job, now: datetime) -> float | None:

@@ -1,9 +1,14 @@
 """Turn neutral content (a ``Reply``, an outbox body) into Block Kit, and Block Kit into plain text.
 
+Every text becomes mrkdwn here, once (``core.mrkdwn.to_slack``): ``&``, ``<`` and ``>`` are escaped
+and only fuelbot's own mention and link tokens become Slack sequences, so no text reaches Slack
+unescaped whoever wrote it; plain_text (buttons, confirm dialogs) gets ``to_plain``.
+
 Slack's limits are enforced here, once: section text ≤ 3,000 characters, ≤ 50 blocks, ≤ 10 fields
-per section, button text ≤ 75, value ≤ 2,000, confirm dialogs within theirs. Long output is
-summarised with a note pointing at ``/fuel job <id>`` instead of flooding the channel, and the
-top-level ``text`` fallback (notifications, screen readers) is always set.
+per section, button text ≤ 75, value ≤ 2,000, confirm dialogs within theirs (measured after
+escaping, and never cutting an entity or a sequence in two). Long output is summarised with a
+note pointing at ``/fuel job <id>`` instead of flooding the channel, and the top-level ``text``
+fallback (notifications, screen readers) is always set.
 
 Every text that leaves here passes the scrubber (``core.redact``), whatever its source: this is
 the last place before Slack, so a secret that slipped into a reply, an outbox body or a button's
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from commands.api import Button, Reply
+from core.mrkdwn import to_plain, to_slack
 from core.redact import scrub
 
 SECTION_TEXT_LIMIT = 3000
@@ -66,12 +72,13 @@ def _button_dict(button: Button) -> dict[str, Any]:
 
 def _render(text: str, fields: list[tuple[str, str]], lines: list[str], actions: list[dict],
             context: str | None, *, job_id: int | None) -> SlackMessage:
-    text, context = scrub(text or ""), scrub(context) if context else context
-    fields = [(scrub(label), scrub(value)) for label, value in fields]
-    lines = [scrub(line) for line in lines]
+    text = to_slack(scrub(text or ""))
+    lines = [to_slack(scrub(line)) for line in lines]
+    fields = [(to_slack(scrub(label)), to_slack(scrub(value))) for label, value in fields]
+    context = to_slack(scrub(str(context))) if context else None
     actions = [{**a, "label": scrub(str(a.get("label") or "")) or None,
                 "confirm": scrub(str(a["confirm"])) if a.get("confirm") else a.get("confirm")} for a in actions]
-    all_lines = (text or "").splitlines() + lines
+    all_lines = text.splitlines() + lines
     sections, omitted = _text_sections(all_lines)
     field_sections, omitted_fields = _field_sections(fields)
     blocks: list[dict] = sections + field_sections
@@ -80,7 +87,7 @@ def _render(text: str, fields: list[tuple[str, str]], lines: list[str], actions:
     if actions:
         blocks.append(_actions(actions))
     if context:
-        blocks.append(_context(str(context)))
+        blocks.append(_context(context))
     # Every part above is capped, so this only guards future growth; keep actions if we must cut.
     if len(blocks) > MAX_BLOCKS:
         blocks = blocks[:MAX_BLOCKS - 1] + [blocks[-1]]
@@ -94,12 +101,26 @@ def _more_note(count: int, job_id: int | None) -> str:
 
 def _fallback(text: str, lines: list[str]) -> str:
     fallback = (text or "").strip() or next((line for line in lines if line.strip()), "") or "fuelbot"
-    return truncate(fallback, FALLBACK_TEXT_LIMIT)
+    return cut(fallback, FALLBACK_TEXT_LIMIT)
 
 
 def truncate(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, ending with an ellipsis when cut."""
     return text if len(text) <= limit else text[:limit - 1] + ELLIPSIS
+
+
+def cut(mrkdwn: str, limit: int, *, note: str = ELLIPSIS) -> str:
+    """``truncate`` for escaped mrkdwn, ending with ``note`` when cut: never splits an entity
+    (``&amp;``) or a ``<…>`` sequence, which would leave a bare ``&`` or ``<`` behind."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    kept = mrkdwn[:max(0, limit - len(note))]
+    amp, lt = kept.rfind("&"), kept.rfind("<")
+    if amp != -1 and ";" not in kept[amp:]:
+        kept = kept[:amp]
+    if lt != -1 and ">" not in kept[lt:]:
+        kept = kept[:lt]
+    return kept + note
 
 
 def _text_sections(lines: list[str]) -> tuple[list[dict], int]:
@@ -110,7 +131,7 @@ def _text_sections(lines: list[str]) -> tuple[list[dict], int]:
     chunks: list[list[str]] = [[]]
     size = 0
     for index, raw in enumerate(shown):
-        line = truncate(raw, limit)
+        line = cut(raw, limit)
         if chunks[-1] and size + len(line) + 1 > limit:
             if len(chunks) == MAX_TEXT_SECTIONS:
                 omitted += len(shown) - index
@@ -142,7 +163,7 @@ def _section(text: str) -> dict:
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(text, SECTION_TEXT_LIMIT)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut(text, SECTION_TEXT_LIMIT)}]}
 
 
 def _field_sections(fields: list[tuple[str, str]]) -> tuple[list[dict], int]:
@@ -152,7 +173,7 @@ def _field_sections(fields: list[tuple[str, str]]) -> tuple[list[dict], int]:
     for start in range(0, len(shown), MAX_FIELDS_PER_SECTION):
         chunk = shown[start:start + MAX_FIELDS_PER_SECTION]
         sections.append({"type": "section", "fields": [
-            {"type": "mrkdwn", "text": truncate(f"*{label}*\n{value}", FIELD_TEXT_LIMIT)} for label, value in chunk]})
+            {"type": "mrkdwn", "text": cut(f"*{label}*\n{value}", FIELD_TEXT_LIMIT)} for label, value in chunk]})
     return sections, omitted
 
 
@@ -165,14 +186,14 @@ def _actions(actions: Iterable[Mapping[str, Any]]) -> dict:
             n += 1
             action_id = f"{base}:{n}"
         seen.add(action_id)
-        label = truncate(str(action.get("label") or action_id), BUTTON_TEXT_LIMIT)
+        label = truncate(to_plain(str(action.get("label") or action_id)), BUTTON_TEXT_LIMIT)
         element: dict[str, Any] = {"type": "button", "action_id": action_id,
                                    "text": {"type": "plain_text", "text": label, "emoji": True},
                                    "value": truncate(str(action.get("value") or ""), BUTTON_VALUE_LIMIT)}
         if action.get("style") in ("primary", "danger"):
             element["style"] = action["style"]
         if action.get("confirm"):
-            element["confirm"] = _confirm(str(action["confirm"]), label, action.get("style"))
+            element["confirm"] = _confirm(to_plain(str(action["confirm"])), label, action.get("style"))
         elements.append(element)
     return {"type": "actions", "elements": elements}
 

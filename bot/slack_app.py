@@ -35,6 +35,7 @@ from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.catalog import BY_NAME
 from core.buttons import ButtonAction
 from core.errors import FuelbotError
+from core.mrkdwn import inert
 from core.redact import scrub
 from core.settings import Settings
 
@@ -132,7 +133,7 @@ class _Edge:
     def _run_command(self, command: dict) -> tuple[Reply, str]:
         try:
             invocation = Invocation(user_id=command["user_id"], channel_id=command["channel_id"],
-                                    text=command.get("text") or "", delivery_id=command.get("trigger_id"),
+                                    text=inert(command.get("text") or ""), delivery_id=command.get("trigger_id"),
                                     user_groups=self._groups(command["user_id"]),
                                     direct=is_direct(command["channel_id"], command.get("channel_name")))
             reply, outcome = self._answer(lambda: self._handlers.handle(invocation, self._services), "command")
@@ -162,7 +163,8 @@ class _Edge:
         channel_id = _channel_of(body)
         try:
             invocation = ActionInvocation(user_id=user_id, channel_id=channel_id, action_id=name,
-                                          value=str(action.get("value") or ""), delivery_id=body.get("trigger_id"),
+                                          value=inert(str(action.get("value") or "")),
+                                          delivery_id=body.get("trigger_id"),
                                           user_groups=self._groups(user_id),
                                           direct=is_direct(channel_id, (body.get("channel") or {}).get("name")))
             reply, outcome = self._answer(lambda: self._handlers.handle_action(invocation, self._services),

@@ -68,6 +68,15 @@ def slack_client(settings: Settings, metrics: Metrics, *, wait_on_rate_limit: bo
                      timeout=timeout, retry_handlers=handlers, logger=quiet_slack_logging())
 
 
+def without_retries(client: WebClient) -> WebClient:
+    """``client`` without retries of its own (the call meter stays): for the outbox, which retries
+    itself after looking for a post in doubt. A 5xx or a lost connection retried inside slack_sdk
+    could post twice, and a sleep through Retry-After would stall every channel of a tick."""
+    handlers: list[RetryHandler] = [h for h in client.retry_handlers if isinstance(h, SlackCallMeter)]
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, ssl=client.ssl,
+                     proxy=client.proxy, headers=client.headers, logger=client.logger, retry_handlers=handlers)
+
+
 def quick_client(client: WebClient, metrics: Metrics, *, timeout: int = 2) -> WebClient:
     """A copy of ``client`` that gives up fast and never waits: for calls a person is waiting on."""
     return WebClient(token=client.token, base_url=client.base_url, timeout=timeout,

@@ -30,7 +30,7 @@ from commands.command import Command
 from commands.lease_policy import LeaseRules, read_lease_rules
 from commands.roles import Role
 from core.errors import ConfigError, PermissionDenied
-from core.mrkdwn import who
+from core.mrkdwn import subteam, who
 
 # Each command's least role, read from its class (help lists them; a test checks none is missing).
 REQUIRED_ROLES: Mapping[type[Command], Role] = {command: command.role for command in COMMANDS}
@@ -125,7 +125,7 @@ class Policy:
         """Everyone who holds admin, as mentions: FUELBOT_ADMINS, admin users, admin groups."""
         users = sorted(self.admins | {u for u, r in self.users.items() if r is Role.ADMIN})
         groups = sorted(g for g, r in self.groups.items() if r is Role.ADMIN)
-        return [who(u) for u in users] + [f"<!subteam^{g}>" for g in groups]
+        return [who(u) for u in users] + [subteam(g) for g in groups]
 
     def channels_granting(self, role: Role) -> list[str]:
         """Channels where everyone holds at least ``role``."""

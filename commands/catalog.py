@@ -258,7 +258,7 @@ class AdoptVms(JobCommand):
 
 @dataclass(frozen=True)
 class ShowDigest(JobCommand):
-    """Post a digest of every lab's state, or of one lab."""
+    """Post a digest of every lab's state in the channel, or show you one lab's."""
 
     lab: str | None = None
     name = "digest"
@@ -268,6 +268,11 @@ class ShowDigest(JobCommand):
     role = Role.VIEWER
     job = JobKind.DIGEST
     params = (_lab(optional=True),)
+
+    @property
+    def answers_in_place(self) -> bool:
+        """Every lab's digest is posted for everyone; one lab's is a look-up for the person who asked."""
+        return self.lab is not None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -95,11 +95,17 @@ class JobCommand(Command):
     """Base of the commands whose work is one job of kind ``job``, on ``lab`` or (None) on every lab.
 
     They share one handler (``commands.job_commands.queue_job``): check the lab, queue the job
-    with the command's other params as the job's, say where to follow it.
+    with the command's other params as the job's, say where to follow it, or, for a look-up,
+    that the answer follows where it was asked.
     """
 
     lab: str | None = None
     job: ClassVar[JobKind]
+
+    @property
+    def answers_in_place(self) -> bool:
+        """Whether the job answers the person who asked, where they asked, instead of opening a thread."""
+        return self.job.look_up
 
     @property
     def job_params(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from commands.authz import REQUIRED_ROLES
 from commands.roles import Role
 from commands.catalog import BY_NAME, COMMANDS, ListJobs, ListLabs, ShowJob
 from commands.command import Command
-from commands.job_commands import subject_of
+from commands.job_commands import step_of, subject_of
 from commands.dispatch import handles
 from commands.request import Request
 from jobs import lease_notices
@@ -84,8 +84,8 @@ def list_labs(command: ListLabs, request: Request) -> Reply:
 @handles(ListJobs)
 def list_jobs_command(command: ListJobs, request: Request) -> Reply:
     jobs = list_jobs(request.session, lab=command.lab, limit=RECENT_JOBS)
-    lines = [replies.job_line(job_id=j.id, kind=j.kind, lab=j.lab, state=j.state, step=j.step, requester=j.requester,
-                              age=replies.ago(j.created_at, request.now)) for j in jobs]
+    lines = [replies.job_line(job_id=j.id, kind=j.kind, lab=j.lab, state=j.state, step=step_of(j),
+                              requester=j.requester, age=replies.ago(j.created_at, request.now)) for j in jobs]
     return Reply(replies.jobs_overview(lines, command.lab))
 
 
@@ -96,7 +96,7 @@ def show_job(command: ShowJob, request: Request) -> Reply:
                                           .order_by(JobEvent.id.desc()).limit(RECENT_EVENTS)))
     lines = [replies.event_line(at=e.at, actor=e.actor, kind=e.kind, message=e.message) for e in reversed(events)]
     return Reply(replies.job_detail(
-        job_id=job.id, subject=subject_of(job), requester=job.requester, state=job.state, step=job.step,
+        job_id=job.id, subject=subject_of(job), requester=job.requester, state=job.state, step=step_of(job),
         progress=job.progress or 0, created=_when(job.created_at, request) or "—", started=_when(job.started_at, request),
         finished=_when(job.finished_at, request), error=job.error, cancel_requested=bool(job.cancel_requested),
         events=lines, **_page(request, job.id)))

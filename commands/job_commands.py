@@ -24,6 +24,7 @@ from core.buttons import ButtonAction
 from core.errors import CommandError, LabBusy
 from jobs.announce import announce, announce_cancelled_before_start
 from jobs.fairness import crowding, identical_queued
+from jobs.outbox import DM_PREFIX
 from jobs.queue import active_mutating_job, get_job, request_cancel, submit
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
@@ -50,6 +51,13 @@ def lab_or_all(request: Request, name: str | None) -> str | None:
 def subject_of(job: Job) -> str:
     """``Deploy of *lab1*``: how replies name a job."""
     return replies.job_subject(job.kind, job.lab, fix=bool((job.params or {}).get("fix")))
+
+
+def step_of(job: Job) -> str | None:
+    """The step a job is (or stopped) in, as people read it: its title, never its internal name."""
+    if job.step_title:
+        return job.step_title
+    return job.step.replace("_", " ").capitalize() if job.step else None
 
 
 def submit_job(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any] | None = None,
@@ -134,9 +142,32 @@ def busy_text(request: Request, busy: LabBusy) -> str:
 
 
 def queue_job(command: JobCommand, request: Request) -> Reply:
-    """Check the lab the command names (if any) and queue its job; the job's thread tells the rest."""
-    return submit_job(request, kind=command.job, lab=lab_or_all(request, command.lab), params=command.job_params,
-                      activity=command.activity)
+    """Check the lab the command names (if any) and queue its job; the job's thread tells the rest,
+    or, for a look-up, one answer to the person who asked."""
+    lab = lab_or_all(request, command.lab)
+    if command.answers_in_place:
+        return _look_up(request, kind=command.job, lab=lab, params=command.job_params)
+    return submit_job(request, kind=command.job, lab=lab, params=command.job_params, activity=command.activity)
+
+
+def _look_up(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any]) -> Reply:
+    """Queue a look-up whose answer goes to the person where they asked: no public parent, no thread.
+
+    It answers only its requester, so it never joins another person's identical request; the fair
+    shares still apply.
+    """
+    crowded = crowding(request.session, request.services.fair_share, kind=kind, lab=lab, requester=request.user_id,
+                       channel=request.channel_id, params=params)
+    if crowded is not None:
+        raise CommandError(replies.crowded(crowded.limit, count=crowded.count, waiting=crowded.waiting, lab=lab,
+                                           channel=request.channel_id))
+    channel = routing.answer_channel(typed_in=request.channel_id, direct=request.direct, user_id=request.user_id)
+    submission = submit(request.session, kind=kind, requester=request.user_id, lab=lab, channel=channel,
+                        params=params, dedupe_key=request.dedupe_key)
+    job = submission.job
+    if submission.created:
+        job.context = {**(job.context or {}), "in_place": True}
+    return Reply(replies.looking(subject_of(job), job.id, in_dm=channel.startswith(DM_PREFIX)))
 
 
 for _command in COMMANDS:          # a command whose work is one job needs no handler of its own

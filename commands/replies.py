@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Sequence
 
-from core.mrkdwn import channel_ref, who
+from core.mrkdwn import channel_ref, inert, link, who
 from jobs.states import JobKind, JobState
 
 _ECHO_LIMIT = 60
@@ -18,7 +18,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 def echo(text: str) -> str:
     """``text`` a person typed, made inert: in backticks, without backticks, mentions or links."""
-    clean = _CONTROL.sub(" ", text).replace("`", "").replace("<", "‹").replace(">", "›").strip()
+    clean = _CONTROL.sub(" ", inert(text)).replace("`", "").replace("<", "‹").replace(">", "›").strip()
     if len(clean) > _ECHO_LIMIT:
         clean = clean[:_ECHO_LIMIT - 1] + "…"
     return f"`{clean or ' '}`"
@@ -223,6 +223,11 @@ def crowded(limit: str, *, count: int, waiting: Sequence[int], lab: str | None, 
             "ask again in a minute, once Slack has caught up.")
 
 
+def looking(subject: str, job_id: int, *, in_dm: bool) -> str:
+    where = "in your DM with fuelbot (Apps → fuelbot)" if in_dm else "here, only for you"
+    return f"⏳ {subject} (job *#{job_id}*): the answer comes {where}, in a few seconds."
+
+
 def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, started: bool,
              channel: str | None, viewer: str) -> str:
     known = JobKind.known(kind)
@@ -235,8 +240,9 @@ def lab_busy(*, lab: str, kind: str, job_id: int, requester: str, since: str, st
 
 def job_line(*, job_id: int, kind: str, lab: str | None, state: JobState, step: str | None, requester: str,
              age: str) -> str:
+    """``step`` is the step's title (``Deployment``), never its internal name."""
     where = f" *{lab}*" if lab else ""
-    at = f" at `{step}`" if step and state in (JobState.RUNNING, JobState.FAILED) else ""
+    at = f" at *{step}*" if step and state in (JobState.RUNNING, JobState.FAILED, JobState.CANCELLED) else ""
     return f"#{job_id} {kind}{where} · {state}{at} · {who(requester)} · {age}"
 
 
@@ -251,7 +257,7 @@ def job_detail(*, job_id: int, subject: str, requester: str, state: str, step: s
                created: str, started: str | None, finished: str | None, error: str | None, cancel_requested: bool,
                events: Sequence[str], page: str | None = None, page_ttl: float = 0.0) -> str:
     lines = [f"*Job #{job_id}* — {subject} by {who(requester)} · *{state}*"
-             + (f" · step `{step}`" if step else "") + f" · {progress}%"
+             + (f" · step *{step}*" if step else "") + f" · {progress}%"
              + (" · cancel requested" if cancel_requested else ""),
              " · ".join(f"{label} {moment}" for label, moment in
                         (("Queued", created), ("started", started), ("finished", finished)) if moment)]
@@ -261,7 +267,8 @@ def job_detail(*, job_id: int, subject: str, requester: str, state: str, step: s
         lines.append("Recent events:")
         lines.extend(f"• {event}" for event in events)
     if page:
-        lines.append(f"📄 Everything, in full: <{page}|job #{job_id}'s page> (a fresh link, valid {lasting(page_ttl)})")
+        label = f"job #{job_id}'s page"
+        lines.append(f"📄 Everything, in full: {link(page, label)} (a fresh link, valid {lasting(page_ttl)})")
     return "\n".join(lines)
 
 

@@ -11,15 +11,19 @@ A ``channel`` is a conversation id, or ``@<user id>``: the DM between that perso
 which the edge opens when it delivers. A message whose conversation Slack will never take it in
 (fuelbot not invited, the channel archived) is dead-lettered at once with the rest of its job's
 thread there (``dead_letter``), and the person who asked is told once (``tell_once``).
+
+Two lanes: an ``ANSWER`` (to one ``recipient``: a quick look-up's reply) is claimed first and
+waits only for earlier answers to the same person, never for the channel's posts and progress
+edits; everything else keeps its channel's order (``jobs.outbox_order``). A failure Slack itself
+caused (an outage) only waits (``retry_later``: ``retries`` grows, the message keeps its place);
+one no retry may cure counts an ``attempt`` (``postpone``) and ends it after a few.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
-
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, case, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.redact import scrub
@@ -48,26 +52,34 @@ def _scrub_body(value: object) -> Any:
 
 
 def enqueue(session: Session, *, channel: str, text: str, placement: Placement = Placement.POST,
-            job_id: int | None = None, slot: str | None = None, body: dict[str, Any] | None = None) -> OutboxMessage:
-    """Queue a message; secrets are scrubbed from the text and the body here, once."""
-    message = OutboxMessage(job_id=job_id, channel=channel, placement=placement, slot=slot,
+            job_id: int | None = None, slot: str | None = None, body: dict[str, Any] | None = None,
+            recipient: str | None = None) -> OutboxMessage:
+    """Queue a message; secrets are scrubbed from the text and the body here, once.
+
+    An ``ANSWER`` names its ``recipient``: it is shown to that person only (ephemeral in
+    ``channel``, or as a message in their DM when ``channel`` is ``@U…``).
+    """
+    if (placement is Placement.ANSWER) != (recipient is not None):
+        raise ValueError("an answer, and only an answer, names its recipient")
+    message = OutboxMessage(job_id=job_id, channel=channel, placement=placement, slot=slot, recipient=recipient,
                             text=scrub(text), body=_scrub_body(body or {}), state=OutboxState.PENDING,
-                            attempts=0, created_at=utcnow())
+                            attempts=0, retries=0, uncertain=False, created_at=utcnow())
     session.add(message)
     return message
 
 
 def claim_batch(session: Session, *, worker_id: str, limit: int = 20, stale_after: float = 60.0,
                 now: datetime | None = None) -> list[OutboxMessage]:
-    """Claim deliverable messages in order: pending (and due), or stuck in sending for too long."""
+    """Claim deliverable messages, answers first, then in order: pending (and due), or stuck in sending."""
     now = now or utcnow()
     stale = now - timedelta(seconds=stale_after)
+    answers_first = case((OutboxMessage.placement == Placement.ANSWER.value, 0), else_=1)
     candidates = session.scalars(
         select(OutboxMessage)
         .where(((OutboxMessage.state == OutboxState.PENDING)
                 & ((OutboxMessage.not_before.is_(None)) | (OutboxMessage.not_before <= now)))
                | ((OutboxMessage.state == OutboxState.SENDING) & (OutboxMessage.claimed_at < stale)))
-        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
+        .order_by(answers_first, OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)).all()
     claimed = []
     for message in candidates:
         won = changed_rows(session, update(OutboxMessage)
@@ -77,22 +89,6 @@ def claim_batch(session: Session, *, worker_id: str, limit: int = 20, stale_afte
             session.refresh(message)
             claimed.append(message)
     return claimed
-
-
-def latest_in_slot(session: Session, message: OutboxMessage) -> bool:
-    """True when no newer message waits in the same slot (older edits are superseded)."""
-    if not message.slot:
-        return True
-    newer = session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.slot == message.slot, OutboxMessage.id > message.id,
-        OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING])).limit(1))
-    return newer is None
-
-
-def sent_ts_for_slot(session: Session, slot: str) -> str | None:
-    """The ts of the message already posted for ``slot`` (to edit it in place)."""
-    return session.scalar(select(OutboxMessage.ts).where(
-        OutboxMessage.slot == slot, OutboxMessage.ts.is_not(None)).order_by(OutboxMessage.id).limit(1))
 
 
 def thread_ts_for(session: Session, message: OutboxMessage) -> str | None:
@@ -107,6 +103,7 @@ def mark_sent(session: Session, message: OutboxMessage, *, ts: str | None, chann
     message.state = OutboxState.SENT
     message.ts = ts
     message.sent_at = utcnow()
+    message.uncertain = False
     if message.placement == Placement.PARENT and message.job_id is not None and ts:
         session.execute(update(Job).where(Job.id == message.job_id, Job.thread_ts.is_(None))
                         .values(thread_ts=ts, channel=channel or message.channel)
@@ -166,7 +163,7 @@ def mark_superseded(session: Session, message: OutboxMessage) -> None:
 
 def postpone(session: Session, message: OutboxMessage, *, seconds: float, error: str | None = None,
              max_attempts: int = 8) -> None:
-    """Try again later (429, network); give up after ``max_attempts`` and keep the error."""
+    """A failure no retry is known to cure: try again later, give up after ``max_attempts``, keep the error."""
     message.attempts += 1
     message.error = scrub(error) if error else None
     if message.attempts >= max_attempts:
@@ -176,14 +173,30 @@ def postpone(session: Session, message: OutboxMessage, *, seconds: float, error:
     message.not_before = utcnow() + timedelta(seconds=seconds)
 
 
-def postpone_channel(session: Session, channel: str, *, seconds: float) -> None:
-    """Hold every pending message of a channel (Slack's Retry-After applies to the channel).
+def retry_later(message: OutboxMessage, *, seconds: float, error: str) -> None:
+    """Slack could not take it now (an outage, a timeout): wait, as long as it takes, keeping its place.
 
-    A message already waiting longer (a failed one's backoff) keeps its longer wait.
+    A post whose call may have reached Slack stays ``uncertain``: the next one looks for it first.
+    """
+    message.retries += 1
+    message.error = scrub(error)
+    message.state = OutboxState.PENDING
+    message.claimed_by = None
+    message.claimed_at = None
+    message.not_before = utcnow() + timedelta(seconds=seconds)
+
+
+def postpone_channel(session: Session, channel: str, *, seconds: float, answers: bool = False) -> None:
+    """Hold every pending message of a channel's lane (Slack's Retry-After applies to the channel).
+
+    ``answers`` picks the lane: the answers to people there, or the channel's own messages. A
+    message already waiting longer (a failed one's backoff) keeps its longer wait.
     """
     until = utcnow() + timedelta(seconds=seconds)
+    lane = (OutboxMessage.placement == Placement.ANSWER.value if answers
+            else OutboxMessage.placement != Placement.ANSWER.value)
     session.execute(update(OutboxMessage)
-                    .where(OutboxMessage.channel == channel, OutboxMessage.state == OutboxState.PENDING,
+                    .where(OutboxMessage.channel == channel, OutboxMessage.state == OutboxState.PENDING, lane,
                            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before < until))
                     .values(not_before=until).execution_options(synchronize_session=False))
 

@@ -141,7 +141,7 @@ def transition(session: Session, job: Job, new: JobState, *, actor: str, message
 
 
 def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: datetime | None = None,
-               exclude: frozenset[int] = frozenset()) -> Job | None:
+               exclude: frozenset[int] = frozenset(), kinds: frozenset[str] | None = None) -> Job | None:
     """Claim the next runnable job (queued, or running with an expired lease) for ``worker_id``.
 
     Order: jobs someone asked to cancel first (they free a lab soonest), then mutating work (a
@@ -151,7 +151,8 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     On PostgreSQL the row is locked with ``FOR UPDATE SKIP LOCKED`` so replicas never claim the
     same job; SQLite serialises writers, which gives the same guarantee for one process.
     ``exclude`` lists the jobs this process is running already: a heartbeat that missed its lease
-    (a long database stall) must not let the same process start a job a second time.
+    (a long database stall) must not let the same process start a job a second time. ``kinds``
+    limits the claim to those job kinds (a worker's spare slots for look-ups).
     """
     now = now or utcnow()
     query = (select(Job)
@@ -161,6 +162,8 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
              .limit(1).with_for_update(skip_locked=True))
     if exclude:
         query = query.where(Job.id.not_in(exclude))
+    if kinds is not None:
+        query = query.where(Job.kind.in_(sorted(kinds)))
     job = session.scalar(query)
     if job is None:
         return None
@@ -178,7 +181,8 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     session.refresh(job)
     if job.state == JobState.RUNNING:
         record_event(session, job, actor=worker_id, kind="takeover",
-                     message=f"lease of {previous} expired; {worker_id} resumes at step {job.step or 'start'}",
+                     message=f"lease of {previous} expired; {worker_id} resumes at "
+                             f"{job.step_title or job.step or 'the start'}",
                      at=now)
     else:
         transition(session, job, JobState.RUNNING, actor=worker_id, message=f"claimed by {worker_id}", now=now)

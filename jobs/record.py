@@ -4,7 +4,7 @@ Each workflow declares a dataclass subclass of :class:`JobRecord` with its own f
 a default, holding JSON values (or records, through a ``codec``). Reading is tolerant, so a job written by an older (or newer) fuelbot still runs: a
 missing key takes the field's default, an unknown key is kept as it was and written back. A
 field may name its JSON key (``json_key``) and how its value is read and written (``codec``),
-for values that are records themselves.
+for values that are records themselves; a ``sparse`` field is written only when it is not its default.
 """
 from __future__ import annotations
 
@@ -30,9 +30,12 @@ def json_key(name: str) -> dict[str, str]:
 
 @dataclass
 class JobRecord:
-    """The engine's part of every job's record: was it announced, which step it is in, what it found."""
+    """The engine's part of every job's record: was it announced (or does it answer in place), which
+    step it is in, what it found."""
 
     announced: bool = False
+    # a look-up: its outcome is one answer to the requester, no thread (written only when set)
+    in_place: bool = field(default=False, metadata={"sparse": True})
     step: str | None = field(default=None, metadata=json_key("_step"))
     result: dict[str, JSON] | None = None       # becomes the job's ``result`` when it ends
     unknown: dict[str, JSON] = field(default_factory=dict, metadata={"unknown": True})
@@ -62,6 +65,8 @@ class JobRecord:
             if f.metadata.get("unknown"):
                 continue
             value = getattr(self, f.name)
+            if f.metadata.get("sparse") and value == f.default:
+                continue                  # records written before the field existed read back unchanged
             codec = f.metadata.get("codec")
             out[f.metadata.get("json_key", f.name)] = codec.write(value) if isinstance(codec, Codec) else value
         return out

@@ -2,6 +2,10 @@
 
 The reporter words nothing itself: the texts come from the job's voice; only a quiet job's
 first parent (a scheduled check that speaks for the first time) is asked of the voice here.
+
+A look-up (``answer_to``: the person who asked) has no thread: what it would have put in its
+parent and thread is gathered and, when the run ends (``finish``), becomes one answer to that
+person (``Placement.ANSWER``: ephemeral where they asked, or in their DM); progress is not shown.
 """
 from __future__ import annotations
 
@@ -24,11 +28,14 @@ class OutboxReporter:
 
     def __init__(self, *, session_factory: Callable[[], Session], job_id: int, channel: str | None,
                  progress_interval: float = 3.0, voice: LifecycleVoice | None = None,
-                 links: JobLinks | None = None) -> None:
+                 links: JobLinks | None = None, answer_to: str | None = None) -> None:
         self._session_factory = session_factory
         self._links = links
         self._job_id = job_id
         self._channel = channel
+        self._answer_to = answer_to
+        self._answer: Message | None = None
+        self._answer_lines: list[str] = []
         self._progress_interval = progress_interval
         self._voice = voice or LifecycleVoice()
         self._last_progress = 0.0
@@ -67,10 +74,15 @@ class OutboxReporter:
 
     def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         """A new reply in the job's thread."""
+        if self._answer_to is not None:
+            self._answer_lines.append(text)
+            return
         self._enqueue(Message(text, tuple(buttons)), placement=Placement.REPLY, slot=None)
 
     def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:
         """One progress reply per ``phase``, edited in place; at most one edit per interval."""
+        if self._answer_to is not None:
+            return
         now = time.monotonic()
         if text == self._last_progress_text:
             return
@@ -84,4 +96,18 @@ class OutboxReporter:
 
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         """Post or edit the job's parent message (the thread root)."""
+        if self._answer_to is not None:
+            self._answer = Message(text, tuple(buttons))
+            return
         self._enqueue(Message(text, tuple(buttons)), placement=Placement.PARENT, slot=parent_slot(self._job_id))
+
+    def finish(self) -> None:
+        """The run is over: a look-up's gathered words go to the person who asked, as one answer."""
+        if self._answer_to is None or not self._channel or (self._answer is None and not self._answer_lines):
+            return
+        head = self._answer or Message(self._answer_lines.pop(0))
+        body = {**head.body(), "lines": list(self._answer_lines)} if self._answer_lines else head.body()
+        with self._session_factory() as session, session.begin():
+            enqueue(session, channel=self._channel, text=head.text, placement=Placement.ANSWER, job_id=self._job_id,
+                    recipient=self._answer_to, body=body)
+        self._answer, self._answer_lines = None, []

@@ -62,14 +62,15 @@ class JobRunner:
                 return
             header = JobHeader(id=job.id, kind=job.kind, lab=job.lab, requester=job.requester)
             channel, params, raw = job.channel, dict(job.params), dict(job.context or {})
+            answer_to = job.requester if raw.get("in_place") else None
             step_name, attempts = job.step, job.attempts
             started_at = job.started_at or utcnow()
         workflow = self._workflows[header.kind]
         lease = _LeaseKeeper(self, job_id)
+        reporter = OutboxReporter(session_factory=self._session_factory, job_id=job_id, channel=channel,
+                                  voice=workflow.voice, links=self._links, answer_to=answer_to)
         ctx = StepContext(job=header, params=params, data=workflow.load(raw), attempt=attempts,
-                          resumed=attempts > 1 or step_name is not None,
-                          report=OutboxReporter(session_factory=self._session_factory, job_id=job_id,
-                                                channel=channel, voice=workflow.voice, links=self._links),
+                          resumed=attempts > 1 or step_name is not None, report=reporter,
                           _should_stop=lease.should_stop, _save=lambda d: self._save(job_id, d),
                           _set_progress=lambda p: self._set_progress(job_id, p),
                           _note=lambda kind, message, data: self._note(job_id, kind, message, data))
@@ -86,6 +87,7 @@ class JobRunner:
                         workflow.on_finish(run, ending)
                     except Exception:  # the final transition matters more than the final message
                         log.exception("job %s: on_finish failed", job_id)
+                    reporter.finish()
         except Exception as exc:  # the run could not even be set up: a bug, recorded as the job's failure
             log.exception("job %s: its workflow could not open the run", job_id)
             outcome = JobState.FAILED, StepFailed(f"internal error: {type(exc).__name__}: {scrub(str(exc))[:300]}",
@@ -159,7 +161,7 @@ class JobRunner:
                     raise StepFailed(f"{step.title} failed: {exc}", step=step.name) from exc
                 with self._session_factory() as session, session.begin():
                     record_event(session, session.get(Job, ctx.job_id), actor=self._worker_id, kind="retry",
-                                 message=f"{step.name}: {exc} (retry {tries} in {wait:.0f}s)")
+                                 message=f"{step.title}: {exc} (retry {tries} in {wait:.0f}s)", data={"step": step.name})
                 if tries == 1:   # said once, and only what the policy and the deadline both allow
                     plan = step.retry_plan(after=0, seconds_left=ctx.remaining())
                     ctx.report.say(workflow.voice.retrying(step_title=step.title, error=exc,
@@ -182,8 +184,9 @@ class JobRunner:
         with self._session_factory() as session, session.begin():
             job = session.get(Job, job_id)
             if job is not None and job.step != step.name:
-                self._write(session, job_id, step=step.name, step_started_at=utcnow())
-                record_event(session, job, actor=self._worker_id, kind="step", message=f"step {step.name} started")
+                self._write(session, job_id, step=step.name, step_title=step.title, step_started_at=utcnow())
+                record_event(session, job, actor=self._worker_id, kind="step", message=f"{step.title} started",
+                             data={"step": step.name, "title": step.title})
 
     def _save(self, job_id: int, data: dict[str, Any]) -> None:
         with self._session_factory() as session, session.begin():

@@ -19,38 +19,43 @@ from store.enums import JobState as JobState
 
 
 class JobKind(StrEnum):
-    """What a job does: one row per kind (value, emoji, label, busy verb, what makes it mutating).
+    """What a job does: one row per kind (value, emoji, label, busy verb, what makes it mutating,
+    whether it is a look-up).
 
     A mutating job holds its lab exclusively; ``busy`` is how a refusal says the lab is held.
     ``mutating`` is True, False, or the name of the parameter that makes the job mutating
-    (``preflight --fix``).
+    (``preflight --fix``). A ``look_up`` reads and answers in seconds: it answers the person who
+    asked where they asked (no thread), and a worker runs it even when long jobs fill its slots.
     """
 
     label: str                           # not ``title``: that is str's own method
     emoji: str
     busy: str | None
     _mutating: bool | str
+    look_up: bool
 
     @overload
     def __new__(cls, value: str) -> "JobKind": ...      # JobKind("deploy"): a lookup by value
     @overload
-    def __new__(cls, value: str, emoji: str, label: str, busy: str | None, mutating: bool | str) -> "JobKind": ...
+    def __new__(cls, value: str, emoji: str, label: str, busy: str | None, mutating: bool | str,
+                look_up: bool = False) -> "JobKind": ...
 
     def __new__(cls, value: str, emoji: str = "", label: str = "", busy: str | None = None,
-                mutating: bool | str = False) -> "JobKind":
+                mutating: bool | str = False, look_up: bool = False) -> "JobKind":
         member = str.__new__(cls, value)
         member._value_ = value
         member.emoji, member.label, member.busy, member._mutating = emoji, label, busy, mutating
+        member.look_up = look_up
         return member
 
     DEPLOY = "deploy", "🚀", "Deploy", "being deployed", True
     PREFLIGHT = "preflight", "🔎", "Preflight", "being repaired by a preflight --fix", "fix"
     MASTER = "master", "🎛️", "Fuel master", "having its Fuel master set up by a master --fix", "fix"
-    PLAN = "plan", "🧭", "Plan", None, False
+    PLAN = "plan", "🧭", "Plan", None, False, True
     HEALTH = "health", "🩺", "Health check", None, False
-    STATUS = "status", "📟", "Status", None, False
-    NODES = "nodes", "🖥️", "Nodes", None, False
-    DIGEST = "digest", "📋", "Digest", None, False
+    STATUS = "status", "📟", "Status", None, False, True
+    NODES = "nodes", "🖥️", "Nodes", None, False, True
+    DIGEST = "digest", "📋", "Digest", None, False, True
     DESTROY = "destroy", "💥", "Destroy", "being destroyed", True
     RESET = "reset", "♻️", "Reset", "being reset", True
     LOGS = "logs", "📜", "Logs", None, False

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.buttons import Button, ButtonAction
-from core.mrkdwn import who
+from core.mrkdwn import link, who
 from jobs.states import JobKind, JobState
 
 
@@ -70,6 +70,11 @@ def _span(seconds: float) -> str:
     return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
 
 
+def mark(state: JobState | str) -> str:
+    """How a job's end looks: ✅ succeeded, 🛑 cancelled (on request: no failure), ❌ failed."""
+    return {JobState.SUCCEEDED.value: "✅", JobState.CANCELLED.value: "🛑"}.get(str(state), "❌")
+
+
 def cancel_button(job_id: int) -> Button:
     return Button(ButtonAction.CANCEL_JOB, "Cancel", str(job_id), style="danger", confirm=f"Cancel job #{job_id}?")
 
@@ -101,7 +106,7 @@ class LifecycleVoice:
 
     def page_link(self, url: str) -> str:
         """The context line under a job's parent: its page, where Slack's truncations end."""
-        return f"📄 <{url}|Job page>: every event, the full error, what Fuel said"
+        return f"📄 {link(url, 'Job page')}: every event, the full error, what Fuel said"
 
     def failure(self, error: Exception) -> str:
         """The thread's last line when a job fails: the error, which names step, object and cause."""

@@ -1,6 +1,9 @@
 """Claim runnable jobs from the database and run them on a small thread pool.
 
-``tick`` is what APScheduler calls every ``tick_seconds``; it never blocks on a job.
+``tick`` is what APScheduler calls every ``tick_seconds``; it never blocks on a job. A process
+runs up to ``max_running`` jobs of any kind, and ``look_up_slots`` more that only look-ups
+(``JobKind.look_up``: status, nodes, plan, digest) may take, so a person's quick question is
+answered in seconds even while long deploys fill the other slots.
 """
 from __future__ import annotations
 
@@ -13,20 +16,23 @@ from sqlalchemy.orm import Session
 
 from jobs.queue import claim_next
 from jobs.runner import JobRunner
+from jobs.states import JobKind
 
 log = logging.getLogger(__name__)
+LOOK_UPS = frozenset(kind.value for kind in JobKind if kind.look_up)
 
 
 class Worker:
     """One per process; several processes (replicas) share the work through leases."""
 
     def __init__(self, *, session_factory: Callable[[], Session], runner: JobRunner, worker_id: str,
-                 lease_seconds: float, max_running: int = 4) -> None:
+                 lease_seconds: float, max_running: int = 4, look_up_slots: int = 2) -> None:
         self._session_factory = session_factory
         self._runner = runner
         self._worker_id = worker_id
         self._lease_seconds = lease_seconds
         self._max_running = max_running
+        self._look_up_slots = look_up_slots
         self._running: set[int] = set()
         self._lock = threading.Lock()
 
@@ -40,12 +46,13 @@ class Worker:
         started = 0
         while True:
             with self._lock:
-                if len(self._running) >= self._max_running:
+                if len(self._running) >= self._max_running + self._look_up_slots:
                     return started
                 running = frozenset(self._running)
+            kinds = None if len(running) < self._max_running else LOOK_UPS
             with self._session_factory() as session, session.begin():
                 job = claim_next(session, worker_id=self._worker_id, lease_seconds=self._lease_seconds,
-                                 exclude=running)
+                                 exclude=running, kinds=kinds)
                 job_id = job.id if job is not None else None
             if job_id is None:
                 return started

@@ -47,6 +47,7 @@ class Placement(StrEnum):
     PARENT = "parent"   # the job's thread root in its channel
     REPLY = "reply"     # a reply in the job's thread
     POST = "post"       # a plain message in a channel
+    ANSWER = "answer"   # to one person: ephemeral where they asked, or in their DM with fuelbot
 
 
 class LeaseState(StrEnum):

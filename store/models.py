@@ -15,7 +15,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from store.enums import ApprovalState, JobState, LeaseState, OutboxState, Placement, SnapshotState
@@ -48,6 +49,7 @@ class Job(Base):
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     state: Mapped[JobState] = mapped_column(string_enum(JobState, length=16), index=True)
     step: Mapped[str | None] = mapped_column(String(64))
+    step_title: Mapped[str | None] = mapped_column(String(128))     # what people read for ``step``
     progress: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -105,7 +107,12 @@ class OutboxMessage(Base):
     state: Mapped[OutboxState] = mapped_column(string_enum(OutboxState, length=16), index=True,
                                                default=OutboxState.PENDING)
     ts: Mapped[str | None] = mapped_column(String(32))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Placement.ANSWER: the one person it is for (ephemeral in ``channel``, or their DM).
+    recipient: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)       # failures no retry may cure; they end it
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")   # Slack unavailable: waits
+    # The last call may have reached Slack (a timeout, a 5xx): look for it before posting again.
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     not_before: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_at: Mapped[datetime | None]

@@ -58,7 +58,7 @@ def observe(run: DigestRun, lab: Lab, down: dict[str, str]) -> dict[str, Any]:
                                                   Job.state.in_([s.value for s in JobState if s.is_final]))
                                 .order_by(Job.id.desc()).limit(1))
         if deploy is not None:
-            snap["last_deploy"] = {"job": deploy.id, "state": deploy.state, "step": deploy.step,
+            snap["last_deploy"] = {"job": deploy.id, "state": deploy.state, "step": deploy.step_title or deploy.step,
                                    "at": (deploy.finished_at or deploy.created_at).isoformat()}
         health = session.scalar(select(HealthRun).where(HealthRun.lab == lab.name).order_by(HealthRun.id.desc()).limit(1))
         if health is not None:
@@ -119,7 +119,8 @@ class DigestWorkflow(OneShotWorkflow[JobRecord, Digest]):
                 first = first and previous is None
                 changed += changes(previous.data if previous else None, snap)
                 previous_snaps.append(previous.data if previous else None)
-                session.add(LabObservation(lab=lab.name, kind="digest", observed_at=now, data=snap))
+                if not run.data.in_place:    # a look-up for one person does not move everyone's baseline
+                    session.add(LabObservation(lab=lab.name, kind="digest", observed_at=now, data=snap))
             snaps.append(snap)
         changed = outage_changes(previous_snaps, snaps) + changed
         outages = [Outage(fuel=url, error=error, labs=tuple(s["lab"] for s in snaps if s.get("fuel") == url

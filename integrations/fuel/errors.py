@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from core.errors import FuelError
+from core.mrkdwn import inert
 from core.redact import scrub
 
 _MAX_MESSAGE = 500
@@ -49,7 +50,7 @@ def looks_like_html(text: str) -> bool:
 
 
 def _clip(text: str) -> str:
-    text = text.strip()
+    text = inert(text).strip()
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE] + "…"
 
 

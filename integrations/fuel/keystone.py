@@ -14,6 +14,7 @@ from typing import Any
 import requests
 
 from core.errors import FuelError
+from core.mrkdwn import inert_all
 from core.redact import register_secret, scrub
 from integrations.fuel import errors
 from integrations.fuel.session import TOKENS_ROUTE, base_url
@@ -84,7 +85,7 @@ class KeystoneAccount:
                                     status=reply.status_code, body=reply.content, idempotent=False,
                                     retryable=reply.status_code in (502, 503))
         try:
-            return reply.json()
+            return inert_all(reply.json())
         except ValueError:
             raise errors.unexpected_body(method=reply.request.method or "?", url=reply.url, path=path,
                                          status=reply.status_code, body=scrub(reply.text)) from None

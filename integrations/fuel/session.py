@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, Mapping
 import requests
 
 from core.errors import FuelError, SnapshotTooLarge
+from core.mrkdwn import inert_all
 from core.redact import mask_url, register_secret
 from integrations.fuel import errors
 from integrations.fuel.models import FuelVersion
@@ -219,7 +220,7 @@ class FuelSession:
         if not text:  # 6.0 answers assignment POSTs and 204s with nothing at all
             return None
         try:
-            return resp.json()
+            return inert_all(resp.json())    # Fuel's texts end in Slack messages: none may carry a token
         except ValueError:
             raise errors.unexpected_body(method=method, url=resp.url, path=rel, status=status,
                                          body=text) from None

@@ -19,6 +19,7 @@ from typing import Protocol
 import paramiko
 
 from core.errors import MasterError
+from core.mrkdwn import inert
 from core.redact import register_secret, scrub
 from labspec.model import ROOT_DEFAULT
 
@@ -147,8 +148,10 @@ class MasterShell:
                 channel_in.write(stdin)
                 channel_in.channel.shutdown_write()
             status = out.channel.recv_exit_status()
-            result = CommandOutput(command=command, status=status, stdout=out.read().decode("utf-8", "replace"),
-                                   stderr=err.read().decode("utf-8", "replace"))
+            # what the master prints may end in a Slack message: it may carry no mrkdwn token
+            result = CommandOutput(command=command, status=status,
+                                   stdout=inert(out.read().decode("utf-8", "replace")),
+                                   stderr=inert(err.read().decode("utf-8", "replace")))
         except (paramiko.SSHException, socket.timeout, OSError, EOFError) as exc:
             self.close()
             raise MasterError(scrub(f"Lost SSH to the Fuel master at {self.address} during `{command}`: "

@@ -15,6 +15,7 @@ from typing import Any
 from pyVmomi import vim, vmodl
 
 from core.errors import VSphereError
+from core.mrkdwn import inert
 from integrations.vsphere.session import Session
 
 PC = vmodl.query.PropertyCollector
@@ -56,7 +57,9 @@ def retrieve(session: Session, paths: Mapping[type, Sequence[str]], *, root: Any
                                                 PC.RetrieveOptions())
         rows: list[Row] = []
         while result is not None:
-            rows.extend(Row(o.obj, {p.name: p.val for p in o.propSet or ()}) for o in result.objects)
+            # vCenter's names and notes end in Slack messages: none may carry a mrkdwn token
+            rows.extend(Row(o.obj, {p.name: inert(p.val) if isinstance(p.val, str) else p.val
+                                    for p in o.propSet or ()}) for o in result.objects)
             result = collector.ContinueRetrievePropertiesEx(result.token) if result.token else None
         return rows
     finally:

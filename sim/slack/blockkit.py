@@ -9,7 +9,7 @@ message; block_ids unique in a message and action_ids unique in a block; a secti
 blocks with at least one element. Slack answers such a payload ``invalid_blocks``.
 
 ``text_problems`` looks at what Slack parses in mrkdwn (the top-level ``text`` and every mrkdwn
-text object). Two kinds, kept apart because phase 2 of issue #12 fixes the second one:
+text object). Two kinds, both breaches of the contract:
 * ``control_characters``: C0 control characters (other than newline and tab), which no message
   should carry;
 * ``unescaped``: Slack's own control characters ``&``, ``<`` and ``>`` outside the sequences
@@ -47,12 +47,12 @@ _C0 = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 @dataclass(frozen=True)
 class MessageCheck:
-    """What Slack makes of a message: its error (None: taken), broken rules, report-only findings."""
+    """What Slack makes of a message: its error (None: taken), broken rules, unescaped mrkdwn."""
 
     blocks: list[Any] = field(default_factory=list)
     error: str | None = None
     violations: tuple[str, ...] = ()
-    findings: tuple[str, ...] = ()
+    unescaped: tuple[str, ...] = ()
 
 
 def check_message(text: Any, raw_blocks: Any, *, mrkdwn: Any = True) -> MessageCheck:
@@ -72,8 +72,8 @@ def check_message(text: Any, raw_blocks: Any, *, mrkdwn: Any = True) -> MessageC
         bad = control_characters(piece)
         if bad:
             violations.append(f"control characters {', '.join(bad)} in {piece[:60]!r}")
-    findings = tuple(problem for piece in parsed for problem in unescaped(piece))
-    return MessageCheck(blocks=blocks, violations=tuple(violations), findings=findings)
+    found = tuple(problem for piece in parsed for problem in unescaped(piece))
+    return MessageCheck(blocks=blocks, violations=tuple(violations), unescaped=found)
 
 
 def parse_blocks(raw: Any) -> tuple[list[Any] | None, str | None]:

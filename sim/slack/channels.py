@@ -31,6 +31,7 @@ class MessageView:
     replies: tuple["MessageView", ...] = ()
     deleted: bool = False
     files: tuple[str, ...] = ()             # names of the files shared with this message
+    metadata: dict[str, Any] | None = None  # chat.postMessage's ``metadata`` (event_type, event_payload)
 
     @property
     def edited(self) -> bool:
@@ -109,11 +110,12 @@ class _Message:
     history: list[str] = field(default_factory=list)
     deleted: bool = False
     files: tuple[str, ...] = ()
+    metadata: dict[str, Any] | None = None
 
     def view(self, replies: tuple[MessageView, ...] = ()) -> MessageView:
         return MessageView(ts=self.ts, user=self.user, text=self.text, blocks=tuple(self.blocks),
                            thread_ts=self.thread_ts, seq=self.seq, history=tuple(self.history),
-                           replies=replies, deleted=self.deleted, files=self.files)
+                           replies=replies, deleted=self.deleted, files=self.files, metadata=self.metadata)
 
 
 @dataclass
@@ -164,7 +166,7 @@ class Channel:
         return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def post(self, *, user: str, text: str, blocks: list[Any], thread_ts: str | None,
-             files: tuple[str, ...] = ()) -> str:
+             files: tuple[str, ...] = (), metadata: dict[str, Any] | None = None) -> str:
         if self.archived:
             raise ChannelError("is_archived")
         if thread_ts is not None:
@@ -175,7 +177,7 @@ class Channel:
             thread_ts = parent.thread_ts or parent.ts
         ts = self._next_ts()
         self._messages[ts] = _Message(ts=ts, user=user, text=text, blocks=list(blocks), thread_ts=thread_ts,
-                                      seq=next(SHARED_SEQUENCE), files=files)
+                                      seq=next(SHARED_SEQUENCE), files=files, metadata=metadata)
         return ts
 
     def update(self, *, ts: str, user: str, text: str | None, blocks: list[Any] | None) -> None:
@@ -200,6 +202,19 @@ class Channel:
 
     def has(self, ts: str) -> bool:
         return ts in self._messages
+
+    def timeline(self, thread_ts: str | None = None) -> list[MessageView]:
+        """What conversations.history (no ``thread_ts``: the channel's top level, newest first) or
+        conversations.replies (a thread: its root then its replies, oldest first) read."""
+        if thread_ts is None:
+            return [m.view() for m in sorted(self._messages.values(), key=lambda m: m.ts, reverse=True)
+                    if m.thread_ts is None and not m.deleted]
+        root = self._messages.get(thread_ts)
+        if root is None or root.deleted:
+            raise ChannelError("thread_not_found")
+        root_ts = root.thread_ts or root.ts
+        return [m.view() for m in sorted(self._messages.values(), key=lambda m: m.ts)
+                if (m.ts == root_ts or m.thread_ts == root_ts) and not m.deleted]
 
     def is_ephemeral(self, ts: str) -> bool:
         return ts in self._ephemerals

@@ -8,7 +8,8 @@ Sources:
 * slackapi/slack-api-specs, ``web-api/slack_web_openapi_v2_without_examples.json`` (commit
   bc08db4, the spec's last update, October 2020): the required arguments, scopes and error codes
   of auth.test, chat.postMessage, chat.update, chat.postEphemeral, chat.getPermalink, chat.delete,
-  conversations.info, conversations.open and usergroups.users.list. The spec lists the legacy
+  conversations.info, conversations.open, conversations.history, conversations.replies and
+  usergroups.users.list. The spec lists the legacy
   ``chat:write:bot``; granular bot tokens carry ``chat:write`` (docs.slack.dev/reference/scopes).
 * docs.slack.dev/reference/methods/<method> for the methods newer than that spec
   (apps.connections.open, files.getUploadURLExternal, files.completeUploadExternal) and for every
@@ -63,6 +64,10 @@ METHODS: dict[str, MethodContract] = {m.name: m for m in (
     MethodContract("chat.getPermalink", required=("channel", "message_ts"), tier=Tier.TIER_4),
     MethodContract("conversations.info", required=("channel",),
                    scopes=("channels:read", "groups:read", "im:read", "mpim:read"), tier=Tier.TIER_3),
+    MethodContract("conversations.history", required=("channel",),
+                   scopes=("channels:history", "groups:history", "im:history", "mpim:history"), tier=Tier.TIER_3),
+    MethodContract("conversations.replies", required=("channel", "ts"),
+                   scopes=("channels:history", "groups:history", "im:history", "mpim:history"), tier=Tier.TIER_3),
     MethodContract("conversations.open", any_of=("users", "channel"),
                    scopes=("im:write", "mpim:write", "channels:manage", "groups:write"), tier=Tier.TIER_3),
     MethodContract("usergroups.users.list", required=("usergroup",), scopes=("usergroups:read",),

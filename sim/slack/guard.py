@@ -3,9 +3,8 @@
 ``ContractGuard.admit`` refuses a Web API call the way Slack would (unknown method, wrong token
 type, missing scope or argument, rate limit, blocks Slack would not take) and records a
 ``Violation`` for each breach of the contract; ``check_payload`` does the message checks for
-what is not a Web API call (a command's ack, a response_url POST, a Socket Mode ack). Texts with
-unescaped mrkdwn are kept apart as report-only ``findings``. The owner (LocalSlack) serialises
-access under its lock.
+what is not a Web API call (a command's ack, a response_url POST, a Socket Mode ack), unescaped
+mrkdwn included. The owner (LocalSlack) serialises access under its lock.
 """
 from __future__ import annotations
 
@@ -33,7 +32,6 @@ class ContractGuard:
     def __init__(self, *, scopes: frozenset[str], rate_scale: float) -> None:
         self.scopes = scopes
         self.violations: list[Violation] = []
-        self.findings: list[Violation] = []
         self._limiter = RateLimiter(scale=rate_scale)
 
     def violation(self, method: str, rule: str, detail: str) -> None:
@@ -79,5 +77,5 @@ class ContractGuard:
         checked = check_message(payload.get("text"), payload.get("blocks"), mrkdwn=payload.get("mrkdwn", True))
         self.violations += [Violation(where, "invalid_blocks" if checked.error else "message", v)
                             for v in checked.violations]
-        self.findings += [Violation(where, "unescaped", f) for f in checked.findings]
+        self.violations += [Violation(where, "unescaped", f) for f in checked.unescaped]
         return checked.blocks, checked.error

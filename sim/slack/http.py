@@ -7,6 +7,8 @@ Bodies arrive as Slack accepts them: JSON (``chat.postMessage`` from slack_sdk),
 from __future__ import annotations
 
 import json
+import socket
+import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -49,8 +51,15 @@ def handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
                 self._reply(status, text.encode(), "text/plain; charset=utf-8", {})
             elif url.path.startswith("/api/"):
                 token = token_of(self.headers.get("Authorization") or "", params)
-                status, answer, headers = slack.handle(url.path[len("/api/"):], params, token)
-                self._reply(status, json.dumps(answer).encode(), "application/json; charset=utf-8", headers)
+                answer = slack.handle(url.path[len("/api/"):], params, token)
+                if answer.drop:                  # an outage that closes the connection without a word
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if answer.delay:
+                    time.sleep(answer.delay)
+                self._reply(answer.status, json.dumps(answer.body).encode(), "application/json; charset=utf-8",
+                            answer.headers)
             else:
                 self._reply(200 if url.path.startswith("/archives/") else 404, b"", "text/plain", {})
 
@@ -60,7 +69,10 @@ def handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):    # the caller gave up waiting, as on Slack
+                self.close_connection = True
 
     return Handler

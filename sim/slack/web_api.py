@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Callable
 
+from sim.slack import history
 from sim.slack.access import CHANNEL_ID, ephemeral_target, postable, visible
 from sim.slack.channels import ChannelError, Kind
 
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 def _post_message(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
     channel = postable(slack.find_channel(str(params["channel"])), slack.bot_user_id, slack.scopes)
     text, blocks = str(params.get("text") or ""), params.get("blocks") or []
-    ts = channel.post(user=slack.bot_user_id, text=text, blocks=blocks, thread_ts=params.get("thread_ts") or None)
+    ts = channel.post(user=slack.bot_user_id, text=text, blocks=blocks, thread_ts=params.get("thread_ts") or None,
+                      metadata=history.metadata_of(params))
     return {"channel": channel.channel_id, "ts": ts,
             "message": {"type": "message", "user": slack.bot_user_id, "text": text, "ts": ts}}
 
@@ -132,6 +134,8 @@ API: dict[str, Callable[[LocalSlack, dict[str, Any]], dict[str, Any]]] = {
     "usergroups.users.list": _usergroup_users,
     "conversations.info": _conversation_info,
     "conversations.open": _conversation_open,
+    "conversations.history": history.history,
+    "conversations.replies": history.replies,
     "apps.connections.open": _connections_open,
     "files.getUploadURLExternal": _upload_url,
     "files.completeUploadExternal": _complete_upload,

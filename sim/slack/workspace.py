@@ -14,7 +14,7 @@ import hashlib
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -22,9 +22,10 @@ from typing import Any, Callable, Iterable, Mapping
 import yaml
 
 from sim.slack import hooks
+from sim.slack.calls import Answer, ApiCall
 from sim.slack.channels import Channel, ChannelError, ChannelSnapshot, Kind
 from sim.slack.contract import Violation
-from sim.slack.faults import Faults
+from sim.slack.faults import Faults, Outage
 from sim.slack.files import FileStore, uploaded_bytes
 from sim.slack.guard import ContractGuard, Refused
 from sim.slack.http import handler_for
@@ -40,18 +41,6 @@ def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
     """The bot scopes fuelbot's app manifest asks for: what an install grants."""
     manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
     return frozenset(manifest["oauth_config"]["scopes"]["bot"])
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    """One request LocalSlack received: ``method`` is the API method, ``hooks/<id>`` or ``upload/<id>``."""
-
-    method: str
-    params: Mapping[str, Any]
-    status: int
-    at: float
-    error: str | None = None
-    throttled: bool = False       # answered 429 by the rate limiter (not by an injected fault)
 
 
 class LocalSlack:
@@ -178,10 +167,26 @@ class LocalSlack:
         with self._cond:
             self._faults.rate_limit(method, times=times, retry_after=retry_after)
 
-    def fail(self, method: str, *, error: str, times: int = 1, status: int = 200) -> None:
-        """The next ``times`` calls of ``method`` fail with ``error`` (``status`` 200 means ok:false)."""
+    def fail(self, method: str, *, error: str, times: int = 1, status: int = 200, after: bool = False) -> None:
+        """The next ``times`` calls of ``method`` fail with ``error`` (``status`` 200 means ok:false);
+        ``after``: each takes effect first, as Slack warns an ``internal_error`` may have."""
         with self._cond:
-            self._faults.fail(method, error=error, times=times, status=status)
+            self._faults.fail(method, error=error, times=times, status=status, after=after)
+
+    def slow(self, method: str, *, seconds: float, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect but answer only after ``seconds``."""
+        with self._cond:
+            self._faults.slow(method, seconds=seconds, times=times)
+
+    def outage(self, *, status: int = 503, error: str = "service_unavailable", drop: bool = False) -> None:
+        """Every Web API call answers ``status``/``error`` (or loses its connection) until ``restore()``."""
+        with self._cond:
+            self._faults.outage = Outage(status=status, error=error, drop=drop)
+
+    def restore(self) -> None:
+        """The outage is over."""
+        with self._cond:
+            self._faults.outage = None
 
     def new_response_url(self, *, channel: str, user: str, origin: str | None = None) -> str:
         """A ``response_url`` for an invocation by ``user`` in ``channel`` (``origin``: clicked message)."""
@@ -223,12 +228,6 @@ class LocalSlack:
             taken, self._guard.violations = self._guard.violations, []
             return taken
 
-    @property
-    def findings(self) -> list[Violation]:
-        """Report-only: texts with Slack control characters left unescaped (issue #12 phase 2)."""
-        with self._cond:
-            return list(self._guard.findings)
-
     def check_payload(self, where: str, payload: Mapping[str, Any]) -> list[Any]:
         """Check a message payload (ack, response_url, Socket Mode ack); its parsed blocks."""
         with self._cond:
@@ -265,25 +264,40 @@ class LocalSlack:
         self._cond.notify_all()
 
     # -- request handling (called from server threads) ---------------------------------------
-    def handle(self, method: str, params: dict[str, Any], token: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Answer one Web API call: (status, JSON body, extra headers)."""
+    def handle(self, method: str, params: dict[str, Any], token: str) -> Answer:
+        """Answer one Web API call (an outage or an injected fault first, as Slack's would come)."""
         with self._cond:
+            outage = self._faults.outage
+            if outage is not None:
+                self._record(method, params, 0 if outage.drop else outage.status, "dropped" if outage.drop
+                             else outage.error)
+                return Answer(outage.status, {"ok": False, "error": outage.error}, drop=outage.drop)
             injected = self._faults.take(method)
-            if injected is not None:
+            if injected is not None and not injected.after:
                 self._record(method, params, injected.status, injected.error)
-                return injected.status, {"ok": False, "error": injected.error or "internal_error"}, injected.headers
-            try:
-                self._guard.admit(method, params, token)
-            except Refused as refused:
-                self._record(method, params, refused.status, refused.error, throttled=refused.status == 429)
-                return refused.status, {"ok": False, "error": refused.error}, refused.headers
-            try:
-                body = {"ok": True, **API[method](self, params)}
-            except ChannelError as exc:
-                self._record(method, params, 200, str(exc))
-                return 200, {"ok": False, "error": str(exc)}, {}
-            self._record(method, params, 200, None)
-            return 200, body, {}
+                return Answer(injected.status, {"ok": False, "error": injected.error or "internal_error"},
+                              injected.headers)
+            answer = self._run(method, params, token)
+            if injected is not None:      # the call took effect; its caller hears something else, or late
+                took = answer.body.get("ok") is True
+                if injected.error is not None:
+                    answer = Answer(injected.status, {"ok": False, "error": injected.error}, injected.headers)
+                answer = replace(answer, delay=injected.delay)
+                self._record(method, params, answer.status, answer.body.get("error"), took_effect=took)
+                return answer
+            self._record(method, params, answer.status, answer.body.get("error"),
+                         throttled=answer.status == 429)
+            return answer
+
+    def _run(self, method: str, params: dict[str, Any], token: str) -> Answer:
+        try:
+            self._guard.admit(method, params, token)
+        except Refused as refused:
+            return Answer(refused.status, {"ok": False, "error": refused.error}, refused.headers)
+        try:
+            return Answer(200, {"ok": True, **API[method](self, params)})
+        except ChannelError as exc:
+            return Answer(200, {"ok": False, "error": str(exc)})
 
     def handle_hook(self, hook_id: str, payload: dict[str, Any]) -> tuple[int, str]:
         """Answer a POST to a ``response_url``."""
@@ -311,8 +325,9 @@ class LocalSlack:
             return 200, f"OK - {len(content)}"
 
     def _record(self, method: str, params: Mapping[str, Any], status: int, error: str | None,
-                *, throttled: bool = False) -> None:
+                *, throttled: bool = False, took_effect: bool | None = None) -> None:
         self._calls.append(ApiCall(method=method, params=dict(params), status=status, at=time.time(), error=error,
-                                   throttled=throttled))
+                                   throttled=throttled, took_effect=error is None if took_effect is None
+                                   else took_effect))
         self._changed()
 

@@ -24,6 +24,7 @@ from labspec.model import (Environment, FuelMaster, Lab, Nic, NodeSpec, Settings
 from labspec.problems import SpecProblem
 from store.models import Job, JobEvent, OutboxMessage
 from store.types import utcnow
+from tests.support.texts import readable_reply
 
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"      # operator, viewer, admin
 LAB_CHANNEL = "C0LAB"
@@ -66,14 +67,15 @@ class Chat:
     def say(self, user: str, text: str, *, delivery: str | None = None, channel: str = LAB_CHANNEL,
             groups: frozenset[str] = frozenset()) -> Reply:
         self._deliveries += 1
-        return handle(Invocation(user_id=user, channel_id=channel, text=text,
-                                 delivery_id=delivery or f"trigger-{self._deliveries}", user_groups=groups),
-                      self.services)
+        return readable_reply(handle(Invocation(user_id=user, channel_id=channel, text=text,
+                                                delivery_id=delivery or f"trigger-{self._deliveries}",
+                                                user_groups=groups), self.services))
 
     def click(self, user: str, action_id: str, value: str, *, delivery: str | None = None) -> Reply:
         self._deliveries += 1
-        return handle_action(ActionInvocation(user_id=user, channel_id=LAB_CHANNEL, action_id=action_id, value=value,
-                                              delivery_id=delivery or f"click-{self._deliveries}"), self.services)
+        return readable_reply(handle_action(ActionInvocation(
+            user_id=user, channel_id=LAB_CHANNEL, action_id=action_id, value=value,
+            delivery_id=delivery or f"click-{self._deliveries}"), self.services))
 
 
 @pytest.fixture
@@ -153,10 +155,13 @@ def test_busy_lab_says_since_when_it_runs(chat: Chat, sessions) -> None:
 def test_job_commands_queue_their_kind(chat: Chat, sessions, text: str, kind: str, lab: str | None,
                                        params: dict) -> None:
     reply = chat.say(ALICE, text)
-    assert reply.ok and reply.ephemeral and "queued as job *#1*" in reply.text
+    look_up = kind in ("plan", "status", "nodes") or (kind, lab) == ("digest", "lab1")
+    assert reply.ok and reply.ephemeral
+    assert ("(job *#1*): the answer comes here, only for you" if look_up else "queued as job *#1*") in reply.text
     [job] = jobs(sessions)
     assert (job.kind, job.lab, job.params) == (kind, lab, params)
-    assert count(sessions, OutboxMessage, OutboxMessage.job_id == job.id) == 1
+    # a job posts its parent (with a Cancel button) at once; a look-up's only words are its answer, later
+    assert count(sessions, OutboxMessage, OutboxMessage.job_id == job.id) == (0 if look_up else 1)
 
 
 def test_unknown_lab_lists_the_labs(chat: Chat, sessions) -> None:
@@ -324,12 +329,12 @@ def test_an_identical_read_only_request_joins_the_one_waiting(chat: Chat, sessio
 
 
 def test_one_person_may_have_a_few_read_only_jobs_waiting(chat: Chat, sessions) -> None:
-    for text in ("status lab1", "status lab2", "nodes lab1"):
-        assert "queued as job" in chat.say(ALICE, text).text
+    for number, text in enumerate(("status lab1", "status lab2", "nodes lab1"), start=1):
+        assert f"(job *#{number}*): the answer comes here" in chat.say(ALICE, text).text
     crowded = chat.say(ALICE, "plan lab1")
     assert not crowded.ok and crowded.text == ("You already have 3 read-only job(s) waiting (#1, #2, #3); let them "
                                                "run, or cancel one with `/fuel cancel <id>`, then ask again.")
-    assert "queued as job *#4*" in chat.say(CAROL, "plan lab1").text     # others are not held back
+    assert "(job *#4*)" in chat.say(CAROL, "plan lab1").text             # others are not held back
     assert "queued as job *#5*" in chat.say(ALICE, "deploy lab2").text   # nor is mutating work
     assert len(jobs(sessions)) == 5
 
@@ -342,17 +347,17 @@ def test_one_lab_may_have_a_few_read_only_jobs_waiting(sessions) -> None:
     chat.say(CAROL, "nodes lab1")
     crowded = chat.say(BOB, "plan lab1")
     assert not crowded.ok and crowded.text.startswith("*lab1* already has 2 read-only job(s) waiting (#1, #2)")
-    assert "queued as job *#3*" in chat.say(BOB, "plan lab2").text
+    assert "(job *#3*)" in chat.say(BOB, "plan lab2").text
 
 
 def test_one_person_cannot_fill_a_channels_post_queue(sessions) -> None:
     services = CommandServices(session_factory=sessions, labs=catalog("lab1", "lab2"), policy=Policy(),
                                admins=frozenset({CAROL}), fair_share=FairShare(queued_per_user=9, posts_per_user=2))
     chat = Chat(services)
-    for text in ("status lab1", "status lab2"):                 # each queues its parent message
+    for text in ("health lab1 smoke", "health lab2 smoke"):     # each queues its parent message
         assert chat.say(BOB, text).ok
-    crowded = chat.say(BOB, "nodes lab1")
+    crowded = chat.say(BOB, "health lab1 sanity")
     assert not crowded.ok and crowded.text == ("2 message(s) of your jobs are still waiting to be posted in <#C0LAB>; "
                                                "ask again in a minute, once Slack has caught up.")
-    assert chat.say(BOB, "nodes lab1", channel="C0OTHER").ok     # another channel has its own queue
-    assert chat.say(CAROL, "nodes lab2").ok                      # and other people their own share
+    assert chat.say(BOB, "health lab1 sanity", channel="C0OTHER").ok    # another channel has its own queue
+    assert chat.say(CAROL, "health lab2 sanity").ok                      # and other people their own share

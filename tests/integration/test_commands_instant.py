@@ -72,12 +72,12 @@ def test_job_shows_state_step_times_error_and_events(chat: Chat, sessions) -> No
     with sessions() as session:
         job = session.get(Job, 1)
         transition(session, job, JobState.RUNNING, actor="worker-1", message="claimed by worker-1")
-        job.step, job.progress = "create_vms", 40
+        job.step, job.step_title, job.progress = "create_vms", "Create VMs", 40
         transition(session, job, JobState.FAILED, actor="worker-1", message="failed at create_vms",
                    error="Datastore LocalDS_0 is full")
         session.commit()
     text = chat.say(BOB, "job #1").text
-    assert text.startswith("*Job #1* — Deploy of *lab1* by <@U0ALICE> · *failed* · step `create_vms` · 40%")
+    assert text.startswith("*Job #1* — Deploy of *lab1* by <@U0ALICE> · *failed* · step *Create VMs* · 40%")
     assert "Error: Datastore LocalDS_0 is full" in text
     assert "submitted — deploy of lab1 queued (<@U0ALICE>)" in text
     assert "state:failed — failed at create_vms (worker-1)" in text

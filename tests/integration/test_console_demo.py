@@ -39,11 +39,11 @@ def test_the_console_prints_job_page_links_that_open(tmp_path: Path, vcsim_binar
 
     try:
         wait_for(re.compile(r"fuelbot console: you are @U_CONSOLE in #lab"))
-        console.stdin.write("/fuel status lab1\n")
+        console.stdin.write("/fuel health lab1 smoke\n")   # a threaded job: its parent links its page
         console.stdin.flush()
         link = wait_for(LINK).group(1)
         page = requests.get(link, timeout=10)
-        assert page.status_code == 200 and "📟 Status" in page.text, page.text[:300]
+        assert page.status_code == 200 and "🩺 Health check" in page.text, page.text[:300]
         forged = requests.get(link.replace("sig=", "sig=0"), timeout=10)
         assert forged.status_code == 403 and "signature does not match" in forged.text
         console.stdin.write("/fuel job 1\n")

@@ -15,6 +15,7 @@ from jobs.steps import Step
 from jobs.voice import LifecycleVoice
 from jobs.worker import Worker
 from store.models import OutboxMessage
+from tests.support.texts import readable
 
 
 @dataclass
@@ -89,7 +90,7 @@ def test_runs_every_step_in_order_and_succeeds(sessions):
         job = get_job(s, job_id)
         assert (job.state, job.progress, job.context["ran"]) == ("succeeded", 100, ["one", "two", "three"])
         assert job.lab_lock is None and job.finished_at is not None
-        texts = [m.text for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        texts = [readable(m.text) for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
         assert texts == [f"🚀 Deploy of *lab1* — job #{job_id} by <@U1>", "step one done", "step two done",
                          "step three done", "succeeded"]
 
@@ -249,3 +250,46 @@ def test_a_workflow_that_cannot_open_its_run_fails_the_job_with_a_record(session
         job = get_job(s, job_id)
         assert job.state == "failed" and job.lab_lock is None
         assert "internal error: RuntimeError: no vSphere factory configured" in job.error
+
+
+def test_a_look_up_runs_at_once_while_long_jobs_fill_every_slot(sessions):
+    gate = threading.Event()
+    deploys, status = RecordingWorkflow(block=gate), RecordingWorkflow()
+    runner = JobRunner(session_factory=sessions, workflows={"deploy": deploys, "status": status}, worker_id="w1",
+                       lease_seconds=5)
+    with sessions() as s, s.begin():
+        long_ids = [submit(s, kind=JobKind.DEPLOY, requester="U1", lab=f"lab{i}").job.id for i in range(3)]
+    worker = Worker(session_factory=sessions, runner=runner, worker_id="w1", lease_seconds=5, max_running=2,
+                    look_up_slots=1)
+    try:
+        assert worker.tick() == 2                             # two deploys take both slots; the third waits
+        with sessions() as s, s.begin():
+            look_up = submit(s, kind=JobKind.STATUS, requester="U2", channel="C1").job.id
+        assert worker.tick() == 1                             # the look-up's own slot, not the third deploy
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with sessions() as s:
+                if get_job(s, look_up).state == "succeeded":
+                    break
+            time.sleep(0.05)
+        with sessions() as s:
+            assert get_job(s, look_up).state == "succeeded"
+            assert [get_job(s, i).state for i in long_ids] == ["running", "running", "queued"]
+    finally:
+        gate.set()
+        worker.shutdown(wait=True)
+
+
+def test_a_look_up_answers_the_person_once_with_everything_it_found(sessions):
+    workflow = RecordingWorkflow()
+    with sessions() as s, s.begin():
+        job = submit(s, kind=JobKind.DEPLOY, requester="U0ALICE", lab="lab1", channel="C1").job
+        job.context = {"in_place": True}
+        claim_next(s, worker_id="w1", lease_seconds=5)
+        job_id = job.id
+    _runner(sessions, workflow).run(job_id)
+    with sessions() as s:
+        [answer] = s.scalars(select(OutboxMessage)).all()
+    assert (answer.placement, answer.recipient, answer.channel) == ("answer", "U0ALICE", "C1")
+    assert answer.text == "succeeded"                          # the parent's words head the answer
+    assert answer.body["lines"] == ["step one done", "step two done", "step three done"]

@@ -20,6 +20,7 @@ from labspec.model import LeasePolicy
 from store.enums import LeaseState
 from store.models import Job, JobEvent, LabLease, LeaseWaiter, OutboxMessage
 from store.types import utcnow
+from tests.support.texts import readable
 from tests.integration.test_commands_handlers import ALICE, BOB, CAROL, LAB_CHANNEL, Chat, jobs, make_lab
 from workflows.lease_watch import tick_leases
 
@@ -46,10 +47,14 @@ def chat(sessions: sessionmaker[Session], labs: LabCatalog) -> Chat:
 
 
 def posts(sessions: sessionmaker[Session]) -> list[OutboxMessage]:
-    """What fuelbot said in channels that is not a job's (lease notices, approvals)."""
+    """What fuelbot said in channels that is not a job's (lease notices, approvals), texts readable."""
     with sessions() as session:
-        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.job_id.is_(None))
-                                    .order_by(OutboxMessage.id)))
+        found = list(session.scalars(select(OutboxMessage).where(OutboxMessage.job_id.is_(None))
+                                     .order_by(OutboxMessage.id)))
+        session.expunge_all()
+    for message in found:
+        message.text = readable(message.text)
+    return found
 
 
 def events(sessions: sessionmaker[Session], kind: str) -> list[JobEvent]:
@@ -220,7 +225,7 @@ def test_a_lease_of_a_lab_whose_spec_says_power_off_submits_one_power_off_job(se
         tick(sessions, labs, after=timedelta(hours=1, minutes=1))
     [job] = jobs(sessions)
     assert (job.kind, job.lab, job.requester, job.channel) == ("power_off", "lab1", ALICE, "C0LABS")
-    assert job.params == {"why": "the lease of <@U0ALICE> ended"}
+    assert {k: readable(v) for k, v in job.params.items()} == {"why": "the lease of <@U0ALICE> ended"}
     [expired] = [p for p in posts(sessions) if p.text.startswith("⌛")]
     assert f"Its node VMs are being powered off (job #{job.id})" in expired.text and "The lab is free." in expired.text
 

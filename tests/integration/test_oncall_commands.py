@@ -120,7 +120,9 @@ def test_a_snapshot_past_the_limit_is_refused_and_nothing_is_kept(migrated_datab
 def test_the_audit_trail_is_for_admins_and_names_who_did_what(stack):
     stack.command("deploy lab1", user=VIEWER)                       # refused: recorded
     stack.command("reset lab1 --bogus", user=OPERATOR)               # a typo: nothing to record
-    _run(stack, "status lab1")
+    looked = stack.command("status lab1", user=VIEWER).json()["text"]   # a look-up: answered in place, audited
+    assert "the answer comes here" in looked, looked
+    stack.wait_job(stack.last_job("status").id, timeout=60)
     assert stack.command("audit", user=OPERATOR).json()["text"].startswith(
         "Reading the audit trail needs the *admin* role; you have *operator*.")
     answer = stack.command("audit lab1 --since 1d", user=ADMIN).json()["text"]

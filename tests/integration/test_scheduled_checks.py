@@ -17,7 +17,8 @@ from store.models import Job, JobEvent, Schedule, ScheduleFire
 from store.types import utcnow
 from tests.fixtures.stack import OPERATOR, VIEWER
 
-ONCALL = "<!subteam^SONCALL|oncall>"
+ONCALL = "<!subteam^SONCALL|oncall>"       # as Slack puts a group mention in a command's text
+PAGED = "<!subteam^SONCALL>"               # as fuelbot mentions it (core.mrkdwn.subteam)
 
 
 class Minutes:
@@ -92,14 +93,14 @@ def test_fuel_down_for_three_minutes_pages_once_and_once_more_when_it_is_back(st
     assert [minutes.posted(job) for job in (*down, back, after)] == [True, False, False, True, False]
 
     parent, (said,) = stack.thread(down[0].id)
-    assert parent == (f"{ONCALL} ⚠️ Scheduled health check of *lab1* could not run — the Fuel master does not answer "
+    assert parent == (f"{PAGED} ⚠️ Scheduled health check of *lab1* could not run — the Fuel master does not answer "
                       f"· job #{down[0].id}")
     assert said.startswith("❌ Health check (OSTF) could not run: ") and "Cannot reach the Fuel master" in said
     assert (f"💡 Is the Fuel master up, and its API ({stack.fuel.url}) reachable from fuelbot? `/fuel status lab1` "
             "shows what fuelbot sees. This schedule keeps checking and says here once, when the check runs again; "
             f"`/fuel snooze {minutes.id} 2h` silences it meanwhile.") in said
     parent, _ = stack.thread(back.id)
-    assert parent.startswith(f"{ONCALL} ✅ Health of *lab1* — sanity") and f"· job #{back.id}" in parent
+    assert parent.startswith(f"{PAGED} ✅ Health of *lab1* — sanity") and f"· job #{back.id}" in parent
     assert "\n🔁 The check runs again: the Fuel master does not answer since " in parent
     with stack.runtime.sessions() as session:
         started = session.get(Job, down[0].id).started_at
@@ -133,7 +134,7 @@ def test_overlapping_fires_and_a_reset_page_nobody_falsely(stack):
     after = minutes.fire(4)                                   # a true change: the lab is no longer deployed
     assert after.state == "failed" and minutes.posted(after)
     parent, (said,) = stack.thread(after.id)
-    assert parent.startswith(f"{ONCALL} ⚠️ Scheduled health check of *lab1* could not run — the environment is not "
+    assert parent.startswith(f"{PAGED} ⚠️ Scheduled health check of *lab1* could not run — the environment is not "
                              "deployed")
     assert "It is not deployed (a reset, or never deployed): `/fuel deploy lab1`." in said
     assert "Wait for" not in said
@@ -163,7 +164,7 @@ def test_a_snooze_silences_alerts_and_a_change_still_standing_is_said_when_it_en
     loud = minutes.fire(3)
     assert minutes.posted(loud), "still failing when the snooze ended: on-call hears it now"
     parent, replies = stack.thread(loud.id)
-    assert parent.startswith(f"{ONCALL} ❌ Health of *lab1*") and any("Keystone is down" in r for r in replies)
+    assert parent.startswith(f"{PAGED} ❌ Health of *lab1*") and any("Keystone is down" in r for r in replies)
     assert not minutes.posted(minutes.fire(4))
     for text, expected in (("snooze 99 1h", "There is no schedule #99."), ("snooze lab2 1h", "*lab2* has no schedules"),
                            ("snooze lab1 forever", "`forever` is not a length of time")):

@@ -45,7 +45,7 @@ def test_plan_on_a_deployed_lab_shows_no_change_and_redeploy_changes_nothing(sta
     assert first.state == "succeeded", first.error
     stack.command("plan lab1")
     plan = stack.wait_job(stack.last_job("plan").id)
-    parent, _ = stack.thread(plan.id)
+    parent, _ = stack.answer(plan.id)
     assert "no change" in parent, parent
     stack.command("deploy lab1 --skip-health")
     again = stack.wait_job(stack.last_job("deploy").id, timeout=60)

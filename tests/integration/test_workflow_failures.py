@@ -1,4 +1,5 @@
 """The deploy's failure paths on the real parts, each through signed Slack commands."""
+import html
 import re
 import time
 
@@ -78,8 +79,9 @@ def test_a_node_failing_provisioning_fails_the_job_naming_that_node(stack):
     answer = stack.command(f"job {job.id}").json()["text"]
     fresh = re.search(r"<(http[^|>]+)\|job #\d+'s page> \(a fresh link, valid 7 days\)", answer)
     assert fresh is not None, answer
-    assert requests.get(fresh.group(1), timeout=10).status_code == 200
-    forged = requests.get(fresh.group(1).replace(f"/jobs/{job.id}?", f"/jobs/{job.id + 1}?"), timeout=10)
+    url = html.unescape(fresh.group(1))                 # Slack decodes the &amp; of a link's URL
+    assert requests.get(url, timeout=10).status_code == 200
+    forged = requests.get(url.replace(f"/jobs/{job.id}?", f"/jobs/{job.id + 1}?"), timeout=10)
     assert forged.status_code == 403 and "signature does not match" in forged.text
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from bot.render import (CONFIRM_LIMITS, MAX_BLOCKS, SECTION_TEXT_LIMIT, base_action_id, mrkdwn_to_plain,
                         plain_lines, render_outbox, render_reply)
 from commands.api import Button, Reply
+from core.mrkdwn import link, who
 
 
 def _section_texts(blocks) -> list[str]:
@@ -58,7 +59,7 @@ def test_outbox_body_fields_lines_actions_and_context() -> None:
             "lines": ["1. Preflight: 7 ok", "2. vSphere ready"],
             "actions": [{"id": "cancel_job", "label": "Cancel", "value": "12", "style": "danger",
                          "confirm": "Cancel job #12?"}],
-            "context": "job #12 by <@U1>"}
+            "context": f"job #12 by {who('U1')}"}
     message = render_outbox("🚀 Deploy of *lab1*", body, job_id=12)
     kinds = [b["type"] for b in message.blocks]
     assert kinds == ["section", "section", "actions", "context"]
@@ -129,8 +130,8 @@ def test_any_content_renders_within_slacks_limits(text, lines, fields, actions) 
 
 def test_plain_lines_for_the_console() -> None:
     body = {"fields": [["Mode", "multinode"]], "actions": [{"id": "cancel_job", "label": "Cancel", "value": "1"}],
-            "context": "by <@UALICE01>"}
-    message = render_outbox("⏳ Deploy of *lab1* <https://x.example/j/1|job #1>", body)
+            "context": f"by {who('UALICE01')}"}
+    message = render_outbox(f"⏳ Deploy of *lab1* {link('https://x.example/j/1', 'job #1')}", body)
     lines = plain_lines(message.text, message.blocks, button_label=lambda e: f"[1 {e['text']['text']}]")
     assert lines == ["⏳ Deploy of lab1 job #1", "Mode: multinode", "[1 Cancel]", "by @UALICE01"]
 
@@ -154,7 +155,8 @@ def test_every_text_that_leaves_for_slack_is_scrubbed() -> None:
 
 
 def test_the_console_shows_where_a_link_goes() -> None:
-    message = render_outbox("🚀 Deploy of *lab1*", {"context": "📄 <http://127.0.0.1:8080/jobs/1?sig=ab|Job page>: all"})
+    message = render_outbox("🚀 Deploy of *lab1*",
+                            {"context": f"📄 {link('http://127.0.0.1:8080/jobs/1?sig=ab', 'Job page')}: all"})
     assert plain_lines(message.text, message.blocks)[-1] == "📄 Job page: all"
     assert plain_lines(message.text, message.blocks, show_urls=True)[-1] == \
         "📄 Job page (http://127.0.0.1:8080/jobs/1?sig=ab): all"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 
 import pytest
@@ -91,7 +92,7 @@ def test_help_lists_every_command_one_line_each() -> None:
     message = render_reply(Reply(text))
     sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
     assert all(len(section) <= 3000 for section in sections)
-    assert "\n".join(sections).splitlines() == text.splitlines()
+    assert html.unescape("\n".join(sections)).splitlines() == text.splitlines()
 
 
 def test_help_marks_what_needs_more_than_viewer() -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.mrkdwn import to_slack
 from commands.routing import job_channel, queued_elsewhere
 
 
@@ -19,6 +20,6 @@ def test_where_a_job_posts(typed_in: str, direct: bool, lab_channel: str | None,
 
 
 def test_the_ack_says_where_to_follow() -> None:
-    assert queued_elsewhere("Deploy of *lab1*", 12, "C0LAB") == (
+    assert to_slack(queued_elsewhere("Deploy of *lab1*", 12, "C0LAB")) == (
         "Deploy of *lab1* queued as job *#12*. fuelbot cannot post here, so follow it in <#C0LAB>.")
     assert "your DM with fuelbot" in queued_elsewhere("Digest of all labs", 3, "@U0ALICE")

@@ -3,7 +3,7 @@
 Methods and their required arguments and scopes (slack-api-specs), Block Kit (slack_sdk.models plus
 the documented limits), control characters, conversations the bot may not use, ephemeral
 messages, response_url limits, rate tiers and the external file upload. Each breach is also a
-recorded ``Violation`` (what the fixtures assert empty); unescaped mrkdwn is a report-only finding.
+recorded ``Violation`` (what the fixtures assert empty), unescaped mrkdwn included.
 """
 from __future__ import annotations
 
@@ -107,13 +107,14 @@ def test_invalid_blocks_are_refused_and_valid_ones_taken(slack, client) -> None:
     assert slack.channel("C1").messages[0].blocks == tuple(good)
 
 
-def test_control_characters_are_a_violation_and_unescaped_mrkdwn_a_finding(slack, client) -> None:
+def test_control_characters_and_unescaped_mrkdwn_are_violations(slack, client) -> None:
     client.chat_postMessage(channel="C1", text="bell \x07 here")
     assert rules(slack) == ["message"]
     client.chat_postMessage(channel="C1", text="use `/fuel deploy <lab>` & see <@U123> <#C1|lab> "
                                                "<https://x.example|docs> &lt;ok&gt;\n> quoted")
-    assert slack.violations == []
-    assert [f.detail.split(" in ")[0] for f in slack.findings] == ["'&'", "'<'", "'>'"]
+    taken = slack.take_violations()
+    assert [v.rule for v in taken] == ["unescaped"] * 3
+    assert [v.detail.split(" in ")[0] for v in taken] == ["'&'", "'<'", "'>'"]
 
 
 @pytest.mark.parametrize("text", ["<@U0ALICE> asked", "<!subteam^S0OPS|@ops> look", "<!here>", "&amp; &lt; &gt;",

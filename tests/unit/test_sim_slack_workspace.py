@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.request
 
 import pytest
@@ -152,3 +153,81 @@ def test_wait_for_wakes_on_change(slack, client) -> None:
     assert not slack.wait_for(lambda: len(slack.channel("C1").messages) == 2, timeout=0.2)
     version = slack.version
     assert slack.wait_for_change(version, timeout=0.05) == version
+
+
+# -- outages, posts that land without an answer, and reading a conversation back ----------------
+def test_an_outage_answers_every_call_until_restored_and_a_drop_closes_the_connection(slack, client) -> None:
+    slack.outage(status=503)
+    with pytest.raises(SlackApiError) as down:
+        client.chat_postMessage(channel="C1", text="x")
+    assert (down.value.response.status_code, down.value.response["error"]) == (503, "service_unavailable")
+    slack.outage(drop=True)
+    with pytest.raises(OSError):
+        WebClient(token="xoxb-test", base_url=slack.base_url, retry_handlers=[]).auth_test()
+    slack.restore()
+    client.chat_postMessage(channel="C1", text="back")
+    assert [m.text for m in slack.channel("C1").messages] == ["back"]
+    assert [c.status for c in slack.calls("chat.postMessage")] == [503, 200]
+
+
+def test_a_fault_after_the_call_took_effect_and_a_late_answer(slack, client) -> None:
+    slack.fail("chat.postMessage", error="internal_error", status=500, after=True)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="landed anyway")
+    slack.slow("chat.postMessage", seconds=1.5)
+    with pytest.raises(TimeoutError):
+        WebClient(token="xoxb-test", base_url=slack.base_url, timeout=1, retry_handlers=[]).chat_postMessage(
+            channel="C1", text="landed, answered late")
+    assert [m.text for m in slack.channel("C1").messages] == ["landed anyway", "landed, answered late"]
+    assert [c.took_effect for c in slack.calls("chat.postMessage")] == [True, True]
+
+
+@pytest.fixture
+def fast_slack():
+    with LocalSlack(channels={"C1": "lab"}, scopes=SCOPES, rate_scale=100.0) as local:   # posts 10 ms apart
+        yield local
+        assert local.violations == []
+
+
+def test_history_and_replies_read_back_messages_with_their_metadata(fast_slack) -> None:
+    client = WebClient(token="xoxb-test", base_url=fast_slack.base_url, retry_handlers=[])
+    meta = {"event_type": "fuelbot_outbox", "event_payload": {"slot": "job:1:parent"}}
+    root = client.chat_postMessage(channel="C1", text="parent", metadata=meta)["ts"]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=root,
+                            metadata={"event_type": "fuelbot_outbox", "event_payload": {"outbox_id": 2}})
+    for i in range(3):
+        time.sleep(0.02)
+        client.chat_postMessage(channel="C1", text=f"news {i}")
+    first = client.conversations_history(channel="C1", limit=2, include_all_metadata=True)
+    assert [m["text"] for m in first["messages"]] == ["news 2", "news 1"] and first["has_more"]
+    rest = client.conversations_history(channel="C1", limit=10, include_all_metadata=True,
+                                        cursor=first["response_metadata"]["next_cursor"])
+    assert [m["text"] for m in rest["messages"]] == ["news 0", "parent"] and not rest["has_more"]
+    assert rest["messages"][-1]["metadata"] == meta
+    assert "metadata" not in client.conversations_history(channel="C1")["messages"][-1]
+    thread = client.conversations_replies(channel="C1", ts=root, include_all_metadata=True)["messages"]
+    assert [(m["text"], m["metadata"]["event_payload"]) for m in thread] == [
+        ("parent", {"slot": "job:1:parent"}), ("reply", {"outbox_id": 2})]
+    assert client.conversations_history(channel="C1", oldest=root)["messages"][-1]["text"] == "news 0"
+
+
+@pytest.mark.parametrize("metadata, error", [("not json", "invalid_metadata_format"),
+                                             ({"event_type": "x y", "event_payload": {}}, "invalid_metadata_schema"),
+                                             ({"event_type": "ok"}, "invalid_metadata_schema")])
+def test_metadata_slack_would_refuse(slack, client, metadata, error) -> None:
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C1", text="x", metadata=metadata)
+    assert refused.value.response["error"] == error
+
+
+def test_reading_a_conversation_needs_membership_and_its_history_scope(slack, client) -> None:
+    from sim.slack.channels import Kind
+    slack.add_channel("C0ELSE", "elsewhere", members=["U1"], bot=False)
+    slack.add_channel("G0MPIM", "mpdm-u1-u2", kind=Kind.MPIM, members=["U1", "U2"])
+    with pytest.raises(SlackApiError) as outside:
+        client.conversations_history(channel="C0ELSE")
+    assert outside.value.response["error"] == "not_in_channel"
+    with pytest.raises(SlackApiError) as unscoped:
+        client.conversations_history(channel="G0MPIM")       # fuelbot asks for no mpim:history
+    assert unscoped.value.response["error"] == "missing_scope"
+    assert [v.rule for v in slack.take_violations()] == ["missing_scope"]

@@ -1,6 +1,9 @@
 """The words of each kind, from typed outcomes: parents, failure lines, buttons (exact texts)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
+from core.mrkdwn import to_slack
 from core.buttons import ButtonAction
 from core.errors import StepFailed
 from jobs.states import JobState
@@ -9,6 +12,7 @@ from tests.fakes.harness import fake_lab
 from workflows.voices.deploy import DeployOutcome, DeployVoice
 from workflows.voices.health import Comparison, HealthChecked, HealthOutcome, HealthVoice
 from workflows.voices.inspect import Plan, PlanAction, PlannedChange, PlanVoice
+from workflows.voices.digest import changes, line_for
 from workflows.voices.oneshot import OneShotVoice
 
 DEPLOY = JobHeader(id=12, kind="deploy", lab="lab1", requester="U0ALICE1")
@@ -20,11 +24,11 @@ TESTS = {"t1": {"name": "Create volume", "testset": "smoke", "status": "failure"
 def test_lifecycle_lines_come_from_the_kind_row() -> None:
     voice = LifecycleVoice()
     queued = voice.queued(DEPLOY)
-    assert queued.text == "⏳ 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · queued"
+    assert to_slack(queued.text) == "⏳ 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · queued"
     assert [b.action_id for b in queued.buttons] == [ButtonAction.CANCEL_JOB]
-    assert voice.running(DEPLOY).text == "🔄 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · running"
+    assert to_slack(voice.running(DEPLOY).text) == "🔄 🚀 Deploy of *lab1* — job #12 by <@U0ALICE1> · running"
     cancelled = voice.cancelled_before_start(DEPLOY, actor="U0BOB001")
-    assert cancelled.text.endswith("· cancelled by <@U0BOB001> before it started") and cancelled.body() == {}
+    assert to_slack(cancelled.text).endswith("· cancelled by <@U0BOB001> before it started") and cancelled.body() == {}
     assert voice.opened(JobHeader(3, "digest", None, "schedule:4")).text == "📋 Digest — job #3 by schedule #4"
     assert voice.retrying(step_title="Deployment", error=StepFailed("Fuel answered 503."), attempts=30,
                           waits=845) == "⏳ Deployment: Fuel answered 503. Retrying up to 30 more times, pausing 14 min in all."
@@ -37,7 +41,7 @@ def test_a_deploy_that_succeeded_shows_the_environment_and_health_with_a_rerun_b
     (parent,) = DeployVoice().ended(DEPLOY, Ending(JobState.SUCCEEDED, None, 872.0, "Health check"),
                                     DeployOutcome(environment=env, health="sanity 12/12 ✓", deployed=True))
     assert parent.parent is not None
-    assert parent.text == ("✅ *lab1* deployed — job #12 by <@U0ALICE1> · 14m 32s · Juno on CentOS 6.5 · multinode · "
+    assert to_slack(parent.text) == ("✅ *lab1* deployed — job #12 by <@U0ALICE1> · 14m 32s · Juno on CentOS 6.5 · multinode · "
                            "vCenter · nova-network\nHealth: sanity 12/12 ✓")
     assert [b.action_id for b in parent.parent.buttons] == [ButtonAction.RERUN_HEALTH]
 
@@ -51,14 +55,14 @@ def test_a_deployed_lab_says_where_its_cloud_is_and_a_failure_where_fuel_failed(
     error = StepFailed("Provisioning failed on node-9", step="follow_deploy")
     failed, _ = DeployVoice().ended(DEPLOY, Ending(JobState.FAILED, error, 65.0, "Deployment"),
                                     DeployOutcome(environment=env, health=None, deployed=False, failed_at="provisioning"))
-    assert failed.text == "❌ *lab1* failed at *provisioning* — job #12 by <@U0ALICE1> · 1m 05s"
+    assert to_slack(failed.text) == "❌ *lab1* failed at *provisioning* — job #12 by <@U0ALICE1> · 1m 05s"
 
 
 def test_a_deploy_that_failed_names_the_step_and_only_offers_health_once_deployed() -> None:
     error = StepFailed("Network verification failed: no message", step="verify_networks")
     parent, line = DeployVoice().ended(DEPLOY, Ending(JobState.FAILED, error, 65.0, "Verify networks"),
                                        DeployOutcome(environment=None, health=None, deployed=False))
-    assert parent.text == "❌ *lab1* failed at *verify networks* — job #12 by <@U0ALICE1> · 1m 05s"
+    assert to_slack(parent.text) == "❌ *lab1* failed at *verify networks* — job #12 by <@U0ALICE1> · 1m 05s"
     assert parent.parent is not None and parent.parent.buttons == ()
     assert line.text == "❌ Network verification failed: no message" and line.parent is None
 
@@ -67,7 +71,7 @@ def test_a_health_check_headline_compares_with_the_previous_run() -> None:
     outcome = HealthOutcome(SUMMARY, TESTS, Comparison(new_failures=("t1",), fixed=(), still_failing=(),
                                                        first_run=False))
     head, failure = HealthVoice().lines(HealthChecked(lab="lab1", job_id=5, outcome=outcome, mention="<!here>"))
-    assert head.text == ("<!here> ❌ Health of *lab1* — sanity 12/12 ✓ · smoke 9/10 ✗ (1 new failure(s) since last "
+    assert to_slack(head.text) == ("<!here> ❌ Health of *lab1* — sanity 12/12 ✓ · smoke 9/10 ✗ (1 new failure(s) since last "
                          "run) · job #5")
     assert failure.text == "✗ 🆕 *Create volume*: “timed out” (step 3)"
 
@@ -85,9 +89,9 @@ def test_a_one_shot_job_without_a_headline_says_it_is_done() -> None:
     job = JobHeader(id=4, kind="nodes", lab="lab1", requester="U0ALICE1")
     voice: OneShotVoice[object] = OneShotVoice()
     (done,) = voice.ended(job, Ending(JobState.SUCCEEDED, None, 3.0, "Nodes"), None)
-    assert done.text == "🖥️ Nodes of *lab1* done — job #4 by <@U0ALICE1> · 3s"
+    assert to_slack(done.text) == "🖥️ Nodes of *lab1* done — job #4 by <@U0ALICE1> · 3s"
     failed, line = voice.ended(job, Ending(JobState.FAILED, StepFailed("No lab named `lab9`."), 1.0, "Nodes"), None)
-    assert (failed.text, line.text) == ("❌ 🖥️ Nodes of *lab1* failed — job #4 by <@U0ALICE1> · 1s",
+    assert (to_slack(failed.text), line.text) == ("❌ 🖥️ Nodes of *lab1* failed — job #4 by <@U0ALICE1> · 1s",
                                         "❌ No lab named `lab9`.")
 
 
@@ -105,3 +109,16 @@ def test_a_reading_longer_than_the_thread_says_how_much_is_shown_and_where_the_r
     assert line.text.endswith("Shown: the 30 newest of 45, long entries cut to a line. All of them, whole: the job "
                               "page (`/fuel job 9` links it).")
     assert reading.text.count("\n") == 44, "the whole reading, for the job page (and an upload, later)"
+
+
+def test_a_cancel_is_never_worded_as_a_failure() -> None:
+    job = JobHeader(id=4, kind="nodes", lab="lab1", requester="U0ALICE1")
+    (stopped,) = OneShotVoice().ended(job, Ending(JobState.CANCELLED, None, 2.0, "Nodes"), None)
+    assert to_slack(stopped.text) == "🛑 🖥️ Nodes of *lab1* cancelled — job #4 by <@U0ALICE1> · 2s"
+    deploy = JobHeader(id=12, kind="deploy", lab="lab1", requester="U0ALICE1")
+    (parent,) = DeployVoice().ended(deploy, Ending(JobState.CANCELLED, None, 65.0, "Deployment"),
+                                    DeployOutcome(environment=None, health=None, deployed=False))
+    assert parent.text.startswith("🛑 *lab1* cancelled at *deployment*")
+    snap = {"lab": "lab1", "status": "new", "last_deploy": {"job": 12, "state": "cancelled", "step": "Deployment"}}
+    assert "last deploy 🛑 #12 cancelled at Deployment" in line_for(snap, datetime.now(timezone.utc))
+    assert changes({"lab": "lab1", "status": "new"}, snap) == ["lab1 deploy 🛑 (#12)"]

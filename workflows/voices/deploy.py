@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from jobs.states import JobState
-from jobs.voice import Ending, JobHeader, Message
+from jobs.voice import Ending, JobHeader, Message, mark
 from labspec.model import Environment
 from workflows.voices.base import KindVoice, Line
 from workflows.voices.deploy_facts import (DeployFact, HostsSkipped, PreflightChecked, VSphereReady, MasterVmCreated,
@@ -229,7 +229,8 @@ class DeployVoice(KindVoice[DeployFact]):
             return [Line.of_parent(Message(text, (rerun_button(job.lab),)))]
         verb = "cancelled" if ending.state is JobState.CANCELLED else "failed"
         where = outcome.failed_at if ending.state is JobState.FAILED and outcome.failed_at else ending.step_title.lower()
-        parent = Message(f"❌ *{job.lab}* {verb} at *{where}* — {by}" + (f"\n{outcome.where}" if outcome.where else ""),
+        parent = Message(f"{mark(ending.state)} *{job.lab}* {verb} at *{where}* — {by}"
+                         + (f"\n{outcome.where}" if outcome.where else ""),
                          (rerun_button(job.lab),) if outcome.deployed else ())
         return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
 

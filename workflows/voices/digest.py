@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
+from core.mrkdwn import mention
 from jobs.states import JobState
-from jobs.voice import Ending, JobHeader, Message
+from jobs.voice import Ending, JobHeader, Message, mark
 from workflows.voices.base import Line
 from workflows.voices.oneshot import OneShotVoice
 from workflows.voices.words import duration
@@ -67,8 +68,9 @@ def line_for(snap: Snapshot, now: datetime) -> str:
         parts.append(f"{len(snap['unassigned'])} discovered, unassigned ({'; '.join(snap['unassigned'][:3])})")
     if snap.get("last_deploy"):
         d = snap["last_deploy"]
-        parts.append(f"last deploy {'✅' if d['state'] == 'succeeded' else '❌'} #{d['job']}"
-                     + (f" at {d['step']}" if d["state"] != "succeeded" else ""))
+        parts.append(f"last deploy {mark(d['state'])} #{d['job']}"
+                     + (f" {'cancelled' if d['state'] == 'cancelled' else 'failed'} at {d['step']}"
+                        if d["state"] != "succeeded" and d.get("step") else ""))
     if snap.get("health"):
         h = snap["health"]
         age = duration((now - datetime.fromisoformat(h["at"])).total_seconds())
@@ -90,7 +92,7 @@ def changes(previous: Snapshot | None, snap: Snapshot) -> list[str]:
         out.append(f"{snap['lab']} {previous.get('status')} → {snap.get('status')}")
     if previous.get("last_deploy") != snap.get("last_deploy") and snap.get("last_deploy"):
         d = snap["last_deploy"]
-        out.append(f"{snap['lab']} deploy {'✅' if d['state'] == 'succeeded' else '❌'} (#{d['job']})")
+        out.append(f"{snap['lab']} deploy {mark(d['state'])} (#{d['job']})")
     before, after = previous.get("health") or {}, snap.get("health") or {}
     if after and before.get("failed") != after.get("failed"):
         trend = "got worse" if after["failed"] > before.get("failed", 0) else "improved"
@@ -125,7 +127,7 @@ class DigestVoice(OneShotVoice[Digest]):
         if digest.missed:
             head += f" · (covers {digest.missed + 1} scheduled runs missed while fuelbot was down)"
         if digest.mention and digest.changes:
-            head = f"{digest.mention} {head}"
+            head = f"{mention(digest.mention)} {head}"
         return head
 
     def _lab_lines(self, digest: Digest) -> list[str]:

@@ -7,9 +7,10 @@ from typing import Any, Mapping, Sequence
 
 from core.buttons import Button, ButtonAction
 from core.errors import FuelError, StepFailed
+from core.mrkdwn import mention
 from integrations.fuel.diagnosis import Diagnosis, NodeCause
 from jobs.states import JobState
-from jobs.voice import Ending, JobHeader, Message
+from jobs.voice import Ending, JobHeader, Message, mark
 from workflows.alerts import Unable
 from workflows.voices.base import KindVoice, Line
 from workflows.voices.diagnosis import cause_sentence, node_name
@@ -228,7 +229,7 @@ class HealthVoice(KindVoice[HealthFact]):
         if isinstance(fact, HealthChecked):
             text = headline(fact.lab, fact.outcome) + f" · job #{fact.job_id}"
             if fact.mention:
-                text = f"{fact.mention} {text}"
+                text = f"{mention(fact.mention)} {text}"
             if fact.recovered is not None:
                 text += (f"\n🔁 The check runs again: {unable_words(fact.recovered.reason)} since "
                          f"{fact.recovered.since:%Y-%m-%d %H:%M} UTC.")
@@ -237,7 +238,7 @@ class HealthVoice(KindVoice[HealthFact]):
         if isinstance(fact, CheckCouldNotRun):
             text = (f"⚠️ Scheduled health check of *{fact.lab}* could not run — {unable_words(fact.reason)} · "
                     f"job #{fact.job_id}")
-            return [Line.of_parent(Message(f"{fact.mention} {text}" if fact.mention else text)),
+            return [Line.of_parent(Message(f"{mention(fact.mention)} {text}" if fact.mention else text)),
                     Line(f"❌ {fact.detail}\n{unable_hint(fact)}")]
         return [progress_line(fact)]
 
@@ -245,7 +246,7 @@ class HealthVoice(KindVoice[HealthFact]):
         """Nothing on success (the outcome is already the parent); the state and the error otherwise."""
         if ending.state is JobState.SUCCEEDED:
             return []
-        parent = Message(f"❌ Health check of *{job.lab}* {ending.state.value} — job #{job.id} · "
+        parent = Message(f"{mark(ending.state)} Health check of *{job.lab}* {ending.state.value} — job #{job.id} · "
                          f"{duration(ending.elapsed)}", (rerun_button(job.lab),))
         return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
 

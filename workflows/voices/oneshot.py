@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from jobs.states import JobState
-from jobs.voice import Ending, JobHeader, Message
+from jobs.voice import Ending, JobHeader, Message, mark
 from workflows.voices.base import KindVoice, Line
 from workflows.voices.words import duration
 
@@ -19,4 +19,4 @@ class OneShotVoice(KindVoice[F]):
         if ending.state is JobState.SUCCEEDED:
             return [Line.of_parent(Message(f"{headline or f'{job.title} done'} — {by}"))]
         failed = [Line(self.failure(ending.error))] if ending.error is not None else []
-        return [Line.of_parent(Message(f"❌ {job.title} {ending.state.value} — {by}")), *failed]
+        return [Line.of_parent(Message(f"{mark(ending.state)} {job.title} {ending.state.value} — {by}")), *failed]

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from core.errors import StepFailed
-from jobs.states import JobState
-from jobs.voice import Ending, JobHeader, Message
+from jobs.voice import Ending, JobHeader, Message, mark
 from workflows.voices.base import KindVoice, Line
 from workflows.voices.oneshot import OneShotVoice
 from workflows.voices.words import duration
@@ -57,8 +56,7 @@ class DestroyVoice(KindVoice[DestroyFact]):
                 return [Line("\n".join(lines))]
 
     def ended(self, job: JobHeader, ending: Ending) -> list[Line]:
-        mark = "✅" if ending.state is JobState.SUCCEEDED else "❌"
-        parent = Message(f"{mark} Destroy of *{job.lab}* {ending.state.value} — {job.byline} · "
+        parent = Message(f"{mark(ending.state)} Destroy of *{job.lab}* {ending.state.value} — {job.byline} · "
                          f"{duration(ending.elapsed)}")
         return [Line.of_parent(parent), *([Line(self.failure(ending.error))] if ending.error is not None else [])]
 
