@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# Tests wait on simulators more than they compute: one pytest-xdist worker per core, plus one.
+PYTEST_WORKERS ?= -n $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: demo test test-postgres typecheck bench setup lab clean
 
@@ -29,10 +31,10 @@ lab: setup  ## only the simulators, on 127.0.0.1:8989 (vCenter) and 127.0.0.1:80
 
 test: setup  ## mypy, then the whole suite on SQLite (set FUELBOT_TEST_DATABASE_URL for PostgreSQL)
 	$(PY) -m mypy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_WORKERS)
 
 test-postgres: setup  ## the whole suite on a local PostgreSQL server (installed and started for you)
-	FUELBOT_TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q
+	FUELBOT_TEST_DATABASE_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -q $(PYTEST_WORKERS)
 
 typecheck: setup  ## mypy on the product code (settings in pyproject.toml)
 	$(PY) -m mypy
