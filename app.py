@@ -34,6 +34,7 @@ if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs n
     from commands.api import CommandServices
     from jobs.ticker import Ticker
     from jobs.worker import Worker
+    from labspec.catalog import CachedLabs
 
 log = logging.getLogger("fuelbot")
 WATCH_SECONDS = 60.0
@@ -62,6 +63,7 @@ class Runtime:
     delivery: OutboxDelivery | None
     metrics: Metrics
     watch_discovery: Callable[[], None]      # one pass of the discovery watch (the ticker runs it each minute)
+    labs: CachedLabs                         # the lab specs, read ahead of the acks (the ticker refreshes them)
 
     def stop(self) -> None:
         self.ticker.shutdown()
@@ -96,9 +98,10 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     sessions = session_factory(engine)
 
     labs = CachedLabs(settings.labs_dir, spec_environment(settings))
+    labs.refresh()      # read at start; a tick re-reads what changes, so no ack ever parses a spec
 
     policy = Policy.load(settings.policy_file, settings.admins)
-    services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs), policy=policy,
+    services = CommandServices(session_factory=sessions, labs=LabCatalog(load=labs.current), policy=policy,
                                admins=settings.admins,
                                fair_share=FairShare(queued_per_user=settings.max_queued_per_user,
                                                     queued_per_lab=settings.max_queued_per_lab,
@@ -128,12 +131,14 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
                    vsphere_factory=deps.vsphere_factory)
 
     ticks = [Tick("worker", worker.tick, settings.tick_seconds),
+             Tick("lab-specs", labs.refresh, settings.tick_seconds),
              Tick("schedules", fire_schedules, SCHEDULE_SECONDS),
              Tick("discovery-watch", watch_discovery, WATCH_SECONDS)]
     if delivery is not None:
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
-                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics, watch_discovery=watch_discovery)
+                   ticker=Ticker(ticks), delivery=delivery, metrics=metrics, watch_discovery=watch_discovery,
+                   labs=labs)
 
 
 def spec_environment(settings: Settings) -> Mapping[str, str]:
