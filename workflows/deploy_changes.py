@@ -11,13 +11,12 @@ from core.errors import FuelError
 from integrations.fuel.enums import ClusterStatus, NodeStatus, TaskName, TaskStatus
 from integrations.fuel.models import Node, Task
 from workflows.deploy_fuel import cluster_id_of
+from integrations.fuel.waiting import describe_task
 from workflows.deploy_vsphere import DeployRun
+from workflows.deploy_watch import DeployLook, DeployWatch
 from workflows.voices import deploy_failures as failures
 from workflows.voices.deploy_facts import (DeployAdopted, DeployFailedAt, Deployed, DeployProgress, DeployStarted,
                                            FuelSilent, NothingToDeploy)
-
-DEPLOY_SUBTASKS = (TaskName.PROVISION, TaskName.DEPLOYMENT, TaskName.NODE_DELETION)
-
 
 def step_deploy_changes(run: DeployRun) -> None:
     """Press `Deploy Changes` once: adopt a deploy already running, never start a second one."""
@@ -59,24 +58,29 @@ def step_follow_deploy(run: DeployRun) -> None:
         return
     started = run.data.deploy_started or time.time()
     names = run.data.vm_names_by_node()
+    slowest = run.deps.timeouts.max_poll
+    watch = DeployWatch(client, cluster_id=cluster_id, task_id=task_id, clock=run.now, nodes_every=slowest)
 
     def label(node: Node) -> str:
         return f"node-{node.id}" + (f" `{names[node.id]}`" if node.id in names else "")
 
-    def on_progress(task: Task) -> None:
-        subtasks = tuple((t.name.value, t.progress, t.status.value) for t in client.tasks(cluster_id)
-                         if t.name in DEPLOY_SUBTASKS)
-        nodes = tuple((label(n), "+".join(n.roles or n.pending_roles), n.progress, n.status.value)
-                      for n in client.nodes(cluster_id))
-        run.set_progress(task.progress)
-        run.tell(DeployProgress(percent=task.progress, subtasks=subtasks, nodes=nodes, elapsed=time.time() - started))
+    def on_progress(look: DeployLook) -> None:
+        subtasks = tuple((t.name.value, t.progress, t.status.value) for t in look.subtasks)
+        nodes = tuple((label(n), "+".join(n.roles or n.pending_roles), n.progress, n.status.value) for n in look.nodes)
+        run.set_progress(look.task.progress)
+        run.tell(DeployProgress(percent=look.task.progress, subtasks=subtasks, nodes=nodes,
+                                elapsed=time.time() - started))
         run.checkpoint()
 
     def on_error(error: FuelError) -> None:
         run.tell(FuelSilent(error=str(error)))
 
-    task = run.follow_task(client, task_id, timeout=run.deps.timeouts.deploy, on_progress=on_progress,
-                          on_error=on_error)
+    describe = describe_task(task_id)
+    look = run.follow(watch.look, done=lambda seen: seen.task.done, state=DeployLook.state,
+                      pace=DeployLook.milestones, describe=lambda seen: describe(seen.task if seen else None),
+                      timeout=run.deps.timeouts.deploy, error=FuelError, max_poll=slowest,
+                      on_progress=on_progress, on_error=on_error)
+    task = look.task
     if task.status is TaskStatus.ERROR:
         failed = [(n.id, names.get(n.id), n.error_type.value if n.error_type else "deployment")
                   for n in client.nodes(cluster_id) if n.status is NodeStatus.ERROR]

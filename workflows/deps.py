@@ -23,6 +23,12 @@ class Timeouts:
     deploy: float = 4 * 3600.0
     health: float = 3600.0
     poll: float = 2.0
+    slowest: float = 10.0     # x poll: the slowest polling of a deploy while only its percentage moves
+
+    @property
+    def max_poll(self) -> float:
+        """The slowest polling of a long wait (20 s at the default 2 s poll)."""
+        return self.slowest * self.poll
 
 
 @dataclass(frozen=True)
