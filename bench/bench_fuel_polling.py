@@ -26,7 +26,7 @@ import sys
 import time
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from core.buttons import Button
 from integrations.fuel import FuelClient
@@ -105,7 +105,7 @@ def follow_one_deploy(*, speed: float, poll: float, slowest: float, nodes: int,
 
 def _run(client: FuelClient, thread: Thread, *, record: DeployRecord, timeouts: Timeouts) -> Run[Any, Any]:
     """A deploy job's run of one step, as the runner builds it, on the real clock; no database."""
-    lab = lab_for(SimpleNamespace(url="https://vcenter.bench/sdk", user="bench", password="bench"))
+    lab = lab_for(cast(Any, SimpleNamespace(url="https://vcenter.bench/sdk", user="bench", password="bench")))
     deps = WorkflowDeps(session_factory=_no_database, load_labs=lambda: ({lab.name: lab}, []),
                         vsphere_factory=_no_vsphere, fuel_factory=lambda _: client, timeouts=timeouts)
     ctx = StepContext(job=JobHeader(id=1, kind="deploy", lab=lab.name, requester="UBENCH01"), params={}, data=record,
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             "adaptive_1min": dict(slowest=Timeouts().slowest, minutes=None, speed=10.0)}
     results = {}
     for name, how in runs.items():
-        result = follow_one_deploy(poll=args.poll, nodes=args.nodes, **how)   # type: ignore[arg-type]
+        result = follow_one_deploy(poll=args.poll, nodes=args.nodes, **how)
         results[name] = result
         print(f"{name:>13}: deploy of {result['deploy_sim_min']} simulated min ({result['deploy_wall_s']} s wall) "
               f"{'ok' if result['ok'] else 'NOT DEPLOYED'}; {result['follow_requests']} requests to follow it = "
