@@ -12,7 +12,7 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 from jobs.queue import claim_next
-from jobs.runner import JobRunner
+from jobs.runner import Claimed, JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -46,18 +46,20 @@ class Worker:
             with self._session_factory() as session, session.begin():
                 job = claim_next(session, worker_id=self._worker_id, lease_seconds=self._lease_seconds,
                                  exclude=running)
-                job_id = job.id if job is not None else None
-            if job_id is None:
+                claimed = Claimed.of(job, fresh=True) if job is not None else None
+            if claimed is None:
                 return started
+            job_id = claimed.header.id
             with self._lock:
                 self._running.add(job_id)
             # Daemon threads: a stopping process hands its jobs over instead of waiting for them.
-            threading.Thread(target=self._run, args=(job_id,), name=f"fuelbot-job-{job_id}", daemon=True).start()
+            threading.Thread(target=self._run, args=(claimed,), name=f"fuelbot-job-{job_id}", daemon=True).start()
             started += 1
 
-    def _run(self, job_id: int) -> None:
+    def _run(self, claimed: Claimed) -> None:
+        job_id = claimed.header.id
         try:
-            self._runner.run(job_id)
+            self._runner.run(job_id, claimed)
         except Exception:
             log.exception("job %s: runner crashed", job_id)
         finally:

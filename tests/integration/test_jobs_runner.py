@@ -4,11 +4,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.errors import IntegrationError, StepFailed
 from jobs.queue import claim_next, get_job, request_cancel, submit
-from jobs.runner import JobRunner
+from jobs.runner import Claimed, JobRunner
 from jobs.states import JobKind
 from jobs.record import JobRecord
 from jobs.steps import Step
@@ -246,3 +246,30 @@ def test_a_workflow_that_cannot_open_its_run_fails_the_job_with_a_record(session
         job = get_job(s, job_id)
         assert job.state == "failed" and job.lab_lock is None
         assert "internal error: RuntimeError: no vSphere factory configured" in job.error
+
+
+def test_a_claimed_job_is_run_from_its_claim_without_reading_it_again(sessions, db_engine):
+    """The claim hands the row it wrote to the runner: no second read, no heartbeat before the first step."""
+    workflow = RecordingWorkflow()
+    workflow.steps = lambda: [workflow._step("one")]
+    with sessions() as s, s.begin():
+        submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1")     # no channel: nothing to post
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(" ".join(statement.split()[:3]))
+    event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        with sessions() as s, s.begin():
+            claimed = Claimed.of(claim_next(s, worker_id="w1", lease_seconds=5), fresh=True)
+        claim = len(statements)
+        _runner(sessions, workflow).run(claimed.header.id, claimed)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", count)
+    run = statements[claim:]
+    assert not any(s.startswith("SELECT") for s in run), run            # no re-read, no cancel check
+    assert sum(s.startswith("UPDATE jobs") for s in run) == 3, run      # step entered, saved, finished
+    with sessions() as s:
+        job = get_job(s, claimed.header.id)
+        assert (job.state, job.context["ran"], job.progress, job.attempts) == ("succeeded", ["one"], 100, 1)
+        assert [e.kind for e in job.events] == ["submitted", "state:running", "step", "state:succeeded"]
