@@ -27,7 +27,7 @@ from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 from slack_sdk import WebClient
 
 from bot.metrics import Metrics
-from bot.render import base_action_id, render_reply
+from bot.render import SlackMessage, base_action_id, render_reply
 from bot.slack_client import quick_client, quiet_slack_logging, slack_client
 from bot.usergroups import GroupDirectory
 from commands import handlers as commands_handlers
@@ -116,35 +116,33 @@ class _Edge:
         text = command.get("text") or ""
         pending = self._pool.submit(self._run_command, command)
         try:
-            reply, outcome = pending.result(timeout=ACK_BUDGET_SECONDS)
+            reply, message, outcome = pending.result(timeout=ACK_BUDGET_SECONDS)
         except FutureTimeout:
             # The database is stalling: ack inside Slack's 3 s, answer on response_url when done.
             ack(text=SLOW_TEXT, response_type="ephemeral")
             self._metrics.ack_latency("command", _since(context))
             pending.add_done_callback(lambda done: self._answer_late(done, respond, text))
             return
-        message = render_reply(reply)
         ack(text=message.text, blocks=list(message.blocks),
             response_type="ephemeral" if reply.ephemeral else "in_channel")
         self._metrics.ack_latency("command", _since(context))
         self._metrics.command(command_label(text), outcome)
 
-    def _run_command(self, command: dict) -> tuple[Reply, str]:
+    def _run_command(self, command: dict) -> tuple[Reply, SlackMessage, str]:
         try:
             invocation = Invocation(user_id=command["user_id"], channel_id=command["channel_id"],
                                     text=command.get("text") or "", delivery_id=command.get("trigger_id"),
                                     user_groups=self._groups(command["user_id"]),
                                     direct=is_direct(command["channel_id"], command.get("channel_name")))
             reply, outcome = self._answer(lambda: self._handlers.handle(invocation, self._services), "command")
-            render_reply(reply)   # a reply that cannot be rendered is a crash, caught here
-            return reply, outcome
+            return reply, render_reply(reply), outcome   # a reply that cannot be rendered is a crash, caught here
         except Exception:
-            return crash_reply(_log_crash("command")), "error"
+            reply = crash_reply(_log_crash("command"))
+            return reply, render_reply(reply), "error"
 
     def _answer_late(self, done: Future, respond: Respond, text: str) -> None:
-        reply, outcome = done.result()
+        reply, message, outcome = done.result()
         self._metrics.command(command_label(text), outcome)
-        message = render_reply(reply)
         try:
             respond(text=message.text, blocks=list(message.blocks),
                     response_type="ephemeral" if reply.ephemeral else "in_channel")

@@ -137,6 +137,8 @@ def _argument_parser(name: str) -> RaisingArgumentParser:
             parser.add_argument(param.field, nargs="*", metavar=metavar)
         else:
             parser.add_argument(param.field, nargs="?" if param.optional else None, metavar=metavar)
+    # What parse_known_intermixed_args would otherwise work out (through gettext) on every call.
+    parser.usage = parser.format_usage().removeprefix("usage: ").strip()
     return parser
 
 
