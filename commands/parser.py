@@ -11,6 +11,7 @@ import argparse
 import difflib
 import re
 import shlex
+import threading
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable, NoReturn
@@ -39,6 +40,11 @@ _TRANSLATIONS = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "
                                "\u3000": " ", "\u200b": ""})
 _WORD_LISTS = {"<testsets>", "<topic>"}
 _DASHED_OPTION = re.compile(r"(?<!\S)[—–](?=[A-Za-z])")    # macOS smart dashes: —fix → --fix
+
+
+# parse_known_intermixed_args changes the parser while it works (positionals' nargs and defaults,
+# then puts them back): the parsers are shared by the listener threads, so one parses at a time.
+_PARSING = threading.Lock()
 
 
 class _Malformed(Exception):
@@ -85,7 +91,8 @@ def parse(text: str) -> Command:
     if "--help" in rest or "-h" in rest:
         return ShowHelp(topic=kind.name)
     try:
-        namespace, extras = _argument_parser(kind.name).parse_known_intermixed_args(rest)
+        with _PARSING:
+            namespace, extras = _argument_parser(kind.name).parse_known_intermixed_args(rest)
     except _Malformed as exc:
         raise CommandError(replies.usage(kind.usage, kind.example, _explain(str(exc)))) from None
     values = {param.field: _convert(param, getattr(namespace, param.field)) for param in kind.params}
