@@ -23,7 +23,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Protocol
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.metrics import Metrics
@@ -77,16 +78,7 @@ def build_app(*, settings: Settings, services: CommandServices, client: WebClien
         directory = GroupDirectory(client=quick_client(client, metrics), groups=services.policy.groups,
                                    metrics=metrics)
     edge = _Edge(services=services, metrics=metrics, handlers=handlers, directory=directory, pool=pool)
-    seen_events = SeenEvents(ttl=EVENT_DEDUPE_SECONDS)
-
-    @app.middleware
-    def stamp_and_dedupe(body: dict, context: BoltContext, next: Callable[[], BoltResponse]) -> Any:
-        context.setdefault(RECEIVED_AT, time.perf_counter())   # Socket Mode: no web layer stamped it
-        event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not seen_events.first_time(event_id):
-            return BoltResponse(status=200, body="")
-        return next()
-
+    app.use(StampAndDedupe(SeenEvents(ttl=EVENT_DEDUPE_SECONDS)))
     app.command(COMMAND)(edge.on_command)
     app.action(re.compile(rf"^({'|'.join(ButtonAction)})(:\d+)?$"))(ack=edge.ack_click, lazy=[edge.on_action])
     app.action(re.compile(r".*"))(ack=edge.ack_click, lazy=[edge.on_unknown_action])
@@ -216,6 +208,25 @@ class _Edge:
         except Exception as exc:
             log.error("could not answer a click by %s in %s: %s", user_id, channel_id,
                       scrub(f"{type(exc).__name__}: {exc}"))
+
+
+class StampAndDedupe(Middleware):
+    """Stamp when a request arrived (Socket Mode: no web layer did) and drop an event seen before.
+
+    A ``Middleware`` object, not a decorated function: Bolt calls it directly, where a function
+    middleware has its arguments worked out by inspection on every request.
+    """
+
+    def __init__(self, seen: SeenEvents) -> None:
+        self._seen = seen
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        req.context.setdefault(RECEIVED_AT, time.perf_counter())
+        body = req.body
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not self._seen.first_time(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 class SeenEvents:
