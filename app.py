@@ -171,7 +171,7 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
                                  signing_secret=settings.slack_signing_secret,
                                  scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages,
                                  metrics_token=settings.metrics_token),
-                     "0.0.0.0", settings.port, limits=limits)
+                     settings.http_host, settings.port, limits=limits)
     servers = [web]
     if settings.metrics_address is not None:     # /metrics where only the scraper reaches it
         servers.append(serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
