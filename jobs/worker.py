@@ -1,6 +1,8 @@
 """Claim runnable jobs from the database and run them on a small thread pool.
 
-``tick`` is what APScheduler calls every ``tick_seconds``; it never blocks on a job.
+``tick`` is what APScheduler calls every ``tick_seconds``; it never blocks on a job. A job that
+ends frees its place at once: its thread claims the next runnable job before it exits, so a
+queue drains at the pace jobs finish, not one handful per tick.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class Worker:
         self._lease_seconds = lease_seconds
         self._max_running = max_running
         self._running: set[int] = set()
+        self._claiming = 0              # places taken by claims under way (ticks and ended jobs claim at once)
         self._lock = threading.Lock()
 
     @property
@@ -40,18 +43,24 @@ class Worker:
         started = 0
         while True:
             with self._lock:
-                if len(self._running) >= self._max_running:
+                if self._runner.stopping.is_set() or len(self._running) + self._claiming >= self._max_running:
                     return started
+                self._claiming += 1
                 running = frozenset(self._running)
-            with self._session_factory() as session, session.begin():
-                job = claim_next(session, worker_id=self._worker_id, lease_seconds=self._lease_seconds,
-                                 exclude=running)
-                claimed = Claimed.of(job, fresh=True) if job is not None else None
+            claimed = None
+            try:
+                with self._session_factory() as session, session.begin():
+                    job = claim_next(session, worker_id=self._worker_id, lease_seconds=self._lease_seconds,
+                                     exclude=running)
+                    claimed = Claimed.of(job, fresh=True) if job is not None else None
+            finally:
+                with self._lock:
+                    self._claiming -= 1
+                    if claimed is not None:
+                        self._running.add(claimed.header.id)
             if claimed is None:
                 return started
             job_id = claimed.header.id
-            with self._lock:
-                self._running.add(job_id)
             # Daemon threads: a stopping process hands its jobs over instead of waiting for them.
             threading.Thread(target=self._run, args=(claimed,), name=f"fuelbot-job-{job_id}", daemon=True).start()
             started += 1
@@ -65,6 +74,10 @@ class Worker:
         finally:
             with self._lock:
                 self._running.discard(job_id)
+        try:
+            self.tick()                 # the place this job held goes to the next one now
+        except Exception:               # a database blip: the next tick claims it
+            log.warning("job %s ended; claiming the next one failed", job_id, exc_info=True)
 
     def shutdown(self, *, wait: bool = False, timeout: float = 10.0) -> None:
         """Ask running jobs to stop at a safe point and release their leases (``wait``: up to ``timeout``)."""

@@ -14,7 +14,7 @@ from jobs.record import JobRecord
 from jobs.steps import Step
 from jobs.voice import LifecycleVoice
 from jobs.worker import Worker
-from store.models import OutboxMessage
+from store.models import Job, OutboxMessage
 
 
 @dataclass
@@ -159,6 +159,37 @@ def test_worker_claims_and_runs_queued_jobs(sessions):
     worker.shutdown(wait=True)
     with sessions() as s:
         assert [get_job(s, i).state for i in ids] == ["succeeded"] * 3
+
+
+def test_a_job_that_ends_hands_its_place_to_the_next_without_waiting_for_a_tick(sessions):
+    workflow = RecordingWorkflow()
+    with sessions() as s, s.begin():
+        ids = [submit(s, kind=JobKind.DEPLOY, requester="U1", lab=f"lab{i}").job.id for i in range(3)]
+    worker = Worker(session_factory=sessions, runner=_runner(sessions, workflow), worker_id="w1",
+                    lease_seconds=5, max_running=1)
+    assert worker.tick() == 1                    # one place: one job now, and no tick after this one
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with sessions() as s:
+            if all(get_job(s, i).state == "succeeded" for i in ids):
+                break
+        time.sleep(0.05)
+    worker.shutdown(wait=True)
+    with sessions() as s:
+        jobs = [get_job(s, i) for i in ids]
+    assert [j.state for j in jobs] == ["succeeded"] * 3
+    assert jobs[0].finished_at <= jobs[1].started_at and jobs[1].finished_at <= jobs[2].started_at   # one at a time
+
+
+def test_a_stopping_worker_claims_nothing_more(sessions):
+    with sessions() as s, s.begin():
+        submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1")
+    worker = Worker(session_factory=sessions, runner=_runner(sessions, RecordingWorkflow()), worker_id="w1",
+                    lease_seconds=5, max_running=2)
+    worker.shutdown()
+    assert worker.tick() == 0
+    with sessions() as s:
+        assert s.scalar(select(Job.state)) == "queued"
 
 
 def test_a_quiet_job_that_speaks_first_gets_a_thread(sessions):
