@@ -10,7 +10,7 @@ from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Sequence
 
-from sqlalchemy import ColumnElement, Select, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import InstrumentedAttribute, set_committed_value
@@ -283,9 +283,16 @@ def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
 
 
 def record_event(session: Session, job: Job | int | None, *, actor: str, kind: str, message: str,
-                 data: dict[str, Any] | None = None, at: datetime | None = None) -> JobEvent:
-    """Append an audit event (secrets scrubbed) about ``job`` (a job or its id), or about no job."""
-    event = JobEvent(job_id=job.id if isinstance(job, Job) else job, at=at or utcnow(), actor=actor, kind=kind,
-                     message=scrub(message), data=data)
-    session.add(event)
-    return event
+                 data: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """Append an audit event (secrets scrubbed) about ``job`` (a job or its id), or about no job.
+
+    Events are only ever appended: one INSERT on the session's connection (after flushing what the
+    session holds, a new job included), without the unit of work's bookkeeping for an object no
+    one reads back.
+    """
+    row: dict[str, Any] = {"job_id": job.id if isinstance(job, Job) else job, "at": at or utcnow(), "actor": actor,
+                           "kind": kind, "message": scrub(message)}
+    if data is not None:
+        row["data"] = data
+    session.flush()
+    session.connection().execute(insert(JobEvent), row)

@@ -23,6 +23,7 @@ from jobs.reporter import OutboxReporter
 from jobs.states import JobState
 from jobs.steps import JobCancelled, LeaseLost, Step, StepContext, Workflow
 from jobs.voice import Ending, JobHeader
+from store.db import changed_rows
 from store.models import Job
 from store.types import utcnow
 
@@ -178,10 +179,9 @@ class JobRunner:
 
     def _write(self, session: Session, job_id: int, **values: Any) -> None:
         """Update our job only while we hold its lease; otherwise stop (another worker has it)."""
-        written = _rows(session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id,
+        written = changed_rows(session, update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id,
                                                           Job.state == JobState.RUNNING.value)
-                                        .values(updated_at=utcnow(), **values)
-                                        .execution_options(synchronize_session=False))) == 1
+                               .values(updated_at=utcnow(), **values)) == 1
         if not written:
             raise LeaseLost("another worker took this job over")
 
