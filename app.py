@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import secrets
@@ -178,6 +179,7 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
                                               scheduler_running=lambda: runtime.ticker.running, metrics_open=True),
                                   *settings.metrics_address, limits=limits))
     socket = serve_socket_mode(app, settings.slack_app_token) if settings.slack_app_token else None
+    keep_out_of_collections()
     runtime.ticker.start()
     mode = "Socket Mode" if socket else f"HTTP on :{settings.port}/slack/events"
     log.info("fuelbot %s serving (%s), database %s", settings.worker_id, mode, settings.database_url_masked)
@@ -189,6 +191,14 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     for server in servers:
         server.stop()
     return 0
+
+
+def keep_out_of_collections() -> None:
+    """What a process built to start lives as long as it does: moved out of the cyclic collector's
+    sight, a full collection walks only what requests and jobs made since. A full collection of the
+    whole start-up heap stopped every thread for about 50 ms, the tail of the acks' latency."""
+    gc.collect()
+    gc.freeze()
 
 
 def run_worker(settings: Settings) -> int:
