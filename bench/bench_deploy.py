@@ -88,7 +88,6 @@ def big_lab(lab1: dict, *, name: str, nodes: int, disk_gb: int = 16, share_nics:
 def write_lab(stack: Stack, doc: dict) -> Path:
     path = stack.labs_dir / f"{doc['name']}.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    stack.runtime.labs.refresh()     # what the lab-specs tick does within a tick, before a command names it
     return path
 
 
