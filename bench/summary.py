@@ -50,9 +50,9 @@ FIGURES = (
            (("bench_fuel_polling", ("fuel_requests_per_min_following",)),), 12),
     Figure("spec_load_52_s", "loading 52 lab specs of 100 nodes, cold, s",
            (("bench_spec_load", ("spec_load_52_s",)),), 0.3),
-    Figure("vsphere_calls_per_vm_100", "vSphere SOAP calls per VM, 100-node lab",
-           (("bench_vsphere_create", ("vsphere_calls_per_vm_100",)), ("bench_deploy", ("vsphere_calls_per_vm_100",))),
-           8),
+    Figure("vsphere_calls_per_vm_100", "vSphere SOAP calls per VM, 100-node lab",   # the deploy's, when it says
+           (("bench_deploy", ("vsphere_calls_per_vm_100",)), ("bench_deploy", ("lab100", "vsphere_calls_per_vm")),
+            ("bench_vsphere_create", ("vsphere_calls_per_vm_100",))), 8),
     Figure("create_vms_100_speedup_5ms", "create + power on 100 VMs at 5 ms per call, x faster than serial",
            (("bench_vsphere_create", ("create_vms_100_speedup_5ms",)),), 3, at_most=False),
     Figure("slack_calls_lab1_deploy", "Slack calls for one lab1 deploy thread",
