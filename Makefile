@@ -39,8 +39,12 @@ test-postgres: setup  ## the whole suite on a local PostgreSQL server (installed
 typecheck: setup  ## mypy on the product code (settings in pyproject.toml)
 	$(PY) -m mypy
 
-bench: setup  ## every benchmark; each prints its figures and one JSON line
-	@for b in bench/bench_*.py; do m=$$(basename $$b .py); echo "== $$m"; $(PY) -m bench.$$m || exit 1; done
+bench: setup  ## every benchmark (each prints its figures and one JSON line), then one summary line (~6 min on 2 cores)
+	@mkdir -p var/bench && rm -f var/bench/bench_*.out
+	@failed=""; for b in bench/bench_*.py; do m=$$(basename $$b .py); echo "== $$m"; \
+	  $(PY) -m bench.$$m 2>&1 | tee var/bench/$$m.out; [ $${PIPESTATUS[0]} -eq 0 ] || failed="$$failed $$m"; done; \
+	  echo "== summary"; $(PY) -m bench.summary var/bench; \
+	  if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi
 
 clean:
 	rm -rf $(VENV) build var .pytest_cache

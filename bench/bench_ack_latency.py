@@ -1,9 +1,14 @@
 """Slash-command ack latency: fuelbot's served app next to a bare Bolt app that only acks.
 
-Both run on this machine, in this run, behind the same threaded wsgiref server, and receive the
-same signed ``/fuel jobs`` requests over loopback HTTP from a separate client process
-(fuelbot: real handlers, policy, SQLite, outbox delivery ticking against LocalSlack). For 1, 10
-and 50 concurrent clients it prints p50/p99 of each and their ratio, then ONE JSON line.
+Both run in this process, in this run, behind the same server fuelbot serves with (waitress,
+``bot.http_server.serve_http``, default limits), and receive the same signed ``/fuel jobs``
+requests over loopback HTTP from a separate client process (fuelbot: ``FuelbotWSGI`` — the raw
+body's signature, then Bolt — real handlers, policy, SQLite, outbox delivery ticking against
+LocalSlack). Both apps are warmed up (also at 50 clients) and what the process built is then kept out of the
+cyclic collector's sight, as ``app.py serve`` does once it has started. For 1, 10 and 50
+concurrent clients, ``--rounds`` rounds each (the two apps in turn, so both see the same machine),
+it prints the median p50/p99 of each and their ratio, then ONE JSON line (``ack_p99_ratio_50``:
+the ratio of the median p99s at 50 clients; each round's ratio beside it).
 
     .venv/bin/python -m bench.bench_ack_latency [--requests 400] [--text jobs]
 """
@@ -28,12 +33,14 @@ from slack_sdk import WebClient
 
 from sim.slack.workspace import LocalSlack
 from sim.slack.signing import post_signed, slash_command_form
+from app import keep_out_of_collections
 from bot.web import serve_http
 from store.db import make_engine, session_factory
 from store.migrate import upgrade
 from tests.fixtures.slack import ALICE, CHANNEL, DAVE, DEPLOYERS, running_bot
 
 LEVELS = (1, 10, 50)
+TARGET_RATIO = 1.5             # issue #16: fuelbot's p99 at 50 clients within 1.5x bare Bolt's
 
 
 def bare_bolt(slack: LocalSlack, secret: str) -> App:
@@ -74,7 +81,7 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def run(requests: int, text: str) -> dict:
+def run(requests: int, text: str, rounds: int) -> dict:
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp, \
             LocalSlack(channels={CHANNEL: "lab"}, usergroups={DEPLOYERS: [DAVE]}) as slack:
@@ -93,18 +100,29 @@ def run(requests: int, text: str) -> dict:
 
                 targets: dict[str, tuple[str, str]] = {"fuelbot": (stack.events_url, stack.signing_secret),
                                                        "bare": (f"{bare.url}/slack/events", bare_secret)}
-                for name, (url, secret) in targets.items():     # warm-up: auth.test, groups, imports
+                for name, (url, secret) in targets.items():     # warm-up: auth.test, groups, imports, threads
                     timed(url, secret, 4, 40)
+                    timed(url, secret, LEVELS[-1], 10 * LEVELS[-1])
+                keep_out_of_collections()                        # as app.py serve does once it has started
                 for level in LEVELS:
-                    count = max(requests, 10 * level)
+                    count = max(requests, 40 * level)      # a p99 of 2,000 samples at 50 clients
+                    rounds_of: dict[str, list[dict]] = {name: [] for name in targets}
+                    for _ in range(rounds):                # interleaved, so both see the same machine
+                        for name, (url, secret) in targets.items():
+                            samples = timed(url, secret, level, count)
+                            rounds_of[name].append({"p50_ms": percentile(samples, 50) * 1000,
+                                                    "p99_ms": percentile(samples, 99) * 1000,
+                                                    "mean_ms": statistics.fmean(samples) * 1000})
                     row: dict[str, dict] = {}
-                    for name, (url, secret) in targets.items():
-                        samples = timed(url, secret, level, count)
-                        row[name] = {"p50_ms": round(percentile(samples, 50) * 1000, 2),
-                                     "p99_ms": round(percentile(samples, 99) * 1000, 2),
-                                     "mean_ms": round(statistics.fmean(samples) * 1000, 2), "n": len(samples)}
+                    for name, measured in rounds_of.items():
+                        row[name] = {key: round(statistics.median(r[key] for r in measured), 2)
+                                     for key in ("p50_ms", "p99_ms", "mean_ms")}
+                        row[name].update(n=count, rounds=rounds,
+                                         p99_ms_each=[round(r["p99_ms"], 2) for r in measured])
                     row["ratio_p50"] = round(row["fuelbot"]["p50_ms"] / row["bare"]["p50_ms"], 2)
                     row["ratio_p99"] = round(row["fuelbot"]["p99_ms"] / row["bare"]["p99_ms"], 2)
+                    row["ratio_p99_each"] = [round(f["p99_ms"] / b["p99_ms"], 2)
+                                             for f, b in zip(rounds_of["fuelbot"], rounds_of["bare"])]
                     results[str(level)] = row
         finally:
             bare.stop()
@@ -113,25 +131,30 @@ def run(requests: int, text: str) -> dict:
 
 
 def report(results: dict, text: str, out: Callable[[str], None] = print) -> None:
-    out(f"ack latency of signed `/fuel {text}` over loopback HTTP (SQLite), ms")
-    out(f"{'clients':>7} | {'fuelbot p50':>11} {'p99':>8} | {'bare p50':>8} {'p99':>8} | {'ratio p50':>9} {'p99':>6}")
+    out(f"ack latency of signed `/fuel {text}` over loopback HTTP (SQLite), ms: medians of "
+        f"{next(iter(results.values()))['fuelbot']['rounds']} interleaved rounds")
+    out(f"{'clients':>7} | {'fuelbot p50':>11} {'p99':>8} | {'bare p50':>8} {'p99':>8} | {'ratio p50':>9} {'p99':>6} "
+        f"| p99 ratio of each round")
     for level, row in results.items():
         f, b = row["fuelbot"], row["bare"]
         out(f"{level:>7} | {f['p50_ms']:>11.2f} {f['p99_ms']:>8.2f} | {b['p50_ms']:>8.2f} {b['p99_ms']:>8.2f} | "
-            f"{row['ratio_p50']:>9.2f} {row['ratio_p99']:>6.2f}")
+            f"{row['ratio_p50']:>9.2f} {row['ratio_p99']:>6.2f} | {' '.join(f'{r:.2f}' for r in row['ratio_p99_each'])}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=400, help="requests per level and app (at least 10x clients)")
+    parser.add_argument("--requests", type=int, default=400, help="requests per level and app (at least 40x clients)")
     parser.add_argument("--text", default="jobs", help="what follows /fuel (default: jobs, a database read)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per level; medians are reported")
     args = parser.parse_args(argv)
     started = time.time()
-    results = run(args.requests, args.text)
+    results = run(args.requests, args.text, args.rounds)
     report(results, args.text)
+    top = results[str(LEVELS[-1])]
     print(json.dumps({"bench": "ack_latency", "command": f"/fuel {args.text}", "db": "sqlite",
                       "python": sys.version.split()[0], "seconds": round(time.time() - started, 1),
-                      "levels": results}))
+                      "levels": results, "ack_p99_ms_50": top["fuelbot"]["p99_ms"],
+                      "ack_p99_ratio_50": top["ratio_p99"], "targets": {"ack_p99_ratio_50": TARGET_RATIO}}))
 
 
 if __name__ == "__main__":

@@ -100,6 +100,9 @@ def serve_http(app: WSGIApp, host: str, port: int, *, limits: ServingLimits = Se
                               channel_timeout=max(1, int(limits.read_timeout)), cleanup_interval=1,
                               max_request_body_size=limits.max_body, asyncore_use_poll=True,
                               ident="fuelbot", log_socket_errors=False, ipv6=False)
+    # waitress logs "Task queue depth is N" at WARNING for each request that waits for a thread: a
+    # burst of 50 commands made 50 lines, and formatting them cost as much as answering.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     server = _Server(app, map={}, adj=adjustments)
     server.read_timeout = limits.read_timeout
     thread = threading.Thread(target=server.run, name=f"http-{_loose(server).effective_port}", daemon=True)

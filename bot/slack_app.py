@@ -23,11 +23,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Protocol
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.metrics import Metrics
-from bot.render import base_action_id, render_reply
+from bot.render import SlackMessage, base_action_id, render_reply
 from bot.slack_client import quick_client, quiet_slack_logging, slack_client
 from bot.usergroups import GroupDirectory
 from commands import handlers as commands_handlers
@@ -78,16 +79,7 @@ def build_app(*, settings: Settings, services: CommandServices, client: WebClien
         directory = GroupDirectory(client=quick_client(client, metrics), groups=services.policy.groups,
                                    metrics=metrics)
     edge = _Edge(services=services, metrics=metrics, handlers=handlers, directory=directory, pool=pool)
-    seen_events = SeenEvents(ttl=EVENT_DEDUPE_SECONDS)
-
-    @app.middleware
-    def stamp_and_dedupe(body: dict, context: BoltContext, next: Callable[[], BoltResponse]) -> Any:
-        context.setdefault(RECEIVED_AT, time.perf_counter())   # Socket Mode: no web layer stamped it
-        event_id = body.get("event_id") if isinstance(body, dict) else None
-        if event_id and not seen_events.first_time(event_id):
-            return BoltResponse(status=200, body="")
-        return next()
-
+    app.use(StampAndDedupe(SeenEvents(ttl=EVENT_DEDUPE_SECONDS)))
     app.command(COMMAND)(edge.on_command)
     app.action(re.compile(rf"^({'|'.join(ButtonAction)})(:\d+)?$"))(ack=edge.ack_click, lazy=[edge.on_action])
     app.action(re.compile(r".*"))(ack=edge.ack_click, lazy=[edge.on_unknown_action])
@@ -117,35 +109,33 @@ class _Edge:
         text = command.get("text") or ""
         pending = self._pool.submit(self._run_command, command)
         try:
-            reply, outcome = pending.result(timeout=ACK_BUDGET_SECONDS)
+            reply, message, outcome = pending.result(timeout=ACK_BUDGET_SECONDS)
         except FutureTimeout:
             # The database is stalling: ack inside Slack's 3 s, answer on response_url when done.
             ack(text=SLOW_TEXT, response_type="ephemeral")
             self._metrics.ack_latency("command", _since(context))
             pending.add_done_callback(lambda done: self._answer_late(done, respond, text))
             return
-        message = render_reply(reply)
         ack(text=message.text, blocks=list(message.blocks),
             response_type="ephemeral" if reply.ephemeral else "in_channel")
         self._metrics.ack_latency("command", _since(context))
         self._metrics.command(command_label(text), outcome)
 
-    def _run_command(self, command: dict) -> tuple[Reply, str]:
+    def _run_command(self, command: dict) -> tuple[Reply, SlackMessage, str]:
         try:
             invocation = Invocation(user_id=command["user_id"], channel_id=command["channel_id"],
                                     text=inert(command.get("text") or ""), delivery_id=command.get("trigger_id"),
                                     user_groups=self._groups(command["user_id"]),
                                     direct=is_direct(command["channel_id"], command.get("channel_name")))
             reply, outcome = self._answer(lambda: self._handlers.handle(invocation, self._services), "command")
-            render_reply(reply)   # a reply that cannot be rendered is a crash, caught here
-            return reply, outcome
+            return reply, render_reply(reply), outcome   # a reply that cannot be rendered is a crash, caught here
         except Exception:
-            return crash_reply(_log_crash("command")), "error"
+            reply = crash_reply(_log_crash("command"))
+            return reply, render_reply(reply), "error"
 
     def _answer_late(self, done: Future, respond: Respond, text: str) -> None:
-        reply, outcome = done.result()
+        reply, message, outcome = done.result()
         self._metrics.command(command_label(text), outcome)
-        message = render_reply(reply)
         try:
             respond(text=message.text, blocks=list(message.blocks),
                     response_type="ephemeral" if reply.ephemeral else "in_channel")
@@ -220,6 +210,25 @@ class _Edge:
         except Exception as exc:
             log.error("could not answer a click by %s in %s: %s", user_id, channel_id,
                       scrub(f"{type(exc).__name__}: {exc}"))
+
+
+class StampAndDedupe(Middleware):
+    """Stamp when a request arrived (Socket Mode: no web layer did) and drop an event seen before.
+
+    A ``Middleware`` object, not a decorated function: Bolt calls it directly, where a function
+    middleware has its arguments worked out by inspection on every request.
+    """
+
+    def __init__(self, seen: SeenEvents) -> None:
+        self._seen = seen
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:
+        req.context.setdefault(RECEIVED_AT, time.perf_counter())
+        body = req.body
+        event_id = body.get("event_id") if isinstance(body, dict) else None
+        if event_id and not self._seen.first_time(event_id):
+            return BoltResponse(status=200, body="")
+        return next()
 
 
 class SeenEvents:

@@ -21,10 +21,9 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence, cast
 
 from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -90,10 +89,10 @@ class FuelbotWSGI:
             length = -1
         if length < 0 or length > MAX_BODY_BYTES:
             return _respond(start_response, 413, b"Payload Too Large", "text/plain; charset=utf-8")
-        request = WsgiHttpRequest(environ)
         raw = environ["wsgi.input"].read(length) if length else b""
         assert self._verifier is not None           # routed here only with a signing secret
-        verdict = slack_request.check(raw, _headers(environ), self._verifier)
+        headers = _headers(environ)
+        verdict = slack_request.check(raw, headers, self._verifier)
         if verdict.status != 200:
             # Anyone can POST here: a refusal is counted, and logged below ERROR (no body, no headers).
             self._metrics.http_rejected(verdict.status)
@@ -102,7 +101,7 @@ class FuelbotWSGI:
         body = raw.decode("utf-8")                  # the verdict says it is UTF-8
         try:
             bolt_response = self._app.dispatch(BoltRequest(
-                body=body, query=request.query_string, headers=request.get_headers(),
+                body=body, query=str(environ.get("QUERY_STRING") or ""), headers=cast("dict[str, str | Sequence[str]]", headers),
                 context={RECEIVED_AT: received_at}))
         except Exception as exc:   # the server would log the traceback, request body and all
             log.error("Bolt failed to dispatch a request: %s", scrub(f"{type(exc).__name__}: {exc}"))
@@ -154,10 +153,13 @@ def _respond(start_response: StartResponse, status: int, body: bytes, content_ty
 
 
 def _headers(environ: dict) -> dict[str, str]:
-    """The request's headers, lower-case names (WSGI spells them HTTP_X_SLACK_SIGNATURE)."""
+    """The request's headers, lower-case names (WSGI spells them HTTP_X_SLACK_SIGNATURE, and keeps the
+    body's type and length apart), as Bolt's WSGI adapter hands them on."""
     headers = {key[5:].replace("_", "-").lower(): str(value) for key, value in environ.items()
                if key.startswith("HTTP_")}
     headers["content-type"] = str(environ.get("CONTENT_TYPE") or "")
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = str(environ["CONTENT_LENGTH"])
     return headers
 
 

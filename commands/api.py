@@ -56,7 +56,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class LabCatalog:
-    """The labs fuelbot knows, loaded from ``FUELBOT_LABS_DIR`` (reloaded on each call)."""
+    """The labs fuelbot knows, from ``FUELBOT_LABS_DIR``: in a served process, the snapshot the lab-specs
+    tick keeps (``labspec.catalog.CachedLabs.current``), so a handler never reads or parses a file."""
 
     load: Callable[[], tuple[Mapping[str, Lab], list[SpecProblem]]]   # -> (labs by name, spec problems)
 

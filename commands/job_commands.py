@@ -25,7 +25,7 @@ from core.errors import CommandError, LabBusy
 from jobs.announce import announce, announce_cancelled_before_start
 from jobs.fairness import crowding, identical_queued
 from jobs.outbox import DM_PREFIX
-from jobs.queue import active_mutating_job, get_job, request_cancel, submit
+from jobs.queue import JobLine, active_mutating_job, get_job, request_cancel, submit
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
 from store.models import Job
@@ -53,7 +53,7 @@ def subject_of(job: Job) -> str:
     return replies.job_subject(job.kind, job.lab, fix=bool((job.params or {}).get("fix")))
 
 
-def step_of(job: Job) -> str | None:
+def step_of(job: Job | JobLine) -> str | None:
     """The step a job is (or stopped) in, as people read it: its title, never its internal name."""
     if job.step_title:
         return job.step_title

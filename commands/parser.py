@@ -11,6 +11,7 @@ import argparse
 import difflib
 import re
 import shlex
+import threading
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable, NoReturn
@@ -49,6 +50,11 @@ _SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _REASON_LIMIT = 200
 _LONGEST = Duration(days=366)           # past a year is a typo, whatever the policy allows
 _DASHED_OPTION = re.compile(r"(?<!\S)[—–](?=[A-Za-z])")    # macOS smart dashes: —fix → --fix
+
+
+# parse_known_intermixed_args changes the parser while it works (positionals' nargs and defaults,
+# then puts them back): the parsers are shared by the listener threads, so one parses at a time.
+_PARSING = threading.Lock()
 
 
 class _Malformed(Exception):
@@ -95,7 +101,8 @@ def parse(text: str) -> Command:
     if "--help" in rest or "-h" in rest:
         return ShowHelp(topic=kind.name)
     try:
-        namespace, extras = _argument_parser(kind.name).parse_known_intermixed_args(rest)
+        with _PARSING:
+            namespace, extras = _argument_parser(kind.name).parse_known_intermixed_args(rest)
     except _Malformed as exc:
         raise CommandError(replies.usage(kind.usage, kind.example, _explain(str(exc)))) from None
     values = {param.field: _convert(param, getattr(namespace, param.field)) for param in kind.params}
@@ -149,6 +156,8 @@ def _argument_parser(name: str) -> RaisingArgumentParser:
             parser.add_argument(param.field, nargs="*", metavar=metavar)
         else:
             parser.add_argument(param.field, nargs="?" if param.optional else None, metavar=metavar)
+    # What parse_known_intermixed_args would otherwise work out (through gettext) on every call.
+    parser.usage = parser.format_usage().removeprefix("usage: ").strip()
     return parser
 
 

@@ -37,6 +37,7 @@ class Settings:
     admins: frozenset[str] = frozenset()
     policy_file: Path | None = None
     port: int = 3000
+    http_host: str = "0.0.0.0"                # where $PORT listens (127.0.0.1 behind a reverse proxy)
     worker_id: str = "fuelbot"
     lease_seconds: float = 30.0
     tick_seconds: float = 1.0
@@ -80,6 +81,7 @@ class Settings:
             admins=frozenset(u.strip() for u in env.get("FUELBOT_ADMINS", "").split(",") if u.strip()),
             policy_file=Path(env["FUELBOT_POLICY"]) if env.get("FUELBOT_POLICY") else None,
             port=_int(env, "PORT", 3000),
+            http_host=env.get("FUELBOT_HTTP_HOST") or "0.0.0.0",
             worker_id=env.get("FUELBOT_WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}",
             lease_seconds=_float(env, "FUELBOT_LEASE_SECONDS", 30.0),
             tick_seconds=_float(env, "FUELBOT_TICK_SECONDS", 1.0),

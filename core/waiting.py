@@ -3,7 +3,9 @@
 ``follow`` polls no faster than ``poll`` and, while nothing changes, slows down to ``max_poll``:
 a deploy sits at the same progress for minutes while puppet runs, and polling it every two
 seconds would be most of the load fuelbot puts on the master. Any change snaps the interval
-back to ``poll``. A retryable error while polling (the master restarting, a 503) does not end
+back to ``poll`` — or, given a ``pace``, only a change of what ``pace`` picks: a deploy's
+percentage creeps up for an hour and is reported as it moves without keeping the polling fast,
+while a node finishing or a subtask starting (its milestones) brings the fast polls back. A retryable error while polling (the master restarting, a 503) does not end
 the wait: the work goes on without us, so we keep looking until the deadline.
 
 Both sleep in slices when a ``should_stop`` is given, so a cancel or a lost lease is seen
@@ -26,7 +28,8 @@ _SLOWDOWN = 1.5
 
 def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], describe: Callable[[T | None], str],
            state: Callable[[T], Hashable], deadline: float, error: type[E], poll: float = 2.0,
-           max_poll: float | None = None, on_progress: Callable[[T], None] | None = None,
+           max_poll: float | None = None, pace: Callable[[T], Hashable] | None = None,
+           on_progress: Callable[[T], None] | None = None,
            on_wait: Callable[[T | None], None] | None = None,
            should_stop: Callable[[], bool] | None = None,
            on_error: Callable[[E], None] | None = None,
@@ -35,7 +38,8 @@ def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], describe: Calla
     """Call ``fetch`` until ``done`` says so; return the last value.
 
     ``on_progress`` gets each value whose ``state`` differs from the
-    previous one; ``on_wait`` hears the latest value before each pause. When ``should_stop``
+    previous one; ``on_wait`` hears the latest value before each pause. The interval grows by
+    half while ``pace`` (default: ``state``) stays the same, and is ``poll`` again when it changes. When ``should_stop``
     turns true the last value is returned unfinished. When ``deadline`` (a ``clock()`` instant)
     passes, ``give_up(last, last_error)`` is raised; by default a retryable ``error`` saying
     ``describe(last)``; ``peer`` names who never answered when stopped before any answer.
@@ -47,6 +51,7 @@ def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], describe: Calla
     interval = poll
     last: T | None = None
     seen: Hashable = _UNSEEN
+    paced: Hashable = _UNSEEN
     last_error: E | None = None
     while True:
         try:
@@ -59,12 +64,14 @@ def follow(fetch: Callable[[], T], *, done: Callable[[T], bool], describe: Calla
             last_error = exc
         else:
             last_error, last = None, value
-            if state(value) != seen:
-                seen, interval = state(value), poll
+            current = state(value)
+            marker = pace(value) if pace is not None else current
+            interval = poll if marker != paced else min(interval * _SLOWDOWN, max_poll)
+            paced = marker
+            if current != seen:
+                seen = current
                 if on_progress is not None:
                     on_progress(value)
-            else:
-                interval = min(interval * _SLOWDOWN, max_poll)
             if done(value):
                 return value
         if should_stop is not None and should_stop():

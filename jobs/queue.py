@@ -6,12 +6,14 @@ Every function takes the caller's session and never commits: the caller owns the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Mapping, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import InstrumentedAttribute, set_committed_value
 
 from core.errors import InvalidTransition, JobError, JobNotFound, LabBusy
 from core.redact import scrub
@@ -85,15 +87,44 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
+@dataclass(frozen=True)
+class JobLine:
+    """A job as a list shows it."""
+
+    id: int
+    kind: str
+    lab: str | None
+    state: JobState
+    step: str | None
+    step_title: str | None
+    requester: str
+    created_at: datetime
+
+
+_JOBS = Job.__table__
+
+
 def list_jobs(session: Session, *, lab: str | None = None, active_only: bool = False,
-              limit: int = 15) -> list[Job]:
-    """Most recent jobs first, optionally for one lab or only the unfinished ones."""
-    query = select(Job).order_by(Job.id.desc()).limit(limit)
-    if lab:
-        query = query.where(Job.lab == lab)
+              limit: int = 15) -> list[JobLine]:
+    """Most recent jobs first, optionally for one lab or only the unfinished ones.
+
+    ``/fuel jobs`` answers in its ack: the columns a line shows, read on the session's connection
+    with a statement built once (loading 15 whole jobs through the ORM, JSON records and all, and
+    building the query each time cost several times as much).
+    """
+    rows = session.connection().execute(_recent_jobs(lab is not None, active_only), {"lab": lab, "limit": limit})
+    return [JobLine(*row) for row in rows]
+
+
+@lru_cache(maxsize=None)
+def _recent_jobs(of_lab: bool, active_only: bool) -> Select[Any]:
+    query = (select(*(_JOBS.c[name] for name in JobLine.__dataclass_fields__))
+             .order_by(_JOBS.c.id.desc()).limit(bindparam("limit")))
+    if of_lab:
+        query = query.where(_JOBS.c.lab == bindparam("lab"))
     if active_only:
-        query = query.where(Job.state.in_([JobState.QUEUED, JobState.RUNNING]))
-    return list(session.scalars(query))
+        query = query.where(_JOBS.c.state.in_([JobState.QUEUED, JobState.RUNNING]))
+    return query
 
 
 def active_mutating_job(session: Session, lab: str) -> Job | None:
@@ -102,42 +133,64 @@ def active_mutating_job(session: Session, lab: str) -> Job | None:
 
 def transition(session: Session, job: Job, new: JobState, *, actor: str, message: str,
                error: str | None = None, result: dict[str, Any] | None = None, now: datetime | None = None,
-               owner: str | None = None) -> None:
+               owner: str | None = None, also: Mapping[str, Any] | None = None,
+               seen: Sequence[ColumnElement[bool]] = ()) -> None:
     """Move ``job`` to ``new`` if the table allows it, and append the audit event.
 
     The change is a compare-and-set on the state the caller saw (and on the lease ``owner``
     when given): a job another session moved meanwhile raises InvalidTransition, so a cancel
     never overwrites a claim and a worker that lost its lease never finishes someone else's job.
+    ``also`` sets more columns in the same statement (a claim's lease), ``seen`` adds conditions
+    the row must still meet (the lease as a claim read it).
     """
     now = now or utcnow()
     current = job.state
-    if not can_transition(current, new):
-        raise InvalidTransition(f"Job #{job.id} is {current.value}; it cannot become {new.value}.")
     session.flush()
-    guard = [Job.id == job.id, Job.state == current]
-    if owner is not None:
-        guard.append(Job.lease_owner == owner)
-    moved = changed_rows(session, update(Job).where(*guard).values(state=new, updated_at=now)) == 1
-    if not moved:
+    values = _compare_and_set(session, job.id, current, new, now=now, owner=owner, error=error, result=result,
+                              first_start=job.started_at is None, also=also, seen=seen)
+    if values is None:
         session.refresh(job)
         raise InvalidTransition(f"Job #{job.id} changed meanwhile (now {job.state}); it was not made {new.value}.")
-    job.state = new
-    job.updated_at = now
-    if new is JobState.RUNNING and job.started_at is None:
-        job.started_at = now
+    for key, value in values.items():    # what the row now holds, without a second UPDATE at the flush
+        set_committed_value(job, key, value)
+    record_event(session, job.id, actor=actor, kind=f"state:{new.value}", message=message, at=now)
+
+
+def finish_running(session: Session, job_id: int, new: JobState, *, owner: str, actor: str, message: str,
+                   error: str | None = None, result: dict[str, Any] | None = None,
+                   also: Mapping[str, Any] | None = None, now: datetime | None = None) -> None:
+    """End a running job ``owner`` holds, without reading it first: ``transition``'s compare-and-set
+    on (running, ``owner``) in one statement; InvalidTransition when the job is no longer its own."""
+    now = now or utcnow()
+    values = _compare_and_set(session, job_id, JobState.RUNNING, new, now=now, owner=owner, error=error,
+                              result=result, first_start=False, also=also, seen=())
+    if values is None:
+        raise InvalidTransition(f"Job #{job_id} is no longer running under {owner}; it was not made {new.value}.")
+    record_event(session, job_id, actor=actor, kind=f"state:{new.value}", message=message, at=now)
+
+
+def _compare_and_set(session: Session, job_id: int, current: JobState, new: JobState, *, now: datetime,
+                     owner: str | None, error: str | None, result: dict[str, Any] | None, first_start: bool,
+                     also: Mapping[str, Any] | None, seen: Sequence[ColumnElement[bool]]) -> dict[str, Any] | None:
+    """The one UPDATE that changes a job's state; the values it wrote, or None when the guard failed."""
+    if not can_transition(current, new):
+        raise InvalidTransition(f"Job #{job_id} is {current.value}; it cannot become {new.value}.")
+    values: dict[str, Any] = {"state": new, "updated_at": now}
+    if new is JobState.RUNNING and first_start:
+        values["started_at"] = now
     if new is JobState.QUEUED:
-        job.lease_owner = None
-        job.lease_expires_at = None
+        values.update(lease_owner=None, lease_expires_at=None)
     if new.is_final:
-        job.finished_at = now
-        job.lab_lock = None
-        job.lease_owner = None
-        job.lease_expires_at = None
+        values.update(finished_at=now, lab_lock=None, lease_owner=None, lease_expires_at=None)
         if error is not None:
-            job.error = scrub(error)[:MAX_ERROR_CHARS]
+            values["error"] = scrub(error)[:MAX_ERROR_CHARS]
         if result is not None:
-            job.result = result
-    record_event(session, job, actor=actor, kind=f"state:{new.value}", message=message, at=now)
+            values["result"] = result
+    values.update(also or {})
+    guard = [Job.id == job_id, Job.state == current, *seen]
+    if owner is not None:
+        guard.append(Job.lease_owner == owner)
+    return values if changed_rows(session, update(Job).where(*guard).values(**values)) == 1 else None
 
 
 def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: datetime | None = None,
@@ -153,6 +206,9 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     ``exclude`` lists the jobs this process is running already: a heartbeat that missed its lease
     (a long database stall) must not let the same process start a job a second time. ``kinds``
     limits the claim to those job kinds (a worker's spare slots for look-ups).
+
+    The claim is one compare-and-set on the row as read (state, lease, last update): the returned
+    job is exactly the row claimed, with no second read.
     """
     now = now or utcnow()
     query = (select(Job)
@@ -167,30 +223,36 @@ def claim_next(session: Session, *, worker_id: str, lease_seconds: float, now: d
     job = session.scalar(query)
     if job is None:
         return None
-    # Compare-and-set on the lease as seen: the row lock above is all PostgreSQL needs, but
-    # SQLite's driver reads outside a transaction, so two processes may pick the same row.
-    lease = (Job.lease_owner.is_(None) if job.lease_owner is None else Job.lease_owner == job.lease_owner)
-    seen = (Job.lease_expires_at.is_(None) if job.lease_expires_at is None
-            else Job.lease_expires_at == job.lease_expires_at)
-    won = changed_rows(session, update(Job).where(Job.id == job.id, Job.state == job.state, lease, seen)
-                       .values(lease_owner=worker_id, lease_expires_at=now + timedelta(seconds=lease_seconds))) == 1
-    if not won:
-        session.expire(job)
-        return None
+    # Compare-and-set on the row as seen: the row lock above is all PostgreSQL needs, but SQLite's
+    # driver reads outside a transaction, so two processes may pick the same row, and a write
+    # (a cancel, the old owner's last save) may land between the read and the claim.
+    seen = [_as_seen(Job.lease_owner, job.lease_owner), _as_seen(Job.lease_expires_at, job.lease_expires_at),
+            Job.updated_at == job.updated_at]
+    lease = {"lease_owner": worker_id, "lease_expires_at": now + timedelta(seconds=lease_seconds),
+             "heartbeat_at": now, "attempts": job.attempts + 1}
     previous = job.lease_owner
-    session.refresh(job)
     if job.state == JobState.RUNNING:
-        record_event(session, job, actor=worker_id, kind="takeover",
+        if changed_rows(session, update(Job).where(Job.id == job.id, Job.state == job.state, *seen)
+                        .values(**lease)) != 1:
+            session.expire(job)
+            return None
+        for key, value in lease.items():
+            set_committed_value(job, key, value)
+        record_event(session, job.id, actor=worker_id, kind="takeover",
                      message=f"lease of {previous} expired; {worker_id} resumes at "
                              f"{job.step_title or job.step or 'the start'}",
                      at=now)
-    else:
-        transition(session, job, JobState.RUNNING, actor=worker_id, message=f"claimed by {worker_id}", now=now)
-    job.attempts += 1
-    job.lease_owner = worker_id
-    job.lease_expires_at = now + timedelta(seconds=lease_seconds)
-    job.heartbeat_at = now
+        return job
+    try:
+        transition(session, job, JobState.RUNNING, actor=worker_id, message=f"claimed by {worker_id}", now=now,
+                   also=lease, seen=seen)
+    except InvalidTransition:
+        return None
     return job
+
+
+def _as_seen(column: InstrumentedAttribute[Any], value: object) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def heartbeat(session: Session, job_id: int, *, worker_id: str, lease_seconds: float,
@@ -225,10 +287,17 @@ def request_cancel(session: Session, job_id: int, *, actor: str) -> Job:
     return job
 
 
-def record_event(session: Session, job: Job | None, *, actor: str, kind: str, message: str,
-                 data: dict[str, Any] | None = None, at: datetime | None = None) -> JobEvent:
-    """Append an audit event (secrets scrubbed)."""
-    event = JobEvent(job_id=job.id if job is not None else None, at=at or utcnow(), actor=actor,
-                     kind=kind, message=scrub(message), data=data)
-    session.add(event)
-    return event
+def record_event(session: Session, job: Job | int | None, *, actor: str, kind: str, message: str,
+                 data: dict[str, Any] | None = None, at: datetime | None = None) -> None:
+    """Append an audit event (secrets scrubbed) about ``job`` (a job or its id), or about no job.
+
+    Events are only ever appended: one INSERT on the session's connection (after flushing what the
+    session holds, a new job included), without the unit of work's bookkeeping for an object no
+    one reads back.
+    """
+    row: dict[str, Any] = {"job_id": job.id if isinstance(job, Job) else job, "at": at or utcnow(), "actor": actor,
+                           "kind": kind, "message": scrub(message)}
+    if data is not None:
+        row["data"] = data
+    session.flush()
+    session.connection().execute(insert(JobEvent), row)

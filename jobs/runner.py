@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Callable, Mapping, cast
 
 from sqlalchemy import CursorResult, Result, update
@@ -17,11 +19,12 @@ from core.errors import FuelbotError, IntegrationError, InvalidTransition, StepF
 from core.job_links import JobLinks
 from core.redact import scrub
 from core.waiting import pause
-from jobs.queue import heartbeat, record_event, transition
+from jobs.queue import finish_running, heartbeat, record_event
 from jobs.reporter import OutboxReporter
 from jobs.states import JobState
 from jobs.steps import JobCancelled, LeaseLost, Step, StepContext, Workflow
 from jobs.voice import Ending, JobHeader
+from store.db import changed_rows
 from store.models import Job
 from store.types import utcnow
 
@@ -50,23 +53,28 @@ class JobRunner:
                                              .values(lease_expires_at=utcnow())
                                              .execution_options(synchronize_session=False)))
             if released:
-                record_event(session, session.get(Job, job_id), actor=self._worker_id, kind="handover",
+                record_event(session, job_id, actor=self._worker_id, kind="handover",
                              message=f"{self._worker_id} is stopping; any replica resumes the job at its step")
         log.info("job %s handed over at shutdown", job_id)
 
-    def run(self, job_id: int) -> None:
-        """Run ``job_id`` (already claimed by this worker) to a final state or until the lease is lost."""
-        with self._session_factory() as session:
-            job = session.get(Job, job_id)
-            if job is None or job.state != JobState.RUNNING.value or job.lease_owner != self._worker_id:
-                return
-            header = JobHeader(id=job.id, kind=job.kind, lab=job.lab, requester=job.requester)
-            channel, params, raw = job.channel, dict(job.params), dict(job.context or {})
-            answer_to = job.requester if raw.get("in_place") else None
-            step_name, attempts = job.step, job.attempts
-            started_at = job.started_at or utcnow()
+    def run(self, job_id: int, claimed: Claimed | None = None) -> None:
+        """Run ``job_id`` (already claimed by this worker) to a final state or until the lease is lost.
+
+        ``claimed`` is the row as this worker's claim wrote it (its lease fresh): given, the job is
+        not read again and the first heartbeat waits its turn.
+        """
+        if claimed is None:
+            with self._session_factory() as session:
+                job = session.get(Job, job_id)
+                if job is None or job.state != JobState.RUNNING.value or job.lease_owner != self._worker_id:
+                    return
+                claimed = Claimed.of(job)
+        header, channel, params, raw = claimed.header, claimed.channel, dict(claimed.params), dict(claimed.context)
+        answer_to = header.requester if raw.get("in_place") else None
+        step_name, attempts = claimed.step, claimed.attempts
+        started_at = claimed.started_at or utcnow()
         workflow = self._workflows[header.kind]
-        lease = _LeaseKeeper(self, job_id)
+        lease = _LeaseKeeper(self, job_id, cancel=claimed.cancel_requested if claimed.fresh else None)
         reporter = OutboxReporter(session_factory=self._session_factory, job_id=job_id, channel=channel,
                                   voice=workflow.voice, links=self._links, answer_to=answer_to)
         ctx = StepContext(job=header, params=params, data=workflow.load(raw), attempt=attempts,
@@ -117,10 +125,13 @@ class JobRunner:
             if ctx.resumed and steps:
                 ctx.report.say(voice.resumed(worker=self._worker_id, step_title=steps[start].title,
                                              attempt=ctx.attempt))
+            current = step_name
             for step in steps[start:]:
                 ctx.checkpoint()
                 ctx.data.step = step.name
-                self._enter(ctx.job_id, step)
+                if step.name != current:
+                    self._enter(ctx.job_id, step)
+                    current = step.name
                 self._run_step(ctx, run, workflow, step)
                 self._save(ctx.job_id, ctx.data.to_json())
         except LeaseLost:
@@ -160,7 +171,7 @@ class JobRunner:
                 if not exc.retryable or tries > step.retries or ctx.remaining() < wait:
                     raise StepFailed(f"{step.title} failed: {exc}", step=step.name) from exc
                 with self._session_factory() as session, session.begin():
-                    record_event(session, session.get(Job, ctx.job_id), actor=self._worker_id, kind="retry",
+                    record_event(session, ctx.job_id, actor=self._worker_id, kind="retry",
                                  message=f"{step.title}: {exc} (retry {tries} in {wait:.0f}s)", data={"step": step.name})
                 if tries == 1:   # said once, and only what the policy and the deadline both allow
                     plan = step.retry_plan(after=0, seconds_left=ctx.remaining())
@@ -173,20 +184,17 @@ class JobRunner:
 
     def _write(self, session: Session, job_id: int, **values: Any) -> None:
         """Update our job only while we hold its lease; otherwise stop (another worker has it)."""
-        written = _rows(session.execute(update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id,
+        written = changed_rows(session, update(Job).where(Job.id == job_id, Job.lease_owner == self._worker_id,
                                                           Job.state == JobState.RUNNING.value)
-                                        .values(updated_at=utcnow(), **values)
-                                        .execution_options(synchronize_session=False))) == 1
+                               .values(updated_at=utcnow(), **values)) == 1
         if not written:
             raise LeaseLost("another worker took this job over")
 
     def _enter(self, job_id: int, step: Step[Any]) -> None:
         with self._session_factory() as session, session.begin():
-            job = session.get(Job, job_id)
-            if job is not None and job.step != step.name:
-                self._write(session, job_id, step=step.name, step_title=step.title, step_started_at=utcnow())
-                record_event(session, job, actor=self._worker_id, kind="step", message=f"{step.title} started",
-                             data={"step": step.name, "title": step.title})
+            self._write(session, job_id, step=step.name, step_title=step.title, step_started_at=utcnow())
+            record_event(session, job_id, actor=self._worker_id, kind="step", message=f"{step.title} started",
+                         data={"step": step.name, "title": step.title})
 
     def _save(self, job_id: int, data: dict[str, Any]) -> None:
         with self._session_factory() as session, session.begin():
@@ -207,21 +215,16 @@ class JobRunner:
             return job.step if job is not None else None
 
     def _finish(self, job_id: int, state: JobState, error: FuelbotError | None, ctx: StepContext) -> None:
+        message = {JobState.SUCCEEDED: "succeeded", JobState.CANCELLED: "cancelled"}.get(state, f"failed: {error}")
+        also: dict[str, Any] = {"context": ctx.data.to_json()}
+        if state is JobState.SUCCEEDED:
+            also["progress"] = 100
         with self._session_factory() as session, session.begin():
-            job = session.get(Job, job_id)
-            if job is None:
-                return
-            message = {JobState.SUCCEEDED: "succeeded", JobState.CANCELLED: "cancelled"}.get(
-                state, f"failed: {error}")
             try:
-                transition(session, job, state, actor=self._worker_id, message=message, owner=self._worker_id,
-                           error=str(error) if error else None, result=ctx.data.result)
+                finish_running(session, job_id, state, owner=self._worker_id, actor=self._worker_id, message=message,
+                               error=str(error) if error else None, result=ctx.data.result, also=also)
             except InvalidTransition:
                 log.warning("job %s: not finished by %s, which no longer holds it", job_id, self._worker_id)
-                return
-            job.context = ctx.data.to_json()
-            if state is JobState.SUCCEEDED:
-                job.progress = 100
 
     # used by _LeaseKeeper
     def _heartbeat(self, job_id: int) -> tuple[bool, bool]:
@@ -232,19 +235,25 @@ class JobRunner:
 
 
 class _LeaseKeeper:
-    """Renews the lease every third of its length and watches the cancel flag."""
+    """Renews the lease every third of its length and watches the cancel flag.
 
-    def __init__(self, runner: JobRunner, job_id: int) -> None:
+    ``cancel`` is the flag as a claim just read it, with the lease it just wrote: the first renewal
+    then waits its turn; without it the keeper renews (and reads the flag) at once.
+    """
+
+    def __init__(self, runner: JobRunner, job_id: int, *, cancel: bool | None = None) -> None:
         self._runner = runner
         self._job_id = job_id
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"lease-{job_id}", daemon=True)
         self._last_ok = time.monotonic()
+        self._fresh = cancel is not None
         self.lost = False
-        self.cancel = False
+        self.cancel = bool(cancel)
 
     def start(self) -> None:
-        self._beat()
+        if not self._fresh:
+            self._beat()
         self._thread.start()
 
     def stop(self) -> None:
@@ -274,6 +283,28 @@ class _LeaseKeeper:
         interval = max(0.2, self._runner._lease_seconds / 3)
         while not self._stop.wait(interval):
             self._beat()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A running job as read by its worker: what the runner needs to start it."""
+
+    header: JobHeader
+    channel: str | None
+    params: Mapping[str, Any]
+    context: Mapping[str, Any]
+    step: str | None
+    attempts: int
+    started_at: datetime | None
+    cancel_requested: bool
+    fresh: bool = False       # read from this worker's own claim, in the claim's transaction
+
+    @classmethod
+    def of(cls, job: Job, *, fresh: bool = False) -> "Claimed":
+        return cls(header=JobHeader(id=job.id, kind=job.kind, lab=job.lab, requester=job.requester),
+                   channel=job.channel, params=dict(job.params), context=dict(job.context or {}), step=job.step,
+                   attempts=job.attempts, started_at=job.started_at, cancel_requested=bool(job.cancel_requested),
+                   fresh=fresh)
 
 
 def _rows(result: Result[Any]) -> int:

@@ -4,11 +4,16 @@ The file is *composed*, not constructed: PyYAML's node tree keeps each node's so
 each scalar's original text, so ``cpus: 2`` and ``cpus: ${CPUS:-2}`` are read the same way —
 interpolate the text, then coerce it to the field's type. Reading never raises: a bad field
 is logged as a problem and read as ``None`` so that reading goes on and every problem shows.
+
+Composing is libyaml's (PyYAML's C parser keeps every node's line), and a plain scalar's tag is
+only told apart as null or a merge key: every other value is read as text and typed by the field,
+so asking PyYAML's regular expressions whether ``2`` looks like an int is work thrown away.
 """
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
+from typing import TypeVar, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -18,19 +23,31 @@ from labspec.interpolate import Resolved, is_reference, resolve
 from labspec.problems import ProblemLog
 from labspec.variables import SpecEnvironment
 
+T = TypeVar("T")
 Check = Callable[[str], str | None]         # what is wrong with a value, or None
 IntCheck = Callable[[int], str | None]
 _NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})   # YAML 1.1's null, as PyYAML's resolver has it
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _SHOWN_MAX = 60
 
 
+class _Composer(yaml.CSafeLoader):
+    """libyaml's parser; a plain scalar is null, a merge key or text (see the module docstring)."""
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and implicit[0]:
+            return _NULL_TAG if value in _NULLS else _MERGE_TAG if value == "<<" else _STR_TAG
+        return str(super().resolve(kind, value, implicit))
+
+
 def compose(text: str, log: ProblemLog) -> MappingNode | None:
     """Parse ``text`` into a node tree; bad YAML or a document that is no mapping is a problem."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Composer)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -59,6 +76,20 @@ class Reader:
     def __init__(self, log: ProblemLog, environ: Mapping[str, str]) -> None:
         self.log = log
         self._environ = SpecEnvironment.of(environ)
+        self._shared: dict[tuple[int, Hashable], tuple[Node, object]] = {}
+
+    def once(self, node: Node, how: Hashable, read: Callable[[], T]) -> T:
+        """``read()`` of ``node`` read as ``how``; a node the YAML shares (an anchor and its aliases,
+        ``nics: *nics`` on a hundred nodes) is read once and its value reused, unless that read
+        found a problem: then each use is read again, so each shows the problem at its own path."""
+        key = (id(node), how)
+        if key in self._shared:
+            return cast(T, self._shared[key][1])
+        before = len(self.log.problems)
+        value = read()
+        if len(self.log.problems) == before:
+            self._shared[key] = (node, value)     # the node is kept: its id stays its own
+        return value
 
     def section(self, node: Node, path: str, fields: tuple[str, ...]) -> Section | None:
         """Read ``node`` as a mapping that may hold only ``fields``."""
@@ -85,13 +116,15 @@ class Reader:
         if not isinstance(node, ScalarNode):
             self.log.add(path, f"expected a single value, got {_kind(node)}")
             return None
-        resolved = resolve(node.value, self._environ)
-        if not self._resolved_ok(resolved, path):
+        raw = node.value
+        resolved = resolve(raw, self._environ) if "$" in raw else None
+        if resolved is not None and not self._resolved_ok(resolved, path):
             return None
-        value = resolved.value.strip()  # a quoted or interpolated value's edges are never meant
+        value = (raw if resolved is None else resolved.value).strip()  # edges are never meant
         if value == "":
             if required:
-                hint = f" ({', '.join(resolved.names)} is empty)" if resolved.names else ""
+                names = resolved.names if resolved is not None else ()
+                hint = f" ({', '.join(names)} is empty)" if names else ""
                 self.log.add(path, f"must not be empty{hint}")
             return None
         if check and (wrong := check(value)):
@@ -154,6 +187,8 @@ class Reader:
         return resolved.value
 
     def _resolved_ok(self, resolved: Resolved, path: str) -> bool:
+        if not resolved.names and not resolved.malformed:
+            return True     # no reference at all: nothing to refuse or miss
         refused = {name: why for name in resolved.names if (why := self._environ.refusal(name))}
         for why in refused.values():
             self.log.add(path, why)
@@ -175,6 +210,30 @@ class Section:
         self._entries: dict[str, Node] = {}
         log = reader.log
         log.locate(path, node.start_mark.line + 1)
+        lines: dict[str, int] = {}
+        twice: list[tuple[str, int]] = []
+        for key, value in node.value:   # the common case in one pass: own keys only, all plain text
+            if key.tag == _MERGE_TAG or not isinstance(key, ScalarNode):
+                self._entries.clear()
+                lines, twice = self._merge(node, fields), []
+                break
+            name, line = key.value, key.start_mark.line + 1
+            if name in lines and name != "<<":
+                twice.append((name, line))
+            lines[name] = line
+            if name in fields:
+                self._entries[name] = value
+        for name, line in twice:
+            log.add(self.at(name), f"field '{name}' is given twice", line=line)
+        log.locate_fields(path, lines)
+        if len(lines) > len(self._entries):
+            for name in lines:
+                if name not in fields:
+                    log.add(self.at(name), f"unknown field '{name}'{suggest(name, fields)}", allowed=fields)
+
+    def _merge(self, node: MappingNode, fields: tuple[str, ...]) -> dict[str, int]:
+        """Read a mapping with ``<<: *defaults`` merges or odd keys; the line of each field."""
+        log = self.reader.log
         seen: set[str] = set()
         for key, _ in node.value:  # duplicates among the mapping's own keys, before merging
             if isinstance(key, ScalarNode) and key.value != "<<":
@@ -186,19 +245,16 @@ class Section:
             try:
                 yaml.SafeLoader("").flatten_mapping(node)  # resolves ``<<: *defaults`` merges
             except (yaml.YAMLError, RecursionError) as err:
-                log.add(path, f"cannot merge: {getattr(err, 'problem', None) or 'recursive merge'}")
+                log.add(self.path, f"cannot merge: {getattr(err, 'problem', None) or 'recursive merge'}")
         lines: dict[str, int] = {}
         for key, value in node.value:  # merged keys come first, so own keys win below
             if not isinstance(key, ScalarNode):
-                log.add(path, "field names must be plain text", line=key.start_mark.line + 1)
+                log.add(self.path, "field names must be plain text", line=key.start_mark.line + 1)
                 continue
             lines[key.value] = key.start_mark.line + 1
             if key.value in fields:
                 self._entries[key.value] = value
-        for name, line in lines.items():
-            log.locate(self.at(name), line)
-            if name not in fields:
-                log.add(self.at(name), f"unknown field '{name}'{suggest(name, fields)}", allowed=fields)
+        return lines
 
     def at(self, key: str) -> str:
         """The path of field ``key``."""

@@ -36,6 +36,8 @@ def is_reference(text: str) -> bool:
 
 def resolve(text: str, environ: Mapping[str, str]) -> Resolved:
     """Replace every reference in ``text`` by its value from ``environ`` (or its default)."""
+    if "$" not in text:
+        return Resolved(value=text)
     names: list[str] = []
     missing: list[str] = []
     malformed: list[str] = []

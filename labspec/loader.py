@@ -193,6 +193,13 @@ def _vm(reader: Reader, section: Section, *, master: bool, pxe: str | None) -> V
 
 def _nics(reader: Reader, section: Section, *, master: bool) -> tuple[Nic, ...] | None:
     """NICs in order; ``- pxe`` is short for ``- {portgroup: pxe}``."""
+    node = section.node("nics")
+    if node is None:
+        return _read_nics(reader, section, master=master)     # says the field is missing
+    return reader.once(node, ("nics", master), lambda: _read_nics(reader, section, master=master))
+
+
+def _read_nics(reader: Reader, section: Section, *, master: bool) -> tuple[Nic, ...] | None:
     items = section.sequence("nics")
     if items is None:
         return None

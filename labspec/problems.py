@@ -38,6 +38,12 @@ class ProblemLog:
         """Remember that the field at ``path`` sits on (1-based) ``line``."""
         self._lines.setdefault(path, line)
 
+    def locate_fields(self, parent: str, lines: dict[str, int]) -> None:
+        """Remember the line of each field of the mapping at ``parent`` (``lines``: name -> line)."""
+        prefix = f"{parent}." if parent else ""
+        for name, line in lines.items():
+            self._lines.setdefault(prefix + name, line)
+
     def line_of(self, path: str) -> int | None:
         """The line of ``path``, or of its nearest located ancestor (a missing field's parent)."""
         while path:
@@ -51,6 +57,13 @@ class ProblemLog:
         """Record a problem at ``path``; its line is looked up unless given."""
         self.problems.append(SpecProblem(file=self.file, line=line or self.line_of(path), path=path,
                                          message=message, allowed=tuple(allowed)))
+
+    def copy(self) -> "ProblemLog":
+        """A log with the same problems and lines, whose own additions leave this one as it is."""
+        twin = ProblemLog(self.file)
+        twin.problems = list(self.problems)
+        twin._lines = self._lines
+        return twin
 
     def has_problem(self, path: str) -> bool:
         """Whether a problem was already logged at ``path`` (rules use it to avoid echoes)."""

@@ -51,10 +51,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def changed_rows(session: Session, statement: Update) -> int:
-    """Run ``statement`` (a guarded UPDATE: a compare-and-set) and return how many rows it changed."""
-    result = session.execute(statement.execution_options(synchronize_session=False))
-    assert isinstance(result, CursorResult)   # what an UPDATE returns; Session.execute is typed as Result
-    return result.rowcount
+    """Run ``statement`` (a guarded UPDATE: a compare-and-set) and return how many rows it changed.
+
+    It runs on the session's connection (after flushing what the session holds, as the session
+    would): the ORM's bulk-update path, which evaluates criteria to keep loaded objects in step,
+    cost a compare-and-set as much again, and no caller wants objects touched behind its back.
+    """
+    session.flush()
+    return session.connection().execute(statement).rowcount
 
 
 def check_connection(engine: Engine) -> None:

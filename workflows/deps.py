@@ -26,6 +26,12 @@ class Timeouts:
     health: float = 3600.0
     snapshot: float = 3600.0        # Fuel building a diagnostic snapshot (shotgun over every node)
     poll: float = 2.0
+    slowest: float = 10.0     # x poll: the slowest polling of a deploy while only its percentage moves
+
+    @property
+    def max_poll(self) -> float:
+        """The slowest polling of a long wait (20 s at the default 2 s poll)."""
+        return self.slowest * self.poll
 
 
 @dataclass(frozen=True)

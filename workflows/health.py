@@ -115,7 +115,7 @@ def run_tests(run: Run[H, Any], lab: Lab, testsets: list[str], *, quiet: bool = 
 
     runs = run.follow(lambda: fetch_runs(fuel, cluster.id, run_ids), done=lambda rs: all(r.finished for r in rs),
                       state=runs_state, describe=describe_runs(cluster.id), timeout=run.deps.timeouts.health,
-                      error=FuelError, on_progress=on_progress)
+                      error=FuelError, max_poll=run.deps.timeouts.max_poll, on_progress=on_progress)
     if not quiet:
         total = sum(len(r.tests) for r in runs)
         run.tell(HealthFinished(total=total, elapsed=run.now() - began))

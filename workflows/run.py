@@ -206,6 +206,7 @@ class Run(Generic[D, F]):
 
     def follow(self, fetch: Callable[[], T], *, done: Callable[[T], bool], state: Callable[[T], Hashable],
                describe: Callable[[T | None], str], timeout: float, error: type[E], max_poll: float | None = None,
+               pace: Callable[[T], Hashable] | None = None,
                on_progress: Callable[[T], None] | None = None, on_wait: Callable[[T | None], None] | None = None,
                on_error: Callable[[E], None] | None = None,
                give_up: Callable[[T | None, E | None], Exception] | None = None) -> T:
@@ -216,7 +217,8 @@ class Run(Generic[D, F]):
         """
         try:
             value = follow(fetch, done=done, state=state, describe=describe, deadline=self.now() + timeout,
-                           error=error, poll=self.deps.timeouts.poll, max_poll=max_poll, on_progress=on_progress,
+                           error=error, poll=self.deps.timeouts.poll, max_poll=max_poll, pace=pace,
+                           on_progress=on_progress,
                            on_wait=on_wait, on_error=on_error, give_up=give_up,
                            should_stop=self.ctx.stop_requested, clock=self.deps.clock, sleep=self.deps.sleep)
         except IntegrationError:

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.errors import InvalidTransition, JobError, JobNotFound, LabBusy
 from jobs.queue import claim_next, get_job, heartbeat, request_cancel, submit, transition
@@ -147,3 +147,30 @@ def test_cancels_and_mutating_work_are_claimed_before_read_only_work(sessions):
         while (job := claim_next(s, worker_id="w1", lease_seconds=60, now=later)) is not None:
             order.append(job.id)
     assert order == [orphan.id, deploy, fix, *reads]
+
+
+def test_a_row_written_between_the_claims_read_and_its_write_is_not_claimed_on_that_read(sessions, db_engine):
+    """SQLite's driver reads outside a transaction: a cancel landing in between must not be lost."""
+    if db_engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's FOR UPDATE row lock makes the cancel wait for the claim's commit")
+    with sessions() as s, s.begin():
+        job_id = submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1").job.id
+        claim_next(s, worker_id="w1", lease_seconds=1)
+    later = utcnow() + timedelta(seconds=2)       # w1's lease has run out: w2 takes over
+
+    def cancel_in_between(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("UPDATE jobs SET") and "lease_owner=" in statement and not fired:
+            fired.append(True)
+            with sessions() as other, other.begin():
+                request_cancel(other, job_id, actor="U2")
+    fired: list[bool] = []
+    event.listen(db_engine, "before_cursor_execute", cancel_in_between)
+    try:
+        with sessions() as s, s.begin():
+            assert claim_next(s, worker_id="w2", lease_seconds=30, now=later) is None
+    finally:
+        event.remove(db_engine, "before_cursor_execute", cancel_in_between)
+    assert fired
+    with sessions() as s, s.begin():
+        taken = claim_next(s, worker_id="w2", lease_seconds=30, now=later)
+        assert taken.id == job_id and taken.cancel_requested and taken.lease_owner == "w2"

@@ -4,17 +4,17 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from core.errors import IntegrationError, StepFailed
 from jobs.queue import claim_next, get_job, request_cancel, submit
-from jobs.runner import JobRunner
+from jobs.runner import Claimed, JobRunner
 from jobs.states import JobKind
 from jobs.record import JobRecord
 from jobs.steps import Step
 from jobs.voice import LifecycleVoice
 from jobs.worker import Worker
-from store.models import OutboxMessage
+from store.models import Job, OutboxMessage
 from tests.support.texts import readable
 
 
@@ -165,6 +165,37 @@ def test_worker_claims_and_runs_queued_jobs(sessions):
         assert [get_job(s, i).state for i in ids] == ["succeeded"] * 3
 
 
+def test_a_job_that_ends_hands_its_place_to_the_next_without_waiting_for_a_tick(sessions):
+    workflow = RecordingWorkflow()
+    with sessions() as s, s.begin():
+        ids = [submit(s, kind=JobKind.DEPLOY, requester="U1", lab=f"lab{i}").job.id for i in range(3)]
+    worker = Worker(session_factory=sessions, runner=_runner(sessions, workflow), worker_id="w1",
+                    lease_seconds=5, max_running=1)
+    assert worker.tick() == 1                    # one place: one job now, and no tick after this one
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with sessions() as s:
+            if all(get_job(s, i).state == "succeeded" for i in ids):
+                break
+        time.sleep(0.05)
+    worker.shutdown(wait=True)
+    with sessions() as s:
+        jobs = [get_job(s, i) for i in ids]
+    assert [j.state for j in jobs] == ["succeeded"] * 3
+    assert jobs[0].finished_at <= jobs[1].started_at and jobs[1].finished_at <= jobs[2].started_at   # one at a time
+
+
+def test_a_stopping_worker_claims_nothing_more(sessions):
+    with sessions() as s, s.begin():
+        submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1")
+    worker = Worker(session_factory=sessions, runner=_runner(sessions, RecordingWorkflow()), worker_id="w1",
+                    lease_seconds=5, max_running=2)
+    worker.shutdown()
+    assert worker.tick() == 0
+    with sessions() as s:
+        assert s.scalar(select(Job.state)) == "queued"
+
+
 def test_a_quiet_job_that_speaks_first_gets_a_thread(sessions):
     """Replies need a parent: a job that was never announced gets one before its first reply."""
     from jobs.reporter import OutboxReporter
@@ -293,3 +324,30 @@ def test_a_look_up_answers_the_person_once_with_everything_it_found(sessions):
     assert (answer.placement, answer.recipient, answer.channel) == ("answer", "U0ALICE", "C1")
     assert answer.text == "succeeded"                          # the parent's words head the answer
     assert answer.body["lines"] == ["step one done", "step two done", "step three done"]
+
+
+def test_a_claimed_job_is_run_from_its_claim_without_reading_it_again(sessions, db_engine):
+    """The claim hands the row it wrote to the runner: no second read, no heartbeat before the first step."""
+    workflow = RecordingWorkflow()
+    workflow.steps = lambda: [workflow._step("one")]
+    with sessions() as s, s.begin():
+        submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1")     # no channel: nothing to post
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany):
+        statements.append(" ".join(statement.split()[:3]))
+    event.listen(db_engine, "before_cursor_execute", count)
+    try:
+        with sessions() as s, s.begin():
+            claimed = Claimed.of(claim_next(s, worker_id="w1", lease_seconds=5), fresh=True)
+        claim = len(statements)
+        _runner(sessions, workflow).run(claimed.header.id, claimed)
+    finally:
+        event.remove(db_engine, "before_cursor_execute", count)
+    run = statements[claim:]
+    assert not any(s.startswith("SELECT") for s in run), run            # no re-read, no cancel check
+    assert sum(s.startswith("UPDATE jobs") for s in run) == 3, run      # step entered, saved, finished
+    with sessions() as s:
+        job = get_job(s, claimed.header.id)
+        assert (job.state, job.context["ran"], job.progress, job.attempts) == ("succeeded", ["one"], 100, 1)
+        assert [e.kind for e in job.events] == ["submitted", "state:running", "step", "state:succeeded"]

@@ -193,3 +193,22 @@ def test_a_stalled_handler_is_acked_in_time_and_answered_later(stub, slack, monk
     assert slack.wait_for(lambda: slack.channel("C1").ephemerals_for("U1"), timeout=5)
     assert slack.channel("C1").ephemerals_for("U1")[0].text == "Deploy of *lab1* queued as job *#1*."
     assert 'fuelbot_commands_total{command="deploy",outcome="ok"} 1.0' in metrics.render().decode()
+
+
+def test_an_event_slack_sends_again_is_acked_without_being_handled_twice(stub, slack) -> None:
+    app, _ = make_app(slack, stub)
+    handled: list[str] = []
+    app.event("app_mention")(lambda event: handled.append(event["text"]))
+    envelope = json.dumps({"type": "event_callback", "team_id": "T_LOCAL", "api_app_id": "A_FUELBOT",
+                           "event_id": "Ev0001", "event_time": int(time.time()),
+                           "event": {"type": "app_mention", "user": "U1", "text": "<@UBOT> hi", "channel": "C1",
+                                     "ts": "1.000001", "event_ts": "1.000001"}})
+    headers = {k.lower(): v for k, v in sign(envelope, secret=SECRET).items()} | {"content-type": "application/json"}
+    first = app.dispatch(BoltRequest(body=envelope, headers=headers))
+    again = app.dispatch(BoltRequest(body=envelope, headers={**headers, "x-slack-retry-num": "1"}))
+    assert (first.status, again.status, again.body) == (200, 200, "")
+    deadline = time.monotonic() + 5
+    while not handled and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)
+    assert handled == ["<@UBOT> hi"]

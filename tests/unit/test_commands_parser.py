@@ -173,3 +173,33 @@ def test_bad_click_is_explained(action_id: str, value: str, fragment: str) -> No
     with pytest.raises(CommandError) as caught:
         parse_click(action_id, value)
     assert fragment in str(caught.value)
+
+
+def test_commands_parsed_at_once_by_many_threads_each_parse_whole() -> None:
+    """The listener pool parses in parallel; argparse's intermixed parsing changes a shared parser while it works."""
+    import sys
+    import threading
+
+    texts = {"jobs": ListJobs(), "jobs lab1": ListJobs("lab1"), "deploy lab1 --skip-health":
+             DeployLab("lab1", skip_health=True), "status lab2": ShowStatus("lab2")}
+    wrong: list[str] = []
+
+    def parse_many() -> None:
+        for _ in range(150):
+            for text, command in texts.items():
+                try:
+                    if parse(text) != command:
+                        wrong.append(text)
+                except Exception as exc:    # the failure this test is about is an AttributeError
+                    wrong.append(f"{text}: {exc!r}")
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)             # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=parse_many) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == []

@@ -132,3 +132,17 @@ def test_on_error_hears_the_first_error_of_each_outage() -> None:
                     deadline=clock.now + 60, poll=1, on_error=lambda e: heard.append(str(e)))
     assert final.status is TaskStatus.READY
     assert heard == ["Cannot reach the Fuel master"] * 2
+
+
+def test_with_a_pace_only_a_milestone_brings_fast_polling_back_while_every_change_is_told() -> None:
+    clock, seen = FakeClock(), []
+    creeping = [_task(progress=p) for p in range(1, 9)]           # the percentage moves on every poll
+    _follow(creeping + [_task("ready", 100)], clock, deadline=clock.now + 600, poll=2, max_poll=6,
+            pace=lambda t: t.status, on_progress=lambda t: seen.append(t.progress))
+    assert seen == [1, 2, 3, 4, 5, 6, 7, 8, 100]                   # each one told ...
+    assert clock.sleeps == [2, 3, 4.5, 6, 6, 6, 6, 6]               # ... while the polls slow down
+    clock = FakeClock()
+    halves = [_task(progress=10), _task(progress=20), _task(progress=30), _task(progress=60), _task(progress=70),
+              _task("ready", 100)]
+    _follow(halves, clock, deadline=clock.now + 600, poll=2, max_poll=6, pace=lambda t: t.progress // 50)
+    assert clock.sleeps == [2, 3, 4.5, 2, 3]                        # past 50%: a milestone, fast again

@@ -185,3 +185,19 @@ def test_two_labs_in_one_datacenter_cannot_share_a_folder(tmp_path: Path) -> Non
     found = check_files([first, second], {})
     assert [(p.path, p.message) for p in found if p.path == "vcenter.folder"] == [
         ("vcenter.folder", f"folder 'shared' is already lab a's ({first}); each lab needs its own VM folder")]
+
+
+def test_a_node_shared_through_an_anchor_is_read_once() -> None:
+    lab = load_lab(LABS / "lab2.yaml", {})          # nics: &five_nics ... nics: *five_nics
+    controller, cinder = lab.nodes
+    assert cinder.vm.nics is controller.vm.nics
+    assert [n.portgroup for n in cinder.vm.nics] == ["pxe", "public", "management", "storage", "br100"]
+
+
+def test_a_problem_in_a_shared_node_shows_at_each_path_that_uses_it(tmp_path: Path) -> None:
+    path = tmp_path / "lab2.yaml"
+    path.write_text((LABS / "lab2.yaml").read_text().replace("fuel_networks: [fixed]", "fuel_networks: [fixd]"))
+    with pytest.raises(SpecError) as caught:
+        load_lab(path, {})
+    wrong = [(p.path, p.line) for p in caught.value.problems if "unknown Fuel network 'fixd'" in p.message]
+    assert wrong == [("nodes[0].nics[4].fuel_networks[0]", 76), ("nodes[1].nics[4].fuel_networks[0]", 76)]

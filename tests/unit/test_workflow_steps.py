@@ -113,7 +113,8 @@ def test_fuel_going_quiet_mid_deploy_is_said_once_and_the_deploy_still_followed(
     h = Harness()
     run = _run(h, _environment(h, deployed=False))
     deploy_changes.step_deploy_changes(run)
-    h.fuel.fail_next("task", FuelError("Cannot reach the Fuel master", retryable=True), times=3)
+    # each poll reads the environment's tasks (the deploy and its subtasks in one answer)
+    h.fuel.fail_next("tasks", FuelError("Cannot reach the Fuel master", retryable=True), times=3)
     deploy_changes.step_follow_deploy(run)
     quiet = [t for k, t in h.thread.lines if k == "progress:deploy" and t.startswith("⚠️ Fuel is not answering")]
     assert quiet == ["⚠️ Fuel is not answering (Cannot reach the Fuel master); still following the deploy, which "
@@ -307,3 +308,20 @@ def test_vms_are_created_then_found_on_a_rerun() -> None:
                        f"1024 MB · 16 GB · 5 NICs (pxe {vm.pxe_mac})")
     assert again == "🖥️ All 1 VM(s) of lab1 already exist and are powered on."
     assert vm.created is False and h.saved[-1]["vms"]["lab1-controller-1"]["macs"] == vm.macs
+
+
+def test_following_a_deploy_reads_one_listing_a_poll_and_the_nodes_only_at_the_slow_cadence() -> None:
+    h = Harness()
+    h.fuel.step = 2                                    # fifty reads of a creeping percentage
+    run = _run(h, _environment(h, deployed=False))
+    deploy_changes.step_deploy_changes(run)
+    before, started = dict(h.fuel.calls), h.clock.now
+    deploy_changes.step_follow_deploy(run)
+    calls = {name: h.fuel.calls[name] - before.get(name, 0) for name in ("tasks", "nodes", "task")}
+    slowest = h.timeouts.max_poll
+    assert calls["task"] == 0                          # the deploy and its subtasks come in the listing
+    assert calls["nodes"] <= 1 + (h.clock.now - started) / slowest
+    assert (h.clock.now - started) / calls["tasks"] > 3 * h.timeouts.poll    # the polls slowed down
+    progress = [text for kind, text in h.thread.lines if kind == "progress:deploy"]
+    assert len(progress) == calls["tasks"] + 1 and progress[-1].startswith("✅ Deployed — 100% · ")   # each move told
+    assert run.data.deployed
