@@ -28,10 +28,12 @@ from core.settings import Settings
 if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs no Slack, no database)
     from slack_sdk import WebClient
     from sqlalchemy import Engine
+    from slack_bolt import App
     from sqlalchemy.orm import Session, sessionmaker
 
     from bot.delivery import OutboxDelivery
     from bot.metrics import Metrics
+    from bot.web import FuelbotWSGI
     from commands.api import CommandServices
     from integrations.vsphere.pool import VSphereSessions
     from jobs.ticker import Ticker
@@ -168,6 +170,19 @@ def spec_environment(settings: Settings) -> Mapping[str, str]:
     return SpecEnvironment(settings.environ, allowed=settings.spec_variables)
 
 
+def bot_web(runtime: Runtime, app: App, *, metrics_open: bool = False) -> FuelbotWSGI:
+    """The bot's web face: Slack's signed requests to ``app``, the job pages, ``/healthz`` and ``/metrics``
+    (for anyone with ``metrics_open``, else only with the settings' metrics token)."""
+    from bot.job_page import JobPages
+    from bot.web import FuelbotWSGI
+
+    settings = runtime.settings
+    return FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
+                       signing_secret=settings.slack_signing_secret, scheduler_running=lambda: runtime.ticker.running,
+                       job_pages=JobPages(session_factory=runtime.sessions, links=settings.job_links()),
+                       metrics_open=metrics_open, metrics_token=settings.metrics_token)
+
+
 def serve(settings: Settings, *, migrate: bool = False) -> int:
     """Run the bot until SIGTERM/SIGINT; returns the exit code."""
     missing = settings.missing_for_serve()
@@ -176,7 +191,6 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
               file=sys.stderr)
         return 2
     from bot.http_server import ServingLimits, serve_http
-    from bot.job_page import JobPages
     from bot.slack_app import build_app
     from bot.web import FuelbotWSGI, serve_socket_mode
 
@@ -185,13 +199,8 @@ def serve(settings: Settings, *, migrate: bool = False) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    job_pages = JobPages(session_factory=runtime.sessions, links=settings.job_links())
     limits = ServingLimits(connections=settings.http_connections, read_timeout=settings.http_read_timeout)
-    web = serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                                 signing_secret=settings.slack_signing_secret,
-                                 scheduler_running=lambda: runtime.ticker.running, job_pages=job_pages,
-                                 metrics_token=settings.metrics_token),
-                     settings.http_host, settings.port, limits=limits)
+    web = serve_http(bot_web(runtime, app), settings.http_host, settings.port, limits=limits)
     servers = [web]
     if settings.metrics_address is not None:     # /metrics where only the scraper reaches it
         servers.append(serve_http(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
@@ -263,9 +272,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
     from sim.console.chat import Console
     from sim.slack.workspace import LocalSlack
     from bot.http_server import serve_http
-    from bot.job_page import JobPages
     from bot.slack_app import build_app
-    from bot.web import FuelbotWSGI
     from core.redact import register_secret
     from sim.lab import EmbeddedLab
 
@@ -290,10 +297,7 @@ def run_console(args: argparse.Namespace, settings: Settings) -> int:
                                job_link_key=link_key)
     runtime = build_runtime(console_settings, migrate=True)
     app = build_app(settings=console_settings, services=runtime.services, metrics=runtime.metrics)
-    bot.append(FuelbotWSGI(app=app, metrics=runtime.metrics, session_factory=runtime.sessions,
-                           signing_secret=signing_secret, scheduler_running=lambda: runtime.ticker.running,
-                           metrics_open=True,
-                           job_pages=JobPages(session_factory=runtime.sessions, links=console_settings.job_links())))
+    bot.append(bot_web(runtime, app, metrics_open=True))
     runtime.ticker.start()
     print(f"vCenter {lab.vcsim.url} · Fuel {lab.fuel.url} (ssh port {lab.fuel.ssh_port}) · bot {web.url} · database "
           f"{console_settings.database_url_masked}", flush=True)

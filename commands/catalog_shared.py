@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands.command import Command, Param, ParamKind
+from commands.command import LAB, Command, Param, ParamKind
 from commands.roles import Role
 from core.buttons import ButtonAction
 from core.durations import Duration
-
-LAB = Param(field="lab", kind=ParamKind.LAB)
 
 
 @dataclass(frozen=True)

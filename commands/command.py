@@ -1,7 +1,7 @@
 """What a command is: its params, the class variables each command sets, how it reads back.
 
-``commands.catalog`` holds the commands themselves, one class each; ``commands.parser`` fills a
-class's fields from words; ``commands.dispatch`` finds its handler.
+``commands.catalog`` lists the commands, whose classes live in ``commands.catalog_*`` by topic;
+``commands.parser`` fills a class's fields from words; ``commands.dispatch`` finds its handler.
 """
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ class Param:
     option: str | None = None       # e.g. "--fix"; None for a positional word
     optional: bool = False          # a positional that may be left out
     role: Role | None = None        # a flag that changes what the command does, and so the role it needs
+
+
+LAB = Param(field="lab", kind=ParamKind.LAB)                          # a lab's name, as the first word
+OPTIONAL_LAB = Param(field="lab", kind=ParamKind.LAB, optional=True)  # the same, which may be left out
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,18 @@ class Adoption:
     moved_from: str = ""
     reason: str = ""
 
+    @classmethod
+    def ambiguous(cls, name: str, marker: str, places: Sequence[str]) -> Adoption:
+        """Refused: several unrecorded VMs of that name carry the marker (``places``: "<moid> in <folder>")."""
+        return cls(name, "refused", reason=f"{len(places)} VMs named {name!r} carry the marker '{marker}' "
+                   f"({', '.join(places)}); fuelbot cannot tell which one is the lab's")
+
+    @classmethod
+    def name_taken(cls, name: str, *, folder: str, holder: str, moid: str, stays_in: str) -> Adoption:
+        """Refused: the lab's folder already holds a VM of that name (``holder``), so this one stays put."""
+        return cls(name, "refused", reason=f"{folder} already holds a VM named {name!r} ({holder}); "
+                   f"this one ({moid}) stays in {stays_in}")
+
 
 def _folder_paths(session: Session, placement: Placement) -> dict[str, str]:
     """moid → path under the datacenter's VM folder ("" for that folder itself), in one round trip."""
@@ -81,9 +93,7 @@ def adopt(session: Session, placement: Placement, *, lab: str, names: Sequence[s
         if not marked:
             continue
         if len(marked) > 1:
-            found = ", ".join(f"{r.obj._moId} in {where(r)}" for r in marked)
-            outcomes.append(Adoption(name, "refused", reason=f"{len(marked)} VMs named {name!r} carry the marker "
-                                     f"'{marker}' ({found}); fuelbot cannot tell which one is the lab's"))
+            outcomes.append(Adoption.ambiguous(name, marker, [f"{r.obj._moId} in {where(r)}" for r in marked]))
             continue
         row = marked[0]
         moved_from = ""
@@ -93,8 +103,8 @@ def adopt(session: Session, placement: Placement, *, lab: str, names: Sequence[s
                               what=f"moving VM {name} into {folder_path}")
             except vim.fault.DuplicateName as exc:
                 other = getattr(getattr(exc, "object", None), "_moId", "another VM")
-                outcomes.append(Adoption(name, "refused", reason=f"{folder_path} already holds a VM named {name!r} "
-                                         f"({other}); this one ({row.obj._moId}) stays in {where(row)}"))
+                outcomes.append(Adoption.name_taken(name, folder=folder_path, holder=other, moid=row.obj._moId,
+                                                    stays_in=where(row)))
                 continue
             moved_from = where(row)
         outcomes.append(Adoption(name, "adopted", owned=_owned(row, lab, session.vcenter_uuid, folder_path),

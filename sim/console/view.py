@@ -8,6 +8,7 @@ shown ``[1 Cancel]``, so a person can type ``!1`` to click.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Mapping
 
 from sim.slack.channels import ChannelSnapshot, EphemeralView, MessageView
@@ -74,9 +75,10 @@ class ChannelView:
         for item in self._timeline(snapshot):
             if self._is_new(item):
                 changed.append((item.seq, item, None))
-            for reply in getattr(item, "replies", ()):
-                if self._is_new(reply):
-                    changed.append((reply.seq, reply, item))
+            if isinstance(item, MessageView):
+                for reply in item.replies:
+                    if self._is_new(reply):
+                        changed.append((reply.seq, reply, item))
         for _seq, item, parent in sorted(changed, key=lambda c: (c[0], c[1].revision)):
             if isinstance(item, EphemeralView):
                 lines += self._ephemeral(item)
@@ -126,7 +128,7 @@ class ChannelView:
         lines: list[str] = []
         for index, block in enumerate(item.blocks or ({"type": "section", "text": {"text": item.text}},)):
             block_id = str(block.get("block_id") or f"b{index}")
-            lines += plain_lines(item.text, [block], button_label=lambda e, b=block_id: label(e, b), show_urls=True)
+            lines += plain_lines(item.text, [block], button_label=partial(label, block_id=block_id), show_urls=True)
         return lines or [""]
 
     def _author(self, user: str) -> str:

@@ -40,16 +40,18 @@ def port_facts(props: dict[str, Any]) -> L2Facts:
     """VLAN and promiscuous policy of a DVPG from its ``config.defaultPortConfig``."""
     config = props.get("config.defaultPortConfig")
     vlan_spec = getattr(config, "vlan", None)
-    vlan = vlan_spec.vlanId if isinstance(getattr(vlan_spec, "vlanId", None), int) else None
+    vlan_id = getattr(vlan_spec, "vlanId", None)
+    vlan = vlan_id if isinstance(vlan_id, int) else None
     policy = getattr(getattr(config, "securityPolicy", None), "allowPromiscuous", None)
     return L2Facts(portgroup=props.get("name"), vlan=vlan, promiscuous=bool(getattr(policy, "value", False)))
 
 
-def _network_name(nic: Any, pg_names: dict[str, str]) -> tuple[str | None, str | None]:
+def _network_name(nic: Any, pg_names: dict[str, str | None]) -> tuple[str | None, str | None]:
     """(port group name, DVPG key) a NIC is plugged into."""
     backing = nic.backing
     if isinstance(backing, _DVS_BACKING) and backing.port is not None:
-        return pg_names.get(backing.port.portgroupKey), backing.port.portgroupKey
+        key = backing.port.portgroupKey
+        return (pg_names.get(key) if key is not None else None), key
     if isinstance(backing, _NET_BACKING):
         return backing.deviceName, None
     return None, None
@@ -60,7 +62,7 @@ def _iso_connected(devices: list[Any]) -> bool:
                and d.connectable is not None and d.connectable.startConnected for d in devices)
 
 
-def boot_nic(props: dict[str, Any], nics: list[Any], pg_names: dict[str, str], pxe: str) -> Any | None:
+def boot_nic(props: dict[str, Any], nics: list[Any], pg_names: dict[str, str | None], pxe: str) -> Any | None:
     """The NIC a VM PXE-boots from on ``pxe``, as its BIOS would go, or None.
 
     Fuel 6.0 serves its bootstrap with pxelinux, which no EFI firmware loads. With a boot order,
@@ -88,7 +90,7 @@ def boot_nic(props: dict[str, Any], nics: list[Any], pg_names: dict[str, str], p
     return None
 
 
-def machine_from_vm(moid: str, props: dict[str, Any], pg_names: dict[str, str], pxe: str) -> Machine | None:
+def machine_from_vm(moid: str, props: dict[str, Any], pg_names: dict[str, str | None], pxe: str) -> Machine | None:
     """The machine a VM is, if its BIOS would PXE-boot it from ``pxe``; None otherwise."""
     devices = props.get("config.hardware.device") or []
     nics = sorted((d for d in devices if isinstance(d, vim.vm.device.VirtualEthernetCard)), key=lambda d: d.key)

@@ -190,7 +190,7 @@ def network_data(cluster: Cluster, node: Node, addresses: dict[str, str]) -> lis
     """The node's ``network_data``: one row per assigned network, with IPs once allocated."""
     rows = []
     for group in networks.all_groups(cluster):
-        dev = next((i.name for i in [*node.nics, *node.bonds] if group.id in i.assigned), None)
+        dev = next((i.name for i in node.nics + node.bonds if group.id in i.assigned), None)
         row: dict[str, Any] = {"name": group.name, "vlan": group.vlan_start, "dev": dev}
         if group.cidr:
             try:
@@ -229,8 +229,10 @@ def _pool(group: NetworkGroup, taken: set[str]) -> Any:
             start, end = ipaddress.ip_address(pair[0]), ipaddress.ip_address(pair[1])
         except (ValueError, TypeError, IndexError, KeyError):
             continue
+        if start.version != end.version:
+            continue    # not a range: its two ends are of different IP versions
         address = start
-        while address <= end:
+        while int(address) <= int(end):
             if str(address) not in taken and str(address) != group.gateway:
                 yield str(address)
             address += 1

@@ -209,9 +209,9 @@ def _neutron_address_spaces(groups: list[NetworkGroup], params: dict[str, Any]) 
         return ([f"Floating address range {floating_pairs[0][0]}:{floating_pairs[0][1]} is not in public "
                  f"address space {pub.cidr}."], [{"ids": [pub.id], "errors": ["cidr", "ip_ranges"]}])
     spans = _ranges(pub.ip_ranges)
-    for a, b in combinations(spans + [floating], 2):
-        if _overlap(a, b):
-            which = "public and external network" if floating in (a, b) else "public network"
+    for first, second in combinations(spans + [floating], 2):
+        if _overlap(first, second):
+            which = "public and external network" if floating in (first, second) else "public network"
             msgs.append(f"Address space intersection between ranges of {which}.")
             result.append({"ids": [pub.id], "errors": ["ip_ranges"]})
     gateway = _addr(pub.gateway)
@@ -313,7 +313,7 @@ def check_untagged_intersection(groups: list[NetworkGroup], nodes: Iterable[Node
     by_id = {g.id: g for g in groups}
     affected: list[str] = []
     for node in nodes:
-        for nic in node.nics + node.bonds:  # type: ignore[operator]
+        for nic in node.nics + node.bonds:
             crossed = [_name(by_id[n]) for n in nic.assigned if n in by_id and untagged(by_id[n])]
             if len(crossed) > 1:
                 nets = ", ".join(f'"{n}"' for n in crossed)

@@ -43,8 +43,10 @@ def register(state: State, data: Any) -> Node:
         raise bad_request("No mac address specified")
     if state.node_by_any_mac(mac):
         raise HttpError(409, f"Node with mac {mac} already exists - doing nothing")
-    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-    raw_ifaces = meta.get("interfaces") if isinstance(meta.get("interfaces"), list) else []
+    sent_meta = data.get("meta")
+    meta: dict[str, Any] = sent_meta if isinstance(sent_meta, dict) else {}
+    sent_ifaces = meta.get("interfaces")
+    raw_ifaces: list[Any] = sent_ifaces if isinstance(sent_ifaces, list) else []
     ifaces = [i for i in raw_ifaces if isinstance(i, dict) and i.get("name") and i.get("mac")]
     meta = {**meta, "interfaces": ifaces}
     mac = mac.lower()
@@ -224,9 +226,9 @@ def assign(state: State, cluster_id: int, data: Any) -> None:
         if not is_id(item["id"]):
             raise bad_request(f"{item['id']!r} is not of type 'integer'")
     ids = [item["id"] for item in data]
-    missing = [str(i) for i in ids if i not in state.nodes]
-    if missing:
-        raise bad_request(f"Nodes with ids {','.join(missing)} were not found.")
+    not_found = [str(i) for i in ids if i not in state.nodes]
+    if not_found:
+        raise bad_request(f"Nodes with ids {','.join(not_found)} were not found.")
     assigned = [str(i) for i in ids if state.nodes[i].cluster is not None]
     if assigned:
         raise bad_request(f"Nodes with ids {','.join(assigned)} already assigned to environments. Nodes must be "

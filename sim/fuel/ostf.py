@@ -79,7 +79,8 @@ class Ostf:
         """One item of ``POST /testruns``; None when that test set is still running."""
         if not isinstance(item, dict) or item.get("testset") not in ostf_catalog.TESTSET_IDS:
             raise HttpError(400, f"Test set {item.get('testset') if isinstance(item, dict) else item!r} not found")
-        meta = item.get("metadata") if isinstance(item.get("metadata"), dict) else {}
+        metadata = item.get("metadata")
+        meta: dict[str, Any] = metadata if isinstance(metadata, dict) else {}
         cluster_id = meta.get("cluster_id")
         if not is_id(cluster_id) or cluster_id not in self.state.clusters:
             raise HttpError(400, f"Cluster {cluster_id!r} not found")

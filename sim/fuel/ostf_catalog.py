@@ -12,7 +12,7 @@ from typing import Any
 from sim.fuel import attributes, releases
 from sim.fuel.records import Cluster, Node
 
-TESTSETS = (  # (id, name, tags it needs), in test_runs_ordering_priority order
+TESTSETS: tuple[tuple[str, str, frozenset[str]], ...] = (  # (id, name, tags it needs), in test_runs_ordering_priority order
     ("sanity", "Sanity tests. Duration 30 sec - 2 min", frozenset()),
     ("smoke", "Functional tests. Duration 3 min - 14 min", frozenset()),
     ("ha", "HA tests. Duration 30 sec - 8 min", frozenset({"ha"})),

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import paramiko
+# The stubs export these from paramiko.common only (paramiko re-exports them at runtime).
+from paramiko.common import (AUTH_FAILED, AUTH_SUCCESSFUL, OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED,
+                             OPEN_SUCCEEDED)
 
 from sim.fuel.shell import Result
 
@@ -51,10 +54,10 @@ class _Session(paramiko.ServerInterface):
 
     def check_auth_password(self, username: str, password: str) -> int:
         ok = self.handlers.authenticate(username, password)
-        return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
+        return AUTH_SUCCESSFUL if ok else AUTH_FAILED
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
-        return paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        return OPEN_SUCCEEDED if kind == "session" else OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
 
     def check_channel_pty_request(self, *args: object) -> bool:
         return True
@@ -161,7 +164,7 @@ class SshServer:
     def _run(self, channel: paramiko.Channel, command: str) -> None:
         stdin = b""
         if any(word in command.split() for word in _STDIN_COMMANDS):
-            chunks = []
+            chunks: list[bytes] = []
             channel.settimeout(30)
             while sum(map(len, chunks)) < _STDIN_LIMIT:
                 chunk = channel.recv(4096)

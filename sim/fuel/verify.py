@@ -77,7 +77,7 @@ class Verifier:
     def _expected_vlans(groups: list[Any], node: Node) -> dict[str, list[int]]:
         by_id = {g.id: g for g in groups}
         expected: dict[str, list[int]] = {}
-        for nic in [*node.nics, *node.bonds]:
+        for nic in node.nics + node.bonds:
             vlans = sorted({0 if gid == ADMIN_NETWORK_ID or by_id[gid].vlan_start is None
                             else int(by_id[gid].vlan_start) for gid in nic.assigned if gid in by_id})
             if vlans:

@@ -203,17 +203,16 @@ def adopt(store: FakeVMs, lab: str, names: Sequence[str], *, recorded: Collectio
         if not marked:
             continue
         if len(marked) > 1:
-            found = ", ".join(f"{v.info.moid} in {where(v)}" for v in marked)
-            outcomes.append(Adoption(name, "refused", reason=f"{len(marked)} VMs named {name!r} carry the marker "
-                                     f"'{owner_annotation(lab)}' ({found}); fuelbot cannot tell which one is the lab's"))
+            outcomes.append(Adoption.ambiguous(name, owner_annotation(lab), [f"{v.info.moid} in {where(v)}"
+                                                                             for v in marked]))
             continue
         (vm,) = marked
         moved_from = ""
         if vm.folder != folder:
             other = next((v for v in store.named(name) if v.folder == folder), None)
             if other is not None:
-                outcomes.append(Adoption(name, "refused", reason=f"{folder} already holds a VM named {name!r} "
-                                         f"({other.info.moid}); this one ({vm.info.moid}) stays in {where(vm)}"))
+                outcomes.append(Adoption.name_taken(name, folder=folder, holder=other.info.moid, moid=vm.info.moid,
+                                                    stays_in=where(vm)))
                 continue
             moved_from, vm.folder = where(vm), folder
         outcomes.append(Adoption(name, "adopted", owned=_owned(vm.info, lab, vcenter, folder), moved_from=moved_from))
