@@ -134,7 +134,8 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     if client is not None:
         delivery = OutboxDelivery(session_factory=sessions, client=client, worker_id=settings.worker_id,
                                   metrics=metrics, min_interval_per_channel=settings.slack_post_interval,
-                                  updates_per_minute=settings.slack_updates_per_minute)
+                                  updates_per_minute=settings.slack_updates_per_minute,
+                                  upload_dir=settings.snapshot_dir)
 
     def fire_schedules() -> None:
         with sessions() as session, session.begin():

@@ -1,0 +1,46 @@
+"""An outbox file, shared in its job's thread with Slack's external upload.
+
+``WebClient.files_upload_v2`` (slack_sdk) performs Slack's current flow: ``files.getUploadURLExternal``
+(filename, length) → a POST of the bytes to the ``upload_url`` it returns → ``files.completeUploadExternal``
+(the file id and title, ``channel_id``, ``thread_ts``, ``initial_comment``), which shares it as a
+reply in the thread. Slack retired ``files.upload`` (docs.slack.dev/changelog/2024-04-a-better-way-
+to-upload-files-is-here-to-stay); this is its replacement, and needs the ``files:write`` scope.
+
+A file kept as a path is read when it is sent, and only from under fuelbot's data dir
+(``upload_dir``): an outbox row never names an arbitrary file of the host. A file that is gone,
+moved or changed since it was queued is given up with a notice (``FileGone``), not retried.
+Delivery is at least once, as for messages: a crash after Slack completed the upload and
+before the commit shares the file a second time.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.mrkdwn import to_slack
+from core.redact import scrub
+from store.models import OutboxFile
+
+UPLOAD_METHOD = "files.upload_v2"     # slack_sdk's three calls, planned and metered as one
+
+
+class FileGone(Exception):
+    """The file to share is no longer what was queued (deleted, moved, changed, or outside the data dir)."""
+
+
+def upload_kwargs(stored: OutboxFile, *, comment: str, upload_dir: Path | None) -> dict[str, Any]:
+    """``files_upload_v2``'s arguments for ``stored`` (channel and thread_ts are the caller's)."""
+    kwargs: dict[str, Any] = {"filename": stored.filename, "title": stored.title}
+    if comment:
+        kwargs["initial_comment"] = to_slack(scrub(comment))
+    if stored.content is not None:
+        return {**kwargs, "content": bytes(stored.content)}
+    path = Path(stored.path or "")
+    root = upload_dir.resolve() if upload_dir is not None else None
+    if root is None or not path.resolve().is_relative_to(root):
+        raise FileGone(f"{stored.filename} is not under fuelbot's data dir ({root or 'none set'}); not shared")
+    if not path.is_file():
+        raise FileGone(f"{stored.filename} is gone from fuelbot's host ({path}); it was not shared")
+    if path.stat().st_size != stored.size:
+        raise FileGone(f"{stored.filename} changed since it was queued ({path}); it was not shared")
+    return {**kwargs, "file": str(path)}
