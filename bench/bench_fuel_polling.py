@@ -63,7 +63,7 @@ class Thread:
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         pass
 
-    def upload(self, shared: FileToShare, *, comment: str) -> bool:
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = 1_000_000_000) -> bool:
         return False
 
 

@@ -21,7 +21,7 @@ from core.buttons import Button
 from core.job_links import JobLinks
 from jobs.announce import parent_slot
 from jobs.outbox import Placement, enqueue
-from jobs.uploads import FileToShare, enqueue_upload
+from jobs.uploads import SLACK_MAX_FILE_BYTES, FileToShare, enqueue_upload
 from jobs.voice import JobHeader, LifecycleVoice, Message
 from store.models import Job, OutboxMessage
 
@@ -82,17 +82,18 @@ class OutboxReporter:
             return
         self._enqueue(Message(text, tuple(buttons)), placement=Placement.REPLY, slot=None)
 
-    def upload(self, shared: FileToShare, *, comment: str) -> bool:
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = SLACK_MAX_FILE_BYTES) -> bool:
         """Share a file in the job's thread, ``comment`` above it; False where there is no thread (a look-up).
 
-        Raises ``jobs.uploads.FileTooLarge`` past Slack's limit: the caller says where the file is instead.
+        Raises ``jobs.uploads.FileTooLarge`` past ``limit`` (or Slack's): the caller says where the file is instead.
         """
         if self._answer_to is not None or not self._channel:
             return False
         with self._session_factory() as session, session.begin():
             if not self._has_parent:
                 self._ensure_parent(session, self._channel)
-            enqueue_upload(session, channel=self._channel, job_id=self._job_id, shared=shared, comment=comment)
+            enqueue_upload(session, channel=self._channel, job_id=self._job_id, shared=shared, comment=comment,
+                           limit=limit)
         return True
 
     def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:

@@ -63,8 +63,12 @@ class FileToShare:
 
 def enqueue_upload(session: Session, *, channel: str, job_id: int, shared: FileToShare, comment: str,
                    limit: int = SLACK_MAX_FILE_BYTES) -> OutboxMessage:
-    """Queue ``shared`` for the job's thread, after the messages queued before it; ``FileTooLarge`` past ``limit``."""
+    """Queue ``shared`` for the job's thread, after the messages queued before it.
+
+    ``FileTooLarge`` past ``limit`` (never more than Slack takes): nothing is queued.
+    """
     data, size = shared.data(), shared.size()
+    limit = min(limit, SLACK_MAX_FILE_BYTES)
     if size > limit:
         raise FileTooLarge(shared.filename, size, limit)
     message = enqueue(session, channel=channel, text=comment, placement=Placement.REPLY, job_id=job_id,

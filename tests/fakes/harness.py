@@ -67,7 +67,7 @@ class Thread:
         self.lines.append(("parent", text))
         self.buttons.append(tuple(buttons))
 
-    def upload(self, shared: FileToShare, *, comment: str) -> bool:
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = 1_000_000_000) -> bool:
         self.files.append((shared, comment))
         return True
 
