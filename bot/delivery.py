@@ -214,7 +214,8 @@ class OutboxDelivery:
             session.commit()
             return Result(Outcome.POSTPONED)
         except FileGone as gone:     # no retry brings a file back
-            return self._failures.give_up(session, message, str(gone))
+            log.warning("outbox message %s: %s; its file is given up", message.id, gone)
+            return self._failures.give_up(session, message, gone.code)
         except Exception as exc:   # a body we cannot render must not block the outbox
             return self._failures.unknown(session, message, f"render: {type(exc).__name__}: {exc}", called=False)
         session.commit()   # end the read transaction: never hold one across an HTTP call

@@ -25,7 +25,14 @@ UPLOAD_METHOD = "files.upload_v2"     # slack_sdk's three calls, planned and met
 
 
 class FileGone(Exception):
-    """The file to share is no longer what was queued (deleted, moved, changed, or outside the data dir)."""
+    """The file to share is no longer what was queued (deleted, changed, or outside the data dir).
+
+    ``code`` is what the outbox records and ``bot.dead_letters`` explains; the text has the path.
+    """
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
 
 
 def upload_kwargs(stored: OutboxFile, *, comment: str, upload_dir: Path | None) -> dict[str, Any]:
@@ -38,9 +45,9 @@ def upload_kwargs(stored: OutboxFile, *, comment: str, upload_dir: Path | None) 
     path = Path(stored.path or "")
     root = upload_dir.resolve() if upload_dir is not None else None
     if root is None or not path.resolve().is_relative_to(root):
-        raise FileGone(f"{stored.filename} is not under fuelbot's data dir ({root or 'none set'}); not shared")
+        raise FileGone("file_outside_data_dir", f"{path} is not under fuelbot's data dir ({root or 'none set'})")
     if not path.is_file():
-        raise FileGone(f"{stored.filename} is gone from fuelbot's host ({path}); it was not shared")
+        raise FileGone("file_gone", f"{path} is gone from fuelbot's host")
     if path.stat().st_size != stored.size:
-        raise FileGone(f"{stored.filename} changed since it was queued ({path}); it was not shared")
+        raise FileGone("file_changed", f"{path} is {path.stat().st_size} bytes, {stored.size} when queued")
     return {**kwargs, "file": str(path)}
