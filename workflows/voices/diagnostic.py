@@ -39,7 +39,7 @@ class SnapshotReady:
 @dataclass(frozen=True)
 class SnapshotTooLargeForSlack:
     ready: SnapshotReady
-    limit: int                      # what Slack takes (jobs.uploads.SLACK_MAX_FILE_BYTES)
+    limit: int                      # what fuelbot shares (FUELBOT_UPLOAD_MAX_MB, at most Slack's 1 GB)
     fuel_url: str                   # the tarball on the master (Fuel keeps it until the next snapshot)
 
 
@@ -88,8 +88,9 @@ class DiagnosticVoice(KindVoice[SnapshotFact]):
                              "It holds the environment's passwords (/etc/astute.yaml): share it with care.",
                              phase="snapshot", force=True)]
             case SnapshotTooLargeForSlack(ready=ready, limit=limit, fuel_url=fuel_url):
-                return [Line(f"📦 `{ready.name}` is {size_text(ready.size)}, more than the {size_text(limit)} Slack "
-                             f"takes, so it is not in this thread. Take it from fuelbot's host at `{ready.path}`, or "
+                return [Line(f"📦 `{ready.name}` is {size_text(ready.size)}, more than the {size_text(limit)} fuelbot "
+                             "shares in Slack (FUELBOT_UPLOAD_MAX_MB, at most Slack's 1 GB), so it is not in this "
+                             f"thread. Take it from fuelbot's host at `{ready.path}`, or "
                              f"from the Fuel UI (Support → Download diagnostic snapshot) or {fuel_url} on a machine "
                              "that reaches the master.")]
         return []
