@@ -25,6 +25,7 @@ from jobs.outbox import Placement, enqueue
 from store.models import OutboxFile, OutboxMessage
 
 SLACK_MAX_FILE_BYTES = 1_000_000_000      # Slack's limit is 1 GB; powers of ten keep fuelbot on the safe side
+NAME_CHARS = 255                          # a file name (and the title kept beside it), as outbox_files holds them
 
 
 class FileTooLarge(ValueError):
@@ -47,7 +48,7 @@ class FileToShare:
     def __post_init__(self) -> None:
         if (self.content is None) == (self.path is None):
             raise ValueError("a file to share has its content or its path, one of the two")
-        if not self.filename or "/" in self.filename:
+        if not self.filename or "/" in self.filename or len(self.filename) > NAME_CHARS:
             raise ValueError(f"{self.filename!r} is no file name")
 
     def data(self) -> bytes | None:
@@ -74,8 +75,9 @@ def enqueue_upload(session: Session, *, channel: str, job_id: int, shared: FileT
     message = enqueue(session, channel=channel, text=comment, placement=Placement.REPLY, job_id=job_id,
                       body={"file": {"name": shared.filename, "title": shared.title, "bytes": size}})
     session.flush()
-    session.add(OutboxFile(outbox_id=message.id, filename=shared.filename, title=scrub(shared.title), size=size,
-                           content=data, path=str(shared.path.resolve()) if shared.path is not None else None))
+    session.add(OutboxFile(outbox_id=message.id, filename=shared.filename, title=scrub(shared.title)[:NAME_CHARS],
+                           size=size, content=data,
+                           path=str(shared.path.resolve()) if shared.path is not None else None))
     return message
 
 

@@ -3,9 +3,8 @@
 Tables: jobs and their audit trail (job_events), the Slack outbox (every message fuelbot
 sends, so nothing is lost across restarts or 429s), the files it shares (outbox_files) and the
 rate budgets every replica spends from, schedules and their fires (exactly once per fire time
-across replicas), lab observations
-(for digests), health runs (for comparisons), announced nodes (discovery watch announces each MAC
-once), the Fuel masters' SSH host keys (recorded on first contact, checked on every later one),
+across replicas), lab observations (for digests), health runs (for comparisons), announced nodes
+(discovery watch announces each MAC once), the Fuel masters' SSH host keys (recorded on first contact, checked on every later one),
 the VMs fuelbot created (the only VMs destroy may delete) confirmations (a destructive button
 works once). Shared labs: leases and their queue (lab_leases, lease_waiters), requests awaiting a
 confirmation or a second person (approvals), whole-lab snapshot sets and each VM's snapshot in
