@@ -83,6 +83,7 @@ def test_a_long_reading_points_to_the_job_page_where_it_is_whole(stack):
         ("lab1-master-astute.log", "Astute log of the Fuel master in lab1", len(shared.content))
     assert sorted(text.splitlines()) == sorted(whole) and text.splitlines()[-1] == whole[0], "oldest first"
     assert longest in text and "password\"=>\"••••\"" in text
+    assert f"Shared file: <code>lab1-master-astute.log</code> ({shared.length} bytes)" in page, "the page names it"
 
 
 def _events(stack, job_id, kind):
