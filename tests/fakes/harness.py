@@ -13,7 +13,7 @@ from sqlalchemy.pool import StaticPool
 from core.buttons import Button
 from jobs.record import JobRecord
 from jobs.steps import StepContext
-from jobs.uploads import FileToShare
+from jobs.uploads import SLACK_MAX_FILE_BYTES, FileToShare, FileTooLarge
 from jobs.voice import JobHeader
 from labspec.model import Lab
 from store.models import Base
@@ -67,7 +67,10 @@ class Thread:
         self.lines.append(("parent", text))
         self.buttons.append(tuple(buttons))
 
-    def upload(self, shared: FileToShare, *, comment: str, limit: int = 1_000_000_000) -> bool:
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = SLACK_MAX_FILE_BYTES) -> bool:
+        limit = min(limit, SLACK_MAX_FILE_BYTES)
+        if shared.size() > limit:          # as jobs.uploads.enqueue_upload refuses it
+            raise FileTooLarge(shared.filename, shared.size(), limit)
         self.files.append((shared, comment))
         return True
 
