@@ -68,6 +68,7 @@ ANSWER_KEY = "ephemeral"
 THREAD_WAIT_SECONDS = 0.5        # a reply looks for its thread again this soon
 SLOT_WAIT_SECONDS = 0.2          # a slot's message waits this long for the one in flight
 SHORT_TEXT = 1000                # msg_too_long: the text alone, cut here, is sent once more
+POSTING_METHODS = frozenset({"chat.postMessage", UPLOAD_METHOD})   # a new message: in doubt when no answer came
 
 Lane = tuple[str, str]
 
@@ -225,14 +226,15 @@ class OutboxDelivery:
             wait = self._budget.take(self._allowance(plan.method, plan.kwargs["channel"]))
             if wait > 0:
                 return Result(Outcome.THROTTLED, wait)
-            if plan.method == "chat.postMessage":
+            if plan.method in POSTING_METHODS:
                 # In flight: until Slack answers, nobody may post this slot again (jobs.outbox_order).
                 in_doubt_before, message.uncertain = message.uncertain, True
                 session.commit()
             if plan.in_doubt_since is not None:
                 found = posted.find(self._client, channel=plan.kwargs["channel"],
                                     thread_ts=plan.kwargs.get("thread_ts"), outbox_id=message.id,
-                                    slot=message.slot, since=plan.in_doubt_since)
+                                    slot=message.slot, since=plan.in_doubt_since,
+                                    file_name=plan.kwargs["filename"] if plan.method == UPLOAD_METHOD else None)
                 if found is not None:
                     self._metrics.outbox("found")
                     log.info("outbox message %s: its earlier post was in Slack after all (%s)", message.id, found)
@@ -243,7 +245,7 @@ class OutboxDelivery:
             response = self._call(plan.method, plan.kwargs)
         except Exception as exc:
             failure = classify(plan.method, exc)
-            if plan.method == "chat.postMessage" and not failure.maybe_sent:
+            if plan.method in POSTING_METHODS and not failure.maybe_sent:
                 message.uncertain = in_doubt_before       # it never reached Slack: no new doubt
             return self._failures.handle(session, message, plan.method, plan.kwargs.get("channel", ""), failure)
         outcome = {"chat.update": "edited", "chat.postEphemeral": "answered",
@@ -278,7 +280,8 @@ class OutboxDelivery:
         shared = file_of(session, message)
         if shared is not None:
             return _Plan(UPLOAD_METHOD, {"channel": message.channel, "thread_ts": self._thread_of(session, message),
-                                         **upload_kwargs(shared, comment=message.text, upload_dir=self._upload_dir)})
+                                         **upload_kwargs(shared, comment=message.text, upload_dir=self._upload_dir)},
+                         may_have_been_posted(session, message))
         rendered = render_outbox(message.text, message.body, job_id=message.job_id).as_kwargs()
         if message.placement is Placement.ANSWER and not message.channel.startswith(DM_PREFIX):
             return _Plan("chat.postEphemeral", {"channel": message.channel, "user": message.recipient, **rendered})

@@ -9,8 +9,9 @@ to-upload-files-is-here-to-stay); this is its replacement, and needs the ``files
 A file kept as a path is read when it is sent, and only from under fuelbot's data dir
 (``upload_dir``): an outbox row never names an arbitrary file of the host. A file that is gone,
 moved or changed since it was queued is given up with a notice (``FileGone``), not retried.
-Delivery is at least once, as for messages: a crash after Slack completed the upload and
-before the commit shares the file a second time.
+An upload whose answer never came (a timeout, a 5xx, a crash mid-call) is in doubt, as a post
+is: before it is tried again, the job's thread is read back for a share of that file
+(``bot.posted``), so a completed upload is not shared twice.
 """
 from __future__ import annotations
 

@@ -96,6 +96,23 @@ def test_a_queued_file_waits_out_an_outage_and_a_restart_and_is_shared_once(sess
     assert shared.content == b"line\n" * 500 and files_message(sessions).state == OutboxState.SENT
 
 
+def test_an_upload_whose_answer_was_lost_is_found_in_the_thread_and_not_shared_twice(sessions, slack, metrics,
+                                                                                     tmp_path) -> None:
+    job_id = new_job(sessions)
+    delivery = delivery_for(sessions, slack, metrics, upload_dir=tmp_path, backoff=lambda attempt: 0.0)
+    drain(delivery, sessions)
+    OutboxReporter(session_factory=sessions, job_id=job_id, channel=CHANNEL).upload(
+        FileToShare("a.log", "a", content="line\n" * 50), comment="📎")
+    # Slack completes the upload, then answers internal_error ("some aspect of the operation succeeded").
+    slack.fail("files.completeUploadExternal", error="internal_error", after=True)
+    drain(delivery, sessions)
+    assert len(slack.files_in(CHANNEL, _thread_of(sessions, job_id))) == 1
+    assert [c.took_effect for c in slack.calls("files.completeUploadExternal")] == [True]
+    assert len(slack.calls("files.getUploadURLExternal")) == 1, "found in the thread: not uploaded again"
+    assert slack.calls("conversations.replies"), "looked for before trying again"
+    assert files_message(sessions).state == OutboxState.SENT
+
+
 @pytest.mark.parametrize("case, code, said", [
     ("deleted", "file_gone", "its file was deleted from fuelbot's host"),
     ("outside", "file_outside_data_dir", "not under fuelbot's data dir"),
