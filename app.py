@@ -125,7 +125,8 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
                         fuel_factory=lambda lab: FuelClient.from_master(lab.fuel),
                         master_factory=lambda lab: FuelMasterSetup.of(lab.fuel, keys=HostKeyStore(sessions)),
                         timeouts=Timeouts(poll=settings.poll_seconds, master_install=settings.master_install_seconds),
-                        snapshot_dir=settings.snapshot_dir, snapshot_max_bytes=settings.snapshot_max_mb * 1_000_000)
+                        snapshot_dir=settings.snapshot_dir, snapshot_max_bytes=settings.snapshot_max_mb * 1_000_000,
+                        upload_max_bytes=settings.upload_max_mb * 1_000_000)
     runner = JobRunner(session_factory=sessions, workflows=workflows(deps), worker_id=settings.worker_id,
                        lease_seconds=settings.lease_seconds, links=links)
     worker = Worker(session_factory=sessions, runner=runner, worker_id=settings.worker_id,
@@ -136,7 +137,8 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     if client is not None:
         delivery = OutboxDelivery(session_factory=sessions, client=client, worker_id=settings.worker_id,
                                   metrics=metrics, min_interval_per_channel=settings.slack_post_interval,
-                                  updates_per_minute=settings.slack_updates_per_minute)
+                                  updates_per_minute=settings.slack_updates_per_minute,
+                                  upload_dir=settings.snapshot_dir)
 
     def fire_schedules() -> None:
         with sessions() as session, session.begin():

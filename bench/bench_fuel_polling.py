@@ -31,6 +31,7 @@ from typing import Any, Sequence, cast
 from core.buttons import Button
 from integrations.fuel import FuelClient
 from jobs.steps import StepContext
+from jobs.uploads import FileToShare
 from jobs.voice import JobHeader
 from sim.fuel import FuelSimulator, SimConfig
 from sim.fuel.config import Timings
@@ -61,6 +62,9 @@ class Thread:
 
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         pass
+
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = 1_000_000_000) -> bool:
+        return False
 
 
 def stretched(minutes: float | None) -> Timings:

@@ -29,6 +29,13 @@ _WHY = {
                     "and set SLACK_BOT_TOKEN.",
     "token_revoked": "fuelbot's Slack token was revoked; an admin must reinstall the app and set SLACK_BOT_TOKEN.",
     "account_inactive": "fuelbot's Slack app was deactivated; an admin must reinstall it.",
+    "missing_scope": "fuelbot's Slack app lacks a scope it needs (sharing files needs `files:write`); an admin "
+                     "must update the app from slack-manifest.yml and reinstall it.",
+    "file_upload_size_restricted": "the file is larger than Slack takes.",
+    "file_gone": "its file was deleted from fuelbot's host before it could be shared.",
+    "file_changed": "its file changed on fuelbot's host after it was queued, so it was not shared.",
+    "file_outside_data_dir": "its file is not under fuelbot's data dir (FUELBOT_SNAPSHOT_DIR), the only files "
+                             "fuelbot shares.",
 }
 
 

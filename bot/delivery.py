@@ -9,7 +9,9 @@ within a short time budget:
 * POST is a plain channel message; ``@U…`` channels are the person's DM, opened on first use;
 * ANSWER goes to one person: ephemeral where they asked, in their DM when asked in a DM (or where
   fuelbot cannot show them anything), in a lane of its own that never waits behind the channel's
-  posts and progress edits.
+  posts and progress edits;
+* a REPLY that carries a file (``jobs.uploads``) is shared in the job's thread with Slack's
+  external upload (``bot.uploads``), in its place among the thread's replies.
 
 Rate limits hold across replicas: every call spends from an allowance kept in the database
 (``jobs.rate_budget``): ``chat.postMessage`` one per ``min_interval_per_channel`` in each channel,
@@ -32,6 +34,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from slack_sdk import WebClient
@@ -44,11 +47,13 @@ from bot.metrics import Metrics
 from bot.render import cut, render_outbox
 from bot.slack_client import without_retries
 from bot.slack_errors import TOO_LONG_ERRORS, classify
+from bot.uploads import UPLOAD_METHOD, FileGone, upload_kwargs
 from jobs.outbox import (DM_PREFIX, OutboxState, Placement, claim_batch, mark_sent, mark_superseded, parent_is_dead,
                          postpone_channel, release, thread_ts_for)
 from jobs.outbox_order import (earlier_pending, lane_of, may_have_been_posted, newest_of_slot, sent_ts_for_slot,
                                slot_in_flight, take_turn)
 from jobs.rate_budget import Allowance, SharedBudget
+from jobs.uploads import file_of
 from store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -63,6 +68,7 @@ ANSWER_KEY = "ephemeral"
 THREAD_WAIT_SECONDS = 0.5        # a reply looks for its thread again this soon
 SLOT_WAIT_SECONDS = 0.2          # a slot's message waits this long for the one in flight
 SHORT_TEXT = 1000                # msg_too_long: the text alone, cut here, is sent once more
+POSTING_METHODS = frozenset({"chat.postMessage", UPLOAD_METHOD})   # a new message: in doubt when no answer came
 
 Lane = tuple[str, str]
 
@@ -88,9 +94,10 @@ class OutboxDelivery:
                  metrics: Metrics, min_interval_per_channel: float = 1.0,
                  updates_per_minute: float = UPDATES_PER_MINUTE, answers_per_minute: float = ANSWERS_PER_MINUTE,
                  batch_size: int = 20, budget_seconds: float = 0.4, max_attempts: int = 8,
-                 backoff: Callable[[int], float] | None = None,
+                 backoff: Callable[[int], float] | None = None, upload_dir: Path | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self._session_factory = session_factory
+        self._upload_dir = upload_dir            # the only files a queued upload may name (the data dir)
         self._client = without_retries(client)
         self._worker_id = worker_id
         self._metrics = metrics
@@ -207,6 +214,9 @@ class OutboxDelivery:
             release(message, not_before_seconds=THREAD_WAIT_SECONDS)
             session.commit()
             return Result(Outcome.POSTPONED)
+        except FileGone as gone:     # no retry brings a file back
+            log.warning("outbox message %s: %s; its file is given up", message.id, gone)
+            return self._failures.give_up(session, message, gone.code)
         except Exception as exc:   # a body we cannot render must not block the outbox
             return self._failures.unknown(session, message, f"render: {type(exc).__name__}: {exc}", called=False)
         session.commit()   # end the read transaction: never hold one across an HTTP call
@@ -216,14 +226,15 @@ class OutboxDelivery:
             wait = self._budget.take(self._allowance(plan.method, plan.kwargs["channel"]))
             if wait > 0:
                 return Result(Outcome.THROTTLED, wait)
-            if plan.method == "chat.postMessage":
+            if plan.method in POSTING_METHODS:
                 # In flight: until Slack answers, nobody may post this slot again (jobs.outbox_order).
                 in_doubt_before, message.uncertain = message.uncertain, True
                 session.commit()
             if plan.in_doubt_since is not None:
                 found = posted.find(self._client, channel=plan.kwargs["channel"],
                                     thread_ts=plan.kwargs.get("thread_ts"), outbox_id=message.id,
-                                    slot=message.slot, since=plan.in_doubt_since)
+                                    slot=message.slot, since=plan.in_doubt_since,
+                                    file_name=plan.kwargs["filename"] if plan.method == UPLOAD_METHOD else None)
                 if found is not None:
                     self._metrics.outbox("found")
                     log.info("outbox message %s: its earlier post was in Slack after all (%s)", message.id, found)
@@ -234,10 +245,11 @@ class OutboxDelivery:
             response = self._call(plan.method, plan.kwargs)
         except Exception as exc:
             failure = classify(plan.method, exc)
-            if plan.method == "chat.postMessage" and not failure.maybe_sent:
+            if plan.method in POSTING_METHODS and not failure.maybe_sent:
                 message.uncertain = in_doubt_before       # it never reached Slack: no new doubt
             return self._failures.handle(session, message, plan.method, plan.kwargs.get("channel", ""), failure)
-        outcome = {"chat.update": "edited", "chat.postEphemeral": "answered"}.get(plan.method, "posted")
+        outcome = {"chat.update": "edited", "chat.postEphemeral": "answered",
+                   UPLOAD_METHOD: "uploaded"}.get(plan.method, "posted")
         return self._sent(session, message, ts=response.get("ts") or plan.kwargs.get("ts"),
                           channel=plan.kwargs["channel"], outcome=outcome)
 
@@ -265,6 +277,11 @@ class OutboxDelivery:
         return self._dms[user]
 
     def _plan(self, session: Session, message: OutboxMessage) -> _Plan:
+        shared = file_of(session, message)
+        if shared is not None:
+            return _Plan(UPLOAD_METHOD, {"channel": message.channel, "thread_ts": self._thread_of(session, message),
+                                         **upload_kwargs(shared, comment=message.text, upload_dir=self._upload_dir)},
+                         may_have_been_posted(session, message))
         rendered = render_outbox(message.text, message.body, job_id=message.job_id).as_kwargs()
         if message.placement is Placement.ANSWER and not message.channel.startswith(DM_PREFIX):
             return _Plan("chat.postEphemeral", {"channel": message.channel, "user": message.recipient, **rendered})
@@ -274,15 +291,20 @@ class OutboxDelivery:
         kwargs = {"channel": message.channel, **rendered,
                   "metadata": posted.metadata(outbox_id=message.id, slot=message.slot)}
         if message.placement is Placement.REPLY:
-            thread_ts = thread_ts_for(session, message)
-            if thread_ts is None:
-                raise _NotYet("the job's parent message has not been posted")
-            kwargs["thread_ts"] = thread_ts
+            kwargs["thread_ts"] = self._thread_of(session, message)
         return _Plan("chat.postMessage", kwargs, may_have_been_posted(session, message))
+
+    @staticmethod
+    def _thread_of(session: Session, message: OutboxMessage) -> str:
+        thread_ts = thread_ts_for(session, message)
+        if thread_ts is None:
+            raise _NotYet("the job's parent message has not been posted")
+        return thread_ts
 
     def _call(self, method: str, kwargs: dict[str, Any]) -> Any:
         calls: dict[str, Callable[..., Any]] = {"chat.update": self._client.chat_update,
-                                                 "chat.postEphemeral": self._client.chat_postEphemeral}
+                                                 "chat.postEphemeral": self._client.chat_postEphemeral,
+                                                 UPLOAD_METHOD: self._client.files_upload_v2}
         call = calls.get(method, self._client.chat_postMessage)
         try:
             return call(**kwargs)

@@ -9,6 +9,10 @@ message was queued, and adopts the ts it finds. Reading needs the ``*:history`` 
 conversation and the bot's membership; where Slack will not let fuelbot read (a public channel it
 was never invited to), the message is posted again: a rare duplicate beats a lost message. While
 Slack is still unavailable the read fails like any call, and the message keeps waiting, in doubt.
+
+A file share carries no metadata (files.completeUploadExternal takes none): an upload in doubt is
+found by the file's name among the files of fuelbot's messages in the job's thread (``file_name``);
+a job shares a name once.
 """
 from __future__ import annotations
 
@@ -33,8 +37,8 @@ def metadata(*, outbox_id: int, slot: str | None) -> dict[str, Any]:
 
 
 def find(client: WebClient, *, channel: str, thread_ts: str | None, outbox_id: int, slot: str | None,
-         since: datetime) -> str | None:
-    """The ts of fuelbot's post of this slot (or outbox message) in ``channel``, if Slack has it."""
+         since: datetime, file_name: str | None = None) -> str | None:
+    """The ts of fuelbot's post of this slot (or outbox message, or file share) in ``channel``, if Slack has it."""
     wanted = metadata(outbox_id=outbox_id, slot=slot)["event_payload"]
     oldest = f"{since.timestamp() - MARGIN_SECONDS:.6f}"
     cursor = None
@@ -47,7 +51,7 @@ def find(client: WebClient, *, channel: str, thread_ts: str | None, outbox_id: i
                 page = client.conversations_replies(channel=channel, ts=thread_ts, oldest=oldest, limit=PAGE_SIZE,
                                                     include_all_metadata=True, cursor=cursor)
             for message in page.get("messages") or []:
-                if _carries(message, wanted):
+                if _shares(message, file_name) if file_name else _carries(message, wanted):
                     return str(message["ts"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not page.get("has_more") or not cursor:
@@ -58,6 +62,10 @@ def find(client: WebClient, *, channel: str, thread_ts: str | None, outbox_id: i
         log.warning("could not read %s back to find a post in doubt (%s); posting it again", channel,
                     exc.response.get("error"))
     return None
+
+
+def _shares(message: Mapping[str, Any], file_name: str) -> bool:
+    return bool(message.get("bot_id")) and any(f.get("name") == file_name for f in message.get("files") or [])
 
 
 def _carries(message: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:

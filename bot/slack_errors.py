@@ -10,7 +10,7 @@
 * ``TOO_LONG``: ``msg_too_long``; sent once more, shortened, then given up.
 * ``PERMANENT``: an error no retry cures (the token is revoked, the message is refused): given up
   at once, the requester told why.
-* ``UNKNOWN``: anything else (``fatal_error``…): a few attempts, then given up and told.
+* ``UNKNOWN``: anything else (``fatal_error``, an upload URL's 4xx…): a few attempts, then given up and told.
 
 Sources: slack_sdk's ``SlackApiError`` (HTTP status and the body's ``error``), the error lists of
 chat.postMessage / chat.update / chat.postEphemeral (docs.slack.dev/reference/methods) and
@@ -47,7 +47,7 @@ PERMANENT_ERRORS = frozenset({
     "restricted_action_non_threadable_channel", "no_text", "invalid_arguments", "invalid_blocks",
     "invalid_blocks_format", "invalid_metadata_format", "invalid_metadata_schema", "too_many_attachments",
     "cant_update_message", "message_not_found", "edit_window_closed", "user_not_in_channel", "user_not_found",
-    "cannot_dm_bot", "thread_not_found"})
+    "cannot_dm_bot", "thread_not_found", "file_upload_size_restricted"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,9 @@ def classify(method: str, exc: Exception) -> Failure:
         if error in PERMANENT_ERRORS:
             return Failure(Verdict.PERMANENT, error)
         return Failure(Verdict.UNKNOWN, f"{method}: {error}", maybe_sent=error == "fatal_error")
+    if isinstance(exc, urllib.error.HTTPError) and exc.code < 500:
+        # An upload URL refused the bytes (files_upload_v2's POST): a few fresh uploads, then given up.
+        return Failure(Verdict.UNKNOWN, f"{method}: the upload URL answered HTTP {exc.code}")
     if _refused(exc):
         return Failure(Verdict.UNAVAILABLE, f"{method}: connection refused")
     if isinstance(exc, (OSError, HTTPException, TimeoutError)):   # timeouts, resets, dropped connections

@@ -60,6 +60,7 @@ class Settings:
     metrics_token: str | None = field(default=None, repr=False)   # or /metrics on $PORT behind this bearer token
     snapshot_dir: Path = Path("var/snapshots")   # diagnostic snapshots fuelbot downloaded (they hold passwords)
     snapshot_max_mb: int = 1000                  # the largest snapshot fuelbot downloads
+    upload_max_mb: int = 1000                    # the largest file fuelbot shares in Slack (Slack's own limit: 1 GB)
     environ: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -105,6 +106,7 @@ class Settings:
             metrics_token=env.get("FUELBOT_METRICS_TOKEN") or None,
             snapshot_dir=Path(env.get("FUELBOT_SNAPSHOT_DIR") or "var/snapshots"),
             snapshot_max_mb=_int(env, "FUELBOT_SNAPSHOT_MAX_MB", 1000),
+            upload_max_mb=_int(env, "FUELBOT_UPLOAD_MAX_MB", 1000),
             environ=env,
         )
         if settings.job_link_key is not None and len(settings.job_link_key) < 16:

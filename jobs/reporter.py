@@ -6,6 +6,8 @@ first parent (a scheduled check that speaks for the first time) is asked of the 
 A look-up (``answer_to``: the person who asked) has no thread: what it would have put in its
 parent and thread is gathered and, when the run ends (``finish``), becomes one answer to that
 person (``Placement.ANSWER``: ephemeral where they asked, or in their DM); progress is not shown.
+
+``upload`` shares a file in the job's thread (``jobs.uploads``), queued after the replies before it.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from core.buttons import Button
 from core.job_links import JobLinks
 from jobs.announce import parent_slot
 from jobs.outbox import Placement, enqueue
+from jobs.uploads import SLACK_MAX_FILE_BYTES, FileToShare, enqueue_upload
 from jobs.voice import JobHeader, LifecycleVoice, Message
 from store.models import Job, OutboxMessage
 
@@ -78,6 +81,20 @@ class OutboxReporter:
             self._answer_lines.append(text)
             return
         self._enqueue(Message(text, tuple(buttons)), placement=Placement.REPLY, slot=None)
+
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = SLACK_MAX_FILE_BYTES) -> bool:
+        """Share a file in the job's thread, ``comment`` above it; False where there is no thread (a look-up).
+
+        Raises ``jobs.uploads.FileTooLarge`` past ``limit`` (or Slack's): the caller says where the file is instead.
+        """
+        if self._answer_to is not None or not self._channel:
+            return False
+        with self._session_factory() as session, session.begin():
+            if not self._has_parent:
+                self._ensure_parent(session, self._channel)
+            enqueue_upload(session, channel=self._channel, job_id=self._job_id, shared=shared, comment=comment,
+                           limit=limit)
+        return True
 
     def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:
         """One progress reply per ``phase``, edited in place; at most one edit per interval."""

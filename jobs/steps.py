@@ -19,6 +19,7 @@ from core.buttons import Button
 from core.errors import FuelbotError
 from jobs.record import JobRecord
 from jobs.states import JobKind
+from jobs.uploads import SLACK_MAX_FILE_BYTES, FileToShare
 from jobs.voice import Ending, JobHeader, LifecycleVoice
 
 R = TypeVar("R")
@@ -40,6 +41,7 @@ class Reporter(Protocol):
     def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None: ...
     def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None: ...
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None: ...
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = SLACK_MAX_FILE_BYTES) -> bool: ...
 
 
 @dataclass

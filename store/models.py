@@ -1,10 +1,10 @@
 """SQLAlchemy 2.0 typed models: the database is fuelbot's source of truth.
 
 Tables: jobs and their audit trail (job_events), the Slack outbox (every message fuelbot
-sends, so nothing is lost across restarts or 429s) and the rate budgets every replica spends
-from, schedules and their fires (exactly once per fire time across replicas), lab observations
-(for digests), health runs (for comparisons), announced nodes (discovery watch announces each MAC
-once), the Fuel masters' SSH host keys (recorded on first contact, checked on every later one),
+sends, so nothing is lost across restarts or 429s), the files it shares (outbox_files) and the
+rate budgets every replica spends from, schedules and their fires (exactly once per fire time
+across replicas), lab observations (for digests), health runs (for comparisons), announced nodes
+(discovery watch announces each MAC once), the Fuel masters' SSH host keys (recorded on first contact, checked on every later one),
 the VMs fuelbot created (the only VMs destroy may delete) confirmations (a destructive button
 works once). Shared labs: leases and their queue (lab_leases, lease_waiters), requests awaiting a
 confirmation or a second person (approvals), whole-lab snapshot sets and each VM's snapshot in
@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Integer, MetaData, String, Text,
+from sqlalchemy import (JSON, BigInteger, Boolean, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Text,
                         UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -119,6 +119,19 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class OutboxFile(Base):
+    """The file an outbox message shares (``jobs.uploads``): its bytes here, or a file under the data dir."""
+
+    __tablename__ = "outbox_files"
+
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)     # small files (a log): kept here, scrubbed
+    path: Mapped[str | None] = mapped_column(Text)                 # large ones (a snapshot): read when sent
 
 
 class RateBudget(Base):

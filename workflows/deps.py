@@ -48,3 +48,4 @@ class WorkflowDeps:
     sleep: Sleep = time.sleep
     snapshot_dir: Path = Path("var/snapshots")      # where diagnostic snapshots are kept (FUELBOT_SNAPSHOT_DIR)
     snapshot_max_bytes: int = 1_000_000_000         # the largest one fuelbot downloads (FUELBOT_SNAPSHOT_MAX_MB)
+    upload_max_bytes: int = 1_000_000_000           # the largest file shared in Slack (FUELBOT_UPLOAD_MAX_MB)

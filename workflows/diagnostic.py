@@ -4,7 +4,9 @@ Fuel 6.0 builds one snapshot at a time (``PUT /api/logs/package`` answers 400 "D
 running" to a second), so a run that finds one running follows it instead; a restarted job
 follows the task it recorded. The download stops at ``snapshot_max_bytes`` and keeps nothing
 of a file past it. The file is written readable by fuelbot's user only: it holds every password
-of the environment.
+of the environment. Then the tarball is shared in the job's thread (``jobs.uploads``: Slack's
+external upload, through the outbox); one larger than Slack takes (1 GB) stays on fuelbot's host
+and in Fuel, and the thread says where.
 """
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ from integrations.fuel.enums import TaskName, TaskStatus
 from integrations.fuel.models import Task
 from jobs.states import JobKind
 from jobs.steps import Step
+from jobs.uploads import FileToShare, FileTooLarge
 from jobs.voice import Ending
 from workflows.records import DiagnosticRecord
 from workflows.run import Run, RunWorkflow
 from workflows.voices.diagnostic import (DiagnosticVoice, SnapshotBuilding, SnapshotFact, SnapshotReady,
-                                         SnapshotStarted, snapshot_failed, snapshot_too_large)
+                                         SnapshotStarted, SnapshotTooLargeForSlack, shared_comment, snapshot_failed,
+                                         snapshot_too_large)
 
 DiagnosticRun = Run[DiagnosticRecord, SnapshotFact]
 DUMP_RUNNING = "Dump already running"       # fuel-web 6.0 DumpTaskManager's refusal
@@ -71,11 +75,26 @@ def step_download(run: DiagnosticRun) -> None:
         raise
     run.data.snapshot_path, run.data.snapshot_bytes = str(path), size
     run.data.result = {"path": str(path), "bytes": size, "name": name, "task": task.id,
+                       "url": f"{fuel.url}{task.message}",
                        "downloaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     run.save()
     run.tell(ready(run))
-    # Once fuelbot can upload files, the tarball joins the thread here:
-    # run.report.upload(path, title=f"Diagnostic snapshot of {run.lab.name}")
+
+
+def step_share(run: DiagnosticRun) -> None:
+    """Share the tarball in the job's thread, once; past Slack's limit, say where it is instead."""
+    if run.data.snapshot_shared:
+        return
+    done = ready(run)
+    try:
+        run.report.upload(FileToShare(done.name, f"Diagnostic snapshot of {done.lab}'s Fuel master",
+                                      path=Path(done.path)), comment=shared_comment(done),
+                          limit=run.deps.upload_max_bytes)
+    except FileTooLarge as too_large:
+        run.tell(SnapshotTooLargeForSlack(ready=done, limit=too_large.limit,
+                                          fuel_url=str((run.data.result or {}).get("url") or "")))
+    run.data.snapshot_shared = True
+    run.save()
 
 
 def ready(run: DiagnosticRun) -> SnapshotReady:
@@ -93,7 +112,8 @@ class DiagnosticWorkflow(RunWorkflow[DiagnosticRecord, SnapshotFact]):
 
     def steps(self) -> list[Step[DiagnosticRun]]:
         return [Step("snapshot", "Diagnostic snapshot", step_snapshot, deadline_seconds=3600),
-                Step("download", "Download the snapshot", step_download, deadline_seconds=3600)]
+                Step("download", "Download the snapshot", step_download, deadline_seconds=3600),
+                Step("share", "Share the snapshot", step_share, deadline_seconds=600)]
 
     def on_finish(self, run: DiagnosticRun, ending: Ending) -> None:
         done = ready(run) if run.data.snapshot_path else None

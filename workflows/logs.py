@@ -15,6 +15,7 @@ from integrations.fuel.logs import LogEntry, LogSource
 from integrations.fuel.models import Node
 from jobs.record import JobRecord
 from jobs.states import JobKind
+from jobs.uploads import FileToShare
 from labspec.model import Lab
 from workflows.oneshot import OneShotWorkflow
 from workflows.ports import FuelPort
@@ -98,8 +99,9 @@ class LogsWorkflow(OneShotWorkflow[JobRecord, LogReading]):
                                 "lines": reading.text.splitlines()}]})
         run.headline = self.voice.headline(reading)
         run.tell(reading)
-        # Once fuelbot can upload files, a long reading goes to the thread whole here:
-        # run.report.upload(f"{lab.name}-{source.id.replace('/', '-')}.log", reading.text) when reading.cut.
+        if reading.cut:
+            run.report.upload(FileToShare(reading.file_name, reading.file_title, content=reading.file_text),
+                              comment=words.file_comment(reading))
         run.data.result = {"source": source.id, "node": node.node.id if node else None, "entries": len(page.entries)}
 
     def _choose(self, run: LogsRun, lab: Lab, fuel: FuelPort, node_word: str | None,

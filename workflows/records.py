@@ -126,3 +126,4 @@ class DiagnosticRecord(JobRecord):
     snapshot_task: int | None = None
     snapshot_path: str | None = None       # on fuelbot's host; the tarball holds the lab's passwords
     snapshot_bytes: int | None = None
+    snapshot_shared: bool = False          # queued for the job's thread (a re-run step does not share it twice)

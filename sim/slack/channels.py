@@ -203,6 +203,13 @@ class Channel:
     def has(self, ts: str) -> bool:
         return ts in self._messages
 
+    def thread_root(self, ts: str) -> str | None:
+        """The root of the thread ``ts`` is in (``ts`` itself for a parent); None if no such message."""
+        message = self._messages.get(ts)
+        if message is None or message.deleted:
+            return None
+        return message.thread_ts or message.ts
+
     def timeline(self, thread_ts: str | None = None) -> list[MessageView]:
         """What conversations.history (no ``thread_ts``: the channel's top level, newest first) or
         conversations.replies (a thread: its root then its replies, oldest first) read."""

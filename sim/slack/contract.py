@@ -48,6 +48,7 @@ class MethodContract:
     scopes: tuple[str, ...] = ()          # any one of these bot scopes allows the call; () needs none
     app_token: bool = False               # takes an app-level xapp- token, not the bot token
     tier: Tier = Tier.TIER_3
+    json_body: bool = True                # False: form-encoded arguments only; a JSON body is not read
 
 
 _MESSAGE = ("text", "blocks", "attachments")
@@ -73,8 +74,10 @@ METHODS: dict[str, MethodContract] = {m.name: m for m in (
     MethodContract("usergroups.users.list", required=("usergroup",), scopes=("usergroups:read",),
                    tier=Tier.TIER_2),
     MethodContract("apps.connections.open", app_token=True, tier=Tier.TIER_3),
+    # "Content types: application/x-www-form-urlencoded" only (docs.slack.dev/reference/methods/
+    # files.getUploadURLExternal): Slack does not read a JSON body, so filename and length are missing.
     MethodContract("files.getUploadURLExternal", required=("filename", "length"), scopes=("files:write",),
-                   tier=Tier.TIER_4),
+                   tier=Tier.TIER_4, json_body=False),
     MethodContract("files.completeUploadExternal", required=("files",), scopes=("files:write",),
                    tier=Tier.TIER_4),
 )}

@@ -8,13 +8,16 @@
 Slack's checks (docs.slack.dev/reference/methods/files.getUploadURLExternal and
 files.completeUploadExternal): ``length`` is a positive byte count (0 is ``missing_argument``),
 files are at most 1 GB (``file_upload_size_restricted`` beyond); the upload must bring exactly the
-announced bytes; completing needs a file that was uploaded (``file_not_found``) and can be done
-once; ``thread_ts`` must name a thread in that channel.
+announced bytes; completing needs a file that was uploaded (``file_not_found``) and "can only be
+called once"; ``thread_ts`` must name a message in the one channel given (``web_api``).
+
+A shared file remembers where it went (``channel``, ``thread_ts``, the share's ``ts``), so tests
+read the files of a thread with their names, sizes and bytes (``LocalSlack.files_in``).
 """
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sim.slack.channels import ChannelError
 
@@ -31,6 +34,9 @@ class StoredFile:
     content: bytes | None = None           # None until uploaded
     shared_in: list[str] = field(default_factory=list)
     completed: bool = False
+    title: str = ""
+    thread_ts: str | None = None           # the thread it was shared in (its root)
+    ts: str | None = None                  # the message that shares it
 
 
 class FileStore:
@@ -62,12 +68,17 @@ class FileStore:
         stored.content = content
         return None
 
-    def complete(self, file_id: str) -> StoredFile:
-        stored = self._files.get(file_id)
-        if stored is None or stored.content is None or stored.completed:
+    def completable(self, file_ids: list[str]) -> list[StoredFile]:
+        """The files, if every one was uploaded and none completed yet (else ``file_not_found``, none taken)."""
+        found = [self._files.get(file_id) for file_id in file_ids]
+        if any(f is None or f.content is None or f.completed for f in found):
             raise ChannelError("file_not_found")
-        stored.completed = True
-        return stored
+        return [f for f in found if f is not None]
+
+    def shared(self, channel_id: str, thread_ts: str | None = None) -> list[StoredFile]:
+        """Copies of the files shared in a channel (or one thread of it), oldest first."""
+        return [replace(f, shared_in=list(f.shared_in)) for f in self._files.values()
+                if channel_id in f.shared_in and (thread_ts is None or f.thread_ts == thread_ts)]
 
     def get(self, file_id: str) -> StoredFile | None:
         return self._files.get(file_id)

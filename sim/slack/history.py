@@ -87,6 +87,8 @@ def _message(slack: LocalSlack, message: MessageView, with_metadata: bool) -> di
         out["thread_ts"] = message.thread_ts
     if with_metadata and message.metadata is not None:
         out["metadata"] = message.metadata
+    if message.files:          # a file share: Slack's message carries its files (name among their fields)
+        out["files"] = [{"name": name} for name in message.files]
     return out
 
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sim.slack.contract import METHODS
 from sim.slack.web_api import token_of
 
 if TYPE_CHECKING:
@@ -42,7 +43,11 @@ def handler_for(slack: LocalSlack) -> type[BaseHTTPRequestHandler]:
                 return
             params: dict[str, Any] = dict(parse_qsl(url.query))
             body = raw.decode("utf-8") if raw else ""
-            if body and "json" in content_type:
+            method = url.path[len("/api/"):]
+            if body and "json" in content_type and method in METHODS and not METHODS[method].json_body:
+                slack.violation(method, "json_body", f"{method} takes form-encoded arguments only; the JSON "
+                                "body was not read")
+            elif body and "json" in content_type:
                 params.update(json.loads(body))
             elif body:
                 params.update(parse_qsl(body, keep_blank_values=True))

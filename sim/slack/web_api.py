@@ -102,26 +102,56 @@ def _upload_url(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
     return {"upload_url": f"{slack.root_url}upload/{stored.file_id}", "file_id": stored.file_id}
 
 
-def _complete_upload(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
-    entries = params["files"]
-    if isinstance(entries, str):
+def _file_entries(value: object) -> list[dict[str, Any]]:
+    """``files``: a JSON array of ``{"id", "title"?}`` (a string in a form body), else ``invalid_arguments``."""
+    if isinstance(value, str):
         try:
-            entries = json.loads(entries)
+            value = json.loads(value)
         except ValueError:
             raise ChannelError("invalid_arguments") from None
-    if not isinstance(entries, list) or not all(isinstance(e, dict) and e.get("id") for e in entries):
+    if not isinstance(value, list) or not value or not all(isinstance(e, dict) and e.get("id") for e in value):
         raise ChannelError("invalid_arguments")
-    channel = None
-    if params.get("channel_id"):
-        channel = postable(slack.find_channel(str(params["channel_id"])), slack.bot_user_id, slack.scopes)
-    stored = [slack.files.complete(str(e["id"])) for e in entries]
+    return value
+
+
+def _complete_upload(slack: LocalSlack, params: dict[str, Any]) -> dict[str, Any]:
+    """Share uploaded files; every check comes before a file is taken, so a refused call spends none.
+
+    ``channel_id`` is an id (a name or a user id is ``invalid_arguments``); ``thread_ts`` needs that
+    one channel ("make sure to provide only one channel when using thread_ts") and must be a message
+    in it: Slack's docs give no code for a missing one, so LocalSlack answers ``thread_not_found``
+    as its chat.postMessage does; a reply's ts is a violation ("Never use a reply's ts value").
+    """
+    method = "files.completeUploadExternal"
+    entries = _file_entries(params["files"])
+    channel_id, thread_ts = str(params.get("channel_id") or ""), str(params.get("thread_ts") or "") or None
+    if params.get("channels"):
+        slack.violation(method, "channels", "fuelbot shares a file in one conversation: channel_id")
+        raise ChannelError("invalid_arguments")
+    if channel_id and not CHANNEL_ID.fullmatch(channel_id):
+        slack.violation(method, "channel_not_an_id", f"channel_id takes a conversation id, not {channel_id!r}")
+        raise ChannelError("invalid_arguments")
+    if thread_ts and not channel_id:
+        slack.violation(method, "thread_without_channel", "thread_ts names a thread of the channel_id given")
+        raise ChannelError("invalid_arguments")
+    channel = postable(slack.find_channel(channel_id), slack.bot_user_id, slack.scopes) if channel_id else None
+    if channel is not None and thread_ts is not None:
+        root = channel.thread_root(thread_ts)
+        if root is None:
+            raise ChannelError("thread_not_found")
+        if root != thread_ts:
+            slack.violation(method, "reply_ts", f"{thread_ts} is a reply; share in its thread's root {root}")
+    stored = slack.files.completable([str(e["id"]) for e in entries])
+    titles = [str(e.get("title") or f.filename) for f, e in zip(stored, entries)]
     if channel is not None:
-        names = tuple(f.filename for f in stored)
-        channel.post(user=slack.bot_user_id, text=str(params.get("initial_comment") or ""), blocks=[],
-                     thread_ts=params.get("thread_ts") or None, files=names)
+        ts = channel.post(user=slack.bot_user_id, text=str(params.get("initial_comment") or ""), blocks=[],
+                          thread_ts=thread_ts, files=tuple(f.filename for f in stored))
         for f in stored:
             f.shared_in.append(channel.channel_id)
-    return {"files": [{"id": f.file_id, "title": e.get("title") or f.filename} for f, e in zip(stored, entries)]}
+            f.thread_ts, f.ts = (channel.thread_root(thread_ts) if thread_ts else None), ts
+    for f, title in zip(stored, titles):
+        f.completed, f.title = True, title
+    return {"files": [{"id": f.file_id, "title": f.title} for f in stored]}
 
 
 API: dict[str, Callable[[LocalSlack, dict[str, Any]], dict[str, Any]]] = {

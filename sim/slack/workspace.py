@@ -26,7 +26,7 @@ from sim.slack.calls import Answer, ApiCall
 from sim.slack.channels import Channel, ChannelError, ChannelSnapshot, Kind
 from sim.slack.contract import Violation
 from sim.slack.faults import Faults, Outage
-from sim.slack.files import FileStore, uploaded_bytes
+from sim.slack.files import FileStore, StoredFile, uploaded_bytes
 from sim.slack.guard import ContractGuard, Refused
 from sim.slack.http import handler_for
 from sim.slack.socket_mode import LocalSocket
@@ -242,6 +242,11 @@ class LocalSlack:
     def calls(self, method: str | None = None) -> list[ApiCall]:
         with self._cond:
             return [c for c in self._calls if method is None or c.method == method]
+
+    def files_in(self, channel_id: str, thread_ts: str | None = None) -> list[StoredFile]:
+        """The files shared in a conversation (or in one thread of it), oldest first, with their bytes."""
+        with self._cond:
+            return self.files.shared(channel_id, thread_ts)
 
     def channel(self, channel_id: str) -> ChannelSnapshot:
         """A frozen, render-friendly snapshot of ``channel_id``."""

@@ -13,6 +13,7 @@ from sqlalchemy.pool import StaticPool
 from core.buttons import Button
 from jobs.record import JobRecord
 from jobs.steps import StepContext
+from jobs.uploads import SLACK_MAX_FILE_BYTES, FileToShare, FileTooLarge
 from jobs.voice import JobHeader
 from labspec.model import Lab
 from store.models import Base
@@ -54,6 +55,7 @@ class Thread:
 
     lines: list[tuple[str, str]] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
+    files: list[tuple[FileToShare, str]] = field(default_factory=list)
 
     def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         self.lines.append(("say", text))
@@ -64,6 +66,13 @@ class Thread:
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         self.lines.append(("parent", text))
         self.buttons.append(tuple(buttons))
+
+    def upload(self, shared: FileToShare, *, comment: str, limit: int = SLACK_MAX_FILE_BYTES) -> bool:
+        limit = min(limit, SLACK_MAX_FILE_BYTES)
+        if shared.size() > limit:          # as jobs.uploads.enqueue_upload refuses it
+            raise FileTooLarge(shared.filename, shared.size(), limit)
+        self.files.append((shared, comment))
+        return True
 
     def said(self) -> list[str]:
         return [text for kind, text in self.lines if kind == "say"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 import stat
 import tarfile
@@ -11,6 +12,7 @@ import requests
 
 from tests.fixtures.stack import ADMIN, OPERATOR, VIEWER, start_stack, stop_stack
 from tests.fixtures.vcenter_simulator import lab_mac
+from workflows.voices.diagnostic import size_text
 
 
 def _run(stack, text: str, user: str = VIEWER, kind: str | None = None):
@@ -30,7 +32,7 @@ def _failed_deploy(stack) -> None:
 
 def test_logs_of_the_master_and_of_a_node_newest_first_with_clear_answers_to_what_does_not_exist(stack):
     _failed_deploy(stack)
-    job, parent, (said,) = _run(stack, "logs lab1")
+    job, parent, (said, *_file) = _run(stack, "logs lab1")       # astute's entries are long: the file below
     assert job.state == "succeeded", job.error
     count = int(re.match(r"📜 Astute log of the Fuel master in \*lab1\* — (\d+) newest entries, every level",
                          parent).group(1))
@@ -38,6 +40,7 @@ def test_logs_of_the_master_and_of_a_node_newest_first_with_clear_answers_to_wha
     assert 1 < len(dates) == count <= 20 and dates == sorted(dates, reverse=True), "entries come newest first"
 
     job, parent, (said,) = _run(stack, "logs lab1 lab1-controller-1 puppet --level error --lines 5")
+    assert stack.files(job.id) == [], "a reading the thread holds whole needs no file"
     assert job.state == "succeeded", job.error
     assert re.match(r"📜 puppet log of node-\d+ `lab1-controller-1` in \*lab1\* — \d newest entr(y|ies), ERR and above",
                     parent), parent
@@ -62,13 +65,25 @@ def test_logs_of_the_master_and_of_a_node_newest_first_with_clear_answers_to_wha
 
 def test_a_long_reading_points_to_the_job_page_where_it_is_whole(stack):
     _failed_deploy(stack)
-    job, parent, (said,) = _run(stack, "logs lab1 astute --lines 200")
+    job, parent, (said, file_reply) = _run(stack, "logs lab1 astute --lines 200")
     whole = _events(stack, job.id, "logs")[0].data["excerpts"][0]["lines"]
     longest = max(whole, key=len)
     assert len(longest) > 240 and longest not in said, "astute logs whole deployment requests: a long entry"
     assert "long entries cut to a line. All of them, whole: the job page" in said
     page = requests.get(stack.page_link(job.id), timeout=10).text
     assert longest in html.unescape(page) and "password\"=>\"••••\"" in longest, "whole, and scrubbed"
+
+    # ... and in the thread, as a file below the tail: every entry whole, oldest first, secrets masked.
+    assert "`lab1-master-astute.log` below" in said
+    assert file_reply == (f"📎 Astute log of the Fuel master, {job.result['entries']} entries whole, oldest first "
+                          "(every level; secrets masked).")
+    [shared] = stack.files(job.id)
+    text = shared.content.decode()
+    assert (shared.filename, shared.title, shared.length) == \
+        ("lab1-master-astute.log", "Astute log of the Fuel master in lab1", len(shared.content))
+    assert sorted(text.splitlines()) == sorted(whole) and text.splitlines()[-1] == whole[0], "oldest first"
+    assert longest in text and "password\"=>\"••••\"" in text
+    assert f"Shared file: <code>lab1-master-astute.log</code> ({shared.length} bytes)" in page, "the page names it"
 
 
 def _events(stack, job_id, kind):
@@ -95,6 +110,16 @@ def test_the_diagnostic_snapshot_is_for_admins_and_is_downloaded_owner_only(stac
         assert names and all(name.startswith(folder) for name in names), names
     assert any("holds the environment's passwords" in r and str(path) in r for r in replies)
 
+    # The tarball is shared in the job's thread (Slack's external upload), byte for byte.
+    [shared] = stack.files(job.id)
+    assert (shared.filename, shared.title, shared.length, shared.content) == \
+        (job.result["name"], "Diagnostic snapshot of lab1's Fuel master", job.result["bytes"], path.read_bytes())
+    with tarfile.open(fileobj=io.BytesIO(shared.content)) as shared_tarball:
+        assert shared_tarball.getnames() == names
+    assert replies[-1] == (f"📦 `{job.result['name']}` ({size_text(job.result['bytes'])}): the logs and settings of "
+                           "the Fuel master and every node. It holds the environment's passwords (/etc/astute.yaml): "
+                           "everyone in this channel can download it.")
+
     stack.fuel.fail_dump("Shotgun failed: no space left on device")
     job, parent, replies = _run(stack, "diagnostic lab1", user=ADMIN)
     assert job.state == "failed" and parent.startswith("❌ 📦 Diagnostic snapshot of *lab1* failed")
@@ -113,6 +138,25 @@ def test_a_snapshot_past_the_limit_is_refused_and_nothing_is_kept(migrated_datab
                         r"\(Support → Download diagnostic snapshot\), or at http://127\.0\.0\.1:\d+/dump/fuel-snapshot-",
                         replies[-1]), replies[-1]
         assert list((tmp_path / "snapshots").iterdir()) == []
+    finally:
+        stop_stack(stack)
+
+
+def test_a_snapshot_past_the_upload_limit_stays_out_of_slack_and_the_thread_says_where_it_is(
+        migrated_database_url, tmp_path, vcsim_binary):
+    stack = start_stack(sessions_url=migrated_database_url, tmp_path=tmp_path,
+                        settings_overrides={"upload_max_mb": 0})
+    try:
+        job, parent, replies = _run(stack, "diagnostic lab1", user=ADMIN)
+        assert job.state == "succeeded", job.error
+        assert stack.files(job.id) == [] and stack.slack.calls("files.getUploadURLExternal") == []
+        path = Path(job.result["path"])
+        assert path.stat().st_size == job.result["bytes"], "downloaded and kept on fuelbot's host"
+        assert re.fullmatch(rf"📦 `{re.escape(job.result['name'])}` is [\d.]+ (bytes|kB), more than the 0 bytes "
+                            r"fuelbot shares in Slack \(FUELBOT_UPLOAD_MAX_MB, at most Slack's 1 GB\), so it is not "
+                            rf"in this thread\. Take it from fuelbot's host at `{re.escape(str(path))}`, or from the "
+                            r"Fuel UI \(Support → Download diagnostic snapshot\) or http://127\.0\.0\.1:\d+/dump/"
+                            r"fuel-snapshot-[\d_-]+\.tgz on a machine that reaches the master\.", replies[-1]), replies[-1]
     finally:
         stop_stack(stack)
 

@@ -18,4 +18,4 @@ def test_manifest_declares_the_command_interactivity_scopes_and_socket_mode() ->
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
         ["commands", "chat:write", "chat:write.public", "usergroups:read", "im:write", "channels:history",
-         "groups:history", "im:history"])
+         "groups:history", "im:history", "files:write"])

@@ -107,8 +107,12 @@ def test_a_reading_longer_than_the_thread_says_how_much_is_shown_and_where_the_r
     (line,) = LogsVoice().lines(reading)
     assert line.text.count("\n2025-") == 30 and "ERR error 0\n" in line.text and "error 30" not in line.text
     assert line.text.endswith("Shown: the 30 newest of 45, long entries cut to a line. All of them, whole: the job "
-                              "page (`/fuel job 9` links it).")
-    assert reading.text.count("\n") == 44, "the whole reading, for the job page (and an upload, later)"
+                              "page (`/fuel job 9` links it) and `lab1-node-7-install-puppet.log` below.")
+    assert reading.text.count("\n") == 44, "the whole reading, for the job page"
+    lines = reading.file_text.splitlines()
+    assert len(lines) == 45 and lines[0].endswith("ERR error 44") and lines[-1].endswith("ERR error 0"), \
+        "the file holds every entry, oldest first, as the log reads"
+    assert reading.file_title == "puppet log of node-7 lab1-controller-1 in lab1"
 
 
 def test_a_cancel_is_never_worded_as_a_failure() -> None:

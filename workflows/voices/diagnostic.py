@@ -1,8 +1,8 @@
 """The diagnostic snapshot's voice (``/fuel diagnostic``): Fuel building it, then where the tarball is.
 
 The tarball holds the environment's passwords (``/etc/astute.yaml`` of every node), so the
-thread names the file and its size and says so; the file stays on fuelbot's host (a Slack
-upload joins the thread once fuelbot can upload: ``SnapshotReady.path`` is that file).
+thread names the file and its size and says so. The tarball is shared in the thread; one larger
+than Slack takes stays on fuelbot's host and in Fuel, and the thread says where to get it.
 """
 from __future__ import annotations
 
@@ -36,7 +36,14 @@ class SnapshotReady:
     size: int                       # bytes
 
 
-SnapshotFact = SnapshotStarted | SnapshotBuilding | SnapshotReady
+@dataclass(frozen=True)
+class SnapshotTooLargeForSlack:
+    ready: SnapshotReady
+    limit: int                      # what fuelbot shares (FUELBOT_UPLOAD_MAX_MB, at most Slack's 1 GB)
+    fuel_url: str                   # the tarball on the master (Fuel keeps it until the next snapshot)
+
+
+SnapshotFact = SnapshotStarted | SnapshotBuilding | SnapshotReady | SnapshotTooLargeForSlack
 
 
 def size_text(size: float) -> str:
@@ -45,6 +52,12 @@ def size_text(size: float) -> str:
         if size >= scale:
             return f"{size / scale:.1f} {unit}"
     return f"{int(size)} bytes"
+
+
+def shared_comment(ready: SnapshotReady) -> str:
+    """The words above the shared tarball."""
+    return (f"📦 `{ready.name}` ({size_text(ready.size)}): the logs and settings of the Fuel master and every node. "
+            "It holds the environment's passwords (/etc/astute.yaml): everyone in this channel can download it.")
 
 
 def snapshot_failed(message: str | None) -> StepFailed:
@@ -74,6 +87,12 @@ class DiagnosticVoice(KindVoice[SnapshotFact]):
                 return [Line(f"📦 Downloaded `{name}` ({size_text(size)}), kept on fuelbot's host at `{path}`. "
                              "It holds the environment's passwords (/etc/astute.yaml): share it with care.",
                              phase="snapshot", force=True)]
+            case SnapshotTooLargeForSlack(ready=ready, limit=limit, fuel_url=fuel_url):
+                return [Line(f"📦 `{ready.name}` is {size_text(ready.size)}, more than the {size_text(limit)} fuelbot "
+                             "shares in Slack (FUELBOT_UPLOAD_MAX_MB, at most Slack's 1 GB), so it is not in this "
+                             f"thread. Take it from fuelbot's host at `{ready.path}`, or "
+                             f"from the Fuel UI (Support → Download diagnostic snapshot) or {fuel_url} on a machine "
+                             "that reaches the master.")]
         return []
 
     def ended(self, job: JobHeader, ending: Ending, ready: SnapshotReady | None) -> list[Line]:

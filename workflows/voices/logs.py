@@ -1,8 +1,11 @@
 """The logs' voice (``/fuel logs``): which log, whose, at what level, and its entries newest first.
 
-The thread shows the newest entries, each cut to a line; when there is more, it says so and
-points to the job page, where the reading is kept whole (a file upload joins it once fuelbot
-can upload: ``LogReading.text`` is that file).
+The thread shows the newest entries, each cut to a line. A reading is long when the thread
+cannot hold it whole: more than ``THREAD_ENTRIES`` entries (past that a reply is a wall that
+buries the thread, and Slack's 3,000-character section limit is near: ``bot.render``), or an
+entry longer than ``LINE_CHARS`` (astute logs whole deployment requests on one line). A long
+reading is also shared whole as a file below the reply (``LogReading.file_text``, oldest first
+as the log itself reads), and kept on the job page.
 """
 from __future__ import annotations
 
@@ -40,6 +43,22 @@ class LogReading:
     def text(self) -> str:
         """The reading whole, as a file would hold it (newest first)."""
         return "\n".join(f"{e.date} {e.level} {e.text}" for e in self.entries)
+
+    @property
+    def file_name(self) -> str:
+        """``lab1-node-7-install-puppet.log``, ``lab1-master-astute.log``."""
+        whose = self.node.split(" ")[0] if self.node else "master"
+        return f"{self.lab}-{whose}-{self.source.replace('/', '-')}.log"
+
+    @property
+    def file_title(self) -> str:
+        """The file's title as Slack shows it (plain text): ``puppet log of node-7 lab1-controller-1 in lab1``."""
+        return f"{self.source_name} log of {self.whose.replace('`', '')} in {self.lab}"
+
+    @property
+    def file_text(self) -> str:
+        """The reading whole, oldest first, as the log file on the master reads."""
+        return "".join(f"{e.date} {e.level} {e.text}\n" for e in reversed(self.entries))
 
     @property
     def cut(self) -> bool:
@@ -85,6 +104,13 @@ def unknown_level(word: str, source_name: str, levels: Sequence[str]) -> StepFai
                       f"{', '.join(level.lower() for level in levels)}.")
 
 
+def file_comment(reading: LogReading) -> str:
+    """The words above the shared log file."""
+    count = len(reading.entries)
+    return (f"📎 {reading.source_name} log of {reading.whose}, {count} entr{'y' if count == 1 else 'ies'} whole, "
+            f"oldest first ({_level(reading)}; secrets masked).")
+
+
 class LogsVoice(OneShotVoice[LogReading]):
     """The parent names the log; one reply holds its newest entries; the page holds them all."""
 
@@ -103,5 +129,5 @@ class LogsVoice(OneShotVoice[LogReading]):
             which = (f"the {len(shown)} newest of {len(fact.entries)}" if len(shown) < len(fact.entries)
                      else f"all {len(shown)}")
             body += (f"\nShown: {which}, long entries cut to a line. All of them, whole: the job page "
-                     f"(`/fuel job {fact.job_id}` links it).")
+                     f"(`/fuel job {fact.job_id}` links it) and `{fact.file_name}` below.")
         return [Line(f"Newest first (`{fact.source}`):\n{body}")]
