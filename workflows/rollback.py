@@ -26,6 +26,10 @@ from workflows.voices.snapshots import (FuelAsBefore, FuelNotCompared, HealthNot
                                         fuel_not_as_before, lab_changed, set_gone)
 
 RollbackRun = Run[RollbackRecord, RollbackFact]
+# How long Fuel may take to show the environment as it was once its master answers: a master
+# reverted with its memory is as it was at once, one reverted cold boots and its services and
+# the nodes' agents (Nailgun's cron, every minute) report again within a few minutes.
+FUEL_SETTLE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -123,12 +127,19 @@ def step_fuel(run: RollbackRun) -> None:
     run.follow(lambda: fuel.find_cluster(lab.environment.name), done=lambda _: True, state=lambda _: "up",
                describe=lambda _: f"the Fuel master at {fuel.url} to answer after its revert", error=FuelError,
                timeout=run.deps.timeouts.fuel_reachable)
-    now = fuel_view(fuel, lab)
-    found = differences(before, now)
-    run.data.fuel_as_before = not found
+
+    def not_as_before(view: Mapping[str, Any] | None, _: Exception | None) -> Exception:
+        run.data.fuel_as_before = False
+        run.save()
+        return fuel_not_as_before(lab.name, differences(before, view or {}))
+
+    now = run.follow(lambda: fuel_view(fuel, lab), done=lambda view: not differences(before, view),
+                     state=lambda view: tuple(differences(before, view)),
+                     describe=lambda _: "Fuel to see the environment as it was", error=FuelError,
+                     timeout=min(FUEL_SETTLE_SECONDS, run.deps.timeouts.fuel_reachable),
+                     give_up=not_as_before)
+    run.data.fuel_as_before = True
     run.save()
-    if found:
-        raise fuel_not_as_before(lab.name, found)
     run.tell(FuelAsBefore(fuel=now))
 
 

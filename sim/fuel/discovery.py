@@ -21,6 +21,7 @@ from pyVmomi import vim, vmodl
 from sim.fuel.engine import Engine
 from sim.fuel.hardware import Hardware, NicInfo, agent_payload
 from sim.fuel.machines import L2Facts, Machine
+from sim.fuel.master_tasks import MasterSnapshotTasks, read_snapshots, recent_tasks_spec
 from sim.fuel.master_vm import boot_devices, typed_lines
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class VSphereDiscovery:
         self._typed_seen = 0                           # console lines of it already forwarded
         self._initial = False                          # pushing what was there before we first looked
         self._watched_before = False
+        self._master_tasks = MasterSnapshotTasks(engine)   # snapshots and reverts of the master's VM
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="fuelsim-discovery", daemon=True)
@@ -177,6 +179,8 @@ class VSphereDiscovery:
             propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PATHS),
                      PC.PropertySpec(type=vim.dvs.DistributedVirtualPortgroup, pathSet=PG_PATHS)]),
             partialUpdates=False)
+        collector.CreateFilter(recent_tasks_spec(content.taskManager), partialUpdates=False)
+        self._master_tasks.connected()
         self._vms.clear()
         self._pgs.clear()
         version, first = "", True
@@ -188,7 +192,7 @@ class VSphereDiscovery:
             if update is None:
                 continue
             version = update.version
-            changed, gone, pgs_changed = self._apply(update)
+            changed, gone, pgs_changed = self._apply(update, history=first)
             for vm in list(self._powered_on.values()):
                 self._reread(collector, vm)
             self._powered_on.clear()
@@ -201,14 +205,22 @@ class VSphereDiscovery:
             self._initial = first and not self._watched_before
             first, self._watched_before = False, True
             self._push(changed, gone)
+            self._master_tasks.settle(self._master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, self._si._stub)))
 
-    def _apply(self, update: Any) -> tuple[set[str], set[str], bool]:
+    def _apply(self, update: Any, *, history: bool) -> tuple[set[str], set[str], bool]:
         changed: set[str] = set()
         gone: set[str] = set()
         pgs_changed = False
         for filter_set in update.filterSet or []:
             for obj in filter_set.objectSet or []:
                 moid = obj.obj._moId
+                if isinstance(obj.obj, vim.Task):
+                    if obj.kind == "leave":
+                        self._master_tasks.gone(moid)
+                    else:
+                        self._master_tasks.changed(moid, [(c.name, c.val) for c in obj.changeSet or []],
+                                                   history=history)
+                    continue
                 is_vm = isinstance(obj.obj, vim.VirtualMachine)
                 table = self._vms if is_vm else self._pgs
                 if obj.kind == "leave":
