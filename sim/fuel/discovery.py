@@ -21,7 +21,7 @@ from pyVmomi import vim, vmodl
 from sim.fuel.engine import Engine
 from sim.fuel.hardware import Hardware, NicInfo, agent_payload
 from sim.fuel.machines import L2Facts, Machine
-from sim.fuel.master_tasks import MasterSnapshotTasks, read_snapshots, recent_tasks_spec
+from sim.fuel.master_tasks import MasterSnapshotTasks, new_tasks, read_snapshots, recent_tasks_spec
 from sim.fuel.master_vm import boot_devices, typed_lines
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class VSphereDiscovery:
         self._initial = False                          # pushing what was there before we first looked
         self._watched_before = False
         self._master_tasks = MasterSnapshotTasks(engine)   # snapshots and reverts of the master's VM
+        self._reader: Any = None                            # (property collector, task manager) to read now
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="fuelsim-discovery", daemon=True)
@@ -181,6 +182,7 @@ class VSphereDiscovery:
             partialUpdates=False)
         collector.CreateFilter(recent_tasks_spec(content.taskManager), partialUpdates=False)
         self._master_tasks.connected()
+        self._reader = (content.propertyCollector, content.taskManager)
         self._vms.clear()
         self._pgs.clear()
         version, first = "", True
@@ -206,6 +208,19 @@ class VSphereDiscovery:
             first, self._watched_before = False, True
             self._push(changed, gone)
             self._master_tasks.settle(self._master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, self._si._stub)))
+
+    def catch_up(self) -> None:
+        """Read vCenter's newest tasks now: a snapshot or revert of the master that ended counts from here."""
+        si, reader, master = self._si, self._reader, self._master
+        if si is None or reader is None or master is None:
+            return
+        collector, manager = reader
+        try:
+            for moid, props in new_tasks(collector, manager, self._master_tasks.known()).items():
+                self._master_tasks.changed(moid, list(props.items()), history=False)
+            self._master_tasks.settle(master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, si._stub)))
+        except Exception as exc:  # vCenter down or restarting: the watcher reconnects and reads it all again
+            log.debug("fuelsim discovery: reading recent tasks: %s", exc)
 
     def _apply(self, update: Any, *, history: bool) -> tuple[set[str], set[str], bool]:
         changed: set[str] = set()

@@ -36,6 +36,7 @@ class Dispatcher:
         routes_sim.register(self.router, engine, on_outage)
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
+        self.engine.catch_up()
         raw_path, _, query = target.partition("?")
         path = normalise(raw_path)
         override = headers.get("x-http-method-override", "").upper()

@@ -55,6 +55,9 @@ class Engine:
         self.master = MasterMachine(config, on_installed=self._installed)
         self.disk = MasterDisk(self)
         self.l2_source: L2Source | None = None
+        # Called before each request to the master, without the lock: vCenter's news of its VM
+        # (a snapshot taken, a revert) must count before the request is answered.
+        self.catch_up: Callable[[], None] = lambda: None
         self.on_reset: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None

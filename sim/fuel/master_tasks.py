@@ -17,6 +17,7 @@ Tasks that had ended before the watcher (re)connected are history, not news: the
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable
 
 from pyVmomi import vim, vmodl
@@ -65,47 +66,82 @@ def _moid(ref: Any) -> str | None:
     return getattr(ref, "_moId", None)
 
 
+def new_tasks(collector: Any, task_manager: Any, known: set[str]) -> dict[str, dict[str, Any]]:
+    """The tasks in ``recentTask`` not in ``known``, with :data:`TASK_PATHS`, read now."""
+    spec = PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=task_manager)],
+                         propSet=[PC.PropertySpec(type=vim.TaskManager, pathSet=["recentTask"])])
+    result = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
+    refs = [t for obj in (result.objects if result else []) for p in obj.propSet for t in p.val or []]
+    fresh = [t for t in refs if t._moId not in known]
+    if not fresh:
+        return {}
+    spec = PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=t) for t in fresh],
+                         propSet=[PC.PropertySpec(type=vim.Task, pathSet=TASK_PATHS)])
+    try:
+        result = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
+    except vmodl.fault.ManagedObjectNotFound:
+        return {}
+    return {obj.obj._moId: {p.name: p.val for p in obj.propSet} for obj in (result.objects if result else [])}
+
+
 class MasterSnapshotTasks:
-    """Turns finished snapshot tasks on the master's VM into the engine's disk events."""
+    """Turns finished snapshot tasks on the master's VM into the engine's disk events.
+
+    Fed by the watcher's updates and, before each request to the master, by a direct read
+    (:func:`new_tasks`): vcsim sends updates in batches a quarter of a second apart, and a disk
+    must be kept as it was when the snapshot was taken, not as it is a moment later.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.lock = threading.RLock()
         self._tasks: dict[str, dict[str, Any]] = {}     # task moid -> props, while it is in recentTask
         self._handled: set[str] = set()
         self._snapshots: set[str] = set()               # the master's snapshots we kept a copy for
 
+    def known(self) -> set[str]:
+        with self.lock:
+            return {m for m in self._tasks if m in self._handled}
+
     def connected(self) -> None:
         """A new connection: what it reports first is history."""
-        self._tasks.clear()
+        with self.lock:
+            self._tasks.clear()
 
     def changed(self, moid: str, changes: list[tuple[str, Any]], *, history: bool) -> None:
-        props = self._tasks.setdefault(moid, {})
-        props.update(changes)
-        if history and props.get("info.state") in _FINAL:
-            self._handled.add(moid)
+        with self.lock:
+            props = self._tasks.setdefault(moid, {})
+            props.update(changes)
+            if history and props.get("info.state") in _FINAL:
+                self._handled.add(moid)
 
     def gone(self, moid: str) -> None:
-        self._tasks.pop(moid, None)
-        self._handled.discard(moid)
+        with self.lock:
+            self._tasks.pop(moid, None)
+            self._handled.discard(moid)
 
     def settle(self, master: str | None, read_snapshots: Callable[[str], tuple[str | None, set[str]]]) -> None:
         """Act on every task that ended since; ``read_snapshots(vm)``: the VM's current snapshot and all of them, now."""
-        for moid, props in list(self._tasks.items()):
-            if moid in self._handled or props.get("info.state") not in _FINAL:
-                continue
-            self._handled.add(moid)
-            if props["info.state"] != "success" or master is None:
-                continue
-            kind, entity = props.get("info.descriptionId"), _moid(props.get("info.entity"))
-            on_master = entity == master or entity in self._snapshots
-            if kind in _CREATE and entity == master and (taken := _moid(props.get("info.result"))):
-                self._snapshots.add(taken)
-                self.engine.master_snapshot_taken(taken)
-            elif kind in _REVERT and on_master:
-                current, _ = read_snapshots(master)
-                if current is not None:
-                    self.engine.master_reverted(current)
-            elif kind in _REMOVE and on_master:
-                _, left = read_snapshots(master)
-                self.engine.master_snapshots_removed(self._snapshots - left)
-                self._snapshots &= left
+        with self.lock:
+            for moid, props in list(self._tasks.items()):
+                if moid in self._handled or props.get("info.state") not in _FINAL:
+                    continue
+                self._handled.add(moid)
+                if props["info.state"] == "success" and master is not None:
+                    self._act(props, master, read_snapshots)
+
+    def _act(self, props: dict[str, Any], master: str,
+             read_snapshots: Callable[[str], tuple[str | None, set[str]]]) -> None:
+        kind, entity = props.get("info.descriptionId"), _moid(props.get("info.entity"))
+        on_master = entity == master or entity in self._snapshots
+        if kind in _CREATE and entity == master and (taken := _moid(props.get("info.result"))):
+            self._snapshots.add(taken)
+            self.engine.master_snapshot_taken(taken)
+        elif kind in _REVERT and on_master:
+            current, _ = read_snapshots(master)
+            if current is not None:
+                self.engine.master_reverted(current)
+        elif kind in _REMOVE and on_master:
+            _, left = read_snapshots(master)
+            self.engine.master_snapshots_removed(self._snapshots - left)
+            self._snapshots &= left
