@@ -90,11 +90,11 @@ def step_revert(run: RollbackRun) -> None:
     for vm in held.vms:
         if vm.name in run.data.reverted:
             continue
-        info = vsphere.revert_snapshot(vm.name, vm.moref, power_state=vm.power_state)
+        reverted = vsphere.revert_snapshot(vm.name, vm.moref, power_state=vm.power_state)
         run.data.reverted.append(vm.name)
         run.save()
-        run.tell(VmReverted(vm=vm.name, power_state=info.power_state, done=len(run.data.reverted),
-                            total=len(held.vms)))
+        run.tell(VmReverted(vm=vm.name, power_state=reverted.vm.power_state, cold_booted=reverted.powered_after,
+                            done=len(run.data.reverted), total=len(held.vms)))
 
 
 def differences(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:

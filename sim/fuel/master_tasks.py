@@ -6,9 +6,9 @@ succeeded on the master's VM, or on one of its snapshots, moves the master's dis
 (:mod:`sim.fuel.master_disk`):
 
 - ``VirtualMachine.createSnapshot`` on the master VM: its result is the new snapshot; keep a copy.
-- a revert (vCenter: ``VirtualMachineSnapshot.revert`` on the snapshot; vcsim names it
-  ``VirtualMachineSnapshot.revertToSnapshot``; ``VirtualMachine.revertToCurrentSnapshot`` on the
-  VM): the VM's ``snapshot.currentSnapshot`` is now the snapshot reverted to; restore its copy.
+- a revert (the snapshot's ``RevertToSnapshot_Task``, filed under the VM or, by plain vcsim, under
+  the snapshot, or the VM's ``RevertToCurrentSnapshot_Task``; the identifiers vary, all are
+  accepted): the VM's ``snapshot.currentSnapshot`` is now the one reverted to; restore its copy.
 - a removal: that snapshot's copy is dropped once the snapshot is gone.
 
 Watching tasks, not the ``snapshot`` property: a revert to the current snapshot (the usual
@@ -28,9 +28,9 @@ PC = vmodl.query.PropertyCollector
 TASK_PATHS = ["info.state", "info.descriptionId", "info.entity", "info.result"]
 _FINAL = ("success", "error")
 _CREATE = ("VirtualMachine.createSnapshot",)
-_REVERT = ("VirtualMachineSnapshot.revert", "VirtualMachineSnapshot.revertToSnapshot",
+_REVERT = ("vm.Snapshot.revert", "VirtualMachineSnapshot.revert", "VirtualMachineSnapshot.revertToSnapshot",
            "VirtualMachine.revertToCurrentSnapshot", "VirtualMachine.revertSnapshot")
-_REMOVE = ("VirtualMachineSnapshot.remove", "VirtualMachineSnapshot.removeSnapshot",
+_REMOVE = ("vm.Snapshot.remove", "VirtualMachineSnapshot.remove", "VirtualMachineSnapshot.removeSnapshot",
            "VirtualMachine.removeAllSnapshots", "VirtualMachine.RemoveAllSnapshots")
 
 

@@ -562,11 +562,11 @@ def test_snapshots_are_taken_listed_reverted_with_their_power_state_and_removed(
     assert second.power_state == "poweredOff"
     listed = port.snapshots(spec.name)
     assert [(s.moref, s.current) for s in listed] == [(first.moref, False), (second.moref, True)]
-    assert port.revert_snapshot(spec.name, first.moref, power_state="poweredOn").power_state == "poweredOn"
+    assert port.revert_snapshot(spec.name, first.moref, power_state="poweredOn").vm.power_state == "poweredOn"
     assert [s.current for s in port.snapshots(spec.name)] == [True, False]
     running = port.vm(spec.name)
     assert running is not None and running.power_state == "poweredOn"
-    assert port.revert_snapshot(spec.name, second.moref, power_state="poweredOff").power_state == "poweredOff"
+    assert port.revert_snapshot(spec.name, second.moref, power_state="poweredOff").vm.power_state == "poweredOff"
     assert port.remove_snapshot(spec.name, first.moref) is True
     assert [s.moref for s in port.snapshots(spec.name)] == [second.moref]   # its child stays
     assert port.remove_snapshot(spec.name, first.moref) is False
@@ -575,6 +575,27 @@ def test_snapshots_are_taken_listed_reverted_with_their_power_state_and_removed(
     with pytest.raises(VSphereError, match="not found"):
         port.create_snapshot("no-such-vm", name="x", description="", memory=False)
 
+
+
+def test_a_revert_takes_the_snapshots_power_state_and_fuelbot_brings_the_vm_to_the_one_it_was_taken_in(
+        vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    port.fix_portgroups(lab)
+    spec = lab.nodes[0].vm
+    port.ensure_vm(spec, lab=lab.name)
+    port.power_on(spec.name)
+    warm = port.create_snapshot(spec.name, name="warm", description="", memory=True)
+    cold = port.create_snapshot(spec.name, name="cold", description="", memory=False)
+    assert (warm.power_state, cold.power_state) == ("poweredOn", "poweredOff")
+    port.power_off(spec.name)
+    back = port.revert_snapshot(spec.name, warm.moref, power_state="poweredOn")
+    assert (back.left_in, back.vm.power_state, back.powered_after) == ("poweredOn", "poweredOn", False)
+    back = port.revert_snapshot(spec.name, cold.moref, power_state="poweredOn")   # it ran when taken
+    assert (back.left_in, back.vm.power_state, back.powered_after) == ("poweredOff", "poweredOn", True)
+    back = port.revert_snapshot(spec.name, cold.moref, power_state="poweredOff")  # it was off when taken
+    assert (back.left_in, back.vm.power_state, back.powered_after) == ("poweredOff", "poweredOff", False)
+    running = port.vm(spec.name)
+    assert running is not None and running.power_state == "poweredOff"
 
 # -- the Fuel master's host ------------------------------------------------------------------------
 ADMIN_PW, ROOT_PW = "Adm1n-Contract", "R00t-Contract"
