@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Self
 
-from commands.catalog_shared import (ApproveRequest, ExtendLease, ListSnapshots, ReleaseLab, ReserveLab, RollbackLab,
-                                     SnapshotLab)
+from commands.catalog_shared import (ApproveRequest, BackupMaster, ExtendLease, ListBackups, ListSnapshots, ReleaseLab,
+                                     ReserveLab, RollbackLab, SnapshotLab)
 from commands.command import Command, JobCommand, Param, ParamKind
 from commands.confirmations import split_value
 from commands.roles import Role
@@ -408,8 +408,8 @@ class SnoozeAlerts(Command):
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, ShowMaster, DeployLab, RunHealth,
     ResetLab, DestroyLab, AdoptVms, ListJobs, ShowJob, CancelJob, ReserveLab, ExtendLease, ReleaseLab, SnapshotLab,
-    ListSnapshots, RollbackLab, ApproveRequest, ShowDigest, ScheduleDigest, ScheduleHealth, ListSchedules, Unschedule,
-    SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
+    ListSnapshots, RollbackLab, ApproveRequest, BackupMaster, ListBackups, ShowDigest, ScheduleDigest, ScheduleHealth,
+    ListSchedules, Unschedule, SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
 BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}

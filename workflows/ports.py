@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, Callable, Collection, Literal, Mapping, Protoc
 from integrations.fuel.enums import Mode, NetProvider
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.logs import LogPage, LogSource
+from integrations.fuel.master_backup import MasterBackup
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.master_setup import Outcome
 from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Notification, Release, Task
@@ -149,6 +150,12 @@ class MasterPort(Protocol):
     def default_logins(self) -> DefaultLogins: ...
 
     def overview(self) -> MasterOverview: ...
+
+    def back_up(self) -> MasterBackup:
+        """Run ``dockerctl backup`` as root; ``MasterError`` when it refuses (running tasks) or fails."""
+
+    def backups(self) -> list[MasterBackup]:
+        """The backup archives on the master, newest first."""
 
     def close(self) -> None: ...
 
