@@ -41,7 +41,7 @@ class FakeMaster:
         self.key_changed = False
         self.cobbler_syncs = 0
         self.archives: list[MasterBackup] = []  # what `dockerctl backup` wrote
-        self.now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)   # when `dockerctl backup` runs
         self.calls: Counter[str] = Counter()
         self.errors: defaultdict[str, list[FuelbotError]] = defaultdict(list)
 

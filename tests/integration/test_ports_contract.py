@@ -7,7 +7,9 @@ here on both, so a fake that drifts from the real peer fails here first.
 """
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -661,6 +663,16 @@ def test_a_fresh_master_is_set_up_once_then_every_action_finds_nothing_to_do(mas
     assert len(view.services) == 11 and all(s.ready and s.up for s in view.services)
     assert [d.mount for d in view.disks] == ["/", "/var", "/var/log"] and all(0 < d.used_percent < 100
                                                                               for d in view.disks)
+
+
+def test_a_backup_writes_an_archive_that_the_list_shows_newest_first(master: MasterSide) -> None:
+    port = master.port
+    assert port.backups() == []                                  # no /var/backup/fuel yet
+    first = port.back_up()
+    assert re.fullmatch(r"/var/backup/fuel/backup_\d{4}-\d\d-\d\d_\d{4}/fuel_backup_\d{4}-\d\d-\d\d_\d{4}\.tar\.lrz",
+                        first.path), first.path
+    assert first.size_bytes > 0 and abs((datetime.now(timezone.utc) - first.written).total_seconds()) < 3600
+    assert port.backups() == [first]
 
 
 def test_a_master_that_is_not_6_0_is_refused_naming_the_fix(master: MasterSide) -> None:
