@@ -21,7 +21,7 @@ from pyVmomi import vim, vmodl
 from sim.fuel.engine import Engine
 from sim.fuel.hardware import Hardware, NicInfo, agent_payload
 from sim.fuel.machines import L2Facts, Machine
-from sim.fuel.master_tasks import MasterSnapshotTasks, new_tasks, read_snapshots, recent_tasks_spec
+from sim.fuel.master_tasks import MasterSnapshotTasks, read_snapshots, recent_tasks_spec
 from sim.fuel.master_vm import boot_devices, typed_lines
 
 log = logging.getLogger(__name__)
@@ -214,11 +214,8 @@ class VSphereDiscovery:
         si, reader, master = self._si, self._reader, self._master
         if si is None or reader is None or master is None:
             return
-        collector, manager = reader
         try:
-            for moid, props in new_tasks(collector, manager, self._master_tasks.known()).items():
-                self._master_tasks.changed(moid, list(props.items()), history=False)
-            self._master_tasks.settle(master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, si._stub)))
+            self._master_tasks.read_now(*reader, si._stub, master)
         except Exception as exc:  # vCenter down or restarting: the watcher reconnects and reads it all again
             log.debug("fuelsim discovery: reading recent tasks: %s", exc)
 

@@ -120,6 +120,12 @@ class MasterSnapshotTasks:
             self._tasks.pop(moid, None)
             self._handled.discard(moid)
 
+    def read_now(self, collector: Any, task_manager: Any, stub: Any, master: str) -> None:
+        """Read the tasks vCenter started since, and act on those that ended (before a request to the master)."""
+        for moid, props in new_tasks(collector, task_manager, self.known()).items():
+            self.changed(moid, list(props.items()), history=False)
+        self.settle(master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, stub)))
+
     def settle(self, master: str | None, read_snapshots: Callable[[str], tuple[str | None, set[str]]]) -> None:
         """Act on every task that ended since; ``read_snapshots(vm)``: the VM's current snapshot and all of them, now."""
         with self.lock:
