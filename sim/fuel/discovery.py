@@ -21,7 +21,7 @@ from pyVmomi import vim, vmodl
 from sim.fuel.engine import Engine
 from sim.fuel.hardware import Hardware, NicInfo, agent_payload
 from sim.fuel.machines import L2Facts, Machine
-from sim.fuel.master_tasks import MasterSnapshotTasks, read_snapshots, recent_tasks_spec
+from sim.fuel.master_tasks import MasterSnapshotTasks
 from sim.fuel.master_vm import boot_devices, typed_lines
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class VSphereDiscovery:
         self._initial = False                          # pushing what was there before we first looked
         self._watched_before = False
         self._master_tasks = MasterSnapshotTasks(engine)   # snapshots and reverts of the master's VM
-        self._reader: Any = None                            # (property collector, task manager) to read now
+        self._reader: tuple[Any, Any] | None = None         # (property collector, task manager) to read tasks
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="fuelsim-discovery", daemon=True)
@@ -180,21 +180,22 @@ class VSphereDiscovery:
             propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PATHS),
                      PC.PropertySpec(type=vim.dvs.DistributedVirtualPortgroup, pathSet=PG_PATHS)]),
             partialUpdates=False)
-        collector.CreateFilter(recent_tasks_spec(content.taskManager), partialUpdates=False)
-        self._master_tasks.connected()
-        self._reader = (content.propertyCollector, content.taskManager)
+        reader, tasks = content.propertyCollector, content.taskManager
+        self._reader = (reader, tasks)
+        self._master_tasks.read_now(reader, tasks, self._si._stub, None, history=True)   # what ended is history
         self._vms.clear()
         self._pgs.clear()
         version, first = "", True
         while not self._stop.is_set():
             update = collector.WaitForUpdatesEx(version, PC.WaitOptions(maxWaitSeconds=self.max_wait))
+            self._master_tasks.read_now(reader, tasks, self._si._stub, self._master)
             if self._resync.is_set():
                 self._resync.clear()
                 self._push(set(self._vms), set())
             if update is None:
                 continue
             version = update.version
-            changed, gone, pgs_changed = self._apply(update, history=first)
+            changed, gone, pgs_changed = self._apply(update)
             for vm in list(self._powered_on.values()):
                 self._reread(collector, vm)
             self._powered_on.clear()
@@ -207,7 +208,6 @@ class VSphereDiscovery:
             self._initial = first and not self._watched_before
             first, self._watched_before = False, True
             self._push(changed, gone)
-            self._master_tasks.settle(self._master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, self._si._stub)))
 
     def catch_up(self) -> None:
         """Read vCenter's newest tasks now: a snapshot or revert of the master that ended counts from here."""
@@ -215,24 +215,17 @@ class VSphereDiscovery:
         if si is None or reader is None or master is None:
             return
         try:
-            self._master_tasks.read_now(*reader, si._stub, master)
+            self._master_tasks.read_now(reader[0], reader[1], si._stub, master)
         except Exception as exc:  # vCenter down or restarting: the watcher reconnects and reads it all again
             log.debug("fuelsim discovery: reading recent tasks: %s", exc)
 
-    def _apply(self, update: Any, *, history: bool) -> tuple[set[str], set[str], bool]:
+    def _apply(self, update: Any) -> tuple[set[str], set[str], bool]:
         changed: set[str] = set()
         gone: set[str] = set()
         pgs_changed = False
         for filter_set in update.filterSet or []:
             for obj in filter_set.objectSet or []:
                 moid = obj.obj._moId
-                if isinstance(obj.obj, vim.Task):
-                    if obj.kind == "leave":
-                        self._master_tasks.gone(moid)
-                    else:
-                        self._master_tasks.changed(moid, [(c.name, c.val) for c in obj.changeSet or []],
-                                                   history=history)
-                    continue
                 is_vm = isinstance(obj.obj, vim.VirtualMachine)
                 table = self._vms if is_vm else self._pgs
                 if obj.kind == "leave":

@@ -1,19 +1,22 @@
 """vCenter's tasks on the master's VM that touch its disk: snapshots taken, reverts, removals.
 
-The discovery watcher follows vCenter's ``TaskManager.recentTask`` (the list vCenter's own task
-pane shows) through its property collector, and hands every task it sees here. A task that
-succeeded on the master's VM, or on one of its snapshots, moves the master's disk
-(:mod:`sim.fuel.master_disk`):
+The simulator reads vCenter's ``TaskManager.recentTask`` (the list vCenter's own task pane shows)
+before it answers each request to the master, and its vSphere watcher reads it after each wait
+for updates (at least once a second). A task that succeeded on the master's VM, or on one of its
+snapshots, moves the master's disk (:mod:`sim.fuel.master_disk`):
 
 - ``VirtualMachine.createSnapshot`` on the master VM: its result is the new snapshot; keep a copy.
 - a revert (the snapshot's ``RevertToSnapshot_Task``, filed under the VM or, by plain vcsim, under
   the snapshot, or the VM's ``RevertToCurrentSnapshot_Task``; the identifiers vary, all are
   accepted): the VM's ``snapshot.currentSnapshot`` is now the one reverted to; restore its copy.
-- a removal: that snapshot's copy is dropped once the snapshot is gone.
+- a removal: the copies of snapshots no longer in the VM's tree are dropped.
 
-Watching tasks, not the ``snapshot`` property: a revert to the current snapshot (the usual
-"snapshot, break it, roll back") changes no property of the VM, only a task says it happened.
-Tasks that had ended before the watcher (re)connected are history, not news: they are skipped.
+Tasks, not the ``snapshot`` property: a revert to the current snapshot (the usual "snapshot, break
+it, roll back") changes no property of the VM; only a task says it happened. Read before each
+request, not followed through the watcher's updates: vcsim sends those a quarter of a second
+apart, and a disk must be kept as it was when the snapshot was taken, not a moment later (the
+client only goes on once the snapshot task ended, so its next request finds the task). Tasks that
+had ended before the watcher (re)connected are history, not news: they are skipped.
 """
 from __future__ import annotations
 
@@ -32,14 +35,6 @@ _REVERT = ("vm.Snapshot.revert", "VirtualMachineSnapshot.revert", "VirtualMachin
            "VirtualMachine.revertToCurrentSnapshot", "VirtualMachine.revertSnapshot")
 _REMOVE = ("vm.Snapshot.remove", "VirtualMachineSnapshot.remove", "VirtualMachineSnapshot.removeSnapshot",
            "VirtualMachine.removeAllSnapshots", "VirtualMachine.RemoveAllSnapshots")
-
-
-def recent_tasks_spec(task_manager: Any) -> Any:
-    """Every task in ``recentTask``, with the fields that say what it did to what."""
-    return PC.FilterSpec(
-        objectSet=[PC.ObjectSpec(obj=task_manager, skip=True,
-                                 selectSet=[PC.TraversalSpec(type=vim.TaskManager, path="recentTask")])],
-        propSet=[PC.PropertySpec(type=vim.Task, pathSet=TASK_PATHS)])
 
 
 def read_snapshots(collector: Any, vm: Any) -> tuple[str | None, set[str]]:
@@ -66,75 +61,53 @@ def _moid(ref: Any) -> str | None:
     return getattr(ref, "_moId", None)
 
 
-def new_tasks(collector: Any, task_manager: Any, known: set[str]) -> dict[str, dict[str, Any]]:
-    """The tasks in ``recentTask`` not in ``known``, with :data:`TASK_PATHS`, read now."""
+def recent_tasks(collector: Any, task_manager: Any, skip: set[str]) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The moids in ``recentTask`` (oldest first), and :data:`TASK_PATHS` of those not in ``skip``, read now."""
     spec = PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=task_manager)],
                          propSet=[PC.PropertySpec(type=vim.TaskManager, pathSet=["recentTask"])])
     result = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
     refs = [t for obj in (result.objects if result else []) for p in obj.propSet for t in p.val or []]
-    fresh = [t for t in refs if t._moId not in known]
+    fresh = [t for t in refs if t._moId not in skip]
     if not fresh:
-        return {}
+        return [t._moId for t in refs], {}
     spec = PC.FilterSpec(objectSet=[PC.ObjectSpec(obj=t) for t in fresh],
                          propSet=[PC.PropertySpec(type=vim.Task, pathSet=TASK_PATHS)])
     try:
         result = collector.RetrievePropertiesEx([spec], PC.RetrieveOptions())
     except vmodl.fault.ManagedObjectNotFound:
-        return {}
-    return {obj.obj._moId: {p.name: p.val for p in obj.propSet} for obj in (result.objects if result else [])}
+        return [t._moId for t in refs], {}
+    read = {obj.obj._moId: {p.name: p.val for p in obj.propSet} for obj in (result.objects if result else [])}
+    return [t._moId for t in refs], read
 
 
 class MasterSnapshotTasks:
-    """Turns finished snapshot tasks on the master's VM into the engine's disk events.
-
-    Fed by the watcher's updates and, before each request to the master, by a direct read
-    (:func:`new_tasks`): vcsim sends updates in batches a quarter of a second apart, and a disk
-    must be kept as it was when the snapshot was taken, not as it is a moment later.
-    """
+    """Turns finished snapshot tasks on the master's VM into the engine's disk events (one reader at a time)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.lock = threading.RLock()
-        self._tasks: dict[str, dict[str, Any]] = {}     # task moid -> props, while it is in recentTask
-        self._handled: set[str] = set()
-        self._snapshots: set[str] = set()               # the master's snapshots we kept a copy for
+        self.lock = threading.Lock()
+        self._ended: set[str] = set()                  # tasks in recentTask that ended and were seen
+        self._snapshots: set[str] = set()              # the master's snapshots a copy is kept for
 
-    def known(self) -> set[str]:
+    def read_now(self, collector: Any, task_manager: Any, stub: Any, master: str | None, *,
+                 history: bool = False) -> None:
+        """Read the tasks vCenter listed since and act on those that ended on ``master``'s VM.
+
+        ``history``: the first read of a connection; what ended is only noted. Without ``master``
+        (not seen yet) nothing is read: the tasks wait for a read that knows it.
+        """
+        if master is None and not history:
+            return
         with self.lock:
-            return {m for m in self._tasks if m in self._handled}
-
-    def connected(self) -> None:
-        """A new connection: what it reports first is history."""
-        with self.lock:
-            self._tasks.clear()
-
-    def changed(self, moid: str, changes: list[tuple[str, Any]], *, history: bool) -> None:
-        with self.lock:
-            props = self._tasks.setdefault(moid, {})
-            props.update(changes)
-            if history and props.get("info.state") in _FINAL:
-                self._handled.add(moid)
-
-    def gone(self, moid: str) -> None:
-        with self.lock:
-            self._tasks.pop(moid, None)
-            self._handled.discard(moid)
-
-    def read_now(self, collector: Any, task_manager: Any, stub: Any, master: str) -> None:
-        """Read the tasks vCenter started since, and act on those that ended (before a request to the master)."""
-        for moid, props in new_tasks(collector, task_manager, self.known()).items():
-            self.changed(moid, list(props.items()), history=False)
-        self.settle(master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, stub)))
-
-    def settle(self, master: str | None, read_snapshots: Callable[[str], tuple[str | None, set[str]]]) -> None:
-        """Act on every task that ended since; ``read_snapshots(vm)``: the VM's current snapshot and all of them, now."""
-        with self.lock:
-            for moid, props in list(self._tasks.items()):
-                if moid in self._handled or props.get("info.state") not in _FINAL:
-                    continue
-                self._handled.add(moid)
-                if props["info.state"] == "success" and master is not None:
-                    self._act(props, master, read_snapshots)
+            listed, read = recent_tasks(collector, task_manager, self._ended)
+            self._ended &= set(listed)
+            for moid in listed:
+                props = read.get(moid)
+                if props is None or props.get("info.state") not in _FINAL:
+                    continue                           # already seen, or still running: read again next time
+                self._ended.add(moid)
+                if not history and master is not None and props["info.state"] == "success":
+                    self._act(props, master, lambda vm: read_snapshots(collector, vim.VirtualMachine(vm, stub)))
 
     def _act(self, props: dict[str, Any], master: str,
              read_snapshots: Callable[[str], tuple[str | None, set[str]]]) -> None:

@@ -217,5 +217,4 @@ class FuelSimulator:
 
     def state(self) -> dict[str, Any]:
         """The same snapshot as ``GET /_sim/state``."""
-        self.engine.catch_up()
         return self.engine.snapshot()
