@@ -21,25 +21,26 @@ from commands.catalog_labs import (DEFAULT_TESTSETS, TESTSETS, AdoptVms, DeployL
 from commands.catalog_records import CancelJob, ListJobs, ListLabs, ShowAudit, ShowHelp, ShowJob
 from commands.catalog_schedules import (ListSchedules, ScheduleDigest, ScheduleHealth, ShowDigest, SnoozeAlerts,
                                         Unschedule)
-from commands.catalog_shared import (ApproveRequest, ExtendLease, ListSnapshots, ReleaseLab, ReserveLab, RollbackLab,
-                                     SnapshotLab)
+from commands.catalog_shared import (ApproveRequest, BackupMaster, ExtendLease, ListBackups, ListSnapshots, ReleaseLab,
+                                     ReserveLab, RollbackLab, SnapshotLab)
 from commands.command import Command
 from core.buttons import ButtonAction
 
 __all__ = [
-    "BY_BUTTON", "BY_NAME", "COMMANDS", "DEFAULT_TESTSETS", "TESTSETS", "AdoptVms", "ApproveRequest", "CancelJob",
-    "DeployLab", "DestroyLab", "ExtendLease", "ListJobs", "ListLabs", "ListNodes", "ListSchedules", "ListSnapshots",
-    "PlanDeploy", "ReadLogs", "ReleaseLab", "ReserveLab", "ResetLab", "RollbackLab", "RunHealth", "RunPreflight",
-    "ScheduleDigest", "ScheduleHealth", "ShowAudit", "ShowDigest", "ShowHelp", "ShowJob", "ShowMaster",
-    "ShowStatus", "SnapshotLab", "SnoozeAlerts", "TakeDiagnostic", "Unschedule"
+    "BY_BUTTON", "BY_NAME", "COMMANDS", "DEFAULT_TESTSETS", "TESTSETS", "AdoptVms", "ApproveRequest",
+    "BackupMaster", "CancelJob", "DeployLab", "DestroyLab", "ExtendLease", "ListBackups", "ListJobs", "ListLabs",
+    "ListNodes", "ListSchedules", "ListSnapshots", "PlanDeploy", "ReadLogs", "ReleaseLab", "ReserveLab", "ResetLab",
+    "RollbackLab", "RunHealth", "RunPreflight", "ScheduleDigest", "ScheduleHealth", "ShowAudit", "ShowDigest",
+    "ShowHelp", "ShowJob", "ShowMaster", "ShowStatus", "SnapshotLab", "SnoozeAlerts", "TakeDiagnostic",
+    "Unschedule"
 ]
 
 # In the order help lists them: looking first, then acting, then sharing, then scheduling, then on call.
 COMMANDS: tuple[type[Command], ...] = (
     ShowHelp, ListLabs, ShowStatus, ListNodes, PlanDeploy, RunPreflight, ShowMaster, DeployLab, RunHealth,
     ResetLab, DestroyLab, AdoptVms, ListJobs, ShowJob, CancelJob, ReserveLab, ExtendLease, ReleaseLab, SnapshotLab,
-    ListSnapshots, RollbackLab, ApproveRequest, ShowDigest, ScheduleDigest, ScheduleHealth, ListSchedules, Unschedule,
-    SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
+    ListSnapshots, RollbackLab, ApproveRequest, BackupMaster, ListBackups, ShowDigest, ScheduleDigest, ScheduleHealth,
+    ListSchedules, Unschedule, SnoozeAlerts, ReadLogs, TakeDiagnostic, ShowAudit,
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
 BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}

@@ -1,17 +1,19 @@
 """The shared-lab commands, rows of the catalog like the others (``commands.catalog`` lists them).
 
 Leases (``reserve``, ``extend``, ``release``), whole-lab snapshots (``snapshot``, ``snapshots``,
-``rollback``) and ``approve``, which confirms a destroy or rollback or, on a lab marked
-``shared: true``, approves someone else's.
+``rollback``), ``approve``, which confirms a destroy or rollback or, on a lab marked
+``shared: true``, approves someone else's, and the Fuel master's own backups (``backup-master``,
+``backups``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from commands.command import LAB, Command, Param, ParamKind
+from commands.command import LAB, Command, JobCommand, Param, ParamKind
 from commands.roles import Role
 from core.buttons import ButtonAction
 from core.durations import Duration
+from jobs.states import JobKind
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,34 @@ class RollbackLab(Command):
     activity = "Rolling back a lab"
     role = Role.OPERATOR
     params = (LAB, Param(field="snapshot", kind=ParamKind.SNAPSHOT))
+
+
+@dataclass(frozen=True)
+class BackupMaster(JobCommand):
+    """Back up a lab's Fuel master with Fuel's own `dockerctl backup`."""
+
+    name = "backup-master"
+    usage = "backup-master <lab>"
+    example = "backup-master lab1"
+    activity = "Backing up a Fuel master"
+    role = Role.OPERATOR
+    job = JobKind.BACKUP_MASTER
+    needs_managed_master = True
+    params = (LAB,)
+
+
+@dataclass(frozen=True)
+class ListBackups(JobCommand):
+    """List the backups on a lab's Fuel master with their size and age."""
+
+    name = "backups"
+    usage = "backups <lab>"
+    example = "backups lab1"
+    activity = "Listing a Fuel master's backups"
+    role = Role.VIEWER
+    job = JobKind.BACKUPS
+    needs_managed_master = True
+    params = (LAB,)
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ class JobCommand(Command):
 
     lab: str | None = None
     job: ClassVar[JobKind]
+    needs_managed_master: ClassVar[bool] = False     # root on the lab's Fuel master (fuel.master_vm)
 
     @property
     def answers_in_place(self) -> bool:

@@ -18,6 +18,7 @@ from commands.command import JobCommand
 from commands.approval_requests import ask_second_person
 from commands.dispatch import handles
 from commands.lease_guard import check_lease, note_override
+from commands.master_guard import require_managed_master
 from commands.request import Request
 from commands.roles import Role
 from core.buttons import ButtonAction
@@ -145,6 +146,8 @@ def queue_job(command: JobCommand, request: Request) -> Reply:
     """Check the lab the command names (if any) and queue its job; the job's thread tells the rest,
     or, for a look-up, one answer to the person who asked."""
     lab = lab_or_all(request, command.lab)
+    if command.needs_managed_master and lab is not None:
+        require_managed_master(request, lab, command=command.name)
     if command.answers_in_place:
         return _look_up(request, kind=command.job, lab=lab, params=command.job_params)
     return submit_job(request, kind=command.job, lab=lab, params=command.job_params, activity=command.activity)

@@ -64,6 +64,10 @@ class JobKind(StrEnum):
     ROLLBACK = "rollback", "⏪", "Rollback", "being rolled back", True
     POWER_OFF = "power_off", "🔌", "Power off", "being powered off", True
     ADOPT = "adopt", "📥", "Adopt", "having its VMs adopted", True
+    # Mutating: ``dockerctl backup`` commits every container of the master; a deploy or reset
+    # started meanwhile would make it refuse or catch Nailgun half-way.
+    BACKUP_MASTER = "backup_master", "🗄️", "Fuel master backup", "having its Fuel master backed up", True
+    BACKUPS = "backups", "🗄️", "Fuel master backups", None, False, True
 
     @property
     def heading(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, Callable, Collection, Literal, Mapping, Protoc
 from integrations.fuel.enums import Mode, NetProvider
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.logs import LogPage, LogSource
+from integrations.fuel.master_backup import MasterBackup
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.master_setup import Outcome
 from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Notification, Release, Task
@@ -22,7 +23,7 @@ from integrations.vsphere.master_vm import MasterBoot
 from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan
 from integrations.vsphere.preflight import Finding
 from integrations.vsphere.provision import ProvisionReport
-from integrations.vsphere.snapshots import SnapshotInfo
+from integrations.vsphere.snapshots import Reverted, SnapshotInfo
 from labspec.model import Lab, VMSpec
 
 
@@ -96,8 +97,9 @@ class VSpherePort(Protocol):
     def create_snapshot(self, vm: str, *, name: str, description: str, memory: bool) -> SnapshotInfo:
         """Snapshot ``vm``; with ``memory`` a revert resumes it running."""
 
-    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
-        """Revert ``vm`` to ``snapshot`` (a moref) and bring it to ``power_state``, as it was taken."""
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> Reverted:
+        """Revert ``vm`` to ``snapshot`` (a moref); vCenter leaves it in the snapshot's power state (off
+        for one taken without memory); then bring it to ``power_state``, as it was when the set was taken."""
 
     def remove_snapshot(self, vm: str, snapshot: str) -> bool:
         """Delete ``snapshot`` of ``vm``; False when it is already gone."""
@@ -148,6 +150,12 @@ class MasterPort(Protocol):
     def default_logins(self) -> DefaultLogins: ...
 
     def overview(self) -> MasterOverview: ...
+
+    def back_up(self) -> MasterBackup:
+        """Run ``dockerctl backup`` as root; ``MasterError`` when it refuses (running tasks) or fails."""
+
+    def backups(self) -> list[MasterBackup]:
+        """The backup archives on the master, newest first."""
 
     def close(self) -> None: ...
 

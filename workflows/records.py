@@ -120,6 +120,14 @@ class RollbackRecord(HealthRecord):
 
 
 @dataclass
+class BackupRecord(JobRecord):
+    """A master backup: the archive ``dockerctl backup`` wrote (a restart does not back up twice)."""
+
+    path: str | None = None
+    size_bytes: int | None = None
+
+
+@dataclass
 class DiagnosticRecord(JobRecord):
     """A diagnostic snapshot: Fuel's dump task (a restart follows it), then the file fuelbot downloaded."""
 

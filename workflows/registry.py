@@ -5,6 +5,7 @@ from typing import Any
 
 from jobs.steps import Workflow
 from workflows.adopt import AdoptWorkflow
+from workflows.backup_master import BackupMasterWorkflow, BackupsWorkflow
 from workflows.deploy import DeployWorkflow
 from workflows.deps import WorkflowDeps
 from workflows.diagnostic import DiagnosticWorkflow
@@ -22,7 +23,7 @@ from workflows.teardown import DestroyWorkflow, ResetWorkflow
 WORKFLOWS: tuple[type[RunWorkflow[Any, Any]], ...] = (
     DeployWorkflow, PreflightWorkflow, PlanWorkflow, HealthWorkflow, StatusWorkflow, NodesWorkflow,
     DigestWorkflow, DestroyWorkflow, ResetWorkflow, LogsWorkflow, DiagnosticWorkflow, SnapshotWorkflow,
-    RollbackWorkflow, PowerOffWorkflow, MasterWorkflow, AdoptWorkflow)
+    RollbackWorkflow, PowerOffWorkflow, MasterWorkflow, AdoptWorkflow, BackupMasterWorkflow, BackupsWorkflow)
 
 
 def workflows(deps: WorkflowDeps) -> dict[str, Workflow[Any]]:

@@ -26,6 +26,10 @@ from workflows.voices.snapshots import (FuelAsBefore, FuelNotCompared, HealthNot
                                         fuel_not_as_before, lab_changed, set_gone)
 
 RollbackRun = Run[RollbackRecord, RollbackFact]
+# How long Fuel may take to show the environment as it was once its master answers: a master
+# reverted with its memory is as it was at once, one reverted cold boots and its services and
+# the nodes' agents (Nailgun's cron, every minute) report again within a few minutes.
+FUEL_SETTLE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,11 @@ def step_revert(run: RollbackRun) -> None:
     for vm in held.vms:
         if vm.name in run.data.reverted:
             continue
-        info = vsphere.revert_snapshot(vm.name, vm.moref, power_state=vm.power_state)
+        reverted = vsphere.revert_snapshot(vm.name, vm.moref, power_state=vm.power_state)
         run.data.reverted.append(vm.name)
         run.save()
-        run.tell(VmReverted(vm=vm.name, power_state=info.power_state, done=len(run.data.reverted),
-                            total=len(held.vms)))
+        run.tell(VmReverted(vm=vm.name, power_state=reverted.vm.power_state, cold_booted=reverted.powered_after,
+                            done=len(run.data.reverted), total=len(held.vms)))
 
 
 def differences(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
@@ -114,8 +118,9 @@ def differences(before: Mapping[str, Any], now: Mapping[str, Any]) -> list[str]:
 
 
 def step_fuel(run: RollbackRun) -> None:
-    """Wait for the reverted master to answer, then compare what Fuel sees with what it saw."""
-    before = read_set(run).fuel
+    """Wait for the reverted master to answer and for Fuel to show what it saw (or say what differs)."""
+    held = read_set(run)
+    before = held.fuel
     if before.get("unreachable"):
         run.tell(FuelNotCompared(reason=f"Fuel was unreachable when the set was taken ({before['unreachable']})"))
         return
@@ -123,12 +128,21 @@ def step_fuel(run: RollbackRun) -> None:
     run.follow(lambda: fuel.find_cluster(lab.environment.name), done=lambda _: True, state=lambda _: "up",
                describe=lambda _: f"the Fuel master at {fuel.url} to answer after its revert", error=FuelError,
                timeout=run.deps.timeouts.fuel_reachable)
-    now = fuel_view(fuel, lab)
-    found = differences(before, now)
-    run.data.fuel_as_before = not found
+
+    def not_as_before(view: Mapping[str, Any] | None, _: Exception | None) -> Exception:
+        run.data.fuel_as_before = False
+        run.save()
+        return fuel_not_as_before(lab.name, differences(before, view or {}))
+
+    now = run.follow(lambda: fuel_view(fuel, lab), done=lambda view: not differences(before, view),
+                     state=lambda view: tuple(differences(before, view)),
+                     describe=lambda _: "Fuel to see the environment as it was", error=FuelError,
+                     # Without the master in the set Fuel's state was not reverted: one look says so.
+                     timeout=min(FUEL_SETTLE_SECONDS, run.deps.timeouts.fuel_reachable)
+                     if any(vm.role == "master" for vm in held.vms) else 0.0,
+                     give_up=not_as_before)
+    run.data.fuel_as_before = True
     run.save()
-    if found:
-        raise fuel_not_as_before(lab.name, found)
     run.tell(FuelAsBefore(fuel=now))
 
 

@@ -27,9 +27,10 @@ import requests
 import yaml
 
 from core.errors import FuelError, MasterError
-from integrations.fuel import master_overview
+from integrations.fuel import master_backup, master_overview
 from integrations.fuel.install_watch import InstallStage, probe
 from integrations.fuel.keystone import KeystoneAccount
+from integrations.fuel.master_backup import MasterBackup
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.models import FuelVersion
 from integrations.fuel.session import FuelSession
@@ -174,6 +175,14 @@ class FuelMasterSetup:
         running = self.running_version()
         return master_overview.read(self.root(), url=self.master.url, release=release, build=running.build_number,
                                     groups=FeatureGroups(listed=listed, running=running.feature_groups))
+
+    def back_up(self) -> MasterBackup:
+        """``dockerctl backup`` as root (see :mod:`integrations.fuel.master_backup`)."""
+        return master_backup.back_up(self.root())
+
+    def backups(self) -> list[MasterBackup]:
+        """The backup archives under /var/backup/fuel, newest first."""
+        return master_backup.list_backups(self.root())
 
     def running_version(self) -> FuelVersion:
         return FuelSession(url=self.master.url, user=self.master.user, password=self.master.password,

@@ -26,7 +26,7 @@ from integrations.vsphere.ownership import DestroyOutcome, OwnedVM, VMPlan
 from integrations.vsphere.preflight import Finding
 from integrations.vsphere.provision import MAX_IN_FLIGHT, ProvisionReport, provision
 from integrations.vsphere.session import Session
-from integrations.vsphere.snapshots import SnapshotInfo
+from integrations.vsphere.snapshots import Reverted, SnapshotInfo
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VCenterTarget, VMSpec
 
 _SIMULATOR_OPTION = "vcsim.server.url"   # vcsim adds this setting to its OptionManager; vCenter has none
@@ -278,8 +278,8 @@ class VSphereClient:
         return snapshots.create(self._session, self._ready(), vm, name=name, description=description, memory=memory)
 
     @guarded("reverting to a snapshot")
-    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
-        """Revert the VM to snapshot ``snapshot`` (a moref) and bring it to ``power_state``."""
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> Reverted:
+        """Revert the VM to snapshot ``snapshot`` (a moref) and bring it to ``power_state`` where the revert did not."""
         return snapshots.revert(self._session, self._ready(), vm, snapshot, power_state=power_state)
 
     @guarded("removing a snapshot")

@@ -5,13 +5,15 @@ What vCenter does, from the vSphere API reference (CreateSnapshot_Task, RevertTo
 - ``memory=True`` dumps the running VM's memory into the snapshot; with ``memory=False`` "the
   power state of the snapshot is set to powered off". ``quiesce`` needs VMware Tools in the guest
   and is ignored without them; Fuel's nodes run none, so fuelbot never asks for it.
-- Reverting to a snapshot taken powered on (with memory) powers the VM on into that state;
-  reverting to a powered-off one leaves it off (``suppressPowerOn`` would keep it off).
+- A revert leaves the VM in the power state its snapshot holds: running for one taken running
+  with memory (powered on "to reach the snapshot state"), off for one taken without memory or
+  of a VM that was off, suspended for a suspended one (``suppressPowerOn`` would keep it off).
 
-vcsim 0.24 records the power state a snapshot was taken in whatever ``memory`` says, and its
-revert only moves ``snapshot.currentSnapshot``: the power state never changes. So after a revert
-fuelbot brings the VM to the power state the caller recorded when the snapshot was taken, which
-is what vCenter's own revert gives for a memory snapshot, and the same on both.
+After the revert fuelbot brings the VM to the power state the caller recorded when the snapshot
+was taken, where vCenter's revert did not (a running VM snapshotted without memory comes back
+off: it is powered on, a cold boot), and says which power state the revert itself left it in.
+Our vcsim reverts as vCenter does (sim/vcenter/strict_snapshot.go); plain vcsim 0.24 leaves
+the power state as it was.
 
 A VM without snapshots has no ``snapshot`` property; reading it as an attribute breaks the
 connection on vcsim (reference/vcsim.md, TL;DR 1), so everything goes through ``retrieve``.
@@ -47,6 +49,19 @@ class SnapshotInfo:
     power_state: str              # poweredOn (taken with memory) | poweredOff | suspended
     size_bytes: int
     current: bool                 # the VM runs on top of this one
+
+
+@dataclass(frozen=True)
+class Reverted:
+    """A VM after a revert: as it is now, and the power state the revert itself left it in."""
+
+    vm: VMInfo
+    left_in: str
+
+    @property
+    def powered_after(self) -> bool:
+        """The revert left the VM off and fuelbot powered it on (its snapshot held no memory: a cold boot)."""
+        return self.left_in != "poweredOn" and self.vm.power_state == "poweredOn"
 
 
 def _vm_row(session: Session, placement: Placement, name: str) -> Row:
@@ -137,16 +152,18 @@ def _snapshot(session: Session, placement: Placement, vm: str, moref: str) -> An
                        fix=f"list the VM's snapshots in vCenter; `/fuel snapshots <lab>` shows what fuelbot recorded")
 
 
-def revert(session: Session, placement: Placement, vm: str, moref: str, *, power_state: str) -> VMInfo:
+def revert(session: Session, placement: Placement, vm: str, moref: str, *, power_state: str) -> Reverted:
     """Revert ``vm`` to snapshot ``moref``, then bring it to ``power_state`` (the state it was taken in)."""
     snapshot = _snapshot(session, placement, vm, moref)
     wait_for_task(session, snapshot.RevertToSnapshot_Task(suppressPowerOn=False), timeout=TASK_TIMEOUT,
                   what=f"reverting VM {vm} to snapshot {moref}")
-    if power_state in ("poweredOn", "poweredOff"):
-        return vms.set_power(session, placement, vm, on=power_state == "poweredOn")
-    info = vms.find(session, placement, vm)        # suspended: the revert itself restored it
-    assert info is not None
-    return info
+    info = vms.find(session, placement, vm)
+    if info is None:
+        raise VSphereError(f"VM {vm!r} disappeared while it was reverted to snapshot {moref}", obj=vm)
+    left_in = info.power_state
+    if power_state != left_in and power_state in ("poweredOn", "poweredOff"):
+        info = vms.set_power(session, placement, vm, on=power_state == "poweredOn")
+    return Reverted(vm=info, left_in=left_in)
 
 
 def remove(session: Session, placement: Placement, vm: str, moref: str) -> bool:

@@ -21,6 +21,7 @@ from pyVmomi import vim, vmodl
 from sim.fuel.engine import Engine
 from sim.fuel.hardware import Hardware, NicInfo, agent_payload
 from sim.fuel.machines import L2Facts, Machine
+from sim.fuel.master_tasks import MasterSnapshotTasks
 from sim.fuel.master_vm import boot_devices, typed_lines
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,8 @@ class VSphereDiscovery:
         self._typed_seen = 0                           # console lines of it already forwarded
         self._initial = False                          # pushing what was there before we first looked
         self._watched_before = False
+        self._master_tasks = MasterSnapshotTasks(engine)   # snapshots and reverts of the master's VM
+        self._reader: tuple[Any, Any] | None = None         # (property collector, task manager) to read tasks
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="fuelsim-discovery", daemon=True)
@@ -179,11 +182,15 @@ class VSphereDiscovery:
             propSet=[PC.PropertySpec(type=vim.VirtualMachine, pathSet=VM_PATHS),
                      PC.PropertySpec(type=vim.dvs.DistributedVirtualPortgroup, pathSet=PG_PATHS)]),
             partialUpdates=False)
+        reader, tasks = content.propertyCollector, content.taskManager
+        self._reader = (reader, tasks)
+        self._master_tasks.read_now(reader, tasks, self._si._stub, None, history=True)   # what ended is history
         self._vms.clear()
         self._pgs.clear()
         version, first = "", True
         while not self._stop.is_set():
             update = collector.WaitForUpdatesEx(version, PC.WaitOptions(maxWaitSeconds=self.max_wait))
+            self._master_tasks.read_now(reader, tasks, self._si._stub, self._master)
             if self._resync.is_set():
                 self._resync.clear()
                 self._push(set(self._vms), set())
@@ -203,6 +210,16 @@ class VSphereDiscovery:
             self._initial = first and not self._watched_before
             first, self._watched_before = False, True
             self._push(changed, gone)
+
+    def catch_up(self) -> None:
+        """Read vCenter's newest tasks now: a snapshot or revert of the master that ended counts from here."""
+        si, reader, master = self._si, self._reader, self._master
+        if si is None or reader is None or master is None:
+            return
+        try:
+            self._master_tasks.read_now(reader[0], reader[1], si._stub, master)
+        except Exception as exc:  # vCenter down or restarting: the watcher reconnects and reads it all again
+            log.debug("fuelsim discovery: reading recent tasks: %s", exc)
 
     def _apply(self, update: Any) -> tuple[set[str], set[str], bool]:
         changed: set[str] = set()

@@ -38,6 +38,8 @@ class Dispatcher:
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
         raw_path, _, query = target.partition("?")
         path = normalise(raw_path)
+        if not path.startswith("/_sim"):   # the simulator's own controls are not the master's: no vCenter read
+            self.engine.catch_up()
         override = headers.get("x-http-method-override", "").upper()
         if method == "POST" and override in _OVERRIDABLE:
             method = override

@@ -135,6 +135,7 @@ def _backup(engine: "Engine", args: list[str]) -> "Result":
     out.append("Archiving system folders\nCompressing archives...\n")
     archive = f"{backup_dir}/fuel_backup_{backup_id}.tar.lrz"
     host.files[archive] = _archive(engine, backup_id)
+    host.mtimes[archive] = wall.timestamp()
     out.append("Cleaning up...\n")
     out.append(f"Backup complete. File is available at {archive}\n")
     return Result(0, "".join(out))

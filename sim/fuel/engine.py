@@ -19,6 +19,7 @@ from sim.fuel.faults import Faults
 from sim.fuel.host import MasterHost
 from sim.fuel.machines import L2Facts, Machine, Machines
 from sim.fuel.master import BootParams, MasterMachine
+from sim.fuel.master_disk import MasterDisk
 from sim.fuel.operations import Operations
 from sim.fuel.ostf import Ostf
 from sim.fuel.state import State
@@ -52,7 +53,11 @@ class Engine:
         self.dumps = Dumps(self.state, config, self.faults)
         self.host = MasterHost(config)
         self.master = MasterMachine(config, on_installed=self._installed)
+        self.disk = MasterDisk(self)
         self.l2_source: L2Source | None = None
+        # Called before each request to the master, without the lock: vCenter's news of its VM
+        # (a snapshot taken, a revert) must count before the request is answered.
+        self.catch_up: Callable[[], None] = lambda: None
         self.on_reset: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -126,6 +131,25 @@ class Engine:
     def master_vm_gone(self) -> None:
         with self.lock:
             self.master.vm_gone(self.advance())
+
+    def master_snapshot_taken(self, snapshot: str) -> None:
+        """vCenter took snapshot ``snapshot`` (a moref) of the master's VM: its disk is kept as it is now."""
+        with self.lock:
+            self.advance()
+            self.disk.taken(snapshot)
+
+    def master_reverted(self, snapshot: str) -> None:
+        """vCenter reverted the master's VM to ``snapshot``: Nailgun, OSTF and the files are as they were then."""
+        with self.lock:
+            self.advance()
+            if self.disk.reverted(snapshot):
+                log.info("fuelsim: master reverted to snapshot %s", snapshot)
+            else:
+                log.warning("fuelsim: master reverted to snapshot %s, taken before the simulator watched", snapshot)
+
+    def master_snapshots_removed(self, snapshots: set[str]) -> None:
+        with self.lock:
+            self.disk.removed(snapshots)
 
     # ----- machines ------------------------------------------------------------------------------------
     def machine_seen(self, machine: Machine) -> None:

@@ -62,6 +62,7 @@ class MasterHost:
             ASTUTE_YAML: astute_yaml(params).encode(),
             "/etc/hostname": (params.hostname + "\n").encode(),
         }
+        self.mtimes: dict[str, float] = {}          # path -> when it was written (epoch), if since the install
         self.root_password = self.config.root_password
         self._host_key: paramiko.PKey | None = None
         self.nailgun_groups: tuple[str, ...] = tuple(self.config.feature_groups)

@@ -7,6 +7,7 @@
     rm [-f] PATH…                   files (not folders: ``rm -r`` is refused here)
     fuel --version                  python-fuelclient 6.0.0, printed on stderr (Python 2's argparse)
     dockerctl list|check|restart|start|stop|shell|backup …   (see :mod:`sim.fuel.dockerctl`)
+    find PATH [-maxdepth 0] [-type f] [-name GLOB] [-printf FMT]   (see :mod:`sim.fuel.find`)
     uptime · df [-h] [-P] · docker ps                         (see :mod:`sim.fuel.sysinfo`)
 
 Lines may chain commands with ``;``, ``&&`` and ``||``. Anything else answers as bash does:
@@ -19,7 +20,7 @@ import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.fuel import dockerctl, sed, sysinfo
+from sim.fuel import dockerctl, find, sed, sysinfo
 
 if TYPE_CHECKING:
     from sim.fuel.engine import Engine
@@ -92,6 +93,8 @@ class Shell:
             return fail(1, "fuel: this simulated master answers `fuel --version' only; use the API")
         if name == "dockerctl":
             return dockerctl.run(self.engine, args)
+        if name == "find":
+            return find.run(self.engine, args)
         if name == "uptime":
             return sysinfo.uptime(self.engine)
         if name == "df":
@@ -174,6 +177,7 @@ class Shell:
         err, status = [], 0
         for path in paths:
             if self.engine.host.files.pop(path, None) is not None:
+                self.engine.host.mtimes.pop(path, None)
                 continue
             if self._is_dir(path):
                 status = 1

@@ -60,6 +60,7 @@ class FuelSimulator:
                 password=self.config.vcenter_password or "", pxe_portgroup=self.config.pxe_portgroup,
                 engine=self.engine, master_vm=self.config.master_vm)
             self.engine.l2_source = self._discovery
+            self.engine.catch_up = self._discovery.catch_up
             self.engine.on_reset.append(self._discovery.resync)
             self._discovery.start()
         self._apply_gate()   # a master that is not up yet refuses from the first moment
@@ -125,6 +126,7 @@ class FuelSimulator:
             return self.engine.host.host_key
 
     def _run_command(self, command: str, stdin: bytes) -> Result:
+        self.engine.catch_up()
         with self.engine.lock:
             self.engine.advance()
             return Shell(self.engine).run(command, stdin)

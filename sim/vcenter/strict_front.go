@@ -1,6 +1,6 @@
 // The strict front: an http.Handler in front of vcsim's /sdk that makes a few methods behave as
 // vCenter does where vcsim is lenient (see strict_create_vm.go, strict_power_on.go,
-// strict_dvportgroup.go, strict_move.go).
+// strict_dvportgroup.go, strict_move.go, strict_snapshot.go).
 //
 // Why a front and not a wrapped managed object (govmomi's example_extend_test.go): vcsim's own
 // code type-asserts VirtualMachine, Folder and DistributedVirtualPortgroup objects it takes from
@@ -55,6 +55,8 @@ func newStrictFront(next http.Handler, delay time.Duration) *strictFront {
 		"ReconfigureDVPortgroup_Task": mergeReconfigureDVPortgroup,
 		"CloneVM_Task":                checkCloneVM,
 		"MoveIntoFolder_Task":         checkMoveIntoFolder,
+		"CreateSnapshot_Task":         snapshotHoldsMemory,
+		"RevertToSnapshot_Task":       revertWithPowerState,
 	}}
 }
 

@@ -9,10 +9,13 @@ checks both). ``stages`` is what ``install_stage`` answers, one per call, the la
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
 from typing import Sequence
 
 from core.errors import FuelError, FuelbotError, MasterError
+from integrations.fuel.enums import TaskStatus
 from integrations.fuel.install_watch import InstallStage
+from integrations.fuel.master_backup import BACKUP_ROOT, MasterBackup
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, Filesystem, MasterOverview, Service
 from integrations.fuel.master_setup import Outcome
 from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster
@@ -37,6 +40,8 @@ class FakeMaster:
         self.key_recorded = False
         self.key_changed = False
         self.cobbler_syncs = 0
+        self.archives: list[MasterBackup] = []  # what `dockerctl backup` wrote
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)   # when `dockerctl backup` runs
         self.calls: Counter[str] = Counter()
         self.errors: defaultdict[str, list[FuelbotError]] = defaultdict(list)
 
@@ -143,6 +148,23 @@ class FakeMaster:
                               services=tuple(Service(name=c, ready=True, up="2 days") for c in CONTAINERS),
                               disks=(Filesystem("/", "9.7G", 27), Filesystem("/var", "18G", 30),
                                      Filesystem("/var/log", "9.7G", 4)))
+
+    def back_up(self) -> MasterBackup:
+        """``dockerctl backup``'s refusal while the FakeFuel runs a task, else a new archive."""
+        self._use("back_up")
+        if any(t.status is TaskStatus.RUNNING for t in self.fuel.tasks()):
+            raise MasterError(f"`dockerctl backup` on the Fuel master at {self.address} refused: Fuel has running "
+                              "tasks.", fix="wait for them to end (`/fuel status <lab>`), then back up again")
+        stamp = self.now + timedelta(seconds=len(self.archives))
+        backup_id = stamp.strftime("%Y-%m-%d_%H%S")
+        archive = MasterBackup(path=f"{BACKUP_ROOT}/backup_{backup_id}/fuel_backup_{backup_id}.tar.lrz",
+                               size_bytes=3_200_000_000, written=stamp)
+        self.archives.append(archive)
+        return archive
+
+    def backups(self) -> list[MasterBackup]:
+        self._use("backups")
+        return sorted(self.archives, key=lambda b: b.written, reverse=True)
 
     def close(self) -> None:
         self.calls["close"] += 1

@@ -29,7 +29,7 @@ from integrations.vsphere.placement import DrsState, VMNeeds
 from integrations.vsphere.portgroups import distributed_differences, standard_differences
 from integrations.vsphere.preflight import Finding
 from integrations.vsphere.provision import ProvisionReport
-from integrations.vsphere.snapshots import SnapshotInfo
+from integrations.vsphere.snapshots import Reverted, SnapshotInfo
 from labspec.model import DistributedPortGroup, Lab, StandardPortGroup, VMSpec
 from labspec.vcenter import DEFAULT_FOLDER
 from tests.fakes import vsphere_vms
@@ -304,13 +304,17 @@ class FakeVSphere:
         self.vm_snapshots[vm] = [replace(s, current=False) for s in self.vm_snapshots.get(vm, [])] + [taken]
         return taken
 
-    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> VMInfo:
+    def revert_snapshot(self, vm: str, snapshot: str, *, power_state: str) -> Reverted:
         self._use("revert_snapshot")
         held = self.vm_snapshots.get(vm, [])
         if snapshot not in {s.moref for s in held} or vm not in self.machines:
             raise VSphereError(f"VM {vm!r} has no snapshot {snapshot} (it was removed in vCenter?)", obj=vm)
         self.vm_snapshots[vm] = [replace(s, current=s.moref == snapshot) for s in held]
-        return self._set_power(vm, power_state)
+        # vCenter: the VM takes the snapshot's power state (off for one taken without memory).
+        [taken] = [s for s in held if s.moref == snapshot]
+        left_in = self._set_power(vm, taken.power_state).power_state
+        return Reverted(vm=self._set_power(vm, power_state) if power_state != left_in else self._vm(vm),
+                        left_in=left_in)
 
     def remove_snapshot(self, vm: str, snapshot: str) -> bool:
         self._use("remove_snapshot")

@@ -7,7 +7,9 @@ here on both, so a fake that drifts from the real peer fails here first.
 """
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime, timezone
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -562,11 +564,11 @@ def test_snapshots_are_taken_listed_reverted_with_their_power_state_and_removed(
     assert second.power_state == "poweredOff"
     listed = port.snapshots(spec.name)
     assert [(s.moref, s.current) for s in listed] == [(first.moref, False), (second.moref, True)]
-    assert port.revert_snapshot(spec.name, first.moref, power_state="poweredOn").power_state == "poweredOn"
+    assert port.revert_snapshot(spec.name, first.moref, power_state="poweredOn").vm.power_state == "poweredOn"
     assert [s.current for s in port.snapshots(spec.name)] == [True, False]
     running = port.vm(spec.name)
     assert running is not None and running.power_state == "poweredOn"
-    assert port.revert_snapshot(spec.name, second.moref, power_state="poweredOff").power_state == "poweredOff"
+    assert port.revert_snapshot(spec.name, second.moref, power_state="poweredOff").vm.power_state == "poweredOff"
     assert port.remove_snapshot(spec.name, first.moref) is True
     assert [s.moref for s in port.snapshots(spec.name)] == [second.moref]   # its child stays
     assert port.remove_snapshot(spec.name, first.moref) is False
@@ -575,6 +577,27 @@ def test_snapshots_are_taken_listed_reverted_with_their_power_state_and_removed(
     with pytest.raises(VSphereError, match="not found"):
         port.create_snapshot("no-such-vm", name="x", description="", memory=False)
 
+
+
+def test_a_revert_takes_the_snapshots_power_state_and_fuelbot_brings_the_vm_to_the_one_it_was_taken_in(
+        vsphere: VSphereSide) -> None:
+    port, lab = vsphere.port, vsphere.lab
+    port.fix_portgroups(lab)
+    spec = lab.nodes[0].vm
+    port.ensure_vm(spec, lab=lab.name)
+    port.power_on(spec.name)
+    warm = port.create_snapshot(spec.name, name="warm", description="", memory=True)
+    cold = port.create_snapshot(spec.name, name="cold", description="", memory=False)
+    assert (warm.power_state, cold.power_state) == ("poweredOn", "poweredOff")
+    port.power_off(spec.name)
+    back = port.revert_snapshot(spec.name, warm.moref, power_state="poweredOn")
+    assert (back.left_in, back.vm.power_state, back.powered_after) == ("poweredOn", "poweredOn", False)
+    back = port.revert_snapshot(spec.name, cold.moref, power_state="poweredOn")   # it ran when taken
+    assert (back.left_in, back.vm.power_state, back.powered_after) == ("poweredOff", "poweredOn", True)
+    back = port.revert_snapshot(spec.name, cold.moref, power_state="poweredOff")  # it was off when taken
+    assert (back.left_in, back.vm.power_state, back.powered_after) == ("poweredOff", "poweredOff", False)
+    running = port.vm(spec.name)
+    assert running is not None and running.power_state == "poweredOff"
 
 # -- the Fuel master's host ------------------------------------------------------------------------
 ADMIN_PW, ROOT_PW = "Adm1n-Contract", "R00t-Contract"
@@ -640,6 +663,16 @@ def test_a_fresh_master_is_set_up_once_then_every_action_finds_nothing_to_do(mas
     assert len(view.services) == 11 and all(s.ready and s.up for s in view.services)
     assert [d.mount for d in view.disks] == ["/", "/var", "/var/log"] and all(0 < d.used_percent < 100
                                                                               for d in view.disks)
+
+
+def test_a_backup_writes_an_archive_that_the_list_shows_newest_first(master: MasterSide) -> None:
+    port = master.port
+    assert port.backups() == []                                  # no /var/backup/fuel yet
+    first = port.back_up()
+    assert re.fullmatch(r"/var/backup/fuel/backup_\d{4}-\d\d-\d\d_\d{4}/fuel_backup_\d{4}-\d\d-\d\d_\d{4}\.tar\.lrz",
+                        first.path), first.path
+    assert first.size_bytes > 0 and abs((datetime.now(timezone.utc) - first.written).total_seconds()) < 3600
+    assert port.backups() == [first]
 
 
 def test_a_master_that_is_not_6_0_is_refused_naming_the_fix(master: MasterSide) -> None:

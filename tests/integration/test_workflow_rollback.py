@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import pytest
 import yaml
 
 from integrations.vsphere.client import VSphereClient
@@ -16,14 +15,6 @@ from tests.fixtures.vcenter_simulator import DATACENTER
 from tests.integration.test_workflow_lifecycle import ZABBIX_NODE
 
 VMS = ("fuel-master", "lab1-controller-1")
-
-
-class FuelStateNotRestored(AssertionError):
-    """The rollback's VMs are back but Fuel still shows the environment as it is now, not as it was.
-
-    The Fuel simulator does not yet keep its state per snapshot of its master VM (phase 2 of issue
-    #14, after branch d-master): until it does, a rollback ends at "Fuel as it was", as it must.
-    """
 
 
 def vcenter(stack: Stack) -> VSphereClient:
@@ -133,15 +124,11 @@ def test_rollback_after_a_reset_reverts_every_vm_to_its_snapshot_and_power_state
     assert job.step in ("fuel", "health")                                     # Fuel was asked, whatever it said
 
 
-@pytest.mark.xfail(strict=True, raises=FuelStateNotRestored,
-                   reason="phase 2 of #14: the Fuel simulator must keep its state per snapshot of its master VM")
 def test_rollback_brings_the_environment_back_operational_with_its_nodes_and_health_passes(stack: Stack) -> None:
     deploy_and_snapshot(stack)
     nodes_before = sorted((n["id"], n["mac"], tuple(n["roles"])) for n in stack.fuel.state()["nodes"])
     assert run(stack, "reset lab1", "reset").state == "succeeded"
     job = confirm_rollback(stack, "before-reset")
-    if job.state == "failed" and job.step == "fuel":
-        raise FuelStateNotRestored(job.error)
     assert job.state == "succeeded", job.error
     state = stack.fuel.state()
     assert state["clusters"][0]["status"] == "operational"

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import StepFailed, VSphereError
+from integrations.fuel.enums import ClusterStatus
 from jobs.queue import submit
 from jobs.states import JobKind, JobState
 from jobs.steps import StepContext
@@ -27,7 +28,7 @@ from workflows.records import RollbackRecord, SnapshotRecord
 from workflows.rollback import RollbackWorkflow, differences
 from workflows.run import Run
 from workflows.snapshot_sets import abandon_set, take_set, vcenter_name
-from workflows.voices.snapshots import RollbackVoice, SnapshotVoice
+from workflows.voices.snapshots import RollbackVoice, SnapshotVoice, VmReverted
 
 NODE = "lab1-controller-1"
 
@@ -195,3 +196,51 @@ def test_fuel_is_compared_by_environment_status_and_each_node() -> None:
         "node-1 unassigned discover (was controller ready)"]
     assert differences(BEFORE, {"environment": "lab1", "status": None, "nodes": []})[0] == \
         "environment `lab1` missing (was operational)"
+
+
+def _fuel_changes_after_the_set(h: Harness, sessions: sessionmaker[Session]) -> int:
+    """A set of the lab taken while Fuel sees its environment new; then Fuel sees it in error."""
+    cluster = h.fuel.create_cluster(name=h.lab.environment.name, release_id=h.fuel.releases()[0].id,
+                                    mode="multinode")
+    set_id = _snapshot(h, sessions)
+    h.fuel.clusters[cluster.id] = replace(cluster, status=ClusterStatus.ERROR)
+    return set_id
+
+
+def test_fuel_not_coming_back_as_it_was_is_waited_for_then_named(sessions) -> None:
+    h = Harness()
+    _lab_vms(h)
+    set_id = _fuel_changes_after_the_set(h, sessions)
+    run = _rollback_run(h, sessions, set_id)
+    rollback.step_check(run)
+    rollback.step_revert(run)
+    began = h.clock()
+    with pytest.raises(StepFailed) as failed:
+        rollback.step_fuel(run)
+    assert h.clock() - began >= rollback.FUEL_SETTLE_SECONDS           # the reverted master had its minutes
+    assert str(failed.value) == ("The VMs of lab1 are back, but Fuel does not see the environment as it was: "
+                                 "environment `lab1` error (was new). Look at the Fuel master (`/fuel status lab1`).")
+    assert run.data.fuel_as_before is False
+
+
+def test_a_set_without_the_master_compares_fuel_once(sessions) -> None:
+    h = Harness()
+    h.lab = replace(h.lab, fuel=replace(h.lab.fuel, vm=None))          # a lab on a master it does not declare
+    _lab_vms(h)
+    set_id = _fuel_changes_after_the_set(h, sessions)
+    run = _rollback_run(h, sessions, set_id)
+    rollback.step_check(run)
+    rollback.step_revert(run)
+    assert run.data.reverted == [NODE]
+    began = h.clock()
+    with pytest.raises(StepFailed, match="environment `lab1` error \\(was new\\)"):
+        rollback.step_fuel(run)
+    assert h.clock() - began < rollback.FUEL_SETTLE_SECONDS            # nothing could bring Fuel back: no wait
+
+
+def test_a_vm_whose_snapshot_holds_no_memory_is_said_to_be_cold_booted() -> None:
+    [line] = RollbackVoice().lines(VmReverted(vm=NODE, power_state="poweredOn", cold_booted=True, done=2, total=2))
+    assert line.text == ("⏪ 2/2 reverted · `lab1-controller-1` poweredOn (its snapshot holds no memory: powered on "
+                         "again, a cold boot)")
+    [line] = RollbackVoice().lines(VmReverted(vm=NODE, power_state="poweredOn", cold_booted=False, done=1, total=2))
+    assert line.text == "⏪ 1/2 reverted · `lab1-controller-1` poweredOn"

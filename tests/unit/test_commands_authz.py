@@ -50,6 +50,8 @@ MATRIX = [
     ("snapshots lab1", V, "Listing snapshots"),
     ("rollback lab1 before-upgrade", O, "Rolling back a lab"),
     ("approve 4", O, "Approving a request"),
+    ("backup-master lab1", O, "Backing up a Fuel master"),
+    ("backups lab1", V, "Listing a Fuel master's backups"),
 ]
 PEOPLE = {V: "U0VIEWER", O: "U0OPERATOR", A: "U0ADMIN"}
 

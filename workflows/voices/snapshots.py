@@ -164,6 +164,7 @@ class RollbackChecked:
 class VmReverted:
     vm: str
     power_state: str
+    cold_booted: bool           # its snapshot held no memory: the revert left it off, fuelbot powered it on
     done: int
     total: int
 
@@ -207,8 +208,10 @@ class RollbackVoice(KindVoice[RollbackFact]):
                 order = f"reverting the Fuel master `{master}` first, then the nodes" if master else "reverting them"
                 return [Line(f"🔍 `{name}` holds the {len(vms)} VMs *{lab}* has now, each with its snapshot; "
                              f"{order}. When taken, Fuel saw {fuel_summary(fuel)}.")]
-            case VmReverted(vm=vm, power_state=state, done=done, total=total):
-                return [Line(f"⏪ {done}/{total} reverted · `{vm}` {state}", phase="revert", force=done == total)]
+            case VmReverted(vm=vm, power_state=state, cold_booted=cold, done=done, total=total):
+                how = " (its snapshot holds no memory: powered on again, a cold boot)" if cold else ""
+                return [Line(f"⏪ {done}/{total} reverted · `{vm}` {state}{how}", phase="revert",
+                             force=done == total)]
             case FuelAsBefore(fuel=fuel):
                 return [Line(f"✅ Fuel sees {fuel_summary(fuel)}, as when the set was taken.")]
             case FuelNotCompared(reason=reason):
