@@ -22,7 +22,7 @@ from jobs.states import JobKind, JobState
 from labspec.model import Lab
 from store.models import HealthRun, Job, LabObservation, LabState
 from store.types import utcnow
-from workflows.observations import freshness, lab_states
+from store.lab_states import freshness, lab_states
 from workflows.oneshot import OneShotWorkflow
 from workflows.run import Run
 from workflows.voices.digest import (NOT_OBSERVED, UNREACHABLE, Digest, DigestVoice, Outage, Strangers, changes, outage_changes,

@@ -8,7 +8,7 @@ no vSphere read) but unassigned; nodes no lab recorded are the master's stranger
 
 A master that does not answer keeps each lab's last reading and says why it failed
 (``error``, ``tried_at``), so a reader never shows an old reading as current: the digest and
-``labs``/``status`` read these rows and say how fresh they are (``freshness``); ``status
+``labs``/``status`` read these rows and say how fresh they are (``store.lab_states``); ``status
 --live`` still asks Fuel.
 """
 from __future__ import annotations
@@ -27,13 +27,12 @@ from core.errors import FuelbotError
 from core.redact import scrub
 from integrations.fuel.models import Cluster, Node
 from labspec.model import Lab
+from store.lab_states import NOT_DEPLOYED
 from store.models import LabState, VMOwnership
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
 
-STALE_AFTER = 150.0          # seconds: five ticks missed; an older reading is said to be old, never current
-NOT_DEPLOYED = "not deployed"
 
 
 class FuelReads(Protocol):
@@ -166,30 +165,3 @@ class LabObserver:
     def close(self) -> None:
         for url in list(self._clients):
             self._drop(url)
-
-
-@dataclass(frozen=True)
-class Freshness:
-    """How far to trust a lab's row: never read, read but its master now silent, too old, or fresh."""
-
-    observed_at: datetime | None
-    error: str | None          # the master's last failure, when it failed after the last answer
-    stale: bool                # no answer for longer than ``STALE_AFTER``
-
-    @property
-    def current(self) -> bool:
-        return self.observed_at is not None and self.error is None and not self.stale
-
-
-def freshness(row: LabState | None, now: datetime) -> Freshness:
-    if row is None:
-        return Freshness(observed_at=None, error=None, stale=True)
-    failing = row.error if row.error is not None and (row.observed_at is None or row.tried_at >= row.observed_at) \
-        else None
-    old = row.observed_at is None or (now - row.observed_at).total_seconds() > STALE_AFTER
-    return Freshness(observed_at=row.observed_at, error=failing, stale=old)
-
-
-def lab_states(session: Session, names: Sequence[str]) -> dict[str, LabState]:
-    """The rows of ``names`` (one query)."""
-    return {row.lab: row for row in session.scalars(select(LabState).where(LabState.lab.in_(list(names))))}

@@ -1,6 +1,7 @@
 """The lab observations tick on the real Fuel simulator: one clusters and one nodes read per master."""
 from __future__ import annotations
 
+import re
 import time
 
 import requests
@@ -9,7 +10,9 @@ from sqlalchemy import select
 from store import vm_records
 from store.models import LabState
 from store.types import utcnow
-from workflows.observations import freshness
+from store.lab_states import freshness
+
+from tests.fixtures.stack import VIEWER
 
 TOKENS = "POST /keystone/v2.0/tokens"
 
@@ -77,3 +80,25 @@ def _answers(stack) -> bool:
         return requests.get(f"{stack.fuel.url}/api/version", timeout=1).status_code == 200
     except requests.RequestException:
         return False
+
+
+def _status(stack, text: str) -> str:
+    stack.command(text, user=VIEWER)
+    job = stack.wait_job(stack.last_job("status").id, timeout=30)
+    return stack.answer(job.id, user=VIEWER)[0].split(" — job #")[0]     # the headline, not its byline
+
+
+def test_status_and_labs_say_what_was_last_observed_and_how_fresh_and_live_asks_fuel(stack):
+    assert _status(stack, "status lab1") == "📟 *lab1*: ⚠️ not observed yet (`--live` asks Fuel now)"
+    line = next(l for l in stack.command("labs", user=VIEWER).json()["text"].splitlines() if l.startswith("*lab1*"))
+    assert " · Fuel: not observed yet · last: " in line, line
+    stack.observe()
+    before = dict(stack.fuel.state()["request_counts"])
+    said = _status(stack, "status lab1")
+    assert re.fullmatch(r"📟 \*lab1\*: not deployed \(no Fuel environment `lab1`\) · as of \d+s ago", said), said
+    assert _sent(stack, before) == {}, "read from the database, Fuel is not asked"
+    line = next(l for l in stack.command("labs", user=VIEWER).json()["text"].splitlines() if l.startswith("*lab1*"))
+    assert re.search(r" · Fuel: not deployed as of \d+s ago · last: ", line), line
+    live = _status(stack, "status lab1 --live")
+    assert live == "📟 *lab1*: not deployed (no Fuel environment `lab1`)"
+    assert _sent(stack, before).get("GET /api/clusters") == 1

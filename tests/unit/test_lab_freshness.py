@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from core.mrkdwn import as_of, to_plain
 from store.models import LabState
-from workflows.observations import STALE_AFTER, freshness
+from store.lab_states import STALE_AFTER, freshness
 
 NOW = datetime(2026, 5, 1, 18, 0, tzinfo=timezone.utc)
 
