@@ -175,7 +175,7 @@ class Run(Generic[D, F]):
             if line.parent is not None:
                 self.report.parent(line.parent.text, buttons=line.parent.buttons)
             elif line.phase is not None:
-                self.report.progress(line.text, force=line.force, phase=line.phase)
+                self.report.progress(line.text, force=line.force, phase=line.phase, keep=line.keep)
             else:
                 self.report.say(line.text)
 

@@ -50,7 +50,7 @@ class FakeClock:
 
 @dataclass
 class Thread:
-    """A ``Reporter`` that keeps every line: ("say" | "parent" | "progress:<phase>", text)."""
+    """A ``Reporter`` that keeps every line: ("say" | "parent" | "progress:<phase>" | "kept:<phase>", text)."""
 
     lines: list[tuple[str, str]] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
@@ -58,15 +58,16 @@ class Thread:
     def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         self.lines.append(("say", text))
 
-    def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:
-        self.lines.append((f"progress:{phase}", text))
+    def progress(self, text: str, *, force: bool = False, phase: str = "main", keep: bool = False) -> None:
+        self.lines.append((f"{'kept' if keep else 'progress'}:{phase}", text))
 
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         self.lines.append(("parent", text))
         self.buttons.append(tuple(buttons))
 
     def said(self) -> list[str]:
-        return [text for kind, text in self.lines if kind == "say"]
+        """The lines the thread shows for good: replies, and the lines a phase's message keeps."""
+        return [text for kind, text in self.lines if kind == "say" or kind.startswith("kept:")]
 
 
 @dataclass
