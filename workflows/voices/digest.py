@@ -15,7 +15,7 @@ from workflows.voices.words import duration
 SECTION_LIMIT = 12
 UNREACHABLE = "unreachable"
 NOT_OBSERVED = "not observed yet"
-Snapshot = Mapping[str, Any]        # one lab observed (``workflows.digest.observe``), as stored
+Snapshot = Mapping[str, Any]        # one lab as the digest saw it (``workflows.digest``), as stored
 
 
 @dataclass(frozen=True)
