@@ -23,14 +23,15 @@ from workflows.voices.deploy_facts import (DeployFact, HostsSkipped, PreflightCh
                                             HealthSkipped, DeployHealthChecked)
 from workflows.voices.diagnosis import FuelDiagnosed, diagnosis_reply, stage_failed
 from workflows.voices.health import HealthFinished, HealthRunning, deploy_health_line, progress_line, rerun_button
-from workflows.voices.master import master_line
+from workflows.voices.master import SETUP as MASTER_SETUP, master_line
 from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, IsoDetached, MasterSetupProgress,
                                            MasterStarting, MasterUp)
 from workflows.voices.words import deploy_progress, duration, format_findings
 
 # Lines that belong together are one message each, edited as each step adds its line (issue #16):
 VSPHERE = "vsphere"          # preflight, then vSphere ready
-NODES = "discover"           # Fuel reachable, VMs created, discovery (its wait the live line)
+# (MASTER_SETUP: the master's setup, ``voices.master``, then Fuel reachable, kept under it)
+NODES = "discover"           # VMs created, discovery (its wait the live line)
 ENVIRONMENT = "environment"  # environment, settings, networks, roles, interfaces, network verification
 DEPLOY = "deploy"            # deploy started, its progress (the live line), deployed or failed, health skipped
 
@@ -196,7 +197,9 @@ class DeployVoice(KindVoice[DeployFact]):
         match fact:
             case PreflightChecked() | VSphereReady():
                 return [Line.kept(vsphere_line(fact), VSPHERE)]
-            case MasterReachable() | VmsCreated():
+            case MasterReachable():
+                return [Line.kept(vsphere_line(fact), MASTER_SETUP)]
+            case VmsCreated():
                 return [Line.kept(vsphere_line(fact), NODES)]
             case MasterVmCreated() | HostsSkipped():
                 return [Line(vsphere_line(fact))]
