@@ -150,7 +150,8 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
         watch_labs(sessions=sessions, labs=labs.current, fuel_factory=deps.fuel_factory,
                    vsphere=lambda lab: kept.client(lab.vcenter))
 
-    observer = LabObserver(sessions=sessions, labs=labs.current, fuel_factory=lambda lab: FuelClient.from_master(lab.fuel))
+    observer = LabObserver(sessions=sessions, labs=labs.current,
+                           fuel_factory=lambda lab: FuelClient.from_master(lab.fuel))
 
     def watch_leases() -> None:
         tick_leases(sessions=sessions, labs=labs.current, reminders=policy.leases.reminders)

@@ -22,7 +22,7 @@ class Freshness:
     """How far to trust a lab's row: never read, read but its master now silent, too old, or fresh."""
 
     observed_at: datetime | None
-    error: str | None          # the master's last failure, when it failed after the last answer
+    error: str | None          # why the master's last read failed (None once it answers again)
     stale: bool                # no answer for longer than ``STALE_AFTER``
 
     @property
@@ -33,10 +33,8 @@ class Freshness:
 def freshness(row: LabState | None, now: datetime) -> Freshness:
     if row is None:
         return Freshness(observed_at=None, error=None, stale=True)
-    failing = row.error if row.error is not None and (row.observed_at is None or row.tried_at >= row.observed_at) \
-        else None
     old = row.observed_at is None or (now - row.observed_at).total_seconds() > STALE_AFTER
-    return Freshness(observed_at=row.observed_at, error=failing, stale=old)
+    return Freshness(observed_at=row.observed_at, error=row.error, stale=old)   # a read that answers clears error
 
 
 def lab_states(session: Session, names: Sequence[str]) -> dict[str, LabState]:

@@ -25,8 +25,8 @@ from store.types import utcnow
 from store.lab_states import freshness, lab_states
 from workflows.oneshot import OneShotWorkflow
 from workflows.run import Run
-from workflows.voices.digest import (NOT_OBSERVED, UNREACHABLE, Digest, DigestVoice, Outage, Strangers, changes, outage_changes,
-                                     unreachable)
+from workflows.voices.digest import (NOT_OBSERVED, UNREACHABLE, Digest, DigestVoice, Outage, Strangers, changes,
+                                     outage_changes, unreachable)
 
 DigestRun = Run[JobRecord, Digest]
 

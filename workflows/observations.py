@@ -50,7 +50,7 @@ class FuelReads(Protocol):
 
 @dataclass(frozen=True)
 class TickCost:
-    """What one observation tick cost: per master, the requests it sent; the whole tick's seconds."""
+    """What one observation tick cost: the Fuel requests it sent (all masters), its seconds, the masters down."""
 
     at: datetime
     masters: int

@@ -31,7 +31,7 @@ def test_a_reading_from_the_last_tick_is_current_and_an_old_one_is_stale():
 def test_a_master_that_failed_after_its_last_answer_makes_the_reading_not_current():
     failed = freshness(_row(observed=60, tried=5, error="timed out"), NOW)
     assert failed.error == "timed out" and not failed.current
-    # an error older than the last answer is over
+    # a read that answers again clears the error
     assert freshness(_row(observed=5, tried=5, error=None), NOW).current
 
 
