@@ -39,6 +39,7 @@ if TYPE_CHECKING:    # each command imports only what it runs (check-lab needs n
     from jobs.ticker import Ticker
     from jobs.worker import Worker
     from labspec.catalog import CachedLabs
+    from workflows.observations import LabObserver
 
 log = logging.getLogger("fuelbot")
 WATCH_SECONDS = 60.0
@@ -71,11 +72,13 @@ class Runtime:
     watch_discovery: Callable[[], None]      # one pass of the discovery watch (the ticker runs it each minute)
     vsphere_sessions: VSphereSessions
     labs: CachedLabs                         # the lab specs, read ahead of the acks (the ticker refreshes them)
+    observer: LabObserver                    # what each lab's Fuel master last said (the ticker reads them)
 
     def stop(self) -> None:
         self.ticker.shutdown()
         self.worker.shutdown(wait=True, timeout=10.0)
         self.vsphere_sessions.close()
+        self.observer.close()
 
 
 def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, migrate: bool = False) -> Runtime:
@@ -100,6 +103,7 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
     from store.migrate import upgrade
     from workflows.deps import Timeouts, WorkflowDeps
     from workflows.lease_watch import tick_leases
+    from workflows.observations import LabObserver
     from workflows.registry import workflows
     from workflows.watch import watch_labs
 
@@ -150,6 +154,9 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
         watch_labs(sessions=sessions, labs=labs.current, fuel_factory=deps.fuel_factory,
                    vsphere=lambda lab: kept.client(lab.vcenter))
 
+    observer = LabObserver(sessions=sessions, labs=labs.current,
+                           fuel_factory=lambda lab: FuelClient.from_master(lab.fuel))
+
     def watch_leases() -> None:
         tick_leases(sessions=sessions, labs=labs.current, reminders=policy.leases.reminders)
 
@@ -158,11 +165,13 @@ def build_runtime(settings: Settings, *, slack_client: WebClient | None = None, 
              Tick("schedules", fire_schedules, SCHEDULE_SECONDS),
              Tick("discovery-watch", watch_discovery, WATCH_SECONDS),
              Tick("leases", watch_leases, LEASE_SECONDS)]
+    if settings.observe_seconds > 0:     # the first soon after start: a digest then has something to read
+        ticks.append(Tick("lab-observations", observer.tick, settings.observe_seconds, first=1.0))
     if delivery is not None:
         ticks.append(Tick("slack-outbox", delivery.tick, 0.5))
     return Runtime(settings=settings, engine=engine, sessions=sessions, services=services, worker=worker,
                    ticker=Ticker(ticks), delivery=delivery, metrics=metrics, watch_discovery=watch_discovery,
-                   vsphere_sessions=kept, labs=labs)
+                   vsphere_sessions=kept, labs=labs, observer=observer)
 
 
 def spec_environment(settings: Settings) -> Mapping[str, str]:

@@ -25,9 +25,11 @@ vSphere calls per VM (issue #11's target for the 100-node lab: at most 8, the wh
 
 Digest: ``--digest-labs`` more lab specs of 100 nodes on the same Fuel master; each environment
 is created through the Fuel API and filled with injected machines (``FuelSimulator.inject_node``)
-assigned 1 controller + cinder (pending, never deployed: a ``discover`` node costs Fuel and the
-digest the same as a ready one). With those 52 specs, the ack of two lab commands; then a signed
-``/fuel digest`` over every lab: its wall time, the messages' size and the calls it made.
+assigned 1 controller + cinder (pending, never deployed: a ``discover`` node costs Fuel the same
+as a ready one). Then three passes of the lab observations tick (``workflows.observations``: one
+clusters and one nodes read per Fuel master), each one's cost printed on its own; with those 52
+specs observed, the ack of two lab commands; then a signed ``/fuel digest`` over every lab, which
+reads the observations: its wall time and run time, the messages' size and the calls it made.
 The last line printed is one JSON object with every figure.
 """
 from __future__ import annotations
@@ -357,6 +359,25 @@ def digest(stack: Stack, ledger: ClientLedger) -> dict[str, Any]:
             "parent_chars": len(parent), **figures}
 
 
+def observation_ticks(stack: Stack, ticks: int) -> list[dict[str, Any]]:
+    """``ticks`` passes of the lab observations tick, as the ticker runs it every ``observe_seconds``:
+    each one's cost (seconds, Fuel requests the simulator received), printed on its own."""
+    costs = []
+    for n in range(1, ticks + 1):
+        before = Counter(stack.fuel.state()["request_counts"])
+        tick = stack.observe()
+        received = Counter(stack.fuel.state()["request_counts"])
+        received.subtract(before)
+        received["GET /_sim/state"] = 0
+        cost = {"s": tick.seconds, "labs": tick.labs, "masters": tick.masters, "fuel_requests": tick.fuel_requests,
+                "fuel_received": sum(v for v in received.values() if v > 0), "down": list(tick.down)}
+        costs.append(cost)
+        print(f"observation tick {n}: {cost['labs']} labs on {cost['masters']} Fuel master(s) in {cost['s']} s, "
+              f"{cost['fuel_requests']} Fuel request(s) sent ({cost['fuel_received']} received by the simulator)"
+              + (f"; down: {cost['down']}" if cost["down"] else ""), flush=True)
+    return costs
+
+
 def with_many_labs(stack: Stack) -> dict[str, Any]:
     """Ack of ``/fuel labs`` (median of 3) and of ``/fuel status lab1``, and that status job's run time.
 
@@ -479,12 +500,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"digest world: {args.digest_labs} labs x {args.nodes} injected nodes (1 controller + cinder, "
                   f"assigned, not deployed) built in {built['build_s']} s; load_labs() of all {len(labs)} specs "
                   f"takes {built['load_labs_s']} s ({len(load_problems)} problem(s))", flush=True)
+            built["observation_ticks"] = observation_ticks(stack, 3)
             built.update(with_many_labs(stack))
             print(f"with {len(labs)} labs: `/fuel labs` acks in {built['labs_ack_s']} s ({built['labs_slow_acks']}/3 "
                   f"past the 2 s budget: 'Working on it'), `/fuel status lab1` in "
                   f"{built['status_ack_s']} s and its job runs {built['status_run_s']} s ({built['status_state']})",
                   flush=True)
             results["digest"] = {**built, **digest(stack, ledger)}
+            results["digest"]["observation_tick_s"] = max(t["s"] for t in built["observation_ticks"])
             show_digest(results["digest"])
             print(f"simulator discovery saw {guard.fixed} powered-on VM(s) with the wrong memory (DiscoveryGuard); "
                   f"ticks that outlasted their interval and were skipped: {dict(overruns.count) or 'none'}")

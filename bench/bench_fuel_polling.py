@@ -57,7 +57,7 @@ class Thread:
     def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         self.said.append(text)
 
-    def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:
+    def progress(self, text: str, *, force: bool = False, phase: str = "main", keep: bool = False) -> None:
         self.edits.append(text)
 
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
@@ -111,10 +111,11 @@ def _run(client: FuelClient, thread: Thread, *, record: DeployRecord, timeouts: 
     """A deploy job's run of one step, as the runner builds it, on the real clock; no database."""
     lab = lab_for(cast(Any, SimpleNamespace(url="https://vcenter.bench/sdk", user="bench", password="bench")))
     deps = WorkflowDeps(session_factory=_no_database, load_labs=lambda: ({lab.name: lab}, []),
-                        vsphere_factory=_no_vsphere, fuel_factory=lambda _: client, timeouts=timeouts)
+                        vsphere_factory=_no_vsphere, fuel_factory=lambda _: client, master_factory=_no_master,
+                        timeouts=timeouts)
     ctx = StepContext(job=JobHeader(id=1, kind="deploy", lab=lab.name, requester="UBENCH01"), params={}, data=record,
                       attempt=1, resumed=False, report=thread, _should_stop=lambda: None, _save=lambda _: None,
-                      _set_progress=lambda _: None)
+                      _set_progress=lambda _: None, _note=lambda kind, message, data: None)
     return Run(ctx, data=record, voice=DeployVoice(), deps=deps)
 
 
@@ -124,6 +125,10 @@ def _no_database() -> Any:
 
 def _no_vsphere(_: Any) -> Any:
     raise AssertionError("following a deploy touched vSphere")
+
+
+def _no_master(_: Any) -> Any:
+    raise AssertionError("following a deploy touched the Fuel master's host")
 
 
 def main(argv: list[str] | None = None) -> int:

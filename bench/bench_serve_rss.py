@@ -94,8 +94,11 @@ def run(nodes: int, speed: float, interval: float, tmp: Path) -> dict[str, Any]:
     with VcsimProcess.start(hosts_per_cluster=max(3, nodes // 2 + 4), extra_args=["-ds-gb", "4096"],
                             log_path=tmp / "vcsim.log") as vcsim, \
             LocalSlack(channels={CHANNEL: "lab"}, rate_scale=50.0) as slack:
+        # lab1 declares the master and sets it up; lab<nodes> only shares it: set up as lab1's spec says
+        # (image provisioning needs the experimental feature group, which preflight checks)
         fuel = FuelSimulator(FAST.with_changes(speed=speed, vcenter_url=vcsim.url, vcenter_user=vcsim.user,
-                                               vcenter_password=vcsim.password))
+                                               vcenter_password=vcsim.password,
+                                               feature_groups=("mirantis", "experimental")))
         fuel.start()
         log = open(tmp / "serve.log", "wb")
         serve = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--migrate"], cwd=ROOT,

@@ -46,6 +46,8 @@ FIGURES = (
            (("bench_ack_latency", ("ack_p99_ratio_50",)),), 1.5),
     Figure("digest_50x100_s", "digest of 50 labs x 100 nodes (job run time), s",
            (("bench_deploy", ("digest_50x100_s",)), ("bench_deploy", ("digest", "run_s"))), 0.2),
+    Figure("digest_observation_tick_s", "  the observation tick that digest reads, one pass over 52 labs, s",
+           (("bench_deploy", ("digest", "observation_tick_s")),)),
     Figure("fuel_requests_per_min_following", "Fuel requests per minute while following a deploy",
            (("bench_fuel_polling", ("fuel_requests_per_min_following",)),), 12),
     Figure("spec_load_52_s", "loading 52 lab specs of 100 nodes, cold, s",

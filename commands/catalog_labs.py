@@ -83,16 +83,17 @@ class DeployLab(JobCommand):
 
 @dataclass(frozen=True)
 class ShowStatus(JobCommand):
-    """Show the Fuel environment and nodes of one lab, or of every lab."""
+    """Show the environment and nodes of one lab or all, as last read (`--live` asks)."""
 
     lab: str | None = None
+    live: bool = False
     name = "status"
-    usage = "status [lab]"
+    usage = "status [lab] [--live]"
     example = "status lab1"
     activity = "Checking status"
     role = Role.VIEWER
     job = JobKind.STATUS
-    params = (OPTIONAL_LAB,)
+    params = (OPTIONAL_LAB, Param(field="live", kind=ParamKind.FLAG, option="--live"))
 
 
 @dataclass(frozen=True)

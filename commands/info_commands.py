@@ -18,10 +18,12 @@ from commands.command import Command
 from commands.job_commands import step_of, subject_of
 from commands.dispatch import handles
 from commands.request import Request
+from core.mrkdwn import as_of
 from jobs import lease_notices
 from jobs.queue import active_mutating_job, get_job, list_jobs
 from labspec.model import Lab
-from store.models import Job, JobEvent
+from store.lab_states import freshness, lab_states
+from store.models import Job, JobEvent, LabState
 
 RECENT_JOBS = 10
 RECENT_EVENTS = 8
@@ -60,9 +62,24 @@ def _nodes(lab: Lab) -> str:
     return f"{count} node{'s' if count != 1 else ''}" + (f" ({detail})" if detail else "")
 
 
+def _observed(row: LabState | None, now: datetime) -> str:
+    """What the observation tick last read of the lab's environment, and how fresh it is."""
+    fresh = freshness(row, now)
+    if fresh.observed_at is None and fresh.error is None:
+        return "Fuel: not observed yet"
+    seen = as_of(fresh.observed_at, now) if fresh.observed_at is not None else None
+    if fresh.error is not None:
+        return "Fuel: does not answer" + (f" (last answer {seen})" if seen else "")
+    assert row is not None and seen is not None
+    counts = ", ".join(f"{n} {status}" for status, n in sorted((row.data.get("by_status") or {}).items()))
+    return (f"Fuel: {row.data.get('status')}" + (f" ({counts})" if counts else "")
+            + f" {'last read ' + seen + ' (stale)' if fresh.stale else seen}")
+
+
 @handles(ListLabs)
 def list_labs(command: ListLabs, request: Request) -> Reply:
     labs, problems = request.services.labs.load()
+    states = lab_states(request.session, list(labs))
     lines = []
     for name in sorted(labs):
         lab = labs[name]
@@ -74,7 +91,8 @@ def list_labs(command: ListLabs, request: Request) -> Reply:
             last=(f"{last.kind} #{last.id} {last.state} {replies.ago(last.finished_at or last.created_at, request.now)}"
                   if last else "no jobs yet"),
             busy=f"{holder.kind} #{holder.id} {holder.state}" if holder else None,
-            lease=lease_notices.held(request.session, name, request.now)))
+            lease=lease_notices.held(request.session, name, request.now),
+            observed=_observed(states.get(name), request.now)))
     by_file = sorted(Path(p.file).name for p in problems)     # a file's name, never the server's path
     for source, group in groupby(by_file):
         lines.append(replies.invalid_spec_line(source, len(list(group))))

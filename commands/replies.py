@@ -181,10 +181,11 @@ def invalid_spec_line(source: str, problems: int) -> str:
 
 
 def lab_line(*, name: str, nodes: str, environment: str, last: str, busy: str | None,
-             lease: str | None = None) -> str:
+             lease: str | None = None, observed: str | None = None) -> str:
     lock = f" · 🔒 {busy}" if busy else ""
     held = f" · {lease}" if lease else ""       # commands.lease_replies.lease_note
-    return f"*{name}* — {nodes} · {environment} · last: {last}{lock}{held}"
+    seen = f" · {observed}" if observed else ""   # what the observation tick last read, and when
+    return f"*{name}* — {nodes} · {environment}{seen} · last: {last}{lock}{held}"
 
 
 def labs_overview(lines: Sequence[str]) -> str:

@@ -150,3 +150,11 @@ def to_plain(text: str) -> str:
 def moment(at: datetime) -> str:
     """A time each reader sees in their own time zone (Slack's date token), ``2026-05-01 18:00 UTC`` elsewhere."""
     return _token(f"!date^{int(at.timestamp())}^{{date_short_pretty}} {{time}}|{at:%Y-%m-%d %H:%M} UTC")
+
+
+def as_of(at: datetime, now: datetime) -> str:
+    """How fresh a reading is: ``as of 40s ago`` within the hour, else ``as of`` its time (``moment``)."""
+    seconds = max(0, int((now - at).total_seconds()))
+    if seconds >= 3600:
+        return f"as of {moment(at)}"
+    return f"as of {seconds}s ago" if seconds < 90 else f"as of {seconds // 60} min ago"

@@ -45,6 +45,7 @@ class Settings:
     slack_post_interval: float = 1.0
     slack_updates_per_minute: float = 50.0
     poll_seconds: float = 2.0
+    observe_seconds: float = 30.0            # lab observations: each Fuel master read once per tick (0: off)
     master_install_seconds: float = 3600.0   # the Fuel master's install from its ISO (a real one: 20–40 min)
     log_level: str = "INFO"
     public_url: str | None = None             # where people reach the web server (job page links)
@@ -90,6 +91,7 @@ class Settings:
             slack_post_interval=_float(env, "FUELBOT_SLACK_POST_INTERVAL", 1.0),
             slack_updates_per_minute=_float(env, "FUELBOT_SLACK_UPDATES_PER_MINUTE", 50.0),
             poll_seconds=_float(env, "FUELBOT_POLL_SECONDS", 2.0),
+            observe_seconds=_float(env, "FUELBOT_OBSERVE_SECONDS", 30.0),
             master_install_seconds=60.0 * _number(env, "FUELBOT_MASTER_INSTALL_MINUTES", 60.0, float,
                                                   "a number of minutes"),
             log_level=(env.get("FUELBOT_LOG_LEVEL") or "INFO").upper(),

@@ -3,6 +3,10 @@
 The reporter words nothing itself: the texts come from the job's voice; only a quiet job's
 first parent (a scheduled check that speaks for the first time) is asked of the voice here.
 
+A phase's reply may keep lines (``progress(keep=True)``): facts that belong together, say the
+environment's settings, networks, roles and interfaces, are one message edited as each comes,
+not one message each; what it keeps is stored with it, so a run picked up again keeps them too.
+
 A look-up (``answer_to``: the person who asked) has no thread: what it would have put in its
 parent and thread is gathered and, when the run ends (``finish``), becomes one answer to that
 person (``Placement.ANSWER``: ephemeral where they asked, or in their DM); progress is not shown.
@@ -25,6 +29,8 @@ from jobs.uploads import SLACK_MAX_FILE_BYTES, FileToShare, enqueue_upload
 from jobs.voice import JobHeader, LifecycleVoice, Message
 from store.models import Job, OutboxMessage
 
+KEPT = "kept"       # an outbox body's lines its phase keeps (the edge renders the text, not these)
+
 
 class OutboxReporter:
     """Reporter that writes to the outbox; progress updates are throttled (Slack: ~1 post/s)."""
@@ -42,17 +48,22 @@ class OutboxReporter:
         self._progress_interval = progress_interval
         self._voice = voice or LifecycleVoice()
         self._last_progress = 0.0
-        self._last_progress_text: str | None = None
+        self._shown: dict[str, str] = {}          # per phase, the text its message last got
+        self._kept: dict[str, list[str]] = {}     # per phase, the lines it keeps (``progress(keep=True)``)
+        self._live: dict[str, str] = {}           # per phase, its live line (edited in place, under the kept)
         self._phase: str | None = None
         self._has_parent = False
 
-    def _enqueue(self, message: Message, *, placement: Placement, slot: str | None) -> None:
+    def _enqueue(self, message: Message, *, placement: Placement, slot: str | None,
+                 kept: list[str] | None = None) -> None:
         if not self._channel:
             return
         with self._session_factory() as session, session.begin():
             if placement is Placement.REPLY and not self._has_parent:
                 self._ensure_parent(session, self._channel)
             body = self._with_page(message.body()) if placement is Placement.PARENT else message.body()
+            if kept:
+                body = {**body, KEPT: list(kept)}
             enqueue(session, channel=self._channel, text=message.text, placement=placement, job_id=self._job_id,
                     slot=slot, body=body)
             if placement is Placement.PARENT:
@@ -96,20 +107,42 @@ class OutboxReporter:
                            limit=limit)
         return True
 
-    def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:
-        """One progress reply per ``phase``, edited in place; at most one edit per interval."""
+    def progress(self, text: str, *, force: bool = False, phase: str = "main", keep: bool = False) -> None:
+        """One reply per ``phase``, edited in place; at most one edit per interval.
+
+        The reply is the lines the phase keeps, then its live line: ``text`` replaces the live line,
+        or, with ``keep``, is kept (at once: a fact is never throttled away) and ends the live line.
+        """
         if self._answer_to is not None:
             return
-        now = time.monotonic()
-        if text == self._last_progress_text:
+        slot = f"job:{self._job_id}:progress:{phase}"
+        kept = self._kept_lines(phase, slot)
+        if keep:
+            kept.append(text)
+            self._live.pop(phase, None)
+            force = True
+        else:
+            self._live[phase] = text
+        shown = "\n".join(kept + ([self._live[phase]] if phase in self._live else []))
+        if shown == self._shown.get(phase):
             return
+        now = time.monotonic()
         if phase != self._phase:
             self._phase, force = phase, True
         if not force and now - self._last_progress < self._progress_interval:
             return
         self._last_progress = now
-        self._last_progress_text = text
-        self._enqueue(Message(text), placement=Placement.REPLY, slot=f"job:{self._job_id}:progress:{phase}")
+        self._shown[phase] = shown
+        self._enqueue(Message(shown), placement=Placement.REPLY, slot=slot, kept=kept)
+
+    def _kept_lines(self, phase: str, slot: str) -> list[str]:
+        """The lines ``phase`` keeps; a run picked up again finds them where its last words were queued."""
+        if phase not in self._kept:
+            with self._session_factory() as session:
+                body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.slot == slot)
+                                      .order_by(OutboxMessage.id.desc()).limit(1))
+            self._kept[phase] = [str(line) for line in (body or {}).get(KEPT) or []]
+        return self._kept[phase]
 
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         """Post or edit the job's parent message (the thread root)."""

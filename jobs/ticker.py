@@ -6,6 +6,7 @@ live in the database, so any number of replicas can tick side by side.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,11 +18,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Tick:
-    """A function to call every ``seconds``; overlapping calls are skipped, not queued."""
+    """A function to call every ``seconds`` (the first time after ``first`` seconds, else after one
+    interval); overlapping calls are skipped, not queued."""
 
     name: str
     run: Callable[[], object]
     seconds: float
+    first: float | None = None
 
 
 class Ticker:
@@ -31,8 +34,9 @@ class Ticker:
         self._scheduler = BackgroundScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                             "misfire_grace_time": 30})
         for tick in ticks:
-            self._scheduler.add_job(self._guard(tick), IntervalTrigger(seconds=tick.seconds), id=tick.name,
-                                    name=tick.name)
+            start = None if tick.first is None else datetime.now(timezone.utc) + timedelta(seconds=tick.first)
+            self._scheduler.add_job(self._guard(tick), IntervalTrigger(seconds=tick.seconds, start_date=start),
+                                    id=tick.name, name=tick.name)
 
     @staticmethod
     def _guard(tick: Tick) -> Callable[[], None]:

@@ -214,6 +214,24 @@ class LabObservation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class LabState(Base):
+    """What the observation tick last read of a lab on its Fuel master (one row per lab), and when.
+
+    ``observed_at`` is the last read that answered (``data`` is from it); ``tried_at`` the last
+    read at all, and ``error`` why it did not answer. Readers say how fresh it is and never show
+    a reading older than its master's last failure as current (``workflows.observations``).
+    """
+
+    __tablename__ = "lab_states"
+
+    lab: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fuel: Mapped[str] = mapped_column(String(255))
+    observed_at: Mapped[datetime | None]
+    tried_at: Mapped[datetime]
+    error: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class HealthRun(Base):
     """One OSTF run's per-test outcome, kept as history for comparisons."""
 

@@ -1,94 +1,86 @@
 """Digests: per lab, what changed since the previous digest first, then the state at a glance.
 
+A digest asks no Fuel master: it reads what the observation tick last saw of each lab
+(``workflows.observations``, one clusters read and one nodes read per master per tick) and says
+how fresh that is; a lab never observed, or whose master stopped answering, is said to be so.
+
 Labs that share a Fuel master share what is the master's: an outage is said once for the master
 (with the labs it hides), and a node no lab owns is listed once for the master, not under each
 of its labs.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from core.errors import FuelbotError
-from core.redact import scrub
 from jobs import lease_notices
 from jobs.record import JobRecord
 from jobs.states import JobKind, JobState
 from labspec.model import Lab
-from store.models import HealthRun, Job, LabObservation
+from store.models import HealthRun, Job, LabObservation, LabState
 from store.types import utcnow
+from store.lab_states import freshness, lab_states
 from workflows.oneshot import OneShotWorkflow
 from workflows.run import Run
-from workflows.voices.digest import (UNREACHABLE, Digest, DigestVoice, Outage, Strangers, changes, outage_changes,
-                                     unreachable)
+from workflows.voices.digest import (NOT_OBSERVED, UNREACHABLE, Digest, DigestVoice, Outage, Strangers, changes,
+                                     outage_changes, unreachable)
 
 DigestRun = Run[JobRecord, Digest]
 
 
-def observe(run: DigestRun, lab: Lab, down: dict[str, str]) -> dict[str, Any]:
-    """A snapshot of one lab: Fuel environment, nodes, last deploy, last health, running jobs.
-
-    ``down`` maps the Fuel masters found unreachable in this digest to their error: a master is
-    asked once, however many labs it serves.
-    """
+def fuel_part(lab: Lab, row: LabState | None, now: datetime) -> dict[str, Any]:
+    """What the observation tick last read of ``lab`` (``workflows.observations``), said as fresh as it is."""
     snap: dict[str, Any] = {"lab": lab.name, "fuel": lab.fuel.url}
-    if lab.fuel.url in down:
-        snap["status"] = UNREACHABLE
+    fresh = freshness(row, now)
+    if fresh.observed_at is None and fresh.error is None:
+        snap["status"] = NOT_OBSERVED
+        return snap
+    if fresh.error is not None:
+        snap["status"], snap["error"] = UNREACHABLE, fresh.error
     else:
-        try:
-            api = run.fuel(lab)
-            cluster = api.find_cluster(lab.environment.name)
-            snap["status"] = cluster.status.value if cluster else "not deployed"
-            nodes = api.nodes(cluster.id) if cluster else []
-            snap["nodes"] = {}
-            for n in nodes:
-                key = f"{n.status.value}:{'+'.join(n.roles or n.pending_roles) or 'unassigned'}"
-                snap["nodes"][key] = snap["nodes"].get(key, 0) + 1
-            snap["offline"] = [f"node-{n.id}" for n in nodes if not n.online]
-            unallocated = [n for n in run.clients.unallocated(api) if n.online]
-            vms = run.clients.vms_by_mac(lab) if unallocated else {}
-            snap["unassigned"] = [f"{n.mac} (VM `{vms[n.mac.lower()].name}`)" for n in unallocated
-                                  if n.mac.lower() in vms and vms[n.mac.lower()].owned_by(lab.name)]
-        except FuelbotError as exc:
-            down[lab.fuel.url] = scrub(str(exc))
-            snap["status"] = UNREACHABLE
-    with run.deps.session_factory() as session:
-        deploy = session.scalar(select(Job).where(Job.lab == lab.name, Job.kind == JobKind.DEPLOY.value,
-                                                  Job.state.in_([s.value for s in JobState if s.is_final]))
-                                .order_by(Job.id.desc()).limit(1))
-        if deploy is not None:
-            snap["last_deploy"] = {"job": deploy.id, "state": deploy.state, "step": deploy.step_title or deploy.step,
-                                   "at": (deploy.finished_at or deploy.created_at).isoformat()}
-        health = session.scalar(select(HealthRun).where(HealthRun.lab == lab.name).order_by(HealthRun.id.desc()).limit(1))
-        if health is not None:
-            snap["health"] = {"passed": health.summary.get("passed", 0), "failed": health.summary.get("failed", 0),
-                              "at": health.at.isoformat()}
-        snap["running"] = [f"#{j.id} {j.kind}" for j in session.scalars(select(Job).where(
-            Job.lab == lab.name, Job.state.in_([s.value for s in JobState if s.is_active]), Job.id != run.job_id))]
-        lease = lease_notices.held(session, lab.name, utcnow())
-        if lease is not None:
-            snap["lease"] = lease
+        assert row is not None
+        snap.update({k: row.data.get(k) for k in ("status", "nodes", "offline", "unassigned")})
+    if fresh.observed_at is not None:
+        snap["as_of"] = fresh.observed_at.isoformat()
+        snap["stale"] = fresh.stale
     return snap
 
 
-def strangers(run: DigestRun, labs: list[Lab], down: dict[str, str]) -> list[Strangers]:
-    """Per Fuel master that answers, its unassigned nodes that no lab fuelbot knows owns (listed once)."""
+def jobs_part(session: Session, names: list[str], job_id: int, now: datetime) -> dict[str, dict[str, Any]]:
+    """Per lab: its last finished deploy, last health run, running jobs and lease (a few queries for all)."""
+    parts: dict[str, dict[str, Any]] = {name: {} for name in names}
+    final = [s.value for s in JobState if s.is_final]
+    last_deploys = select(func.max(Job.id)).where(Job.lab.in_(names), Job.kind == JobKind.DEPLOY.value,
+                                                  Job.state.in_(final)).group_by(Job.lab)
+    for deploy in session.scalars(select(Job).where(Job.id.in_(last_deploys))):
+        parts[str(deploy.lab)]["last_deploy"] = {
+            "job": deploy.id, "state": deploy.state, "step": deploy.step_title or deploy.step,
+            "at": (deploy.finished_at or deploy.created_at).isoformat()}
+    last_health = select(func.max(HealthRun.id)).where(HealthRun.lab.in_(names)).group_by(HealthRun.lab)
+    for health in session.scalars(select(HealthRun).where(HealthRun.id.in_(last_health))):
+        parts[health.lab]["health"] = {"passed": health.summary.get("passed", 0),
+                                       "failed": health.summary.get("failed", 0), "at": health.at.isoformat()}
+    for job in session.scalars(select(Job).where(Job.lab.in_(names), Job.id != job_id, Job.state.in_(
+            [s.value for s in JobState if s.is_active])).order_by(Job.id)):
+        parts[str(job.lab)].setdefault("running", []).append(f"#{job.id} {job.kind}")
+    for name in names:
+        parts[name].setdefault("running", [])
+        lease = lease_notices.held(session, name, now)
+        if lease is not None:
+            parts[name]["lease"] = lease
+    return parts
+
+
+def strangers(labs: list[Lab], rows: dict[str, LabState], now: datetime) -> list[Strangers]:
+    """Per Fuel master read fresh, its unassigned nodes no lab fuelbot knows recorded (listed once)."""
     found = []
-    for url in sorted({lab.fuel.url for lab in labs} - set(down)):
+    for url in sorted({lab.fuel.url for lab in labs}):
         served = [lab for lab in labs if lab.fuel.url == url]
-        try:
-            nodes = [n for n in run.clients.unallocated(run.fuel(served[0])) if n.online]
-        except FuelbotError:
-            continue
-        owners = {mac: vm for lab in served for mac, vm in run.clients.vms_by_mac(lab).items()}
-        loose = []
-        for node in nodes:
-            vm = owners.get(node.mac.lower())
-            if vm is None:
-                loose.append(f"{node.mac} (no VM matches)")
-            elif "fuelbot lab=" not in (vm.annotation or ""):
-                loose.append(f"{node.mac} (VM `{vm.name}`, not a lab's)")
+        current = [rows[lab.name] for lab in served if lab.name in rows and freshness(rows[lab.name], now).current]
+        loose = current[0].data.get("strangers") if current else None
         if loose:
             found.append(Strangers(fuel=url, labs=tuple(lab.name for lab in served), nodes=tuple(loose)))
     return found
@@ -105,32 +97,31 @@ class DigestWorkflow(OneShotWorkflow[JobRecord, Digest]):
         labs, problems = run.deps.load_labs()
         wanted = run.lab_name
         selected = [labs[wanted]] if wanted is not None and wanted in labs else [labs[n] for n in sorted(labs)]
+        names = [lab.name for lab in selected]
         now = utcnow()
-        snaps, changed, previous_snaps = [], [], []
-        down: dict[str, str] = {}
-        first = True
-        for lab in selected:
-            run.checkpoint()
-            snap = observe(run, lab, down)
-            with run.deps.session_factory() as session, session.begin():
-                previous = session.scalar(select(LabObservation).where(
-                    LabObservation.lab == lab.name, LabObservation.kind == "digest")
-                    .order_by(LabObservation.id.desc()).limit(1))
-                first = first and previous is None
-                changed += changes(previous.data if previous else None, snap)
-                previous_snaps.append(previous.data if previous else None)
-                if not run.data.in_place:    # a look-up for one person does not move everyone's baseline
-                    session.add(LabObservation(lab=lab.name, kind="digest", observed_at=now, data=snap))
-            snaps.append(snap)
+        run.checkpoint()
+        with run.deps.session_factory() as session, session.begin():
+            rows = lab_states(session, names)
+            jobs = jobs_part(session, names, run.job_id, now)
+            last = select(func.max(LabObservation.id)).where(LabObservation.lab.in_(names),
+                                                             LabObservation.kind == "digest").group_by(LabObservation.lab)
+            previous = {o.lab: o.data for o in session.scalars(select(LabObservation).where(LabObservation.id.in_(last)))}
+            snaps = [{**fuel_part(lab, rows.get(lab.name), now), **jobs[lab.name]} for lab in selected]
+            if not run.data.in_place:    # a look-up for one person does not move everyone's baseline
+                session.add_all(LabObservation(lab=s["lab"], kind="digest", observed_at=now, data=s) for s in snaps)
+        previous_snaps = [previous.get(name) for name in names]
+        changed = [c for before, snap in zip(previous_snaps, snaps) for c in changes(before, snap)]
         changed = outage_changes(previous_snaps, snaps) + changed
+        errors = {s["fuel"]: s["error"] for s in snaps if unreachable(s) and s.get("error")}
         outages = [Outage(fuel=url, error=error, labs=tuple(s["lab"] for s in snaps if s.get("fuel") == url
                                                             and unreachable(s)))
-                   for url, error in sorted(down.items())]
+                   for url, error in sorted(errors.items())]
         scheduled = bool(run.params.get("scheduled"))
         digest = Digest(snapshots=tuple(snaps), changes=tuple(changed), problems=tuple(str(p) for p in problems),
                         now=now, missed=run.params.get("missed") or 0,
-                        mention=run.params.get("mention") if scheduled else None, first=first,
-                        outages=tuple(outages), strangers=tuple(strangers(run, selected, down)))
+                        mention=run.params.get("mention") if scheduled else None,
+                        first=all(p is None for p in previous_snaps),
+                        outages=tuple(outages), strangers=tuple(strangers(selected, rows, now)))
         run.headline = self.voice.headline(digest)
         run.tell(digest)
         run.data.result = {"labs": len(snaps), "changes": changed}

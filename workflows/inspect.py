@@ -1,18 +1,22 @@
-"""Read-only jobs: preflight (and its --fix), plan, status and nodes."""
+"""Read-only jobs: preflight (and its --fix), plan, status (as last observed, or ``--live``) and nodes."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from core.errors import FuelbotError
+from core.mrkdwn import as_of
 from integrations.fuel.enums import NodeStatus
 from jobs import lease_notices
 from jobs.record import JobRecord
 from jobs.states import JobKind
 from labspec.model import Lab
+from store.models import LabState
 from store.types import utcnow
 from workflows import fuel_settings, vm_ledger
 from workflows.deploy_vsphere import missing_portgroups
 from workflows.master_preflight import master_findings
+from store.lab_states import NOT_DEPLOYED, freshness, lab_states
 from workflows.oneshot import OneShotWorkflow
 from workflows.run import Run
 from workflows.voices.inspect import (LabStatus, NodeList, NodeRow, NodesVoice, Plan, PlanAction, PlannedChange,
@@ -147,6 +151,24 @@ def lab_status(run: Run[JobRecord, StatusReport], lab: Lab) -> LabStatus:
                      nodes_by_status=tuple(by_status.items()), offline=sum(1 for n in nodes if not n.online))
 
 
+def observed_status(lab: Lab, row: LabState | None, now: datetime) -> LabStatus:
+    """A lab's line from what the observation tick last read (``workflows.observations``), as fresh as it is."""
+    env = lab.environment.name
+    fresh = freshness(row, now)
+    if fresh.observed_at is None and fresh.error is None:
+        return LabStatus(lab=lab.name, environment=env, unreachable="not observed yet (`--live` asks Fuel now)")
+    seen = as_of(fresh.observed_at, now) if fresh.observed_at is not None else None
+    if fresh.error is not None:
+        last = f"; its last answer is {seen}" if seen else ""
+        return LabStatus(lab=lab.name, environment=env, unreachable=f"its Fuel master does not answer ({fresh.error}){last}")
+    assert row is not None and seen is not None
+    data = row.data
+    status = None if data.get("status") == NOT_DEPLOYED else data.get("status")
+    return LabStatus(lab=lab.name, environment=env, status=status,
+                     nodes_by_status=tuple((data.get("by_status") or {}).items()), offline=len(data.get("offline") or []),
+                     as_of=f"last read {seen} (stale)" if fresh.stale else seen)
+
+
 def with_lease(run: Run[JobRecord, StatusReport], status: LabStatus) -> LabStatus:
     with run.deps.session_factory() as session:
         return replace(status, lease=lease_notices.held(session, status.lab, utcnow()))
@@ -162,7 +184,14 @@ class StatusWorkflow(OneShotWorkflow[JobRecord, StatusReport]):
     def run(self, run: Run[JobRecord, StatusReport]) -> None:
         labs, problems = run.deps.load_labs()
         names = [run.lab_name] if run.lab_name else sorted(labs)
-        report = StatusReport(labs=tuple(with_lease(run, lab_status(run, run.clients.lab(name))) for name in names),
+        if run.params.get("live"):
+            found = [lab_status(run, run.clients.lab(name)) for name in names]
+        else:
+            now = utcnow()
+            with run.deps.session_factory() as session:
+                rows = lab_states(session, names)
+            found = [observed_status(run.clients.lab(name), rows.get(name), now) for name in names]
+        report = StatusReport(labs=tuple(with_lease(run, status) for status in found),
                               problems=tuple(str(p) for p in problems))
         run.headline = self.voice.headline(report)
         run.tell(report)

@@ -12,7 +12,7 @@ from typing import Any, Callable, ClassVar, Generic, Hashable, Iterator, Mapping
 
 from core.errors import FuelbotError, FuelError, IntegrationError
 from core.waiting import follow, pause
-from integrations.fuel.models import Node, Task
+from integrations.fuel.models import Task
 from integrations.fuel.waiting import describe_task, task_state
 from integrations.vsphere.info import VMInfo
 from jobs.record import JobRecord
@@ -42,7 +42,6 @@ class Clients:
         self._masters: dict[tuple[str, ...], MasterPort] = {}
         self._vms_by_mac: dict[tuple[str, ...], dict[str, VMInfo]] = {}
         self._lab_vms: dict[str, list[VMInfo]] = {}
-        self._unallocated: dict[str, list[Node]] = {}
 
     def lab(self, name: str) -> Lab:
         """The lab's spec, pinned for the run; a clear failure when it is gone or invalid."""
@@ -100,12 +99,6 @@ class Clients:
             except FuelbotError:
                 self._lab_vms[lab.name] = []
         return self._lab_vms[lab.name]
-
-    def unallocated(self, fuel: FuelPort) -> list[Node]:
-        """A Fuel master's unallocated nodes, asked once per run however many labs share it."""
-        if fuel.url not in self._unallocated:
-            self._unallocated[fuel.url] = fuel.nodes("unallocated")
-        return self._unallocated[fuel.url]
 
     def close(self) -> None:
         """Close every client (log out, release sockets); closing never changes a job's outcome."""
@@ -175,7 +168,7 @@ class Run(Generic[D, F]):
             if line.parent is not None:
                 self.report.parent(line.parent.text, buttons=line.parent.buttons)
             elif line.phase is not None:
-                self.report.progress(line.text, force=line.force, phase=line.phase)
+                self.report.progress(line.text, force=line.force, phase=line.phase, keep=line.keep)
             else:
                 self.report.say(line.text)
 

@@ -14,9 +14,10 @@ import logging
 import socket
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import paramiko
+if TYPE_CHECKING:   # imported where a shell opens: paramiko and its crypto are ~20 MB a serve may never need
+    import paramiko
 
 from core.errors import MasterError
 from core.mrkdwn import inert
@@ -55,14 +56,16 @@ def fingerprint(key_base64: str) -> str:
     return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
 
 
-class _RecordFirstKey(paramiko.MissingHostKeyPolicy):
-    def __init__(self, keys: HostKeys, address: str) -> None:
-        self.keys, self.address = keys, address
+def _record_first_key(keys: HostKeys, address: str) -> "paramiko.MissingHostKeyPolicy":
+    """The policy that records the key a master presents the first time (later ones must match it)."""
+    import paramiko
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
-        self.keys.record(self.address, key.get_name(), key.get_base64())
-        log.info("recorded the SSH host key of the Fuel master at %s (%s %s)", self.address, key.get_name(),
-                 fingerprint(key.get_base64()))
+    class RecordFirstKey(paramiko.MissingHostKeyPolicy):
+        def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+            keys.record(address, key.get_name(), key.get_base64())
+            log.info("recorded the SSH host key of the Fuel master at %s (%s %s)", address, key.get_name(),
+                     fingerprint(key.get_base64()))
+    return RecordFirstKey()
 
 
 class MasterShell:
@@ -104,12 +107,14 @@ class MasterShell:
         """Log in as root; False when the password is refused, ``MasterError`` for anything else."""
         if self._client is not None:
             return True
+        import paramiko
+
         client = paramiko.SSHClient()
         known = self._keys.recorded(self.address)
         if known is not None:
             client.get_host_keys().add(self._known_name(), known[0], paramiko.PKey.from_type_string(
                 known[0], base64.b64decode(known[1])))
-        client.set_missing_host_key_policy(_RecordFirstKey(self._keys, self.address))
+        client.set_missing_host_key_policy(_record_first_key(self._keys, self.address))
         try:
             client.connect(self.host, port=self.port, username=self.user, password=self._password,
                            look_for_keys=False, allow_agent=False, timeout=self.timeout,
@@ -142,6 +147,8 @@ class MasterShell:
         """
         self.connect()
         assert self._client is not None
+        import paramiko
+
         try:
             channel_in, out, err = self._client.exec_command(command, timeout=self.timeout)
             if stdin is not None:

@@ -51,16 +51,20 @@ class FakeClock:
 
 @dataclass
 class Thread:
-    """A ``Reporter`` that keeps every line: ("say" | "parent" | "progress:<phase>", text)."""
+    """A ``Reporter`` that keeps every line: ("say" | "parent" | "progress:<phase>", text); ``kept``
+    holds the indexes of the progress lines their phase's message keeps (``progress(keep=True)``)."""
 
     lines: list[tuple[str, str]] = field(default_factory=list)
     buttons: list[tuple[Button, ...]] = field(default_factory=list)
     files: list[tuple[FileToShare, str]] = field(default_factory=list)
+    kept: set[int] = field(default_factory=set)
 
     def say(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
         self.lines.append(("say", text))
 
-    def progress(self, text: str, *, force: bool = False, phase: str = "main") -> None:
+    def progress(self, text: str, *, force: bool = False, phase: str = "main", keep: bool = False) -> None:
+        if keep:
+            self.kept.add(len(self.lines))
         self.lines.append((f"progress:{phase}", text))
 
     def parent(self, text: str, *, buttons: Sequence[Button] = ()) -> None:
@@ -75,7 +79,8 @@ class Thread:
         return True
 
     def said(self) -> list[str]:
-        return [text for kind, text in self.lines if kind == "say"]
+        """The lines the thread shows for good: replies, and the lines a phase's message keeps."""
+        return [text for at, (kind, text) in enumerate(self.lines) if kind == "say" or at in self.kept]
 
 
 @dataclass

@@ -116,6 +116,30 @@ def test_progress_edits_coalesce_into_one_update(sessions, slack, metrics) -> No
     assert 'fuelbot_outbox_deliveries_total{outcome="superseded"} 4.0' in metrics.render().decode()
 
 
+def test_lines_a_phase_keeps_are_one_message_and_a_run_picked_up_again_keeps_them(sessions, slack, metrics) -> None:
+    job_id = new_job(sessions)
+    delivery = delivery_for(sessions, slack, metrics)
+    first = OutboxReporter(session_factory=sessions, job_id=job_id, channel=CHANNEL)
+    first.progress("🏗️ Environment created", phase="environment", keep=True)
+    first.progress("⚙️ Settings applied", phase="environment", keep=True)    # kept at once, never throttled
+    drain(delivery, sessions)
+    first.progress("🌐 Networks configured", phase="environment", keep=True)
+    again = OutboxReporter(session_factory=sessions, job_id=job_id, channel=CHANNEL,   # kill -9, picked up again
+                           progress_interval=0)
+    again.progress("🎭 Roles assigned", phase="environment", keep=True)
+    again.progress("⏳ Waiting for Fuel", phase="environment")                # the live line, under the kept ones
+    drain(delivery, sessions)
+    [message] = [m for m in slack.channel(CHANNEL).messages[0].replies]
+    assert message.text.splitlines() == ["🏗️ Environment created", "⚙️ Settings applied", "🌐 Networks configured",
+                                         "🎭 Roles assigned", "⏳ Waiting for Fuel"]
+    again.progress("🔌 Interfaces mapped", phase="environment", keep=True)    # a kept line ends the live one
+    drain(delivery, sessions)
+    [message] = [m for m in slack.channel(CHANNEL).messages[0].replies]
+    assert message.text.splitlines()[-2:] == ["🎭 Roles assigned", "🔌 Interfaces mapped"]
+    # two posts in all (the parent's and the environment's), whatever the edits in between
+    assert len(slack.calls("chat.postMessage")) == 2
+
+
 def test_429_holds_the_channel_for_retry_after_and_loses_nothing(sessions, slack, metrics) -> None:
     job_id = new_job(sessions)
     reporter = OutboxReporter(session_factory=sessions, job_id=job_id, channel=CHANNEL)

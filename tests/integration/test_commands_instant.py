@@ -45,7 +45,7 @@ def test_labs_show_nodes_last_job_lock_and_broken_specs(chat: Chat, sessions) ->
     text = chat.say(BOB, "labs").text
     lab1, lab2, broken = text.splitlines()
     assert lab1 == ("*lab1* — 2 nodes (1 compute, 1 controller) · Juno on CentOS 6.5 · multinode · vcenter "
-                    "· last: deploy #1 queued just now · 🔒 deploy #1 queued")
+                    "· Fuel: not observed yet · last: deploy #1 queued just now · 🔒 deploy #1 queued")
     assert lab2.endswith("last: no jobs yet")
     assert broken == "⚠️ `lab9.yaml` has 2 problem(s); an admin sees them with `python app.py check-lab`"
 

@@ -25,6 +25,7 @@ def _public(stack) -> int:
 
 
 def test_status_answers_only_the_asker_in_seconds_without_a_public_message(stack) -> None:
+    stack.observe()       # status says what the observation tick last read
     before = _public(stack)
     asked = time.monotonic()
     reply = stack.command("status lab1", user=VIEWER).json()

@@ -1,4 +1,5 @@
 """Scale-out, cancel, digest, discovery watch and destroy, on the real parts through Slack."""
+import re
 import time
 
 import yaml
@@ -74,6 +75,7 @@ def test_cancel_during_deployment_calls_stop_deployment_and_deletes_nothing(stac
 
 
 def test_digest_summarises_every_lab_and_leads_with_what_changed(stack):
+    stack.observe()
     stack.command("digest")
     first = stack.wait_job(stack.last_job("digest").id)
     parent, _ = stack.thread(first.id)
@@ -82,11 +84,24 @@ def test_digest_summarises_every_lab_and_leads_with_what_changed(stack):
     assert "*lab1* not deployed" in parent and "*lab2* not deployed" in parent
     assert not parent.splitlines()[-1].endswith(f"job #{first.id}")
     _deploy(stack)
+    stack.observe()
     stack.command("digest", user=VIEWER)
     second = stack.wait_job(stack.last_job("digest").id)
     parent, _ = stack.thread(second.id)
     assert "since last digest: lab1 not deployed → operational; lab1 deploy ✅" in parent
     assert "*lab1* operational · 1 ready controller" in parent
+    assert re.search(r"\*lab1\* operational · 1 ready controller · .* · as of \d+s ago", parent), parent
+
+
+def test_a_digest_says_a_lab_never_observed_is_not_and_asks_fuel_nothing(stack):
+    before = dict(stack.fuel.state()["request_counts"])
+    stack.command("digest")
+    job = stack.wait_job(stack.last_job("digest").id)
+    parent, _ = stack.thread(job.id)
+    assert ("*lab1* — not observed yet: fuelbot has not read its Fuel master since it started watching it"
+            in parent.splitlines())
+    after = stack.fuel.state()["request_counts"]
+    assert {r: n - before.get(r, 0) for r, n in after.items() if n != before.get(r, 0)} == {}, "no Fuel request"
 
 
 def _watch(stack, kept, passes=1):

@@ -136,7 +136,8 @@ def test_a_job_command_names_its_own_job_kind_and_shares_one_handler(command: ty
 
 
 @pytest.mark.parametrize(("command", "params"), [
-    (ShowStatus(), {}),
+    (ShowStatus(), {"live": False}),
+    (ShowStatus("lab1", live=True), {"live": True}),
     (DeployLab("lab1"), {"skip_health": False}),
     (RunPreflight("lab1", fix=True), {"fix": True}),
     (RunHealth("lab1", ("smoke", "ha")), {"testsets": ["smoke", "ha"]}),

@@ -102,8 +102,11 @@ def test_following_the_deploy_edits_one_progress_line_and_ends_deployed() -> Non
     run = _run(h, _environment(h, deployed=False))
     deploy_changes.step_deploy_changes(run)
     deploy_changes.step_follow_deploy(run)
-    progress = [text for kind, text in h.thread.lines if kind == "progress:deploy"]
-    assert progress[0].startswith("🚧 Deploying — ") and progress[-1].startswith("✅ Deployed — 100% · ")
+    # one message for the deploy: "started" kept, the progress line edited under it, "Deployed" kept last
+    progress = [text for at, (kind, text) in enumerate(h.thread.lines) if kind == "progress:deploy"
+                and at not in h.thread.kept]
+    phase = [text for kind, text in h.thread.lines if kind == "progress:deploy"]
+    assert progress[0].startswith("🚧 Deploying — ") and phase[-1].startswith("✅ Deployed — 100% · ")
     assert "node-" in progress[0] and "`lab1-controller-1`" in progress[0]
     assert run.data.deployed and h.progress[-1] == 100
     assert h.thread.said()[0].startswith("🚀 Deploy changes: Fuel task #") and "for 1 node(s)." in h.thread.said()[0]
@@ -168,7 +171,7 @@ def test_discovery_waits_saying_what_it_waits_for_then_says_all_found() -> None:
     assert waits[0] == "⏳ Waiting for Fuel to discover `lab1-controller-1` (0s)"
     assert waits[-1] == "📡 All 1 node(s) discovered (6s)"
     assert h.thread.said() == [f"📡 Discovered by Fuel after 6s: node-{h.fuel.nodes('unallocated')[0].id} ⇐ "
-                               f"`lab1-controller-1` ({macs[0]})"]
+                               f"`lab1-controller-1` ({macs[0]})", "📡 All 1 node(s) discovered (6s)"]
 
 
 def test_discovery_gives_up_at_its_deadline_with_what_to_check() -> None:
@@ -253,7 +256,9 @@ def test_after_a_reset_verification_waits_for_the_nodes_to_come_back_online() ->
     assert kind == "progress:online" and waiting.startswith("⏳ Waiting for node-")
     assert "to come back online before verifying networks" in waiting and "`lab1-cinder-1`" in waiting
     assert lines[-2][0] == "progress:online" and lines[-2][1].startswith("🔌 All 2 node(s) online")
-    assert lines[-1] == ("say", h.thread.said()[-1]) and lines[-1][1].startswith("🔬 Network verification passed")
+    # kept in the environment's message, with its settings, networks, roles and interfaces
+    assert lines[-1] == ("progress:environment", h.thread.said()[-1])
+    assert lines[-1][1].startswith("🔬 Network verification passed")
     assert h.fuel.calls["verify_networks"] == 1
 
 
@@ -322,6 +327,8 @@ def test_following_a_deploy_reads_one_listing_a_poll_and_the_nodes_only_at_the_s
     assert calls["task"] == 0                          # the deploy and its subtasks come in the listing
     assert calls["nodes"] <= 1 + (h.clock.now - started) / slowest
     assert (h.clock.now - started) / calls["tasks"] > 3 * h.timeouts.poll    # the polls slowed down
-    progress = [text for kind, text in h.thread.lines if kind == "progress:deploy"]
-    assert len(progress) == calls["tasks"] + 1 and progress[-1].startswith("✅ Deployed — 100% · ")   # each move told
+    moves = [text for at, (kind, text) in enumerate(h.thread.lines) if kind == "progress:deploy"
+             and at not in h.thread.kept]
+    phase = [text for kind, text in h.thread.lines if kind == "progress:deploy"]
+    assert len(moves) == calls["tasks"] and phase[-1].startswith("✅ Deployed — 100% · ")   # each move told
     assert run.data.deployed

@@ -1,7 +1,7 @@
 """The words of each kind, from typed outcomes: parents, failure lines, buttons (exact texts)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from core.mrkdwn import to_slack
 from core.buttons import ButtonAction
@@ -126,3 +126,20 @@ def test_a_cancel_is_never_worded_as_a_failure() -> None:
     snap = {"lab": "lab1", "status": "new", "last_deploy": {"job": 12, "state": "cancelled", "step": "Deployment"}}
     assert "last deploy 🛑 #12 cancelled at Deployment" in line_for(snap, datetime.now(timezone.utc))
     assert changes({"lab": "lab1", "status": "new"}, snap) == ["lab1 deploy 🛑 (#12)"]
+
+
+def test_a_digest_line_says_how_fresh_its_reading_is_and_never_passes_an_old_one_off_as_current() -> None:
+    now = datetime(2026, 5, 1, 18, 0, tzinfo=timezone.utc)
+    fresh = {"lab": "lab1", "status": "operational", "nodes": {"ready:controller": 1}, "offline": [],
+             "as_of": (now - timedelta(seconds=40)).isoformat(), "stale": False}
+    assert line_for(fresh, now) == "*lab1* operational · 1 ready controller · as of 40s ago"
+    old = {**fresh, "as_of": (now - timedelta(minutes=10)).isoformat(), "stale": True}
+    assert line_for(old, now).endswith(
+        " · last read as of 10 min ago (stale: fuelbot has not read this Fuel master since)")
+    silent = {"lab": "lab1", "status": "unreachable", "as_of": (now - timedelta(minutes=3)).isoformat()}
+    assert line_for(silent, now) == ("*lab1* — its Fuel master does not answer (above); its last answer is "
+                                     "as of 3 min ago")
+    never = {"lab": "lab1", "status": "not observed yet"}
+    assert line_for(never, now).startswith("*lab1* — not observed yet")
+    # nothing current is known: no status change, no "new offline", is made up from it
+    assert changes(fresh, never) == [] and changes(never, {**fresh, "offline": ["node-1"]}) == []

@@ -15,6 +15,8 @@ class Line:
     """A line a fact puts in the job's thread: a new reply, or the progress line of ``phase`` edited in place.
 
     ``force`` edits the progress line now instead of at most once per interval (a last word).
+    ``keep`` keeps the line in its phase's message, above the progress line, which it ends: lines
+    that belong together are one message, edited as each comes (``jobs.reporter``).
     ``parent`` replaces the thread's root instead (a check whose outcome is its headline).
     """
 
@@ -22,6 +24,12 @@ class Line:
     phase: str | None = None
     force: bool = False
     parent: Message | None = None
+    keep: bool = False
+
+    @classmethod
+    def kept(cls, text: str, phase: str) -> "Line":
+        """A line kept in ``phase``'s message with the others that belong with it."""
+        return cls(text=text, phase=phase, keep=True)
 
     @classmethod
     def of_parent(cls, message: Message) -> "Line":

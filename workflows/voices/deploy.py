@@ -23,10 +23,17 @@ from workflows.voices.deploy_facts import (DeployFact, HostsSkipped, PreflightCh
                                             HealthSkipped, DeployHealthChecked)
 from workflows.voices.diagnosis import FuelDiagnosed, diagnosis_reply, stage_failed
 from workflows.voices.health import HealthFinished, HealthRunning, deploy_health_line, progress_line, rerun_button
-from workflows.voices.master import master_line
+from workflows.voices.master import SETUP as MASTER_SETUP, master_line
 from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, IsoDetached, MasterSetupProgress,
                                            MasterStarting, MasterUp)
 from workflows.voices.words import deploy_progress, duration, format_findings
+
+# Lines that belong together are one message each, edited as each step adds its line (issue #16):
+VSPHERE = "vsphere"          # preflight, then vSphere ready
+# (MASTER_SETUP: the master's setup, ``voices.master``, then Fuel reachable, kept under it)
+NODES = "discover"           # VMs created, discovery (its wait the live line)
+ENVIRONMENT = "environment"  # environment, settings, networks, roles, interfaces, network verification
+DEPLOY = "deploy"            # deploy started, its progress (the live line), deployed or failed, health skipped
 
 
 @dataclass(frozen=True)
@@ -96,19 +103,19 @@ def vsphere_line(fact: PreflightChecked | VSphereReady | MasterVmCreated | Maste
 def discovery_line(fact: NodesDiscovered | StrangerNode | DiscoveryWaiting | AllDiscovered) -> Line:
     match fact:
         case NodesDiscovered(nodes=nodes, after=after):
-            # one message per poll, not per node: a 100-node lab must not flood its thread
+            # one line per poll, not per node: a 100-node lab must not flood its thread
             fresh = [f"node-{n.node_id} ⇐ `{n.vm}` ({n.mac})" for n in nodes]
             shown = fresh if len(fresh) <= 10 else fresh[:8] + [f"… and {len(fresh) - 8} more"]
-            return Line(f"📡 Discovered by Fuel after {duration(after)}: "
-                        + ("\n   • ".join([""] + shown) if len(fresh) > 1 else shown[0]))
+            return Line.kept(f"📡 Discovered by Fuel after {duration(after)}: "
+                             + ("\n   • ".join([""] + shown) if len(fresh) > 1 else shown[0]), NODES)
         case StrangerNode(node_id=node_id, mac=mac, lab=lab):
             return Line(f"👽 Unknown node on the PXE network: node-{node_id} ({mac}) matches none of "
                         f"{lab}'s VMs; it is left alone.")
         case DiscoveryWaiting(missing=missing, waited=waited):
             return Line(f"⏳ Waiting for Fuel to discover {', '.join(f'`{m}`' for m in missing)} "
-                        f"({duration(waited)})", phase="discover")
+                        f"({duration(waited)})", phase=NODES)
         case AllDiscovered(count=count, after=after):
-            return Line(f"📡 All {count} node(s) discovered ({duration(after)})", phase="discover", force=True)
+            return Line.kept(f"📡 All {count} node(s) discovered ({duration(after)})", NODES)
 
 
 def online_line(fact: NodesOffline | NodesOnline) -> Line:
@@ -168,19 +175,19 @@ def deploy_line(fact: DeployAdopted | NothingToDeploy | DeployStarted | DeployPr
                 | Deployed) -> Line:
     match fact:
         case DeployAdopted(task_id=task_id):
-            return Line(f"🚀 Following the deploy already running in Fuel (task #{task_id}).")
+            return Line.kept(f"🚀 Following the deploy already running in Fuel (task #{task_id}).", DEPLOY)
         case NothingToDeploy(environment=env):
-            return Line(f"✅ Nothing to deploy: `{env}` is operational and matches the spec.")
+            return Line.kept(f"✅ Nothing to deploy: `{env}` is operational and matches the spec.", DEPLOY)
         case DeployStarted(task_id=task_id, nodes=nodes):
-            return Line(f"🚀 Deploy changes: Fuel task #{task_id} started for {nodes} node(s).")
+            return Line.kept(f"🚀 Deploy changes: Fuel task #{task_id} started for {nodes} node(s).", DEPLOY)
         case DeployProgress(percent=percent, subtasks=subtasks, nodes=nodes, elapsed=elapsed):
             return Line(deploy_progress(percent=percent, subtasks=subtasks, nodes=nodes, elapsed=elapsed),
-                        phase="deploy")
+                        phase=DEPLOY)
         case FuelSilent(error=error):
             return Line(f"⚠️ Fuel is not answering ({error}); still following the deploy, which goes on "
-                        "on the master without us.", phase="deploy", force=True)
+                        "on the master without us.", phase=DEPLOY, force=True)
         case Deployed(elapsed=elapsed):
-            return Line(f"✅ Deployed — 100% · {duration(elapsed)}", phase="deploy", force=True)
+            return Line.kept(f"✅ Deployed — 100% · {duration(elapsed)}", DEPLOY)
 
 
 class DeployVoice(KindVoice[DeployFact]):
@@ -188,8 +195,13 @@ class DeployVoice(KindVoice[DeployFact]):
 
     def lines(self, fact: DeployFact) -> Sequence[Line]:
         match fact:
-            case (PreflightChecked() | VSphereReady() | MasterVmCreated() | MasterReachable() | VmsCreated()
-                  | HostsSkipped()):
+            case PreflightChecked() | VSphereReady():
+                return [Line.kept(vsphere_line(fact), VSPHERE)]
+            case MasterReachable():
+                return [Line.kept(vsphere_line(fact), MASTER_SETUP)]
+            case VmsCreated():
+                return [Line.kept(vsphere_line(fact), NODES)]
+            case MasterVmCreated() | HostsSkipped():
                 return [Line(vsphere_line(fact))]
             case NodesDiscovered() | StrangerNode() | DiscoveryWaiting() | AllDiscovered():
                 return [discovery_line(fact)]
@@ -197,17 +209,17 @@ class DeployVoice(KindVoice[DeployFact]):
                 return [online_line(fact)]
             case (EnvironmentCreated() | EnvironmentExists() | SettingsMatch() | SettingsLocked() | SettingsApplied()
                   | NetworksMatch() | NetworksLocked() | NetworksConfigured()):
-                return [Line(environment_line(fact))]
+                return [Line.kept(environment_line(fact), ENVIRONMENT)]
             case RolesAssigned() | InterfacesMapped() | VerificationSkipped() | VerificationPassed():
-                return [Line(nodes_line(fact))]
+                return [Line.kept(nodes_line(fact), ENVIRONMENT)]
             case HealthSkipped():
-                return [Line("🩺 Health check skipped (`--skip-health`).")]
+                return [Line.kept("🩺 Health check skipped (`--skip-health`).", DEPLOY)]
             case DeployHealthChecked(outcome=outcome, job_id=job_id):
                 return [Line(deploy_health_line(outcome, job_id=job_id))]
             case HealthRunning() | HealthFinished():
                 return [progress_line(fact)]
             case DeployFailed(diagnosis=diagnosis, job_id=job_id):
-                return [Line(f"❌ {stage_failed(diagnosis)}", phase="deploy", force=True),
+                return [Line.kept(f"❌ {stage_failed(diagnosis)}", DEPLOY),
                         Line(diagnosis_reply(FuelDiagnosed(diagnosis=diagnosis, job_id=job_id)))]
             case (BootTyped() | BootByHand() | BootMenuMissed() | MasterStarting() | MasterUp() | IsoDetached()
                   | MasterSetupProgress()):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
-from core.mrkdwn import mention
+from core.mrkdwn import as_of, mention
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message, mark
 from workflows.voices.base import Line
@@ -14,7 +14,8 @@ from workflows.voices.words import duration
 
 SECTION_LIMIT = 12
 UNREACHABLE = "unreachable"
-Snapshot = Mapping[str, Any]        # one lab observed (``workflows.digest.observe``), as stored
+NOT_OBSERVED = "not observed yet"
+Snapshot = Mapping[str, Any]        # one lab as the digest saw it (``workflows.digest``), as stored
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,25 @@ def unreachable(snap: Snapshot | None) -> bool:
     return snap is not None and str(snap.get("status", "")).startswith(UNREACHABLE)
 
 
+def unknown(snap: Snapshot | None) -> bool:
+    """Nothing current is known of the lab's environment: its master is silent, or never was read."""
+    return unreachable(snap) or (snap is not None and snap.get("status") == NOT_OBSERVED)
+
+
+def seen(snap: Snapshot, now: datetime) -> str:
+    """``as of 40s ago``, and that a reading older than the tick should be is old (never shown as current)."""
+    if not snap.get("as_of"):
+        return ""
+    when = as_of(datetime.fromisoformat(snap["as_of"]), now)
+    return f"last read {when} (stale: fuelbot has not read this Fuel master since)" if snap.get("stale") else when
+
+
 def line_for(snap: Snapshot, now: datetime) -> str:
     if unreachable(snap):
-        return f"*{snap['lab']}* — its Fuel master does not answer (above)"
+        last = f"; its last answer is {as_of(datetime.fromisoformat(snap['as_of']), now)}" if snap.get("as_of") else ""
+        return f"*{snap['lab']}* — its Fuel master does not answer (above){last}"
+    if snap.get("status") == NOT_OBSERVED:
+        return f"*{snap['lab']}* — not observed yet: fuelbot has not read its Fuel master since it started watching it"
     parts = [f"*{snap['lab']}* {snap['status']}"]
     nodes = snap.get("nodes") or {}
     if nodes:
@@ -80,6 +97,8 @@ def line_for(snap: Snapshot, now: datetime) -> str:
         parts.append(f"running: {', '.join(snap['running'])}")
     if snap.get("lease"):
         parts.append(snap["lease"])
+    if snap.get("as_of"):
+        parts.append(seen(snap, now))
     return " · ".join(parts)
 
 
@@ -88,7 +107,7 @@ def changes(previous: Snapshot | None, snap: Snapshot) -> list[str]:
     if previous is None:
         return []
     out = []
-    if previous.get("status") != snap.get("status") and not (unreachable(previous) or unreachable(snap)):
+    if previous.get("status") != snap.get("status") and not (unknown(previous) or unknown(snap)):
         out.append(f"{snap['lab']} {previous.get('status')} → {snap.get('status')}")
     if previous.get("last_deploy") != snap.get("last_deploy") and snap.get("last_deploy"):
         d = snap["last_deploy"]
@@ -97,8 +116,9 @@ def changes(previous: Snapshot | None, snap: Snapshot) -> list[str]:
     if after and before.get("failed") != after.get("failed"):
         trend = "got worse" if after["failed"] > before.get("failed", 0) else "improved"
         out.append(f"{snap['lab']} health {trend} ({after['passed']}/{after['passed'] + after['failed']})")
-    if set(snap.get("offline", [])) - set(previous.get("offline", [])):
-        out.append(f"{snap['lab']} new offline: {', '.join(sorted(set(snap['offline']) - set(previous.get('offline', []))))}")
+    offline, before_offline = set(snap.get("offline") or []), set(previous.get("offline") or [])
+    if offline - before_offline and not unknown(previous):
+        out.append(f"{snap['lab']} new offline: {', '.join(sorted(offline - before_offline))}")
     return out
 
 

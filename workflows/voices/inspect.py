@@ -142,9 +142,10 @@ class LabStatus:
     offline: int = 0
     unreachable: str | None = None
     lease: str | None = None              # who holds it, until when (``jobs.lease_notices.held``)
+    as_of: str | None = None              # read by the observation tick: how fresh (``core.mrkdwn.as_of``)
 
     def __str__(self) -> str:
-        held = f" · {self.lease}" if self.lease else ""
+        held = (f" · {self.lease}" if self.lease else "") + (f" · {self.as_of}" if self.as_of else "")
         if self.unreachable is not None:
             return f"*{self.lab}*: ⚠️ {self.unreachable}{held}"
         if self.status is None:

@@ -44,6 +44,9 @@ def starting_line(fact: MasterStarting) -> str:
     return f"{head}\n{_checklist(steps, _position(fact.stage, install=fact.install))}"
 
 
+SETUP = "master_setup"      # the phase of the master's setup: one message, edited as each action is done
+
+
 def setup_line(fact: MasterSetupProgress) -> str:
     if fact.finished:
         head = ("🔧 Fuel master set up" if any(a.changed for a in fact.done) else "🔧 Fuel master already set up")
@@ -76,8 +79,9 @@ def master_line(fact: MasterFact) -> Line:
         case IsoDetached(vm=vm):
             return Line(f"💿 ISO detached from `{vm}` (CD-ROM disconnected, also at power-on) and its disk boots "
                         "first: a reboot starts the installed master, never the 6.0 installer again.")
-        case MasterSetupProgress():
-            return Line(setup_line(fact), phase="master_setup", force=True)
+        case MasterSetupProgress(finished=finished):
+            # once finished it is kept: the deploy adds "reachable" under it, in the same message
+            return Line(setup_line(fact), phase=SETUP, force=True, keep=finished)
         case MasterShown():
             return Line("\n".join(shown_lines(fact)))
 
