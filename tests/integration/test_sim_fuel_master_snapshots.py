@@ -2,35 +2,14 @@
 as a real master's disk does."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 
-import pytest
 
 from integrations.vsphere import VSphereClient
 from labspec.model import Lab
 from sim.fuel import FuelSimulator
-from sim.vcenter.process import VcsimProcess
 from tests.fixtures.fuel_simulator import FuelHttp, wait_for
-from tests.fixtures.vcenter_simulator import lab_for
-from tests.integration.test_sim_fuel_master_vm import install
-
-
-@pytest.fixture
-def lab(vcsim: VcsimProcess) -> Lab:
-    return lab_for(vcsim)
-
-
-@pytest.fixture
-def vsphere(vsphere_target, lab: Lab) -> Iterator[VSphereClient]:
-    with VSphereClient.connect(vsphere_target) as client:
-        client.fix_portgroups(lab)
-        yield client
-
-
-@pytest.fixture
-def master(fuelsim_factory: Callable[..., FuelSimulator], vcsim: VcsimProcess) -> FuelSimulator:
-    return fuelsim_factory(vcenter_url=vcsim.url, vcenter_user=vcsim.user, vcenter_password=vcsim.password,
-                           master_vm="fuel-master", install_time=200.0, boot_time=100.0)
+# the master VM on vcsim, its lab and vSphere client: the same fixtures as the master-VM tests
+from tests.integration.test_sim_fuel_master_vm import install, lab, master, vsphere  # noqa: F401
 
 
 def clusters(api: FuelHttp) -> list[str]:
