@@ -2,8 +2,6 @@
 as a real master's disk does."""
 from __future__ import annotations
 
-
-
 from integrations.vsphere import VSphereClient
 from labspec.model import Lab
 from sim.fuel import FuelSimulator
