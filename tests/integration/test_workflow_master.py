@@ -103,7 +103,8 @@ def test_deploy_installs_the_master_from_its_iso_then_secures_and_sets_it_up(fre
     assert positions == sorted(positions)
     with stack.runtime.sessions() as session:     # one install message, edited in place as it went
         edits = session.scalars(select(OutboxMessage.text).where(
-            OutboxMessage.job_id == job_id, OutboxMessage.slot == f"job:{job_id}:progress:master")).all()
+            OutboxMessage.job_id == job_id, OutboxMessage.slot == f"job:{job_id}:progress:master")
+            .order_by(OutboxMessage.id)).all()                # PostgreSQL returns rows in no set order
     assert len(edits) >= 2 and edits[0].startswith("💿 Installing Fuel 6.0 on `fuel-master` from its ISO")
     assert any("⏳ reboot" in e or "⏳ all services up" in e for e in edits)
     assert sum(1 for r in replies if "Installing Fuel 6.0" in r or "installed from its ISO" in r) == 1
