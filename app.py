@@ -361,7 +361,7 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd = sub.add_parser("serve", help="run the bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)")
     serve_cmd.add_argument("--migrate", action="store_true", help="bring the schema to head before serving")
     console = sub.add_parser("console", help="chat with fuelbot locally on the embedded lab (what `make demo` runs)")
-    console.add_argument("--user", default="U_CONSOLE", help="the Slack user id you type as")
+    console.add_argument("--user", default="U0CONSOLE", help="the Slack user id you type as")
     console.add_argument("--speed", type=float, default=float(os.environ.get("FUELSIM_SPEED", "4")),
                          help="Fuel simulator speed factor (default 4)")
     console.add_argument("--install-seconds", type=float, default=40.0,

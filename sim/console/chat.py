@@ -33,7 +33,7 @@ class Console:
     """A terminal user in one channel, talking to the bot at ``events_url`` through signed requests."""
 
     def __init__(self, *, local_slack: LocalSlack, events_url: str, signing_secret: str,
-                 user_id: str = "U_CONSOLE", channel_id: str = "C0LAB", channel_name: str = "lab",
+                 user_id: str = "U0CONSOLE", channel_id: str = "C0LAB", channel_name: str = "lab",
                  settle_seconds: float = 0.6) -> None:
         self._slack = local_slack
         self._events_url = events_url

@@ -33,7 +33,7 @@ from sim.slack.socket_mode import LocalSocket
 from sim.slack.web_api import API
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
-USER_ID = re.compile(r"[UW][A-Z0-9_]+")
+USER_ID = re.compile(r"[UW][A-Z0-9]+")   # Slack's user ids: no underscore
 RESPONSE_URL_USES = hooks.RESPONSE_URL_USES
 
 
@@ -50,7 +50,7 @@ class LocalSlack:
     makes private channels, DMs and group DMs. ``rate_scale`` speeds the rate limits' clock.
     """
 
-    def __init__(self, *, team_id: str = "T_LOCAL", bot_user_id: str = "U_FUELBOT",
+    def __init__(self, *, team_id: str = "T_LOCAL", bot_user_id: str = "U0FUELBOT",
                  channels: Mapping[str, str] | None = None, usergroups: Mapping[str, list[str]] | None = None,
                  scopes: Iterable[str] | None = None, rate_scale: float = 1.0,
                  clock: Callable[[], float] = time.time) -> None:

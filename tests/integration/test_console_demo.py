@@ -38,7 +38,7 @@ def test_the_console_prints_job_page_links_that_open(tmp_path: Path, vcsim_binar
         raise AssertionError("the console never printed it:\n" + "".join(seen[-40:]))
 
     try:
-        wait_for(re.compile(r"fuelbot console: you are @U_CONSOLE in #lab"))
+        wait_for(re.compile(r"fuelbot console: you are @U0CONSOLE in #lab"))
         console.stdin.write("/fuel health lab1 smoke\n")   # a threaded job: its parent links its page
         console.stdin.flush()
         link = wait_for(LINK).group(1)

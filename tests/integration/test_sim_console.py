@@ -7,7 +7,7 @@ from sim.console.chat import Console
 from tests.fixtures.slack import ALICE, CHANNEL, BotStack
 
 
-def run_console(stack: BotStack, lines: list[str], *, user: str = "U_CONSOLE") -> str:
+def run_console(stack: BotStack, lines: list[str], *, user: str = "U0CONSOLE") -> str:
     console = Console(local_slack=stack.local_slack, events_url=stack.events_url,
                       signing_secret=stack.signing_secret, user_id=user, channel_id=CHANNEL, channel_name="lab",
                       settle_seconds=0.3)
@@ -19,7 +19,7 @@ def run_console(stack: BotStack, lines: list[str], *, user: str = "U_CONSOLE") -
 def test_help_and_jobs_through_a_pipe(bot_stack: BotStack) -> None:
     out = run_console(bot_stack, ["/fuel help", "fuel jobs", "quit"])
     lines = out.splitlines()
-    assert lines[0] == ("fuelbot console: you are @U_CONSOLE in #lab. "
+    assert lines[0] == ("fuelbot console: you are @U0CONSOLE in #lab. "
                         "Type /fuel help, or help for the console's own keys.")
     help_at = lines.index("› /fuel help")
     assert lines[help_at + 1].startswith("(only visible to you) fuelbot: fuelbot — `/fuel <command>`")
@@ -81,3 +81,12 @@ def test_unknown_input_and_missing_button(bot_stack: BotStack) -> None:
     assert "  (type /fuel <command>, !<n> to click a button, help or quit)" in out
     assert "  (there is no button 7 any more)" in out
     assert "  !<n>               click button n, shown as [n Label]" in out
+
+
+def test_the_console_person_is_mentioned_as_slack_would_show_them(bot_stack: BotStack) -> None:
+    # the console's own user id has Slack's shape (no underscore): its mention is a mention, not raw brackets
+    out = run_console(bot_stack, ["/fuel digest", "quit"])
+    parent = next(line for line in out.splitlines() if line.startswith("fuelbot: ⏳"))
+    assert "Digest — job #1 by @U0CONSOLE · queued" in parent
+    assert "Slack would refuse" not in out
+    assert not bot_stack.local_slack.violations

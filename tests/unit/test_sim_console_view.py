@@ -9,7 +9,7 @@ CANCEL = {"type": "actions", "elements": [{"type": "button", "action_id": "cance
 
 
 def message(ts: str, text: str, seq: int, *, replies=(), history=(), blocks=(), thread_ts=None) -> MessageView:
-    return MessageView(ts=ts, user="U_FUELBOT", text=text, blocks=tuple(blocks), thread_ts=thread_ts, seq=seq,
+    return MessageView(ts=ts, user="U0FUELBOT", text=text, blocks=tuple(blocks), thread_ts=thread_ts, seq=seq,
                        history=tuple(history), replies=tuple(replies))
 
 
@@ -19,7 +19,7 @@ def snapshot(*items, ephemerals=()) -> ChannelSnapshot:
 
 
 def view() -> ChannelView:
-    return ChannelView(user_id="U1", bot_user_id="U_FUELBOT")
+    return ChannelView(user_id="U1", bot_user_id="U0FUELBOT")
 
 
 def test_full_view_indents_replies_and_numbers_buttons() -> None:

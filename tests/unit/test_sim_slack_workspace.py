@@ -34,7 +34,7 @@ def client(slack: LocalSlack) -> WebClient:
 
 
 def test_auth_test(client: WebClient) -> None:
-    assert client.auth_test()["user_id"] == "U_FUELBOT"
+    assert client.auth_test()["user_id"] == "U0FUELBOT"
 
 
 def test_posts_get_unique_increasing_ts_and_replies_thread_under_the_parent(slack, client) -> None:
@@ -143,7 +143,7 @@ def test_show_command_response_like_slack(slack) -> None:
                                 response={"text": "posted", "response_type": "in_channel"})
     view = slack.channel("C1")
     assert [e.source for e in view.ephemerals_for("U1")] == ["ack"]
-    assert [(m.user, m.text) for m in view.messages] == [("U1", "/fuel digest"), ("U_FUELBOT", "posted")]
+    assert [(m.user, m.text) for m in view.messages] == [("U1", "/fuel digest"), ("U0FUELBOT", "posted")]
 
 
 def test_wait_for_wakes_on_change(slack, client) -> None:
