@@ -27,13 +27,13 @@ TOKEN_OPEN, TOKEN_CLOSE = "\ue000", "\ue001"          # Unicode private use: nev
 _MARKERS = re.compile(f"[{TOKEN_OPEN}{TOKEN_CLOSE}]")
 _TOKEN = re.compile(f"{TOKEN_OPEN}([^{TOKEN_OPEN}{TOKEN_CLOSE}]*){TOKEN_CLOSE}")
 
-# Slack's ids are a type letter and upper-case letters and digits (never an underscore): anything
-# else in <@…> is not a mention, and Slack shows the raw brackets.
-_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+# Slack's ids are a type letter and upper-case letters and digits, never an underscore (slack-api-specs
+# defs_user_id: ^[UW][A-Z0-9]{2,}$): anything else in <@…> is not a mention; Slack shows the brackets.
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 _GROUP_ID = re.compile(r"S[A-Z0-9]+")
 # The only shapes a token may have; anything else renders as the plain, escaped text it holds.
-_ALLOWED = re.compile(r"@[UW][A-Z0-9]+|#[CGD][A-Z0-9]+|!subteam\^S[A-Z0-9]+|!here"
+_ALLOWED = re.compile(r"@[UW][A-Z0-9]{2,}|#[CGD][A-Z0-9]+|!subteam\^S[A-Z0-9]+|!here"
                       r"|!date\^\d+\^[{}a-z_ ]+\|(?P<fallback>[0-9: -]+ UTC)"
                       r"|(?P<url>(?:https?://|mailto:)[^\s|<>]+)\|(?P<label>.*)", re.DOTALL)
 # A mention as ``commands.parser`` accepts it (what Slack puts in a slash command's text).

@@ -34,7 +34,7 @@ MESSAGE_TEXT_LIMIT = 40_000          # Slack truncates longer text (2018-04 chan
 TEXT_TYPES = ("plain_text", "mrkdwn")
 
 _SEQUENCE = re.compile(
-    r"<(?:[@][UW][A-Z0-9]+(?:\|[^<>]*)?"           # user mention
+    r"<(?:[@][UW][A-Z0-9]{2,}(?:\|[^<>]*)?"           # user mention
     r"|#[CGD][A-Z0-9]+(?:\|[^<>]*)?"                # channel link
     r"|!(?:here|channel|everyone)(?:\|[^<>]*)?"     # special mentions
     r"|!subteam\^S[A-Z0-9]+(?:\|[^<>]*)?"           # user group mention

@@ -33,7 +33,7 @@ from sim.slack.socket_mode import LocalSocket
 from sim.slack.web_api import API
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
-USER_ID = re.compile(r"[UW][A-Z0-9]+")   # Slack's user ids: no underscore
+USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")   # slack-api-specs defs_user_id: ^[UW][A-Z0-9]{2,}$
 RESPONSE_URL_USES = hooks.RESPONSE_URL_USES
 
 

@@ -170,8 +170,8 @@ def test_ephemeral_messages_go_to_members_only(slack, client) -> None:
 
 
 def test_conversations_open_gives_the_dm_with_the_bot(slack, client) -> None:
-    dm = client.conversations_open(users="U1")["channel"]["id"]
-    assert dm.startswith("D") and client.conversations_open(users="U1")["channel"]["id"] == dm
+    dm = client.conversations_open(users="U01")["channel"]["id"]
+    assert dm.startswith("D") and client.conversations_open(users="U01")["channel"]["id"] == dm
     client.chat_postMessage(channel=dm, text="only we see this")
     assert [m.text for m in slack.channel(dm).messages] == ["only we see this"]
 
