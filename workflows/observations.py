@@ -30,9 +30,9 @@ from labspec.model import Lab
 from store.lab_states import NOT_DEPLOYED
 from store.models import LabState, VMOwnership
 from store.types import utcnow
+from workflows.watch import by_master
 
 log = logging.getLogger(__name__)
-
 
 
 class FuelReads(Protocol):
@@ -97,9 +97,7 @@ class LabObserver:
     def tick(self) -> TickCost:
         started, now = time.perf_counter(), utcnow()
         found, _ = self._labs()
-        masters: dict[str, list[Lab]] = {}
-        for lab in sorted(found.values(), key=lambda lab: lab.name):
-            masters.setdefault(lab.fuel.url, []).append(lab)
+        masters = by_master(found.values())
         with self._sessions() as session:
             owned: dict[str, dict[str, str]] = {}
             for lab_name, name, macs in session.execute(select(VMOwnership.lab, VMOwnership.name, VMOwnership.macs)):

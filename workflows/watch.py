@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -106,6 +106,14 @@ def announce_new_nodes(*, sessions: Callable[[], Session], labs: Sequence[Lab], 
     return posted
 
 
+def by_master(labs: Iterable[Lab]) -> dict[str, list[Lab]]:
+    """The labs grouped by the Fuel master that serves them (its URL), each group by lab name."""
+    masters: dict[str, list[Lab]] = {}
+    for lab in sorted(labs, key=lambda lab: lab.name):
+        masters.setdefault(lab.fuel.url, []).append(lab)
+    return masters
+
+
 def watch_labs(*, sessions: Callable[[], Session], labs: Callable[[], tuple[Mapping[str, Lab], Sequence[object]]],
                fuel_factory: Callable[[Lab], FuelPort], vsphere: Callable[[Lab], VSpherePort]) -> None:
     """One pass over every Fuel master that serves a lab with a channel; a master that is down is skipped.
@@ -113,10 +121,7 @@ def watch_labs(*, sessions: Callable[[], Session], labs: Callable[[], tuple[Mapp
     ``vsphere`` hands out a lab's kept client, which this pass does not close.
     """
     found, _ = labs()
-    masters: dict[str, list[Lab]] = {}
-    for lab in sorted(found.values(), key=lambda lab: lab.name):
-        masters.setdefault(lab.fuel.url, []).append(lab)
-    for url, served in masters.items():
+    for url, served in by_master(found.values()).items():
         if not any(lab.channel for lab in served):
             continue
         fuel: FuelPort | None = None
