@@ -75,7 +75,7 @@ def _runner(sessions, workflow, worker_id="w1"):
 
 def _claimed_job(sessions, worker_id="w1", step=None):
     with sessions() as s, s.begin():
-        job = submit(s, kind=JobKind.DEPLOY, requester="U1", lab="lab1", channel="C1").job
+        job = submit(s, kind=JobKind.DEPLOY, requester="U01", lab="lab1", channel="C1").job
         claim_next(s, worker_id=worker_id, lease_seconds=5)
         if step:
             job.step = step
@@ -91,7 +91,7 @@ def test_runs_every_step_in_order_and_succeeds(sessions):
         assert (job.state, job.progress, job.context["ran"]) == ("succeeded", 100, ["one", "two", "three"])
         assert job.lab_lock is None and job.finished_at is not None
         texts = [readable(m.text) for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-        assert texts == [f"🚀 Deploy of *lab1* — job #{job_id} by <@U1>", "step one done", "step two done",
+        assert texts == [f"🚀 Deploy of *lab1* — job #{job_id} by <@U01>", "step one done", "step two done",
                          "step three done", "succeeded"]
 
 
