@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import CursorResult, Engine, Update, create_engine, event, inspect
+from sqlalchemy import Connection, CursorResult, Engine, Update, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -30,6 +30,7 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
         return engine
     try:
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -43,6 +44,20 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _begin_before_savepoint(connection: Connection, _name: str | None) -> None:
+    """Open the transaction a SAVEPOINT belongs in, which pysqlite has not always done.
+
+    pysqlite begins a transaction only before a write, so a ``begin_nested()`` that comes before a
+    unit of work's first write would be SQLite's outermost savepoint, and its RELEASE a COMMIT
+    (sqlite.org/lang_savepoint.html): the insert would be seen by other connections, and kept on
+    rollback, before the rest of the unit of work. ``BEGIN IMMEDIATE`` takes the write lock the
+    savepoint is about to need (waiting out the busy timeout), so no stale read snapshot can refuse it.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -78,10 +78,11 @@ def _open(run: Run[Any, Any], lab: Lab, *, name: str, trigger: str | None) -> in
                                        members=members, fuel=view, now=utcnow())
         if created is None:
             raise name_taken(lab.name, name)
-        master = next((m.vm_name for m in members if m.role == "master"), None)
-        run.post(set_lines(SetStarted(lab=lab.name, name=name, vms=tuple(m.vm_name for m in members),
-                                      master=master, fuel=view, trigger=trigger)))
-        return created.id
+    # Told once the row is committed: the thread's words are written by a unit of work of their own.
+    master = next((m.vm_name for m in members if m.role == "master"), None)
+    run.post(set_lines(SetStarted(lab=lab.name, name=name, vms=tuple(m.vm_name for m in members),
+                                  master=master, fuel=view, trigger=trigger)))
+    return created.id
 
 
 def take_set(run: Run[Any, Any], lab: Lab, *, name: str, trigger: str | None = None) -> tuple[int, SetReady]:
