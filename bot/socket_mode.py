@@ -9,7 +9,10 @@ about 55 s. ``PING_SECONDS`` = 1 notices it within about 5 s and has a new conne
 Slack's ``disconnect`` messages (docs.slack.dev/apis/events-api/using-socket-mode):
 
 * ``warning``: this connection will be refreshed soon. A new one is opened now, before the old
-  one is closed, so nothing falls in between (the SDK's own reconnect does this).
+  one is closed, so nothing falls in between (the SDK's own reconnect does this). The old one is
+  then closed at once: the SDK's close waits for the old reader's 3 s receive timeout, and the
+  new connection is not read meanwhile, so an envelope sent on it (a click, a command) missed
+  Slack's 3 s ack and was redelivered.
 * ``refresh_requested``: reconnect now; same.
 * ``too_many_websockets``: the app holds more than ten connections. Reconnecting at once would
   only knock another one off, so this process waits (30 s, doubling to 5 min) and logs what to
@@ -25,13 +28,16 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
+from functools import partial
 from typing import Any, Callable
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.builtin.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +78,13 @@ class ResilientSocketModeClient(SocketModeClient):
                 return           # Slack closes the connection; reconnecting now would not help
         super().enqueue_message(message)
 
+    def connect(self) -> None:
+        """The SDK's connect, but the connection it replaces is closed without a 3 s wait."""
+        old = self.current_session
+        if old is not None:
+            old.close = partial(_close_at_once, old)  # type: ignore[method-assign]
+        super().connect()
+
     def connect_to_new_endpoint(self, force: bool = False) -> None:
         with self._policy_lock:
             if self._clock() < self._hold_until:
@@ -92,6 +105,18 @@ class ResilientSocketModeClient(SocketModeClient):
             self._hold_until = self._clock() + wait
         level = logging.ERROR if reason in HOLDS else logging.WARNING
         log.log(level, "%s%s; next Socket Mode attempt in %.0fs", advice, f" ({note})" if note else "", wait)
+
+
+def _close_at_once(connection: Connection) -> None:
+    """Close ``connection`` now: shutting its socket down wakes the reader blocked in recv (which
+    holds the lock the SDK's close waits for) instead of waiting out its receive timeout."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:       # already gone
+            pass
+    connection.disconnect()
 
 
 def _disconnect_reason(raw: str) -> str | None:

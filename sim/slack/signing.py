@@ -63,6 +63,18 @@ def block_actions_form(*, user_id: str, channel_id: str, channel_name: str, team
                        message: Mapping[str, Any] | None = None, ephemeral: bool = False,
                        trigger_id: str | None = None) -> str:
     """The ``payload=`` form body of a button click (``message``: the clicked message, for channel ones)."""
+    return urlencode({"payload": json.dumps(block_actions_payload(
+        user_id=user_id, channel_id=channel_id, channel_name=channel_name, team_id=team_id, action=action,
+        block_id=block_id, response_url=response_url, message=message, ephemeral=ephemeral,
+        trigger_id=trigger_id))})
+
+
+def block_actions_payload(*, user_id: str, channel_id: str, channel_name: str, team_id: str,
+                          action: Mapping[str, Any], block_id: str, response_url: str,
+                          message: Mapping[str, Any] | None = None, ephemeral: bool = False,
+                          trigger_id: str | None = None) -> dict[str, Any]:
+    """A button click's ``block_actions`` payload: the JSON of the HTTP ``payload=`` field, and the
+    ``payload`` of the Socket Mode ``interactive`` envelope (the same object either way)."""
     now = f"{time.time():.6f}"
     container: dict[str, Any] = {"type": "message", "channel_id": channel_id, "is_ephemeral": ephemeral}
     if message is not None:
@@ -78,7 +90,7 @@ def block_actions_form(*, user_id: str, channel_id: str, channel_name: str, team
     }
     if message is not None:
         payload["message"] = dict(message)
-    return urlencode({"payload": json.dumps(payload)})
+    return payload
 
 
 def post_signed(url: str, body: str, *, secret: str, timestamp: int | None = None,

@@ -110,7 +110,10 @@ class LocalSlack:
         """The Socket Mode endpoint ``apps.connections.open`` points at (started on first use)."""
         with self._cond:
             if self._socket is None:
-                self._socket = LocalSocket(on_ack_payload=lambda p: self.check_payload("socket", p)).start()
+                self._socket = LocalSocket(on_ack_payload=lambda p: self.check_payload("socket", p),
+                                           on_command_answer=self._show_socket_answer,
+                                           on_violation=lambda rule, detail: self.violation("socket", rule, detail),
+                                           ).start()
             return self._socket
 
     # -- the workspace -------------------------------------------------------------------------
@@ -210,6 +213,12 @@ class LocalSlack:
             else:
                 target.add_ephemeral(user=user, text=response.get("text", ""), blocks=checked, source="ack")
             self._changed()
+
+    def _show_socket_answer(self, command: Mapping[str, Any], response: dict[str, Any]) -> None:
+        """A slash command's answer in its Socket Mode ack, shown as its HTTP answer would be."""
+        self.show_command_response(channel=str(command.get("channel_id")), user=str(command.get("user_id")),
+                                   command=f"{command.get('command')} {command.get('text')}".strip(),
+                                   response=response)
 
     # -- contract ----------------------------------------------------------------------------
     def violation(self, method: str, rule: str, detail: str) -> None:

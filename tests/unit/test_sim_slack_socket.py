@@ -16,7 +16,7 @@ def socket():
 @pytest.mark.parametrize("kind", ["slash_commands", "interactive"])
 def test_retry_attempt_is_only_for_events_api_envelopes(socket: LocalSocket, kind: str) -> None:
     with pytest.raises(ValueError, match="only on events_api"):
-        socket.send_envelope(kind, {}, retry_attempt=1, timeout=0.1)
+        socket.send_envelope(kind, {"type": "block_actions"}, retry_attempt=1, timeout=0.1)
 
 
 def test_disconnect_reasons_are_slack_s(socket: LocalSocket) -> None:
