@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Iterator
-from urllib.parse import parse_qsl
 
 import pytest
 from slack_sdk.socket_mode.builtin.connection import Connection
@@ -21,51 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sim.slack.workspace import LocalSlack
 from sim.slack.socket_mode import LocalSocket
 from bot.metrics import Metrics
-from bot.slack_app import build_app
 from sim.slack.signing import slash_command_form
 from bot.socket_mode import MAX_CONNECTIONS_PER_APP, ResilientSocketModeHandler
-from bot.web import FuelbotWSGI, serve_http, serve_socket_mode
+from bot.web import FuelbotWSGI, serve_http
 from sim.slack.signing import post_signed
-from commands.api import CommandServices, LabCatalog
-from core.settings import Settings
-from labspec.catalog import load_labs
 from store.models import Job
-from tests.fixtures.slack import ALICE, BOB, CHANNEL, LABS_DIR, policy_for_tests
-
-APP_TOKEN = "xapp-local-test"
-
-
-def socket_app(sessions: sessionmaker[Session], local_slack: LocalSlack):
-    """The Bolt app as ``app.py serve`` builds it for Socket Mode (an app token, no signing secret)."""
-    settings = Settings(slack_bot_token="xoxb-local-test", slack_app_token=APP_TOKEN,
-                        slack_api_url=local_slack.base_url)
-    services = CommandServices(session_factory=sessions, policy=policy_for_tests(),
-                               labs=LabCatalog(load=lambda: load_labs(LABS_DIR, {})))
-    return build_app(settings=settings, services=services, metrics=Metrics(session_factory=sessions),
-                     client=WebClient(token="xoxb-local-test", base_url=local_slack.base_url))
-
-
-@pytest.fixture
-def socket(sessions: sessionmaker[Session], local_slack: LocalSlack) -> Iterator[LocalSocket]:
-    """The bot connected over Socket Mode; yields the LocalSocket that plays Slack."""
-    handle = serve_socket_mode(socket_app(sessions, local_slack), APP_TOKEN)
-    try:
-        yield local_slack.socket
-    finally:
-        local_slack.socket.stop()   # EOF first, so the client's blocked recv returns at once
-        handle.stop()
-
-
-def fuel(socket: LocalSocket, slack: LocalSlack, text: str, user: str = ALICE, *,
-         trigger_id: str | None = None) -> dict:
-    """Deliver ``/fuel <text>`` as a ``slash_commands`` envelope; the payload of the app's ack."""
-    payload = dict(parse_qsl(slash_command_form(
-        text=text, user_id=user, channel_id=CHANNEL, channel_name="lab", team_id=slack.team_id,
-        response_url=slack.new_response_url(channel=CHANNEL, user=user), trigger_id=trigger_id)))
-    envelope_id = socket.send_envelope("slash_commands", payload)
-    ack = socket.wait_for_ack(envelope_id, timeout=5)
-    assert ack.payload is not None, f"/fuel {text}: bare ack, no answer"
-    return ack.payload
+from tests.fixtures.slack import ALICE, APP_TOKEN, BOB, CHANNEL, socket_app
+from tests.fixtures.slack import socket_command as fuel
 
 
 def jobs(sessions: sessionmaker[Session]) -> int:
