@@ -78,7 +78,7 @@ def test_a_confirmation_clicked_by_someone_without_the_role_is_refused_and_audit
     value, shown = destroy_prompt(socket, local_slack)
     # Bob (a viewer) sends Carol's button value in a click of his own: refused as if he had typed it.
     socket_click(socket, local_slack, "confirm_destroy", value, user=BOB)
-    assert local_slack.wait_for(lambda: local_slack.channel(CHANNEL).ephemerals_for(BOB), timeout=5)
+    assert local_slack.wait_for(lambda: bool(local_slack.channel(CHANNEL).ephemerals_for(BOB)), timeout=5)
     [refusal] = local_slack.channel(CHANNEL).ephemerals_for(BOB)
     assert "needs the *admin* role; you have *viewer*" in refusal.text
     assert kinds(sessions) == []
@@ -91,10 +91,11 @@ def test_cancel_clicked_by_a_viewer_is_refused_and_the_job_stays_queued(
         socket: LocalSocket, local_slack: LocalSlack, sessions: sessionmaker[Session]) -> None:
     assert "queued as job *#1*" in socket_command(socket, local_slack, "deploy lab1", user=ALICE)["text"]
     socket_click(socket, local_slack, "cancel_job", "1", user=BOB)
-    assert local_slack.wait_for(lambda: local_slack.channel(CHANNEL).ephemerals_for(BOB), timeout=5)
+    assert local_slack.wait_for(lambda: bool(local_slack.channel(CHANNEL).ephemerals_for(BOB)), timeout=5)
     assert "needs the *operator* role; you have *viewer*" in local_slack.channel(CHANNEL).ephemerals_for(BOB)[0].text
     with sessions() as session:
-        assert session.get(Job, 1).state == "queued"
+        job = session.get(Job, 1)
+        assert job is not None and job.state == "queued"
     assert [actor for actor, _ in events(sessions, "denied")] == [BOB]
 
 
