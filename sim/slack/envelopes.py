@@ -18,7 +18,10 @@ interaction's ``payload=`` JSON, an event callback). Sources:
   capture in github.com/slackapi/bolt-js/issues/2487 shows a redelivery keeping its envelope_id.
   The Events API retries at once, after a minute and after five (api.slack.com/apis/connections/
   events-api#retries), which LocalSlack applies to every envelope type; only ``events_api`` ones
-  say so in ``retry_attempt`` / ``retry_reason``.
+  say so in ``retry_attempt`` / ``retry_reason``. That Slack also redelivers an unacked
+  ``interactive`` or ``slash_commands`` envelope is documented nowhere we found (over HTTP it
+  shows the person an error instead): LocalSlack assumes it, the harsher case, so a click or
+  command answered late must still do its work once.
 """
 from __future__ import annotations
 
