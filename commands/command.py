@@ -38,6 +38,7 @@ class ParamKind(StrEnum):
     REASON = "reason"               # free words, made inert
     SNAPSHOT = "snapshot name"
     APPROVAL_ID = "approval id"
+    FINGERPRINT = "fingerprint"     # an SSH host key's: SHA256:… or MD5 a1:b2:…
 
 
 @dataclass(frozen=True, kw_only=True)
