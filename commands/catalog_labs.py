@@ -56,7 +56,7 @@ class ShowMaster(JobCommand):
     name = "master"
     usage = "master <lab> [--fix] [--trust-key <fingerprint>]"
     example = "master lab1 --fix"
-    activity = "Setting up a lab's Fuel master or trusting its SSH host key"   # only the flags can be refused
+    activity = "Setting up a lab's Fuel master"   # only --fix (and --trust-key, its own) can be refused
     role = Role.VIEWER
     job = JobKind.MASTER
     button = ButtonAction.FIX_MASTER
@@ -66,7 +66,8 @@ class ShowMaster(JobCommand):
     # asks one for what destroys or rewinds a lab (destroy, rollback), not for an admin's override,
     # and the check that matters here is the fingerprint read on the master's own console.
     params = (LAB, Param(field="fix", kind=ParamKind.FLAG, option="--fix", role=Role.OPERATOR),
-              Param(field="trust_key", kind=ParamKind.FINGERPRINT, option="--trust-key", role=Role.ADMIN))
+              Param(field="trust_key", kind=ParamKind.FINGERPRINT, option="--trust-key", role=Role.ADMIN,
+                    activity="Trusting a Fuel master's new SSH host key"))
 
     @classmethod
     def clicked(cls, value: str | int) -> Self:

@@ -50,6 +50,7 @@ class Param:
     option: str | None = None       # e.g. "--fix"; None for a positional word
     optional: bool = False          # a positional that may be left out
     role: Role | None = None        # a flag that changes what the command does, and so the role it needs
+    activity: str | None = None     # what a refusal for lack of that role names, if not the command's activity
 
 
 LAB = Param(field="lab", kind=ParamKind.LAB)                          # a lab's name, as the first word

@@ -80,8 +80,10 @@ class Fingerprint:
             return cls(MD5, match.group(1).lower())
         if (match := _SHA256_TEXT.fullmatch(text)) and _decodes(match.group(1)):
             return cls(SHA256, match.group(1))
-        if text.upper().startswith(SHA256) or len(text) >= 40:
+        if text.upper().startswith(SHA256) or (len(text) >= 40 and ":" not in text):
             raise NotAFingerprint("a SHA256 fingerprint is `SHA256:` and 43 base64 characters")
+        if text.upper().startswith(MD5) or text.count(":") >= 8:
+            raise NotAFingerprint("an MD5 fingerprint is 16 hex pairs `a1:b2:…`, as CentOS 6 prints it")
         raise NotAFingerprint("a fingerprint is `SHA256:` and 43 base64 characters, or 16 hex pairs "
                               "`a1:b2:…` (MD5, as CentOS 6 prints it)")
 
