@@ -112,7 +112,7 @@ class FuelMasterSetup:
             if not self.keys.replace(self.address, old=recorded, new=presented):
                 raise MasterError(f"The recorded SSH host key of the Fuel master at {self.address} changed while "
                                   "fuelbot compared it (someone else trusted a key meanwhile).",
-                                  fix=f"look at `/fuel master {self.lab or '<lab>'}` and run the command again")
+                                  fix=f"look at `/fuel master {self.lab or 'LAB'}` and run the command again")
         return KeyTrust(address=self.address, verdict=verdict, typed=typed, presented=presented, recorded=recorded)
 
     def close(self) -> None:

@@ -68,7 +68,7 @@ def trust_command(lab: str | None, presented: HostKey) -> str:
     """The fix for a changed key: compare on the console, then the command that trusts the new key."""
     return (f"check the master's console (`{CONSOLE_COMMAND}` prints its fingerprint); if it is {presented.sha256} "
             f"or {presented.md5.removeprefix('MD5:')}, the master was reinstalled and an admin trusts its new key with "
-            f"`/fuel master {lab or '<lab>'} --trust-key {presented.sha256}`; otherwise find what answers at its "
+            f"`/fuel master {lab or 'LAB'} --trust-key {presented.sha256}`; otherwise find what answers at its "
             "address")
 
 
