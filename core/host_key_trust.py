@@ -74,7 +74,7 @@ class Fingerprint:
 
     @classmethod
     def parse(cls, text: str) -> "Fingerprint":
-        """``SHA256:abc…`` (the prefix may be left out) or ``a1:b2:…`` / ``MD5:a1:b2:…``; NotAFingerprint otherwise."""
+        """``SHA256:abc…`` (its prefix optional) or ``a1:b2:…`` / ``MD5:a1:b2:…``; NotAFingerprint otherwise."""
         text = text.strip()
         if match := _MD5_TEXT.fullmatch(text):
             return cls(MD5, match.group(1).lower())

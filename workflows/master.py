@@ -52,15 +52,18 @@ def step_key(run: MasterJobRun) -> None:
 
 
 def _audit(run: MasterJobRun, trust: KeyTrust) -> None:
-    old = trust.recorded.described if trust.recorded else "none"
+    """Who trusted (or tried to trust) which key in place of which; the new fingerprint first, as the trail cuts."""
+    old = trust.recorded.sha256 if trust.recorded else "none"
+    new = trust.presented.sha256
     trusted = trust.verdict is Verdict.TRUSTED
     with run.deps.session_factory() as session, session.begin():
         record_event(session, session.get(Job, run.job_id), actor=run.ctx.requester,
                      kind="host-key-trusted" if trusted else "host-key-refused",
-                     message=(f"{run.lab_name}: SSH host key of the Fuel master at {trust.address} "
-                              + (f"replaced: was {old}, now {trust.presented.described}" if trusted else
-                                 f"kept ({old}): {trust.typed} typed, {trust.presented.described} presented")),
-                     data={"address": trust.address, "typed": str(trust.typed), "old": old,
+                     message=(f"{run.lab_name}: the Fuel master at {trust.address} "
+                              + (f"is trusted with SSH host key {new} in place of {old}" if trusted else
+                                 f"keeps SSH host key {old}: {trust.typed} typed, {new} presented")),
+                     data={"address": trust.address, "typed": str(trust.typed),
+                           "recorded": trust.recorded.described if trust.recorded else None,
                            "presented": trust.presented.described, "verdict": trust.verdict.value},
                      at=utcnow())
 

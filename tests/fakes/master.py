@@ -4,8 +4,8 @@ It starts as 6.0 leaves a master: root ``r00tme``, ``admin``/``admin``, ``featur
 listed and running. The lab's wanted passwords and groups come from its ``FuelMaster``, as with
 ``FuelMasterSetup``; the running groups are the ``FakeFuel``'s (its ``/api/version``), so a step
 test sees one master. Each install has a host key of its own (``generation``); the one recorded
-on first contact is kept until forgotten or trusted anew, as ``store.host_keys`` keeps it. Outcomes and refusals carry ``FuelMasterSetup``'s words (the contract suite
-checks both). ``stages`` is what ``install_stage`` answers, one per call, the last one repeated.
+on first contact is kept until forgotten or trusted anew, as ``store.host_keys`` keeps it.
+Outcomes and refusals carry ``FuelMasterSetup``'s words (the contract suite checks both). ``stages`` is what ``install_stage`` answers, one per call, the last one repeated.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""A Fuel master reinstalled behind fuelbot's back, on the real parts: the setup refuses its new SSH host key
-naming ``/fuel master <lab> --trust-key``; only an admin's fingerprint of the key the master presents (read
-without logging in) replaces the record, audited; then the setup logs in again. The master's sshd log
-(``/var/log/secure``) shows that no password reached the changed master until its key was trusted."""
+"""A Fuel master reinstalled behind fuelbot's back, on the real parts: the setup refuses its new SSH host
+key naming ``/fuel master <lab> --trust-key``; only an admin's fingerprint of the key the master presents
+(read without logging in) replaces the record, audited; then the setup logs in again. The master's sshd
+log (``/var/log/secure``) shows that no password reached the changed master until its key was trusted."""
 from __future__ import annotations
 
 import re
@@ -88,11 +88,15 @@ def test_an_admin_trusts_a_reinstalled_masters_new_key_by_its_fingerprint(stack:
     with stack.runtime.sessions() as session:
         audit = [(e.actor, e.kind, e.message) for e in session.scalars(
             select(JobEvent).where(JobEvent.kind.in_(("host-key-trusted", "host-key-refused"))).order_by(JobEvent.id))]
+    at = f"lab1: the Fuel master at 127.0.0.1:{stack.fuel.ssh_port}"
     assert audit == [
-        (ADMIN, "host-key-refused", f"lab1: SSH host key of the Fuel master at 127.0.0.1:{stack.fuel.ssh_port} kept "
-                                    f"({old.described}): {old.sha256} typed, {now.described} presented"),
-        (ADMIN, "host-key-trusted", f"lab1: SSH host key of the Fuel master at 127.0.0.1:{stack.fuel.ssh_port} "
-                                    f"replaced: was {old.described}, now {now.described}")]
+        (ADMIN, "host-key-refused", f"{at} keeps SSH host key {old.sha256}: {old.sha256} typed, {new} presented"),
+        (ADMIN, "host-key-trusted", f"{at} is trusted with SSH host key {new} in place of {old.sha256}")]
+
+    trail = stack.command("audit lab1 --since 1h", user=ADMIN).json()["text"]     # what an admin reads back
+    assert f"<@{ADMIN}> `host-key-trusted` #{trusted.id} — {at} is trusted with SSH host key {new}" in trail
+    assert f"<@{ADMIN}> `host-key-refused` #{wrong.id} — {at} keeps SSH host key {old.sha256}" in trail
+    assert f"<@{VIEWER}> `denied` — master lab1 --trust-key {new}" in trail
 
     again = master_job(stack, "master lab1 --fix", OPERATOR)       # the setup logs in to the trusted key
     assert again.state == "succeeded", again.error

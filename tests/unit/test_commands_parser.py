@@ -9,6 +9,7 @@ from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListJobs, ListLa
 from commands.parser import normalise, parse, parse_click
 from core.errors import CommandError
 
+SHA = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"     # a host key's fingerprint, as ssh-keygen prints it
 PARSES = [
     ("", ShowHelp()),
     ("   ", ShowHelp()),
@@ -68,9 +69,9 @@ PARSES = [
     ("unschedule #3", Unschedule(3)),
     # --trust-key: SHA256 as OpenSSH 6.8+ prints it (the prefix may be left out, ssh-keygen's "=" too),
     # MD5 as CentOS 6's ssh-keygen prints it; kept as ssh-keygen spells it
-    ("master lab1 --trust-key SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8", ShowMaster("lab1", trust_key="SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8")),
-    ("master lab1 --trust-key nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8=", ShowMaster("lab1", trust_key="SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8")),
-    ("master lab1 --trust-key sha256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 --fix", ShowMaster("lab1", fix=True, trust_key="SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8")),
+    (f"master lab1 --trust-key {SHA}", ShowMaster("lab1", trust_key=SHA)),
+    (f"master lab1 --trust-key {SHA[7:]}=", ShowMaster("lab1", trust_key=SHA)),
+    (f"master lab1 --trust-key sha256:{SHA[7:]} --fix", ShowMaster("lab1", fix=True, trust_key=SHA)),
     ("master --trust-key 16:27:AC:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48 lab1",
      ShowMaster("lab1", trust_key="MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48")),
     ("master lab1 —trust-key MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",

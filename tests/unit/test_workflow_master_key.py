@@ -1,4 +1,4 @@
-"""``/fuel master <lab> --trust-key``'s step on the fakes: trusted, refused, nothing to do; audited; then the setup logs in.
+"""``/fuel master <lab> --trust-key``'s step on the fakes: trusted, refused or nothing to do; audited.
 
 The FakeMaster keeps to ``tests/integration/test_ports_contract.py`` (the same trust contract runs
 on the Fuel simulator's sshd); the texts asserted are the thread's.
@@ -59,8 +59,8 @@ def test_the_presented_keys_fingerprint_replaces_the_record_audited_then_the_set
         "fuelbot logs in to it from now on."]
     ((actor, kind, message),) = events(h)
     assert (actor, kind) == ("U0ALICE1", "host-key-trusted")
-    assert message == (f"lab1: SSH host key of the Fuel master at 10.20.0.2:8022 replaced: was {old.described}, "
-                       f"now {master.presented.described}")
+    assert message == (f"lab1: the Fuel master at 10.20.0.2:8022 is trusted with SSH host key "
+                       f"{master.presented.sha256} in place of {old.sha256}")
     h.vsphere.fix_portgroups(h.lab)
     assert h.lab.fuel.vm is not None
     h.vsphere.ensure_vm(h.lab.fuel.vm, lab="lab1")
