@@ -19,6 +19,7 @@ every 6.0 master has: the list items are deleted and the lab's appended after
 """
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 import time
@@ -41,6 +42,7 @@ from integrations.fuel.ssh import HostKeys, MasterShell, presented_key
 from integrations.fuel.waiting import follow
 from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster, MasterSetup
 
+log = logging.getLogger(__name__)
 VERSION_YAML = "/etc/fuel/version.yaml"
 _ITEM = re.compile(r"^    - (\S+)$")
 
@@ -113,6 +115,9 @@ class FuelMasterSetup:
                 raise MasterError(f"The recorded SSH host key of the Fuel master at {self.address} changed while "
                                   "fuelbot compared it (someone else trusted a key meanwhile).",
                                   fix=f"look at `/fuel master {self.lab or 'LAB'}` and run the command again")
+            # the job audits who trusted it, in a transaction of its own: this line outlives a crash between
+            log.warning("trusted a new SSH host key for the Fuel master at %s: %s in place of %s (%s typed)",
+                        self.address, presented.sha256, recorded.sha256, typed)
         return KeyTrust(address=self.address, verdict=verdict, typed=typed, presented=presented, recorded=recorded)
 
     def close(self) -> None:
