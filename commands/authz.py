@@ -50,6 +50,12 @@ def required_role(command: Command) -> Role:
     return max([command.role, *flag_roles])
 
 
+def refused_activity(command: Command, needed: Role) -> str:
+    """What a refusal names: the activity of the option that asks for ``needed``, else the command's."""
+    return next((p.activity for p in command.params
+                 if p.activity and p.role is needed and getattr(command, p.field)), command.activity)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Policy:
     """Role grants by user, user group and channel; ``source`` is the file they came from."""
@@ -138,7 +144,7 @@ class Policy:
         needed = required_role(command)
         if have < needed:
             raise PermissionDenied(replies.denied(
-                activity=command.activity, needed=needed.label, have=have.label,
+                activity=refused_activity(command, needed), needed=needed.label, have=have.label,
                 admins=self.admin_mentions(), channels=self.channels_granting(needed)))
         return have
 

@@ -48,18 +48,26 @@ class RunPreflight(JobCommand):
 
 @dataclass(frozen=True)
 class ShowMaster(JobCommand):
-    """Show a lab's Fuel master and its services; --fix sets it up as its spec says."""
+    """Show a lab's Fuel master; --fix sets it up; --trust-key accepts its new SSH key."""
 
     lab: str
     fix: bool = False
+    trust_key: str | None = None     # the fingerprint typed, canonical (core.host_key_trust)
     name = "master"
-    usage = "master <lab> [--fix]"
+    usage = "master <lab> [--fix] [--trust-key <fingerprint>]"
     example = "master lab1 --fix"
-    activity = "Setting up a lab's Fuel master"   # only --fix can be refused
+    activity = "Setting up a lab's Fuel master"   # only --fix (and --trust-key, its own) can be refused
     role = Role.VIEWER
     job = JobKind.MASTER
     button = ButtonAction.FIX_MASTER
-    params = (LAB, Param(field="fix", kind=ParamKind.FLAG, option="--fix", role=Role.OPERATOR))
+    # --trust-key changes whom fuelbot gives root's password to: an admin's decision, like a
+    # lease override. It changes nothing on the lab (no VM, no Fuel setting), so it neither holds
+    # the lab nor waits for a lease, and a shared lab's second person is not asked: labspec.sharing
+    # asks one for what destroys or rewinds a lab (destroy, rollback), not for an admin's override,
+    # and the check that matters here is the fingerprint read on the master's own console.
+    params = (LAB, Param(field="fix", kind=ParamKind.FLAG, option="--fix", role=Role.OPERATOR),
+              Param(field="trust_key", kind=ParamKind.FINGERPRINT, option="--trust-key", role=Role.ADMIN,
+                    activity="Trusting a Fuel master's new SSH host key"))
 
     @classmethod
     def clicked(cls, value: str | int) -> Self:

@@ -38,6 +38,7 @@ class ParamKind(StrEnum):
     REASON = "reason"               # free words, made inert
     SNAPSHOT = "snapshot name"
     APPROVAL_ID = "approval id"
+    FINGERPRINT = "fingerprint"     # an SSH host key's: SHA256:… or MD5 a1:b2:…
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +50,7 @@ class Param:
     option: str | None = None       # e.g. "--fix"; None for a positional word
     optional: bool = False          # a positional that may be left out
     role: Role | None = None        # a flag that changes what the command does, and so the role it needs
+    activity: str | None = None     # what a refusal for lack of that role names, if not the command's activity
 
 
 LAB = Param(field="lab", kind=ParamKind.LAB)                          # a lab's name, as the first word

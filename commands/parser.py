@@ -17,12 +17,14 @@ from functools import lru_cache
 from typing import Any, Callable, NoReturn
 
 from commands import lease_replies, replies
+from commands.host_key_replies import bad_fingerprint
 from commands.snapshot_replies import bad_approval_id, bad_snapshot_name
 from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, ShowHelp
 from commands.command import Command, Param, ParamKind
 from core.buttons import ButtonAction
 from core.durations import Duration, NotADuration, parse_duration
 from core.errors import CommandError
+from core.host_key_trust import Fingerprint, NotAFingerprint
 from jobs.timezones import canonical_zone
 
 MAX_LENGTH = 1000
@@ -351,9 +353,17 @@ def approval_id(value: str) -> int:
     return int(match.group(1))
 
 
+def fingerprint(value: str) -> str:
+    """An SSH host key's fingerprint, ``SHA256:…`` or MD5 ``a1:b2:…``, as ``ssh-keygen -l`` spells it."""
+    try:
+        return str(Fingerprint.parse(value))
+    except NotAFingerprint as exc:
+        raise CommandError(bad_fingerprint(value, str(exc))) from None
+
+
 _CONVERTERS: dict[ParamKind, Callable[[str], str | int]] = {
     ParamKind.LAB: lab_name, ParamKind.JOB_ID: job_id, ParamKind.SCHEDULE_ID: schedule_id, ParamKind.CRON: cron,
     ParamKind.TIMEZONE: timezone, ParamKind.CHANNEL: channel, ParamKind.MENTION: mention, ParamKind.NODE: node,
     ParamKind.LOG_SOURCE: log_source, ParamKind.LEVEL: level, ParamKind.COUNT: count, ParamKind.USER: user,
     ParamKind.SNOOZE_TARGET: snooze_target,
-    ParamKind.SNAPSHOT: snapshot_name, ParamKind.APPROVAL_ID: approval_id}
+    ParamKind.SNAPSHOT: snapshot_name, ParamKind.APPROVAL_ID: approval_id, ParamKind.FINGERPRINT: fingerprint}

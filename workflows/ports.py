@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, Callable, Collection, Literal, Mapping, Protocol, Sequence
 
+from core.host_key_trust import Fingerprint, KeyTrust, RecordedHostKey
 from integrations.fuel.enums import Mode, NetProvider
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.logs import LogPage, LogSource
@@ -134,6 +135,13 @@ class MasterPort(Protocol):
 
     def forget_host_key(self) -> bool:
         """Forget the recorded SSH host key (fuelbot is reinstalling the master); False when none."""
+
+    def host_key(self) -> RecordedHostKey | None:
+        """The SSH host key recorded for the master's sshd and when; None before the first contact."""
+
+    def trust_host_key(self, typed: Fingerprint) -> KeyTrust:
+        """Judge the key the master presents now (read without logging in) against ``typed`` and the record;
+        replace the record when ``typed`` is the presented key's fingerprint (``core.host_key_trust``)."""
 
     def check_release(self) -> Outcome: ...
 

@@ -8,7 +8,9 @@
     sync_cobbler()           ``dockerctl shell cobbler cobbler sync`` (harmless to repeat)
 
 and what fuelbot looks at without changing anything: ``install_stage()`` (how far an install has
-come, from outside), ``feature_groups()``, ``default_logins()`` and ``overview()``.
+come, from outside), ``feature_groups()``, ``default_logins()``, ``overview()`` and ``host_key()``.
+``trust_host_key()`` replaces the recorded SSH host key with the one the master presents, when an
+admin typed its fingerprint (``core.host_key_trust``).
 
 Each action looks first and changes only what differs, so running it again after a crash (or
 twice) changes nothing the second time. The feature groups are edited with GNU sed, which
@@ -17,6 +19,7 @@ every 6.0 master has: the list items are deleted and the lab's appended after
 """
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 import time
@@ -27,6 +30,7 @@ import requests
 import yaml
 
 from core.errors import FuelError, MasterError
+from core.host_key_trust import Fingerprint, KeyTrust, RecordedHostKey, Verdict, judge
 from integrations.fuel import master_backup, master_overview
 from integrations.fuel.install_watch import InstallStage, probe
 from integrations.fuel.keystone import KeystoneAccount
@@ -34,10 +38,11 @@ from integrations.fuel.master_backup import MasterBackup
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.models import FuelVersion
 from integrations.fuel.session import FuelSession
-from integrations.fuel.ssh import HostKeys, MasterShell
+from integrations.fuel.ssh import HostKeys, MasterShell, presented_key
 from integrations.fuel.waiting import follow
 from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster, MasterSetup
 
+log = logging.getLogger(__name__)
 VERSION_YAML = "/etc/fuel/version.yaml"
 _ITEM = re.compile(r"^    - (\S+)$")
 
@@ -56,10 +61,10 @@ class FuelMasterSetup:
     def __init__(self, *, master: FuelMaster, ssh_host: str, keys: HostKeys, timeout: float = 15.0,
                  restart_deadline: float = 300.0, poll: float = 1.0,
                  session: requests.Session | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, lab: str | None = None) -> None:
         if master.setup is None:
             raise ValueError("the lab's Fuel master has no setup (fuel.master_vm)")
-        self.master, self.setup = master, master.setup
+        self.master, self.setup, self.lab = master, master.setup, lab
         self.ssh_host, self.keys, self.timeout = ssh_host, keys, timeout
         self.restart_deadline, self.poll, self._clock = restart_deadline, poll, clock
         self._http = session
@@ -89,6 +94,32 @@ class FuelMasterSetup:
         self.close()
         return self.keys.forget(self.address)
 
+    def host_key(self) -> RecordedHostKey | None:
+        """The SSH host key recorded for this master and when; None before the first contact."""
+        return self.keys.entry(self.address)
+
+    def trust_host_key(self, typed: Fingerprint) -> KeyTrust:
+        """Replace the recorded host key with the one the master presents now, if ``typed`` is its fingerprint.
+
+        The presented key is read without logging in (no password is offered to a master whose key
+        changed); the record is replaced only if it is still the one judged against.
+        """
+        entry = self.keys.entry(self.address)
+        recorded = entry.key if entry is not None else None
+        presented = presented_key(self.ssh_host, self.setup.ssh_port, timeout=self.timeout,
+                                  prefer=recorded.key_type if recorded is not None else None)
+        verdict = judge(recorded, presented, typed)
+        if verdict is Verdict.TRUSTED and recorded is not None:
+            self.close()
+            if not self.keys.replace(self.address, old=recorded, new=presented):
+                raise MasterError(f"The recorded SSH host key of the Fuel master at {self.address} changed while "
+                                  "fuelbot compared it (someone else trusted a key meanwhile).",
+                                  fix=f"look at `/fuel master {self.lab or 'LAB'}` and run the command again")
+            # the job audits who trusted it, in a transaction of its own: this line outlives a crash between
+            log.warning("trusted a new SSH host key for the Fuel master at %s: %s in place of %s (%s typed)",
+                        self.address, presented.sha256, recorded.sha256, typed)
+        return KeyTrust(address=self.address, verdict=verdict, typed=typed, presented=presented, recorded=recorded)
+
     def close(self) -> None:
         if self._shell is not None:
             self._shell.close()
@@ -97,7 +128,7 @@ class FuelMasterSetup:
     # ----- root ---------------------------------------------------------------------------------------
     def _open(self, password: str) -> MasterShell:
         return MasterShell(host=self.ssh_host, port=self.setup.ssh_port, password=password, keys=self.keys,
-                           timeout=self.timeout)
+                           timeout=self.timeout, lab=self.lab)
 
     def root(self) -> MasterShell:
         """root's session: with the lab's password, or 6.0's r00tme until ``ensure_root_password``."""

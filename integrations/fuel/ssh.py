@@ -4,12 +4,14 @@ The first connection to an address records the key the master presents (trust on
 as ``ssh`` asks once); every later one must present the same key, checked by paramiko before
 the password is sent, so a reinstalled master or a machine in the middle never gets root's
 password. Where keys are kept is the caller's (``HostKeys``; fuelbot keeps them in its
-database). Passwords go to paramiko only; every text that leaves this module is scrubbed.
+database). A master reinstalled on purpose presents a new key: :func:`presented_key` reads it
+without logging in (no password offered), and an admin who compared its fingerprint with the
+master's console trusts it (``/fuel master <lab> --trust-key``, ``core.host_key_trust``).
+Passwords go to paramiko only; every text that leaves this module is scrubbed.
 """
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import socket
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ if TYPE_CHECKING:   # imported where a shell opens: paramiko and its crypto are 
     import paramiko
 
 from core.errors import MasterError
+from core.host_key_trust import CONSOLE_COMMAND, HostKey, RecordedHostKey
 from core.mrkdwn import inert
 from core.redact import register_secret, scrub
 from labspec.model import ROOT_DEFAULT
@@ -37,7 +40,13 @@ class HostKeys(Protocol):
         """Remember the key first seen at ``address``; an existing record is kept."""
 
     def forget(self, address: str) -> bool:
-        """Drop the record of ``address`` (the master was reinstalled on purpose); False when none."""
+        """Drop the record of ``address`` (fuelbot reinstalls the master); False when none."""
+
+    def entry(self, address: str) -> RecordedHostKey | None:
+        """The key recorded for ``address`` and when, or None."""
+
+    def replace(self, address: str, *, old: HostKey, new: HostKey) -> bool:
+        """Record ``new`` for ``address`` if ``old`` is still what is recorded; False when it no longer is."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,46 @@ class CommandOutput:
 
 def fingerprint(key_base64: str) -> str:
     """``SHA256:…`` as ``ssh-keygen -l`` prints it."""
-    digest = hashlib.sha256(base64.b64decode(key_base64)).digest()
-    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+    return HostKey("", key_base64).sha256
+
+
+def trust_command(lab: str | None, presented: HostKey) -> str:
+    """The fix for a changed key: compare on the console, then the command that trusts the new key."""
+    return (f"check the master's console (`{CONSOLE_COMMAND}` prints its fingerprint); if it is {presented.sha256} "
+            f"or {presented.md5.removeprefix('MD5:')}, the master was reinstalled and an admin trusts its new key with "
+            f"`/fuel master {lab or 'LAB'} --trust-key {presented.sha256}`; otherwise find what answers at its "
+            "address")
+
+
+def presented_key(host: str, port: int, *, timeout: float, prefer: str | None = None) -> HostKey:
+    """The host key sshd at ``host:port`` presents, read in the key exchange: no authentication is
+    attempted, so no password (nor anything else) is offered. ``prefer`` asks for a key type first,
+    as ``MasterShell`` does for the recorded one (paramiko's ``SSHClient`` prefers a known key's type).
+
+    ``MasterError`` (retryable) when nothing answers.
+    """
+    import paramiko
+
+    address = f"{host}:{port}"
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except OSError as exc:
+        raise MasterError(f"Cannot reach SSH on the Fuel master at {address}: {_why(exc)}.",
+                          fix="check that the master is up, then run the command again", retryable=True) from None
+    transport = paramiko.Transport(sock)
+    try:
+        transport.banner_timeout = timeout
+        options = transport.get_security_options()
+        options.key_types = _key_types_preferring(prefer, tuple(options.key_types))
+        transport.start_client(timeout=timeout)
+        key = transport.get_remote_server_key()
+        return HostKey(key.get_name(), key.get_base64())
+    except (paramiko.SSHException, socket.timeout, OSError, EOFError) as exc:
+        raise MasterError(scrub(f"Cannot read the SSH host key of the Fuel master at {address}: {_why(exc)}."),
+                          fix="check that the master is up and that fuel.master_vm.ssh_port is its sshd's port",
+                          retryable=True) from None
+    finally:
+        transport.close()
 
 
 def _record_first_key(keys: HostKeys, address: str) -> "paramiko.MissingHostKeyPolicy":
@@ -68,12 +115,23 @@ def _record_first_key(keys: HostKeys, address: str) -> "paramiko.MissingHostKeyP
     return RecordFirstKey()
 
 
+def _key_types_preferring(key_type: str | None, offered: tuple[str, ...]) -> tuple[str, ...]:
+    """``offered`` with ``key_type``'s algorithm first, as ``SSHClient.connect`` orders them for a known key
+    (an ``ssh-rsa`` key is asked for as ``rsa-sha2-512``, which signs with the same key)."""
+    if key_type == "ssh-rsa":
+        key_type = next((t for t in ("rsa-sha2-512", "rsa-sha2-256") if t in offered), key_type)
+    if key_type not in offered:
+        return offered
+    return (key_type, *(t for t in offered if t != key_type))
+
+
 class MasterShell:
     """Runs commands as root on one Fuel master; connects on first use, ``close()`` when done."""
 
     def __init__(self, *, host: str, port: int, password: str, keys: HostKeys, user: str = "root",
-                 timeout: float = 15.0) -> None:
+                 timeout: float = 15.0, lab: str | None = None) -> None:
         self.host, self.port, self.user, self.timeout = host, port, user, timeout
+        self.lab = lab          # named in the fix for a changed key
         self.address = f"{host}:{port}"
         if password != ROOT_DEFAULT:     # 6.0's public default is named in messages, not a secret
             register_secret(password)
@@ -121,13 +179,13 @@ class MasterShell:
                            banner_timeout=self.timeout, auth_timeout=self.timeout)
         except paramiko.BadHostKeyException as exc:
             client.close()
+            presented = HostKey(exc.key.get_name(), exc.key.get_base64())
+            recorded = HostKey(exc.expected_key.get_name(), exc.expected_key.get_base64())
             raise MasterError(
                 f"The SSH host key of the Fuel master at {self.address} changed: it presented "
-                f"{exc.key.get_name()} {fingerprint(exc.key.get_base64())}, fuelbot recorded "
-                f"{exc.expected_key.get_name()} {fingerprint(exc.expected_key.get_base64())}. Either the master "
-                "was reinstalled or something else answers at its address; fuelbot sent no password.",
-                fix=f"check the master's console; if it was reinstalled on purpose, delete the recorded key of "
-                    f"{self.address} (fuelbot's master_host_keys table) and run the step again") from None
+                f"{presented.key_type} {presented.sha256}, fuelbot recorded {recorded.key_type} {recorded.sha256}. "
+                "Either the master was reinstalled or something else answers at its address; fuelbot sent no "
+                "password.", fix=trust_command(self.lab, presented)) from None
         except paramiko.AuthenticationException:
             client.close()
             return False

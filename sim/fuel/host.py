@@ -10,6 +10,8 @@ Callers hold the engine's lock.
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 import yaml
 import paramiko
 
@@ -18,6 +20,7 @@ from sim.fuel.master import BootParams
 
 VERSION_YAML = "/etc/fuel/version.yaml"
 ASTUTE_YAML = "/etc/fuel/astute.yaml"
+SECURE_LOG = "/var/log/secure"
 # fuel-library 6.0 deployment/puppet/docker/templates/dockerctl_config.erb CONTAINER_SEQUENCE
 CONTAINERS = ("postgres", "rabbitmq", "keystone", "rsync", "astute", "rsyslog", "nailgun", "ostf", "nginx",
               "cobbler", "mcollective")
@@ -61,6 +64,7 @@ class MasterHost:
             VERSION_YAML: version_yaml(tuple(self.config.feature_groups)).encode(),
             ASTUTE_YAML: astute_yaml(params).encode(),
             "/etc/hostname": (params.hostname + "\n").encode(),
+            SECURE_LOG: b"",                        # sshd's authentication log (rsyslog, CentOS 6)
         }
         self.mtimes: dict[str, float] = {}          # path -> when it was written (epoch), if since the install
         self.root_password = self.config.root_password
@@ -79,6 +83,13 @@ class MasterHost:
         if self._host_key is None:
             self._host_key = paramiko.RSAKey.generate(2048)
         return self._host_key
+
+    def log_secure(self, line: str, *, at: datetime) -> None:
+        """Append to ``/var/log/secure`` as rsyslog writes it: ``Nov 30 14:05:01 fuel sshd[2001]: …``."""
+        stamp = f"{at:%b} {at.day:2d} {at:%H:%M:%S}"
+        host = self.params.hostname.split(".")[0]
+        self.files[SECURE_LOG] = self.files.get(SECURE_LOG, b"") + f"{stamp} {host} {line}\n".encode()
+        self.mtimes[SECURE_LOG] = at.timestamp()
 
     # ----- containers --------------------------------------------------------------------------------
     def restart(self, container: str, now: float) -> None:

@@ -51,7 +51,7 @@ class FuelSimulator:
         server.start()
         self._server = server
         self._ssh = SshServer(SshHandlers(authenticate=self._root_login, host_key=self._host_key,
-                                          run=self._run_command), host, ssh_port)
+                                          run=self._run_command, log=self._sshd_log), host, ssh_port)
         self._ssh.start()
         self.engine.start_ticker()
         if self.config.vcenter_url:
@@ -124,6 +124,11 @@ class FuelSimulator:
     def _host_key(self) -> paramiko.PKey:
         with self.engine.lock:
             return self.engine.host.host_key
+
+    def _sshd_log(self, pid: int, line: str) -> None:
+        with self.engine.lock:
+            now = self.engine.advance()
+            self.engine.host.log_secure(f"sshd[{pid}]: {line}", at=self.engine.clock.wall_time(now))
 
     def _run_command(self, command: str, stdin: bytes) -> Result:
         self.engine.catch_up()

@@ -5,9 +5,17 @@ where a client can tell: the banner, an RSA host key, password authentication, a
 ending with its exit status and stderr kept apart from stdout. Interactive shells are not
 served (``ssh root@master`` without a command is refused): every command is an exec request.
 Like the HTTP server it can stop listening while the master is down and listen again after.
+
+What sshd writes to ``/var/log/secure`` (through ``SshHandlers.log``) is what OpenSSH 5.3 logs
+at its default level INFO (auth.c ``auth_log``, packet.c, sshd.c): ``Accepted password for root
+from IP port N ssh2``, ``Failed password for …``, ``Connection closed by IP`` when a client leaves
+after the key exchange without authenticating (a host-key check), and ``Did not receive
+identification string from IP`` when it leaves before sending its banner (a port probe). Never a
+password: sshd does not log one.
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import queue
 import socket
@@ -31,6 +39,11 @@ TRANSPORT_LOG = "sim.fuel.sshd.transport"
 logging.getLogger(TRANSPORT_LOG).setLevel(logging.CRITICAL)
 _STDIN_COMMANDS = ("chpasswd",)      # commands that read what the client sends on stdin
 _STDIN_LIMIT = 64 * 1024
+_PIDS = itertools.count(2001)         # each connection is served by an sshd process of its own
+
+
+def _unlogged(pid: int, line: str) -> None:
+    """A server whose log no one reads."""
 
 
 @dataclass(frozen=True)
@@ -40,21 +53,37 @@ class SshHandlers:
     authenticate: Callable[[str, str], bool]
     host_key: Callable[[], paramiko.PKey]
     run: Callable[[str, bytes], Result]
+    log: Callable[[int, str], None] = _unlogged     # (sshd's pid, the line sshd logs to /var/log/secure)
 
 
 class _Session(paramiko.ServerInterface):
     """One connection: password auth, then any number of exec channels (queued for a worker)."""
 
-    def __init__(self, handlers: SshHandlers) -> None:
+    def __init__(self, handlers: SshHandlers, *, pid: int, peer: tuple[str, int]) -> None:
         self.handlers = handlers
+        self.pid, self.peer = pid, peer
+        self.auth_attempts = 0
         self.requests: queue.Queue[tuple[paramiko.Channel, str]] = queue.Queue()
 
     def get_allowed_auths(self, username: str) -> str:
         return "password"
 
     def check_auth_password(self, username: str, password: str) -> int:
+        self.auth_attempts += 1
         ok = self.handlers.authenticate(username, password)
+        who = username if username == "root" else f"invalid user {username}"   # CentOS 6 has root, not others
+        self.handlers.log(self.pid, f"{'Accepted' if ok else 'Failed'} password for {who} from {self.peer[0]} "
+                                    f"port {self.peer[1]} ssh2")
         return AUTH_SUCCESSFUL if ok else AUTH_FAILED
+
+    def ended(self, transport: paramiko.Transport) -> None:
+        """What sshd logs of a connection that never tried to log in."""
+        if self.auth_attempts:
+            return
+        if transport.remote_version:
+            self.handlers.log(self.pid, f"Connection closed by {self.peer[0]}")
+        else:
+            self.handlers.log(self.pid, f"Did not receive identification string from {self.peer[0]}")
 
     def check_channel_request(self, kind: str, chanid: int) -> int:
         return OPEN_SUCCEEDED if kind == "session" else OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
@@ -129,6 +158,11 @@ class SshServer:
             threading.Thread(target=self._serve, args=(conn,), name="fuelsim-ssh-session", daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        try:
+            peer = conn.getpeername()[:2]
+        except OSError:               # gone already
+            conn.close()
+            return
         transport = paramiko.Transport(conn)
         transport.set_log_channel(TRANSPORT_LOG)
         transport.local_version = BANNER
@@ -137,9 +171,9 @@ class SshServer:
                 conn.close()
                 return
             self._transports.add(transport)
+        session = _Session(self.handlers, pid=next(_PIDS), peer=peer)
         try:
             transport.add_server_key(self.handlers.host_key())
-            session = _Session(self.handlers)
             transport.start_server(server=session)
             while transport.is_active():
                 try:
@@ -154,6 +188,7 @@ class SshServer:
             with self._guard:
                 self._transports.discard(transport)
             transport.close()
+            session.ended(transport)
 
     def _exec(self, channel: paramiko.Channel, command: str) -> None:
         try:

@@ -103,7 +103,7 @@ class Harness:
     def fake_master(self) -> FakeMaster:
         """The lab's master host (6.0's defaults until a step changes them)."""
         if self.master is None:
-            self.master = FakeMaster(self.lab.fuel, self.fuel)
+            self.master = FakeMaster(self.lab.fuel, self.fuel, lab=self.lab.name)
         return self.master
 
     _database: sessionmaker[Session] | None = None

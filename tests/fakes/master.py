@@ -3,21 +3,25 @@
 It starts as 6.0 leaves a master: root ``r00tme``, ``admin``/``admin``, ``feature_groups: [mirantis]``
 listed and running. The lab's wanted passwords and groups come from its ``FuelMaster``, as with
 ``FuelMasterSetup``; the running groups are the ``FakeFuel``'s (its ``/api/version``), so a step
-test sees one master. Outcomes and refusals carry ``FuelMasterSetup``'s words (the contract suite
-checks both). ``stages`` is what ``install_stage`` answers, one per call, the last one repeated.
+test sees one master. Each install has a host key of its own (``generation``); the one recorded
+on first contact is kept until forgotten or trusted anew, as ``store.host_keys`` keeps it.
+Outcomes and refusals carry ``FuelMasterSetup``'s words (the contract suite checks both). ``stages`` is what ``install_stage`` answers, one per call, the last one repeated.
 """
 from __future__ import annotations
 
+import base64
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Sequence
 
 from core.errors import FuelError, FuelbotError, MasterError
+from core.host_key_trust import Fingerprint, HostKey, KeyTrust, RecordedHostKey, Verdict, judge
 from integrations.fuel.enums import TaskStatus
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.master_backup import BACKUP_ROOT, MasterBackup
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, Filesystem, MasterOverview, Service
 from integrations.fuel.master_setup import Outcome
+from integrations.fuel.ssh import trust_command
 from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster
 from sim.fuel.host import CONTAINERS
 from tests.fakes.fuel import FakeFuel
@@ -27,18 +31,19 @@ class FakeMaster:
     """A Fuel master's host in memory; ``calls`` counts every call by method name."""
 
     def __init__(self, master: FuelMaster, fuel: FakeFuel, *, stages: Sequence[InstallStage] = (InstallStage.READY,),
-                 ssh_host: str = "10.20.0.2") -> None:
+                 ssh_host: str = "10.20.0.2", lab: str | None = None) -> None:
         if master.setup is None:
             raise ValueError("the lab's Fuel master has no setup (fuel.master_vm)")
         self.master, self.setup, self.fuel = master, master.setup, fuel
-        self.ssh_host = ssh_host
+        self.ssh_host, self.lab = ssh_host, lab
         self.stages = list(stages)
         self.release = "6.0"                     # what version.yaml says (the API's is the FakeFuel's)
         self.listed: tuple[str, ...] = ("mirantis",)
         self.root_password = ROOT_DEFAULT
         self.admin_password = ADMIN_DEFAULT
-        self.key_recorded = False
-        self.key_changed = False
+        self.generation = 1                      # the install whose host key sshd presents
+        self.recorded_generation: int | None = None
+        self.recorded_at: datetime | None = None
         self.cobbler_syncs = 0
         self.archives: list[MasterBackup] = []  # what `dockerctl backup` wrote
         self.now = datetime.now(timezone.utc).replace(microsecond=0)   # when `dockerctl backup` runs
@@ -53,7 +58,36 @@ class FakeMaster:
         """A fresh install: 6.0's defaults again, and a new host key."""
         self.listed, self.fuel.feature_groups = ("mirantis",), ("mirantis",)
         self.root_password, self.admin_password = ROOT_DEFAULT, ADMIN_DEFAULT
-        self.key_changed = self.key_recorded
+        self.generation += 1
+
+    @property
+    def key_recorded(self) -> bool:
+        return self.recorded_generation is not None
+
+    @key_recorded.setter
+    def key_recorded(self, recorded: bool) -> None:
+        self.recorded_generation = self.generation if recorded else None
+        self.recorded_at = self.now if recorded else None
+
+    @property
+    def key_changed(self) -> bool:
+        """A key is recorded and sshd presents another (a reinstall since)."""
+        return self.recorded_generation not in (None, self.generation)
+
+    @key_changed.setter
+    def key_changed(self, changed: bool) -> None:
+        """True: the key recorded is an earlier install's (as after a reinstall)."""
+        self.recorded_generation = self.generation - 1 if changed else self.generation
+        self.recorded_at = self.now
+
+    @staticmethod
+    def key_of(generation: int) -> HostKey:
+        """The host key install number ``generation`` made."""
+        return HostKey("ssh-rsa", base64.b64encode(f"fake host key of install {generation}".encode()).decode())
+
+    @property
+    def presented(self) -> HostKey:
+        return self.key_of(self.generation)
 
     # -- the port -------------------------------------------------------------------------------------
     @property
@@ -68,13 +102,14 @@ class FakeMaster:
             self._login()
 
     def _login(self) -> None:
-        if self.key_changed:
+        if self.recorded_generation is not None and self.key_changed:
+            recorded = self.key_of(self.recorded_generation)
             raise MasterError(f"The SSH host key of the Fuel master at {self.address} changed: it presented "
-                              "ssh-rsa SHA256:new, fuelbot recorded ssh-rsa SHA256:old. Either the master was "
-                              "reinstalled or something else answers at its address; fuelbot sent no password.",
-                              fix=f"check the master's console; if it was reinstalled on purpose, delete the recorded "
-                                  f"key of {self.address} (fuelbot's master_host_keys table) and run the step again")
-        self.key_recorded = True
+                              f"ssh-rsa {self.presented.sha256}, fuelbot recorded ssh-rsa {recorded.sha256}. Either "
+                              "the master was reinstalled or something else answers at its address; fuelbot sent no "
+                              "password.", fix=trust_command(self.lab, self.presented))
+        if not self.key_recorded:
+            self.key_recorded = True
         if self.root_password not in (self.setup.root_password, ROOT_DEFAULT):
             also = "" if self.setup.root_password == ROOT_DEFAULT else " and 6.0's default r00tme"
             raise MasterError(f"The Fuel master at {self.address} refused root's password over SSH (the lab's"
@@ -87,8 +122,25 @@ class FakeMaster:
 
     def forget_host_key(self) -> bool:
         self.calls["forget_host_key"] += 1
-        recorded, self.key_recorded, self.key_changed = self.key_recorded, False, False
+        recorded = self.key_recorded
+        self.recorded_generation, self.recorded_at = None, None
         return recorded
+
+    def host_key(self) -> RecordedHostKey | None:
+        self.calls["host_key"] += 1
+        if self.recorded_generation is None or self.recorded_at is None:
+            return None
+        return RecordedHostKey(address=self.address, key=self.key_of(self.recorded_generation),
+                               recorded_at=self.recorded_at)
+
+    def trust_host_key(self, typed: Fingerprint) -> KeyTrust:
+        self._use("trust_host_key", ssh=False)           # the key is read, no login attempted
+        recorded = self.key_of(self.recorded_generation) if self.recorded_generation is not None else None
+        verdict = judge(recorded, self.presented, typed)
+        if verdict is Verdict.TRUSTED:
+            self.recorded_generation, self.recorded_at = self.generation, self.now
+        return KeyTrust(address=self.address, verdict=verdict, typed=typed, presented=self.presented,
+                        recorded=recorded)
 
     def check_release(self) -> Outcome:
         self._use("check_release")

@@ -2,6 +2,7 @@
 host key kept in a real database: each step looks first, so running it twice changes nothing."""
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterator
 
@@ -19,6 +20,7 @@ from integrations.fuel.master_setup import FuelMasterSetup
 from integrations.fuel.ssh import MasterShell, fingerprint
 from labspec.model import FuelMaster, MasterSetup
 from sim.fuel import FuelSimulator
+from core.host_key_trust import HostKey
 from store.host_keys import HostKeyStore
 from store.models import MasterHostKey
 from tests.fixtures.fuel_simulator import wait_for
@@ -169,3 +171,19 @@ def _plain_ssh(sim: FuelSimulator, password: str) -> None:
         client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         client.connect("127.0.0.1", port=sim.ssh_port, username="root", password=password, look_for_keys=False,
                        allow_agent=False, timeout=5)
+
+
+def test_a_recorded_key_is_replaced_only_while_it_is_the_one_compared(keys: HostKeyStore) -> None:
+    first, second, third = (HostKey("ssh-rsa", base64.b64encode(f"key {n}".encode()).decode()) for n in (1, 2, 3))
+    address = "10.20.0.2:22"
+    assert keys.entry(address) is None and not keys.replace(address, old=first, new=second)
+    keys.record(address, first.key_type, first.key_base64)
+    recorded = keys.entry(address)
+    assert recorded is not None and recorded.key == first
+    assert keys.replace(address, old=first, new=second)
+    # a replica that compared against the first key meanwhile loses: the record stays the second
+    assert not keys.replace(address, old=first, new=third)
+    now = keys.entry(address)
+    assert now is not None and now.key == second and now.recorded_at >= recorded.recorded_at
+    keys.record(address, third.key_type, third.key_base64)             # a first contact never overwrites
+    assert keys.recorded(address) == (second.key_type, second.key_base64)

@@ -19,6 +19,7 @@ from pyVim.task import WaitForTask
 from pyVmomi import vim
 
 from core.errors import FuelError, MasterError, VSphereError
+from core.host_key_trust import Fingerprint, Verdict
 from core.waiting import follow
 from integrations.fuel.client import FuelClient
 from integrations.fuel.install_watch import InstallStage
@@ -608,6 +609,7 @@ class MasterSide:
     port: MasterPort
     api: FuelPort                         # the same master's API, to see what the setup changed
     run_as_root: Callable[[str], None]    # a command typed on the master behind fuelbot's back
+    reinstall: Callable[[], None]         # the master installed again from its ISO: a new host key
 
 
 @pytest.fixture(params=["fake", "fuelsim"])
@@ -622,7 +624,7 @@ def master(request: pytest.FixtureRequest) -> Any:
         def as_root(command: str) -> None:
             assert command == "sed -i 's/release: \"6.0\"/release: \"6.1\"/' /etc/fuel/version.yaml"
             fake.release = "6.1"
-        yield MasterSide(fake, fake_fuel, as_root)
+        yield MasterSide(fake, fake_fuel, as_root, fake.reinstall)
         return
     sim = request.getfixturevalue("fuelsim")
     spec = FuelMaster(url=sim.url, user="admin", password=ADMIN_PW,
@@ -632,7 +634,7 @@ def master(request: pytest.FixtureRequest) -> Any:
                               restart_deadline=20)
     api = FuelClient(url=sim.url, user="admin", password="admin", retries=2, backoff=0.05, timeout=5)
     try:
-        yield MasterSide(real, api, lambda command: sim.run_command(command))
+        yield MasterSide(real, api, lambda command: sim.run_command(command), sim.reset)
     finally:
         real.close()
         api.close()
@@ -680,3 +682,27 @@ def test_a_master_that_is_not_6_0_is_refused_naming_the_fix(master: MasterSide) 
     with pytest.raises(MasterError) as refused:
         master.port.check_release()
     assert "runs Fuel 6.1" in str(refused.value) and "Fix: point the lab at a Fuel 6.0 master" in str(refused.value)
+
+
+def test_a_reinstalled_masters_new_key_is_trusted_only_by_its_own_fingerprint(master: MasterSide) -> None:
+    port = master.port
+    assert port.host_key() is None
+    port.overview()                                              # the first contact records the key
+    first = port.host_key()
+    assert first is not None and first.address == port.address
+    same = port.trust_host_key(Fingerprint.parse(first.key.sha256))
+    assert (same.verdict, same.presented, same.recorded) == (Verdict.UNCHANGED, first.key, first.key)
+    master.reinstall()
+    port.close()                                                 # a reinstall ends every session
+    with pytest.raises(MasterError) as changed:
+        port.overview()
+    wrong = port.trust_host_key(Fingerprint.parse(first.key.sha256))      # the old key's: refused
+    new = wrong.presented
+    assert wrong.verdict is Verdict.MISMATCH and new != first.key and port.host_key() == first
+    assert f"`/fuel master LAB --trust-key {new.sha256}`" in str(changed.value)    # no lab named here
+    trusted = port.trust_host_key(Fingerprint.parse(new.md5))           # as CentOS 6's console prints it
+    assert (trusted.verdict, trusted.presented, trusted.recorded) == (Verdict.TRUSTED, new, first.key)
+    now = port.host_key()
+    assert now is not None and now.key == new and now.recorded_at >= first.recorded_at
+    assert port.overview().release == "6.0"                      # logs in to the trusted key
+    assert port.trust_host_key(Fingerprint.parse(new.sha256)).verdict is Verdict.UNCHANGED

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+import re
+import socket
 import tarfile
 import time
 from collections.abc import Callable, Iterator
@@ -164,3 +166,37 @@ def test_reset_is_a_freshly_installed_master_again(fuelsim: FuelSimulator, root:
     client = connect(fuelsim)                                      # r00tme again
     assert run(client, "cat /etc/fuel/version.yaml")[1].count("    - ") == 1
     client.close()
+
+
+def secure_log(sim: FuelSimulator) -> list[str]:
+    """``/var/log/secure`` on the master, without the syslog prefix (``Nov 30 14:05:01 fuel ``)."""
+    text = sim.run_command("cat /var/log/secure").stdout
+    return [line.split(" ", 4)[4] for line in text.splitlines()]
+
+
+def wait_logged(sim: FuelSimulator, count: int) -> list[str]:
+    """sshd logs a closed connection once its session ends, just after the client has left."""
+    wait_for(lambda: len(secure_log(sim)) >= count, timeout=10)
+    return secure_log(sim)
+
+
+def test_sshd_logs_each_login_attempt_as_openssh_does_and_never_a_password(fuelsim: FuelSimulator) -> None:
+    assert secure_log(fuelsim) == []
+    with socket.create_connection(("127.0.0.1", fuelsim.ssh_port), timeout=5) as sock:   # a host-key check
+        transport = paramiko.Transport(sock)
+        transport.start_client(timeout=5)
+        assert transport.get_remote_server_key().get_name() == "ssh-rsa"
+        transport.close()
+    log = wait_logged(fuelsim, 1)
+    assert re.fullmatch(r"sshd\[\d+\]: Connection closed by 127\.0\.0\.1", log[0]), log
+    with pytest.raises(paramiko.AuthenticationException):
+        connect(fuelsim, password="Not-The-One")
+    connect(fuelsim).close()
+    log = wait_logged(fuelsim, 3)
+    assert re.fullmatch(r"sshd\[\d+\]: Failed password for root from 127\.0\.0\.1 port \d+ ssh2", log[1]), log
+    assert re.fullmatch(r"sshd\[\d+\]: Accepted password for root from 127\.0\.0\.1 port \d+ ssh2", log[2]), log
+    raw = fuelsim.run_command("cat /var/log/secure").stdout
+    assert "Not-The-One" not in raw and "r00tme" not in raw
+    assert re.match(r"[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d fuel sshd\[", raw)     # rsyslog's line, host "fuel"
+    fuelsim.reset()                                        # a reinstall: a new disk, an empty log
+    assert secure_log(fuelsim) == []

@@ -51,12 +51,14 @@ def test_usage_mentions_every_option(command: type[Command]) -> None:
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))
-def test_flags_are_options_and_only_flags_ask_for_a_role(command: type[Command]) -> None:
+def test_flags_are_options_and_only_options_ask_for_a_role(command: type[Command]) -> None:
     for param in command.params:
         if param.kind is ParamKind.FLAG:
             assert param.option and param.option.startswith("--"), f"flag {param.field} needs its --option"
-        else:
-            assert param.role is None, "a role on a param is for a flag that changes what the command does"
+        if not param.option:
+            # a flag, or an --option with its value (master --trust-key <fingerprint>), changes what the
+            # command does; a positional word only says what it is done to
+            assert param.role is None, "a role on a param is for an --option that changes what the command does"
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=_names(COMMANDS))

@@ -5,10 +5,11 @@ import pytest
 
 from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListJobs, ListLabs, ListNodes, ListSchedules,
                               PlanDeploy, ResetLab, RunHealth, RunPreflight, ScheduleDigest, ScheduleHealth,
-                              ShowDigest, ShowHelp, ShowJob, ShowStatus, Unschedule)
+                              ShowDigest, ShowHelp, ShowJob, ShowMaster, ShowStatus, Unschedule)
 from commands.parser import normalise, parse, parse_click
 from core.errors import CommandError
 
+SHA = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"     # a host key's fingerprint, as ssh-keygen prints it
 PARSES = [
     ("", ShowHelp()),
     ("   ", ShowHelp()),
@@ -66,6 +67,15 @@ PARSES = [
     ("schedules", ListSchedules()),
     ("unschedule 3", Unschedule(3)),
     ("unschedule #3", Unschedule(3)),
+    # --trust-key: SHA256 as OpenSSH 6.8+ prints it (the prefix may be left out, ssh-keygen's "=" too),
+    # MD5 as CentOS 6's ssh-keygen prints it; kept as ssh-keygen spells it
+    (f"master lab1 --trust-key {SHA}", ShowMaster("lab1", trust_key=SHA)),
+    (f"master lab1 --trust-key {SHA[7:]}=", ShowMaster("lab1", trust_key=SHA)),
+    (f"master lab1 --trust-key sha256:{SHA[7:]} --fix", ShowMaster("lab1", fix=True, trust_key=SHA)),
+    ("master --trust-key 16:27:AC:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48 lab1",
+     ShowMaster("lab1", trust_key="MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48")),
+    ("master lab1 —trust-key MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48",
+     ShowMaster("lab1", trust_key="MD5:16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6:48")),
 ]
 
 
@@ -127,6 +137,18 @@ MISTAKES = [
     ('schedule health "0 */6 * * *" UTC', "Missing `<timezone>`. Usage: `/fuel schedule health"),
     ('schedule health lab1 "0 */6 * * *"', "Missing `<timezone>`. Usage"),
     ("x" * 1001, "longer than 1000 characters"),
+    ("master lab1 --trust-key", "`--trust-key` needs a value. Usage: `/fuel master <lab> [--fix] [--trust-key "
+                                "<fingerprint>]`"),
+    ("master lab1 --trust-key yes", "`yes` is not an SSH host key fingerprint: a fingerprint is `SHA256:` and 43 "
+                                    "base64 characters, or 16 hex pairs `a1:b2:…` (MD5, as CentOS 6 prints it). Read "
+                                    "it on the Fuel master's console with `ssh-keygen -lf "
+                                    "/etc/ssh/ssh_host_rsa_key.pub`"),
+    ("master lab1 --trust-key SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY",      # one character short
+     "a SHA256 fingerprint is `SHA256:` and 43 base64 characters"),
+    ("master lab1 --trust-key SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5S-8", "is not an SSH host key"),
+    ("master lab1 --trust-key 16:27:ac:a5:76:28:2d:36:63:1b:56:4d:eb:df:a6", "is not an SSH host key fingerprint: "
+                                                                           "an MD5 fingerprint is 16 hex pairs"),
+    ("master lab1 --trust-key '<@U0EVE|x> `rm`'", "`‹@U0EVE|x› rm` is not an SSH host key fingerprint"),
 ]
 
 

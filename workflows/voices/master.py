@@ -9,13 +9,15 @@ from typing import Sequence
 
 from core.buttons import Button, ButtonAction
 from core.errors import StepFailed
+from core.host_key_trust import CONSOLE_COMMAND, KeyTrust, Verdict
+from core.mrkdwn import moment, who
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.master_overview import Service
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
 from workflows.voices.base import Line
-from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, IsoDetached, MasterFact,
-                                           MasterSetupProgress, MasterShown, MasterStarting, MasterUp)
+from workflows.voices.master_facts import (BootByHand, BootMenuMissed, BootTyped, HostKeyJudged, IsoDetached,
+                                           MasterFact, MasterSetupProgress, MasterShown, MasterStarting, MasterUp)
 from workflows.voices.oneshot import OneShotVoice
 from workflows.voices.words import duration
 
@@ -84,6 +86,8 @@ def master_line(fact: MasterFact) -> Line:
             return Line(setup_line(fact), phase=SETUP, force=True, keep=finished)
         case MasterShown():
             return Line("\n".join(shown_lines(fact)))
+        case HostKeyJudged():
+            return Line(host_key_line(fact))
 
 
 # -- /fuel master ----------------------------------------------------------------------------------
@@ -100,6 +104,8 @@ def shown_lines(fact: MasterShown) -> list[str]:
                  + ("" if groups.listed == groups.running else
                     f"; version.yaml lists {', '.join(groups.listed) or 'none'}: nailgun has not re-read it"))
     lines.append(f"*Services*: {ready}/{len(view.services)} ready — {_services(view.services)}")
+    if fact.host_key is not None:
+        lines.append(f"*SSH host key*: {fact.host_key.key.described}, recorded {moment(fact.host_key.recorded_at)}")
     if view.disks:
         lines.append("*Disk*: " + " · ".join(f"{d.mount} {d.used_percent}% of {d.size}"
                                              + (" ⚠️" if d.used_percent >= DISK_FULL_PERCENT else "")
@@ -149,6 +155,36 @@ class MasterVoice(OneShotVoice[MasterFact]):
         if ending.state is JobState.SUCCEEDED and fix is not None and parent is not None:
             lines[0] = Line.of_parent(Message(parent.text, (fix_button(fix),)))
         return lines
+
+
+# -- --trust-key -----------------------------------------------------------------------------------
+def host_key_line(fact: HostKeyJudged) -> str:
+    trust = fact.trust
+    presented = trust.presented
+    match trust.verdict:
+        case Verdict.TRUSTED:
+            old = f" in place of {trust.recorded.key_type} {trust.recorded.sha256}" if trust.recorded else ""
+            return (f"🔑 Trusted the new SSH host key of the Fuel master at {trust.address} ({who(fact.by)} compared "
+                    f"{trust.typed}): {presented.described} is recorded{old}. fuelbot logs in to it from now on.")
+        case Verdict.UNCHANGED:
+            return (f"🔑 Nothing to do: the Fuel master at {trust.address} presents the SSH host key fuelbot "
+                    f"recorded, {presented.described}.")
+        case Verdict.NOTHING_RECORDED:
+            return (f"🔑 Nothing to do: fuelbot has no SSH host key recorded for the Fuel master at {trust.address}; "
+                    f"its next connection records the key it presents, {presented.described}.")
+        case Verdict.MISMATCH:      # the step fails with these words; a fact of it reads the same
+            return str(key_mismatch(trust))
+
+
+def key_mismatch(trust: KeyTrust) -> StepFailed:
+    """The fingerprint typed is not the presented key's: nothing changes."""
+    recorded = f"{trust.recorded.key_type} {trust.recorded.sha256}" if trust.recorded else "none"
+    fix = (f"read the fingerprint on the master's console (`{CONSOLE_COMMAND}`): if it is {trust.presented.sha256} "
+           f"(or {trust.presented.md5.removeprefix('MD5:')}), run the command again with it; if it is what you "
+           "typed, something else answers at the master's address")
+    return StepFailed(f"Refused to trust the SSH host key of the Fuel master at {trust.address}: you typed "
+                      f"{trust.typed}, but it presents {trust.presented.described}. fuelbot kept the key it recorded "
+                      f"({recorded}) and sent no password. Fix: {fix}.", hint=fix)
 
 
 # -- failures --------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.host_key_trust import KeyTrust, RecordedHostKey
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.master_overview import DefaultLogins, MasterOverview
 
@@ -85,9 +86,18 @@ class MasterShown:
     defaults: DefaultLogins
     iso_problems: tuple[str, ...]
     fixes: tuple[str, ...]
+    host_key: RecordedHostKey | None = None
+
+
+@dataclass(frozen=True)
+class HostKeyJudged:
+    """``--trust-key``: the master's presented key trusted, or nothing to do (a mismatch fails the step)."""
+
+    trust: KeyTrust
+    by: str                    # the admin who typed the fingerprint
 
 
 # what the master's steps tell, in a deploy or a --fix; /fuel master adds what it shows
 MasterStepFact = (BootTyped | BootByHand | BootMenuMissed | MasterStarting | MasterUp | IsoDetached
                   | MasterSetupProgress)
-MasterFact = MasterStepFact | MasterShown
+MasterFact = MasterStepFact | MasterShown | HostKeyJudged
