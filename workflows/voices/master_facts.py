@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from integrations.fuel.install_watch import InstallStage
+from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, MasterOverview
 
 
@@ -60,10 +61,11 @@ class IsoDetached:
 
 @dataclass(frozen=True)
 class SetupAction:
-    """One post-install action and what it did (its summary is safe to post)."""
+    """One post-install action and what it did (its summary and warning are safe to post)."""
 
     summary: str
     changed: bool
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class MasterShown:
     defaults: DefaultLogins
     iso_problems: tuple[str, ...]
     fixes: tuple[str, ...]
+    ntp: NtpState | None = None                  # where the NTP servers are, and the lab's
+    ntp_wanted: tuple[str, ...] = ()
 
 
 # what the master's steps tell, in a deploy or a --fix; /fuel master adds what it shows
