@@ -110,33 +110,21 @@ def conf_edit(text: str, wanted: tuple[str, ...]) -> list[str]:
 
 def read(shell: MasterShell) -> NtpState:
     """The servers in astute.yaml and ntp.conf, and ntpd's state, as root reads them."""
-    astute = shell.run(f"cat {ASTUTE_YAML}").stdout
-    conf = shell.run(f"cat {NTP_CONF}").stdout
-    try:
-        listed = astute_servers(astute)
-    except NotEditable as problem:
-        raise MasterError(f"{problem} on the Fuel master at {shell.address}",
-                          fix=f"repair {ASTUTE_YAML} (fuelmenu's settings) by hand") from None
-    running = shell.run("service ntpd status", check=False).status == 0
-    stale = False
-    if running:
-        # ``%y``: "2014-12-26 14:21:35.123456789 +0000", to the nanosecond on ext4; one zone, so text order is time order
-        times = shell.run(shlex.join(["stat", "-c", "%y", NTP_CONF, NTPD_PID]), check=False).stdout.splitlines()
-        stale = len(times) == 2 and times[1] < times[0]
-    return NtpState(listed=listed, configured=conf_servers(conf), running=running, stale=stale)
+    return _state(shell, *_files(shell))
 
 
 def ensure(shell: MasterShell, wanted: tuple[str, ...]) -> NtpApplied:
     """astute.yaml and ntp.conf list ``wanted``; ntpd restarted with them (fuelmenu's stop, ntpdate, start)."""
-    state = read(shell)
+    astute, conf = _files(shell)
+    state = _state(shell, astute, conf)
     edited = []
     if state.listed != wanted:
-        _edit(shell, ASTUTE_YAML, astute_edit, wanted)
+        _edit(shell, ASTUTE_YAML, _plan(shell, astute_edit, astute, wanted))
         edited.append("astute.yaml")
     if state.configured != wanted:
-        _edit(shell, NTP_CONF, conf_edit, wanted)
+        _edit(shell, NTP_CONF, _plan(shell, conf_edit, conf, wanted))
         edited.append("ntp.conf")
-    after = read(shell)
+    after = read(shell) if edited else state
     if (after.listed, after.configured) != (wanted, wanted):
         raise MasterError(f"Editing {ASTUTE_YAML} and {NTP_CONF} on the Fuel master at {shell.address} did not "
                           f"leave the NTP servers {', '.join(wanted)}", fix="set them with `fuelmenu` (Time Sync)")
@@ -155,11 +143,32 @@ def ensure(shell: MasterShell, wanted: tuple[str, ...]) -> NtpApplied:
     return NtpApplied(True, f"{shown}: {what}", warning)
 
 
-def _edit(shell: MasterShell, path: str, plan: EditPlan, wanted: tuple[str, ...]) -> None:
-    text = shell.run(f"cat {path}").stdout
+def _files(shell: MasterShell) -> tuple[str, str]:
+    return shell.run(f"cat {ASTUTE_YAML}").stdout, shell.run(f"cat {NTP_CONF}").stdout
+
+
+def _state(shell: MasterShell, astute: str, conf: str) -> NtpState:
     try:
-        script = plan(text, wanted)
+        listed = astute_servers(astute)
+    except NotEditable as problem:
+        raise MasterError(f"{problem} on the Fuel master at {shell.address}",
+                          fix=f"repair {ASTUTE_YAML} (fuelmenu's settings) by hand") from None
+    running = shell.run("service ntpd status", check=False).status == 0
+    stale = False
+    if running:
+        # ``%y``: "2014-12-26 14:21:35.123456789 +0000", to the nanosecond on ext4; one zone, so text order is time order
+        times = shell.run(shlex.join(["stat", "-c", "%y", NTP_CONF, NTPD_PID]), check=False).stdout.splitlines()
+        stale = len(times) == 2 and times[1] < times[0]
+    return NtpState(listed=listed, configured=conf_servers(conf), running=running, stale=stale)
+
+
+def _plan(shell: MasterShell, plan: EditPlan, text: str, wanted: tuple[str, ...]) -> list[str]:
+    try:
+        return plan(text, wanted)
     except NotEditable as problem:
         raise MasterError(f"{problem} on the Fuel master at {shell.address}; fuelbot will not edit it",
                           fix="set the NTP servers with `fuelmenu` (Time Sync) on the master") from None
+
+
+def _edit(shell: MasterShell, path: str, script: list[str]) -> None:
     shell.run(shlex.join(["sed", "-i", *script, path]))

@@ -11,8 +11,6 @@ Callers hold the engine's lock.
 """
 from __future__ import annotations
 
-import itertools
-
 import yaml
 import paramiko
 
@@ -83,10 +81,14 @@ class MasterHost:
         self.booted_at = now
         self.cobbler_syncs = 0                      # `cobbler sync` runs since the install (for tests)
         self.root_password_changes = 0
-        self.pids = itertools.count(1021)           # what the next process started gets
-        self.ntpd_pid: int | None = next(self.pids)  # ntpd, started at boot on the ntp.conf above
+        self.last_pid = 1020                        # the pid the last process started got
+        self.ntpd_pid: int | None = self.next_pid()  # ntpd, started at boot on the ntp.conf above
         self.ntpd_servers: tuple[str, ...] = servers_in(self.files[NTP_CONF].decode())
         self.files[NTPD_PID] = f"{self.ntpd_pid}\n".encode()
+
+    def next_pid(self) -> int:
+        self.last_pid += 1
+        return self.last_pid
 
     @property
     def host_key(self) -> paramiko.PKey:

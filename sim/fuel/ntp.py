@@ -62,7 +62,7 @@ def address(server: str) -> str:
 def start_ntpd(engine: "Engine") -> None:
     """ntpd starts: reads ntp.conf and writes its pid file (the file's time is its start)."""
     host = engine.host
-    host.ntpd_pid = next(host.pids)
+    host.ntpd_pid = host.next_pid()
     host.ntpd_servers = servers_in(host.files.get(NTP_CONF, b"").decode("utf-8", "replace"))
     host.files[NTPD_PID] = f"{host.ntpd_pid}\n".encode()
     host.mtimes[NTPD_PID] = engine.clock.wall_time(engine.now()).timestamp()
@@ -128,7 +128,7 @@ def ntpdate(engine: "Engine", args: list[str]) -> "Result":
             return fail(2, f"ntpdate: unknown option -{word.lstrip('-')[:1]}")
         else:
             servers.append(word)
-    pid = next(engine.host.pids)
+    pid = engine.host.next_pid()
     stamp = engine.clock.wall_time(engine.now()).strftime("%d %b %H:%M:%S").lstrip("0").rjust(15)
     said = f"{stamp} ntpdate[{pid}]:"
     if not servers:

@@ -17,11 +17,11 @@ WANTED = ("ntp.example.com", "10.0.0.5")
 
 def with_ntp(h: Harness) -> Harness:
     """The lab sets NTP servers of its own (fuelmenu's 0-2.pool.ntp.org are on the master)."""
-    setup = h.lab.fuel.setup
-    assert setup is not None
+    setup, vm = h.lab.fuel.setup, h.lab.fuel.vm
+    assert setup is not None and vm is not None
     h.lab = replace(h.lab, fuel=replace(h.lab.fuel, setup=replace(setup, ntp=WANTED)))
     h.vsphere.fix_portgroups(h.lab)
-    h.vsphere.ensure_vm(h.lab.fuel.vm, lab="lab1")
+    h.vsphere.ensure_vm(vm, lab="lab1")
     h.vsphere.power_on("fuel-master")
     return h
 
