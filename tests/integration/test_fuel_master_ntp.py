@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import requests
 import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -143,3 +144,15 @@ def test_the_simulated_masters_ntp_commands_answer_as_centos_6s(fuelsim: FuelSim
     assert started.status == 0 and started.stdout.startswith("Starting ntpd:")
     assert fuelsim.run_command("service ntpd status").status == 0
     assert fuelsim.run_command("service chronyd status").stderr == "chronyd: unrecognized service\n"
+
+
+def test_an_unreachable_ntp_server_is_a_fault_of_the_simulators_api(fuelsim: FuelSimulator) -> None:
+    refused = requests.post(f"{fuelsim.url}/_sim/faults/ntp", json={}, timeout=5)
+    assert refused.status_code == 400 and "'server'" in refused.text
+    made = requests.post(f"{fuelsim.url}/_sim/faults/ntp", json={"server": "2.pool.ntp.org"}, timeout=5)
+    assert made.status_code == 201
+    assert requests.get(f"{fuelsim.url}/_sim/faults", timeout=5).json()["ntp_unreachable"] == ["2.pool.ntp.org"]
+    polled = on_master(fuelsim, "ntpq -pn").splitlines()[2:]
+    assert [line.split()[1] for line in polled] == ["193.190.230.65", "193.190.230.65", ".INIT."]
+    fuelsim.clear_faults()
+    assert requests.get(f"{fuelsim.url}/_sim/faults", timeout=5).json()["ntp_unreachable"] == []
