@@ -71,3 +71,11 @@ def test_a_deploy_tells_an_unreachable_ntp_server_as_a_warning_and_goes_on() -> 
     assert rows[ntp + 1].endswith("the servers are set and ntpd keeps trying (NTP errors are not fatal, as fuelmenu "
                                   "says)")
     assert rows[ntp - 1].startswith("   ✓ feature groups") and rows[ntp + 2] == "   ✓ cobbler synced"
+
+
+def test_preflight_says_a_refused_root_login_once_not_again_for_ntp() -> None:
+    h = with_ntp(Harness())
+    h.fake_master().root_password = "someone-elses"
+    checks = [f.check for f in master_findings(h.run(MasterRecord(), MasterVoice()), h.lab, deploying=False)
+              if f.level != "ok"]
+    assert "fuel-master-ssh" in checks and "fuel-master-ntp" not in checks
