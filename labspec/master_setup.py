@@ -79,6 +79,9 @@ def check(setup: MasterSetup | None, path: str, log: ProblemLog, *, environment:
         _check_overlap(log, path, network, environment)
     if not setup.dns:
         log.add(f"{path}.dns", "needs at least one DNS server (the installer's dns1)")
+    if not 1 <= len(setup.ntp) <= 3 and not log.has_problem(f"{path}.ntp"):
+        log.add(f"{path}.ntp", f"lists {len(setup.ntp)} NTP servers; fuelmenu keeps one to three (NTP1-NTP3 in "
+                               "/etc/fuel/astute.yaml)")
     reasons = experimental_reasons(environment, nodes)
     groups = setup.feature_groups
     if not groups:

@@ -54,11 +54,12 @@ def detach_iso(run: MasterRun, vsphere: VSpherePort, vm: str) -> None:
 
 
 def set_up(run: MasterRun, master: MasterPort, progress: MasterProgress, *, groups: tuple[str, ...]) -> None:
-    """The article's steps on the master: release, root's and admin's passwords, feature groups, cobbler sync."""
+    """The article's steps on the master: release, root's and admin's passwords, feature groups, the lab's NTP
+    servers (fuelmenu's Time Sync, which the ISO's boot parameters cannot set), cobbler sync."""
     done: list[SetupAction] = []
 
     def did(outcome: Outcome) -> None:
-        done.append(SetupAction(summary=outcome.summary, changed=outcome.changed))
+        done.append(SetupAction(summary=outcome.summary, changed=outcome.changed, warning=outcome.warning))
         run.tell(MasterSetupProgress(address=master.address, done=tuple(done)))
         run.checkpoint()
 
@@ -70,6 +71,7 @@ def set_up(run: MasterRun, master: MasterPort, progress: MasterProgress, *, grou
         progress.cobbler_due = True          # recorded first: a crash after the restart still syncs cobbler
         run.save()
     did(master.ensure_feature_groups())
+    did(master.ensure_ntp())                 # looks at ntpd too: a crash before its restart restarts it
     if progress.cobbler_due:
         did(master.sync_cobbler())
         progress.cobbler_due = False

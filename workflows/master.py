@@ -4,7 +4,7 @@
     master_iso     (--fix) the ISO detached, the disk first; a VM that is off is powered on then
     master_up      (--fix) every service answering
     master_setup   (--fix) the deploy's post-install steps over SSH and Keystone
-    master         the look: version, feature groups, address, services, disk, what --fix would change
+    master         the look: version, feature groups, NTP, address, services, disk, what --fix would change
 """
 from __future__ import annotations
 
@@ -118,12 +118,16 @@ def look(run: MasterJobRun, lab: Lab) -> MasterShown:
     if view.groups.listed != setup.feature_groups or view.groups.running != setup.feature_groups:
         fixes.append(f"set feature groups {', '.join(setup.feature_groups)} (nailgun and nginx restarted, cobbler "
                      "synced)")
+    ntp = master.ntp_servers()
+    if not ntp.matches(setup.ntp):
+        fixes.append(f"set NTP servers {', '.join(setup.ntp)} (astute.yaml and ntp.conf, ntpd restarted)")
     if defaults.admin and lab.fuel.password != ADMIN_DEFAULT:
         fixes.append("change `admin`'s password to the lab's (FUEL_PASSWORD), as the UI does")
     if defaults.root and setup.root_password != ROOT_DEFAULT:
         fixes.append("change root's password to the lab's (FUEL_ROOT_PASSWORD)")
     return MasterShown(lab=lab.name, overview=view, needed=setup.feature_groups, defaults=defaults,
-                       iso_problems=problems, fixes=tuple(fixes), host_key=master.host_key())
+                       iso_problems=problems, fixes=tuple(fixes), host_key=master.host_key(), ntp=ntp,
+                       ntp_wanted=setup.ntp)
 
 
 class MasterWorkflow(OneShotWorkflow[MasterRecord, MasterFact]):

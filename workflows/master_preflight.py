@@ -1,9 +1,9 @@
-"""Preflight knows the Fuel master: it answers, it is 6.0, its feature groups are the lab's, its ISO will
-not reinstall it, and 6.0's default passwords are not what protects it.
+"""Preflight knows the Fuel master: it answers, it is 6.0, its feature groups and NTP servers are the lab's,
+its ISO will not reinstall it, and 6.0's default passwords are not what protects it.
 
 Each finding names the fix. In a deploy (``deploying``) what the deploy itself sets up (feature
 groups, the ISO of a running master, passwords) is a warning, not a reason to stop; the live
-default-password check is left to the deploy's setup, which changes them.
+default-password and NTP checks are left to the deploy's setup, which changes them.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from integrations.vsphere.preflight import Finding
 from labspec.master_setup import experimental_reasons, needed_groups
 from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, Lab
 from workflows.run import Run
+from workflows.voices import master as words
 
 
 def master_findings(run: Run[Any, Any], lab: Lab, *, deploying: bool) -> list[Finding]:
@@ -45,7 +46,26 @@ def master_findings(run: Run[Any, Any], lab: Lab, *, deploying: bool) -> list[Fi
     found += _iso(run, lab, vm, deploying=deploying)
     if managed:
         found += _passwords(run, lab, live=version is not None and not deploying, fix=fix)
+        if version is not None and not deploying and not any(f.check == "fuel-master-ssh" for f in found):
+            found.append(_ntp(run, lab))        # root's SSH works (a refusal was said once, above)
     return found
+
+
+def _ntp(run: Run[Any, Any], lab: Lab) -> Finding:
+    """The master's NTP servers against the lab's: a mismatch is a warning (NTP errors are not fatal to 6.0)."""
+    assert lab.fuel.setup is not None
+    wanted = lab.fuel.setup.ntp
+    master = run.master(lab)
+    try:
+        ntp = master.ntp_servers()
+    except FuelbotError as error:
+        return Finding("warn", "fuel-master-ntp", master.address, f"could not read the master's NTP servers: {error}")
+    if ntp.matches(wanted):
+        return Finding("ok", "fuel-master-ntp", master.address, f"the Fuel master syncs its clock with "
+                       f"{', '.join(wanted)}, as the lab sets")
+    return Finding("warn", "fuel-master-ntp", master.address, f"the Fuel master's ntp.conf lists "
+                   f"{', '.join(ntp.configured) or 'no servers'}: {words.ntp_mismatch(ntp, wanted)}",
+                   f"`/fuel master {lab.name} --fix` (sets them as fuelmenu does and restarts ntpd)")
 
 
 def _vm_state(run: Run[Any, Any], lab: Lab) -> str | None:

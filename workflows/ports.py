@@ -14,6 +14,7 @@ from integrations.fuel.enums import Mode, NetProvider
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.logs import LogPage, LogSource
 from integrations.fuel.master_backup import MasterBackup
+from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.master_setup import Outcome
 from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Notification, Release, Task
@@ -152,6 +153,10 @@ class MasterPort(Protocol):
     def feature_groups(self) -> FeatureGroups: ...
 
     def ensure_feature_groups(self) -> Outcome: ...
+
+    def ntp_servers(self) -> NtpState: ...
+
+    def ensure_ntp(self) -> Outcome: ...
 
     def sync_cobbler(self) -> Outcome: ...
 

@@ -5,12 +5,14 @@
     ensure_admin_password()  admin logs in with fuel.password (changed from admin as the UI does)
     ensure_feature_groups()  version.yaml lists the lab's groups; nailgun (and nginx) restarted until
                              /api/version shows them
+    ensure_ntp()             astute.yaml and ntp.conf list the lab's NTP servers, ntpd restarted with them
+                             (see :mod:`integrations.fuel.master_ntp`)
     sync_cobbler()           ``dockerctl shell cobbler cobbler sync`` (harmless to repeat)
 
 and what fuelbot looks at without changing anything: ``install_stage()`` (how far an install has
-come, from outside), ``feature_groups()``, ``default_logins()``, ``overview()`` and ``host_key()``.
-``trust_host_key()`` replaces the recorded SSH host key with the one the master presents, when an
-admin typed its fingerprint (``core.host_key_trust``).
+come, from outside), ``feature_groups()``, ``ntp_servers()``, ``default_logins()``, ``overview()`` and
+``host_key()``. ``trust_host_key()`` replaces the recorded SSH host key with the one the master presents,
+when an admin typed its fingerprint (``core.host_key_trust``).
 
 Each action looks first and changes only what differs, so running it again after a crash (or
 twice) changes nothing the second time. The feature groups are edited with GNU sed, which
@@ -31,10 +33,11 @@ import yaml
 
 from core.errors import FuelError, MasterError
 from core.host_key_trust import Fingerprint, KeyTrust, RecordedHostKey, Verdict, judge
-from integrations.fuel import master_backup, master_overview
+from integrations.fuel import master_backup, master_ntp, master_overview
 from integrations.fuel.install_watch import InstallStage, probe
 from integrations.fuel.keystone import KeystoneAccount
 from integrations.fuel.master_backup import MasterBackup
+from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.models import FuelVersion
 from integrations.fuel.session import FuelSession
@@ -49,10 +52,11 @@ _ITEM = re.compile(r"^    - (\S+)$")
 
 @dataclass(frozen=True)
 class Outcome:
-    """What an action did; ``summary`` is safe to post (no secret)."""
+    """What an action did; ``summary`` and ``warning`` (what went wrong without failing it) are safe to post."""
 
     changed: bool
     summary: str
+    warning: str | None = None
 
 
 class FuelMasterSetup:
@@ -262,6 +266,14 @@ class FuelMasterSetup:
             raise MasterError(f"{VERSION_YAML} on the Fuel master at {self.address} is laid out differently from "
                               "what 6.0 writes; fuelbot will not edit it", fix="set feature_groups by hand, then "
                               "`dockerctl restart nailgun` and `dockerctl restart nginx`")
+
+    def ntp_servers(self) -> NtpState:
+        """The NTP servers astute.yaml and ntp.conf list, and whether ntpd runs with them."""
+        return master_ntp.read(self.root())
+
+    def ensure_ntp(self) -> Outcome:
+        applied = master_ntp.ensure(self.root(), self.setup.ntp)
+        return Outcome(applied.changed, applied.summary, applied.warning)
 
     def sync_cobbler(self) -> Outcome:
         out = self.root().run("dockerctl shell cobbler cobbler sync").stdout

@@ -3,7 +3,8 @@
 HTTP faults match by method and path regex and fire on a share (``rate``) of the matching
 calls, optionally only ``count`` times; each can add latency, drop the connection or answer
 with a status. Node faults make a named node (id or MAC) fail provisioning or deployment;
-OSTF faults make a test (full id or its last dotted part) fail at a step.
+OSTF faults make a test (full id or its last dotted part) fail at a step; an unreachable NTP
+server answers no ``ntpdate`` and no ntpd poll on the master.
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class Faults:
     nodes: dict[str, tuple[str, str]] = field(default_factory=dict)     # id|mac -> (stage, message)
     ostf: dict[str, tuple[str, int]] = field(default_factory=dict)      # test -> (message, step)
     dump: str | None = None                                             # the next snapshots fail so
+    ntp_unreachable: set[str] = field(default_factory=set)              # NTP servers that answer nothing
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
@@ -125,9 +127,10 @@ class Faults:
         self.nodes.clear()
         self.ostf.clear()
         self.dump = None
+        self.ntp_unreachable.clear()
 
     def to_json(self) -> dict[str, Any]:
         return {"http": [f.to_json() for f in self.http],
                 "nodes": {k: {"stage": s, "message": m} for k, (s, m) in self.nodes.items()},
                 "ostf": {k: {"message": m, "step": s} for k, (m, s) in self.ostf.items()},
-                "dump": self.dump}
+                "dump": self.dump, "ntp_unreachable": sorted(self.ntp_unreachable)}

@@ -3,7 +3,8 @@
 A fresh install (``reinstall``) writes what 6.0 writes: ``/etc/fuel/version.yaml`` (fuel-main
 ``iso/module.mk``: ``VERSION:`` with ``feature_groups`` first), ``/etc/fuel/astute.yaml``
 (fuelmenu's ``settings.yaml`` defaults, with the address, gateway, DNS and hostname the boot
-parameters gave), root's password ``r00tme`` (``iso/ks.template``: ``rootpw r00tme``) and a new
+parameters gave), ``/etc/ntp.conf`` from its NTP1..NTP3 with ntpd started on it (see
+:mod:`sim.fuel.ntp`), root's password ``r00tme`` (``iso/ks.template``: ``rootpw r00tme``) and a new
 SSH host key. Nailgun reads ``version.yaml`` when its container starts, so an edited
 ``feature_groups`` shows in ``/api/version`` only after ``dockerctl restart nailgun``.
 Callers hold the engine's lock.
@@ -17,6 +18,7 @@ import paramiko
 
 from sim.fuel.config import SimConfig
 from sim.fuel.master import BootParams
+from sim.fuel.ntp import NTP_CONF, NTPD_PID, ntp_conf, servers_in
 
 VERSION_YAML = "/etc/fuel/version.yaml"
 ASTUTE_YAML = "/etc/fuel/astute.yaml"
@@ -50,6 +52,12 @@ def astute_yaml(params: BootParams) -> str:
     return yaml.safe_dump(data, default_flow_style=False)
 
 
+def ntp_servers(params: BootParams) -> tuple[str, ...]:
+    """NTP1..NTP3 of the astute.yaml an install writes (host-only.pp 6.0 passes all three to clocksync)."""
+    data = yaml.safe_load(astute_yaml(params))
+    return tuple(str(data[key]) for key in ("NTP1", "NTP2", "NTP3"))
+
+
 class MasterHost:
     """Files, root's password, the host key and container restarts of one master."""
 
@@ -65,6 +73,7 @@ class MasterHost:
             ASTUTE_YAML: astute_yaml(params).encode(),
             "/etc/hostname": (params.hostname + "\n").encode(),
             SECURE_LOG: b"",                        # sshd's authentication log (rsyslog, CentOS 6)
+            NTP_CONF: ntp_conf(ntp_servers(params)).encode(),
         }
         self.mtimes: dict[str, float] = {}          # path -> when it was written (epoch), if since the install
         self.root_password = self.config.root_password
@@ -76,6 +85,14 @@ class MasterHost:
         self.booted_at = now
         self.cobbler_syncs = 0                      # `cobbler sync` runs since the install (for tests)
         self.root_password_changes = 0
+        self.last_pid = 1020                        # the pid the last process started got
+        self.ntpd_pid: int | None = self.next_pid()  # ntpd, started at boot on the ntp.conf above
+        self.ntpd_servers: tuple[str, ...] = servers_in(self.files[NTP_CONF].decode())
+        self.files[NTPD_PID] = f"{self.ntpd_pid}\n".encode()
+
+    def next_pid(self) -> int:
+        self.last_pid += 1
+        return self.last_pid
 
     @property
     def host_key(self) -> paramiko.PKey:

@@ -120,6 +120,14 @@ def register(router: Router, engine: Engine, on_outage: Callable[[float], None])
             engine.faults.dump = data["message"]
         return ok({"message": data["message"]}, 201)
 
+    def ntp_fault(req: Request) -> Response:
+        server = _object(req).get("server")
+        if not isinstance(server, str) or not server:
+            raise bad_request("'server' (the NTP server name or address that will not answer) is required")
+        with engine.lock:
+            engine.faults.ntp_unreachable.add(server)
+        return ok({"server": server, "reachable": False}, 201)
+
     def expire_tokens(req: Request) -> Response:
         with engine.lock:
             engine.tokens.expire_all()
@@ -138,6 +146,7 @@ def register(router: Router, engine: Engine, on_outage: Callable[[float], None])
             ("GET", "/_sim/faults", list_faults), ("POST", "/_sim/faults", add_fault),
             ("DELETE", "/_sim/faults", clear_faults), ("POST", "/_sim/faults/node", node_fault),
             ("POST", "/_sim/faults/ostf", ostf_fault), ("POST", "/_sim/faults/dump", dump_fault),
+            ("POST", "/_sim/faults/ntp", ntp_fault),
             ("POST", "/_sim/tokens/expire", expire_tokens),
             ("POST", "/_sim/outage", outage)):
         router.add(method, path, handler, public=True, locked=False)

@@ -9,6 +9,8 @@
     dockerctl list|check|restart|start|stop|shell|backup …   (see :mod:`sim.fuel.dockerctl`)
     find PATH [-maxdepth 0] [-type f] [-name GLOB] [-printf FMT]   (see :mod:`sim.fuel.find`)
     uptime · df [-h] [-P] · docker ps                         (see :mod:`sim.fuel.sysinfo`)
+    stat -c FORMAT FILE…            ``%y`` and ``%Y``, the files' modification times (see :mod:`sim.fuel.find`)
+    service ntpd start|stop|restart|status · ntpdate … · ntpq -p[n]   (see :mod:`sim.fuel.ntp`)
 
 Lines may chain commands with ``;``, ``&&`` and ``||``. Anything else answers as bash does:
 ``bash: X: command not found`` and status 127. Callers hold the engine's lock.
@@ -20,7 +22,7 @@ import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.fuel import dockerctl, find, sed, sysinfo
+from sim.fuel import dockerctl, find, ntp, sed, sysinfo
 
 if TYPE_CHECKING:
     from sim.fuel.engine import Engine
@@ -95,6 +97,14 @@ class Shell:
             return dockerctl.run(self.engine, args)
         if name == "find":
             return find.run(self.engine, args)
+        if name == "stat":
+            return find.stat(self.engine, args)
+        if name == "service":
+            return ntp.service(self.engine, args)
+        if name == "ntpdate":
+            return ntp.ntpdate(self.engine, args)
+        if name == "ntpq":
+            return ntp.ntpq(self.engine, args)
         if name == "uptime":
             return sysinfo.uptime(self.engine)
         if name == "df":
@@ -151,6 +161,7 @@ class Shell:
             edited = sed.run(commands, data.decode("utf-8", "replace"), quiet=quiet)
             if in_place:
                 self.engine.host.files[path] = edited.encode()
+                self.engine.host.mtimes[path] = self.engine.clock.wall_time(self.engine.now()).timestamp()
             else:
                 out.append(edited)
         return Result(0, "".join(out))

@@ -192,6 +192,11 @@ class FuelSimulator:
         with self.engine.lock:
             self.engine.faults.dump = message
 
+    def unreachable_ntp(self, server: str) -> None:
+        """Make an NTP server (as ntp.conf or ntpdate names it) answer nothing from the master."""
+        with self.engine.lock:
+            self.engine.faults.ntp_unreachable.add(server)
+
     def clear_faults(self) -> None:
         with self.engine.lock:
             self.engine.faults.clear()

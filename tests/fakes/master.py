@@ -1,7 +1,7 @@
 """``FakeMaster``: a ``MasterPort`` in memory, a freshly installed Fuel 6.0 master's host.
 
 It starts as 6.0 leaves a master: root ``r00tme``, ``admin``/``admin``, ``feature_groups: [mirantis]``
-listed and running. The lab's wanted passwords and groups come from its ``FuelMaster``, as with
+listed and running, fuelmenu's NTP servers 0-2.pool.ntp.org in astute.yaml and ntp.conf, ntpd on them. The lab's wanted passwords and groups come from its ``FuelMaster``, as with
 ``FuelMasterSetup``; the running groups are the ``FakeFuel``'s (its ``/api/version``), so a step
 test sees one master. Each install has a host key of its own (``generation``); the one recorded
 on first contact is kept until forgotten or trusted anew, as ``store.host_keys`` keeps it.
@@ -19,10 +19,11 @@ from core.host_key_trust import Fingerprint, HostKey, KeyTrust, RecordedHostKey,
 from integrations.fuel.enums import TaskStatus
 from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.master_backup import BACKUP_ROOT, MasterBackup
+from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, Filesystem, MasterOverview, Service
 from integrations.fuel.master_setup import Outcome
 from integrations.fuel.ssh import trust_command
-from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster
+from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster, MasterSetup
 from sim.fuel.host import CONTAINERS
 from tests.fakes.fuel import FakeFuel
 
@@ -45,6 +46,10 @@ class FakeMaster:
         self.recorded_generation: int | None = None
         self.recorded_at: datetime | None = None
         self.cobbler_syncs = 0
+        self.ntp_listed = self.ntp_configured = self.ntpd_servers = MasterSetup().ntp   # fuelmenu's defaults
+        self.ntpd_running = True
+        self.ntp_unreachable: set[str] = set()
+        self.ntpd_restarts = 0
         self.archives: list[MasterBackup] = []  # what `dockerctl backup` wrote
         self.now = datetime.now(timezone.utc).replace(microsecond=0)   # when `dockerctl backup` runs
         self.calls: Counter[str] = Counter()
@@ -58,6 +63,8 @@ class FakeMaster:
         """A fresh install: 6.0's defaults again, and a new host key."""
         self.listed, self.fuel.feature_groups = ("mirantis",), ("mirantis",)
         self.root_password, self.admin_password = ROOT_DEFAULT, ADMIN_DEFAULT
+        self.ntp_listed = self.ntp_configured = self.ntpd_servers = MasterSetup().ntp
+        self.ntpd_running = True
         self.generation += 1
 
     @property
@@ -182,6 +189,29 @@ class FakeMaster:
             return Outcome(edited, f"feature groups {', '.join(wanted)}" + (" (version.yaml edited)" if edited else ""))
         self.fuel.feature_groups = wanted
         return Outcome(True, f"feature groups {', '.join(wanted)}: nailgun and nginx restarted")
+
+    def ntp_servers(self) -> NtpState:
+        self._use("ntp_servers")
+        return NtpState(listed=self.ntp_listed, configured=self.ntp_configured, running=self.ntpd_running,
+                        stale=self.ntpd_running and self.ntpd_servers != self.ntp_configured)
+
+    def ensure_ntp(self) -> Outcome:
+        self._use("ensure_ntp")
+        wanted = self.setup.ntp
+        edited = [name for name, servers in (("astute.yaml", self.ntp_listed), ("ntp.conf", self.ntp_configured))
+                  if servers != wanted]
+        self.ntp_listed = self.ntp_configured = wanted
+        shown = f"NTP servers {', '.join(wanted)}"
+        if not edited and self.ntpd_running and self.ntpd_servers == wanted:
+            return Outcome(False, shown)
+        self.ntpd_running, self.ntpd_servers, self.ntpd_restarts = True, wanted, self.ntpd_restarts + 1
+        warning = None
+        if wanted[0] in self.ntp_unreachable:
+            warning = (f"`ntpdate -t5 {wanted[0]}` could not set the master's clock (ntpdate[1022]: no server "
+                       "suitable for synchronization found); the servers are set and ntpd keeps trying (NTP errors "
+                       "are not fatal, as fuelmenu says)")
+        what = f"{' and '.join(edited)} edited, ntpd restarted" if edited else "ntpd restarted to read ntp.conf"
+        return Outcome(True, f"{shown}: {what}", warning)
 
     def sync_cobbler(self) -> Outcome:
         self._use("sync_cobbler")

@@ -645,12 +645,15 @@ def test_a_fresh_master_is_set_up_once_then_every_action_finds_nothing_to_do(mas
     assert port.install_stage() == InstallStage.READY
     assert port.default_logins() == DefaultLogins(admin=True, root=True)
     assert port.feature_groups() == FeatureGroups(listed=("mirantis",), running=("mirantis",))
+    defaults = ("0.pool.ntp.org", "1.pool.ntp.org", "2.pool.ntp.org")
+    assert port.ntp_servers().matches(defaults) and port.ntp_servers().listed == defaults
     first = [port.check_release(), port.ensure_root_password(), port.ensure_admin_password(),
-             port.ensure_feature_groups(), port.sync_cobbler()]
+             port.ensure_feature_groups(), port.ensure_ntp(), port.sync_cobbler()]
     assert [(o.changed, o.summary) for o in first] == [
         (False, "Fuel 6.0"), (True, "root's password changed from 6.0's default"),
         (True, "`admin`'s password changed from 6.0's default, as the UI does"),
-        (True, "feature groups mirantis, experimental: nailgun and nginx restarted"), (True, "cobbler synced")]
+        (True, "feature groups mirantis, experimental: nailgun and nginx restarted"),
+        (False, "NTP servers 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org"), (True, "cobbler synced")]
     again = [port.ensure_root_password(), port.ensure_admin_password(), port.ensure_feature_groups()]
     assert [(o.changed, o.summary) for o in again] == [
         (False, "root already logs in with the lab's password"), (False, "`admin` already logs in with the lab's "

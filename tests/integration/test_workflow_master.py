@@ -95,7 +95,8 @@ def test_deploy_installs_the_master_from_its_iso_then_secures_and_sets_it_up(fre
                 "✅ `fuel-master` installed from its ISO in", "ISO detached from `fuel-master`",
                 "🔧 Fuel master set up over SSH", "✓ root's password changed from 6.0's default",
                 "✓ `admin`'s password changed from 6.0's default, as the UI does",
-                "✓ feature groups mirantis, experimental: nailgun and nginx restarted", "✓ cobbler synced",
+                "✓ feature groups mirantis, experimental: nailgun and nginx restarted",
+                "· NTP servers 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org", "✓ cobbler synced",
                 "Fuel 6.0 master at", "logged in as `admin`", "VMs created and powered on", "Discovered by Fuel",
                 "Deployed — 100%", "Health check: sanity"]
     positions = [story.find(fragment) for fragment in expected]
@@ -163,6 +164,37 @@ def test_preflight_knows_the_master(secured_stack: Stack) -> None:
     again = stack.wait_job(stack.last_job("preflight").id)
     _, replies = stack.thread(again.id)
     assert "feature groups" not in "\n".join(replies) and "default password" not in "\n".join(replies)
+
+
+def test_ntp_servers_changed_on_the_master_are_shown_warned_of_and_set_back_by_the_fix(secured_stack: Stack) -> None:
+    stack = secured_stack
+    # someone ran fuelmenu's Time Sync on the master: ntp.example.com in astute.yaml and ntp.conf, ntpd restarted
+    for command in ("sed -i -e 's/^NTP1:.*$/NTP1: ntp.example.com/' -e \"s/^NTP2:.*$/NTP2: ''/\" "
+                    "-e \"s/^NTP3:.*$/NTP3: ''/\" /etc/fuel/astute.yaml",
+                    "sed -i -e '16i\\server ntp.example.com' -e 16d -e 17d -e 18d /etc/ntp.conf",
+                    "service ntpd restart"):
+        assert stack.fuel.run_command(command).status == 0, command
+    stack.command("preflight lab1")
+    preflight = stack.wait_job(stack.last_job("preflight").id)
+    findings = "\n".join(stack.thread(preflight.id)[1])
+    assert ("the Fuel master's ntp.conf lists ntp.example.com: the lab sets 0.pool.ntp.org, 1.pool.ntp.org, "
+            "2.pool.ntp.org Fix: `/fuel master lab1 --fix` (sets them as fuelmenu does and restarts ntpd)") in findings
+    stack.command("master lab1", user=VIEWER)
+    look = stack.wait_job(stack.last_job("master").id)
+    _, (shown,) = stack.thread(look.id)
+    assert "*NTP*: ntp.example.com ✗ (the lab sets 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org)" in shown
+    assert "set NTP servers 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org (astute.yaml and ntp.conf, ntpd " \
+           "restarted)" in shown
+    stack.command("master lab1 --fix")
+    fix = stack.wait_job(stack.last_job("master").id)
+    assert fix.state == "succeeded", fix.error
+    _, replies = stack.thread(fix.id)
+    assert any("✓ NTP servers 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org: astute.yaml and ntp.conf edited, ntpd "
+               "restarted" in r for r in replies), replies
+    assert any("*NTP*: 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org ✓" in r for r in replies)
+    polled = stack.fuel.run_command("ntpq -p").stdout
+    assert [line[1:].split()[0] for line in polled.splitlines()[2:]] == ["0.pool.ntp.org", "1.pool.ntp.org",
+                                                                         "2.pool.ntp.org"]
 
 
 # -- bad masters: the deploy stops at the master's setup, says what happened and what to do -----------

@@ -70,6 +70,9 @@ def test_every_field_given(tmp_path: Path) -> None:
                                             "overlaps the public network 10.0.0.0/24"),
     (["dns: [8.8.8]"], "lab.yaml:29: fuel.master_vm.dns[0]: '8.8.8' is not a valid IPv4 address"),
     (["ntp: ['pool ntp org']"], "lab.yaml:29: fuel.master_vm.ntp[0]: 'pool ntp org' is not an NTP server name"),
+    (["ntp: [a.example.com, b.example.com, c.example.com, d.example.com]"],
+     "lab.yaml:29: fuel.master_vm.ntp: lists 4 NTP servers; fuelmenu keeps one to three (NTP1-NTP3"),
+    (["ntp: []"], "lab.yaml:29: fuel.master_vm.ntp: lists 0 NTP servers; fuelmenu keeps one to three"),
     (["hostname: fuel"], "lab.yaml:29: fuel.master_vm.hostname: 'fuel' is not a fully qualified host name"),
     (["root_password: r00tme"], "lab.yaml:29: fuel.master_vm.root_password: secret must come from the "
                                 "environment, e.g. ${FUEL_ROOT_PASSWORD}"),

@@ -86,6 +86,7 @@ def test_a_new_master_is_created_typed_at_installed_and_its_iso_detached() -> No
                          "   ✓ root's password changed from 6.0's default\n"
                          "   ✓ `admin`'s password changed from 6.0's default, as the UI does\n"
                          "   ✓ feature groups mirantis, experimental: nailgun and nginx restarted\n"
+                         "   · NTP servers 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org\n"
                          "   ✓ cobbler synced")
     assert h.thread.said()[-1] == "🔐 Fuel 6.0 master at http://127.0.0.1:8000 reachable; logged in as `admin`."
     assert (master.root_password, master.admin_password, master.cobbler_syncs) == (ROOT_PW, ADMIN_PW, 1)
@@ -173,11 +174,12 @@ def test_a_master_already_up_and_set_up_makes_a_quiet_deploy() -> None:
     for step in (deploy_master.step_fuel_master, deploy_master.step_master_install, deploy_master.step_master_setup):
         step(run)
     deploy_master.step_master_setup(deploy(h, DeployRecord.from_json(h.saved[-1] if h.saved else None)))
-    first, again = setup_of(h)[-6], setup_of(h)[-1]
+    first, again = setup_of(h)[-7], setup_of(h)[-1]
     assert first.startswith("🔧 Fuel master set up over SSH")
     assert again == ("🔧 Fuel master already set up over SSH (root@10.20.0.2:8022) and Keystone:\n"
                      "   · Fuel 6.0\n   · root already logs in with the lab's password\n"
-                     "   · `admin` already logs in with the lab's password\n   · feature groups mirantis, experimental")
+                     "   · `admin` already logs in with the lab's password\n   · feature groups mirantis, experimental\n"
+                     "   · NTP servers 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org")
     assert progress_of(h, "master") == [] and h.fake_master().cobbler_syncs == 1
 
 
@@ -192,8 +194,9 @@ def test_a_crash_between_the_feature_groups_and_cobbler_sync_still_syncs_cobbler
     assert h.saved[-1]["master"]["cobbler_due"] is True          # recorded before the restart
     again = deploy(h, DeployRecord.from_json(h.saved[-1]))
     fuel_master.set_up(again, master, again.data.master, groups=("mirantis", "experimental"))
-    assert setup_of(h)[-1].splitlines()[-2:] == ["   · feature groups mirantis, experimental",
-                                                                   "   ✓ cobbler synced"]
+    assert setup_of(h)[-1].splitlines()[-3:] == ["   · feature groups mirantis, experimental",
+                                                 "   · NTP servers 0.pool.ntp.org, 1.pool.ntp.org, 2.pool.ntp.org",
+                                                 "   ✓ cobbler synced"]
     assert master.cobbler_syncs == 1 and h.saved[-1]["master"]["cobbler_due"] is False
     assert master.calls["ensure_root_password"] == 2 and master.root_password == ROOT_PW
 

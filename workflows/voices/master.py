@@ -12,6 +12,7 @@ from core.errors import StepFailed
 from core.host_key_trust import CONSOLE_COMMAND, KeyTrust, Verdict
 from core.mrkdwn import moment, who
 from integrations.fuel.install_watch import InstallStage
+from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import Service
 from jobs.states import JobState
 from jobs.voice import Ending, JobHeader, Message
@@ -54,7 +55,8 @@ def setup_line(fact: MasterSetupProgress) -> str:
         head = ("🔧 Fuel master set up" if any(a.changed for a in fact.done) else "🔧 Fuel master already set up")
     else:
         head = "🔧 Setting up the Fuel master"
-    rows = [f"   {'✓' if action.changed else '·'} {action.summary}" for action in fact.done]
+    rows = [f"   {'✓' if action.changed else '·'} {action.summary}"
+            + (f"\n      ⚠️ {action.warning}" if action.warning else "") for action in fact.done]
     return "\n".join([f"{head} over SSH (root@{fact.address}) and Keystone:", *rows])
 
 
@@ -103,6 +105,8 @@ def shown_lines(fact: MasterShown) -> list[str]:
                  f"(the lab needs {', '.join(fact.needed)})"
                  + ("" if groups.listed == groups.running else
                     f"; version.yaml lists {', '.join(groups.listed) or 'none'}: nailgun has not re-read it"))
+    if fact.ntp is not None:
+        lines.append(ntp_line(fact.ntp, fact.ntp_wanted))
     lines.append(f"*Services*: {ready}/{len(view.services)} ready — {_services(view.services)}")
     if fact.host_key is not None:
         lines.append(f"*SSH host key*: {fact.host_key.key.described}, recorded {moment(fact.host_key.recorded_at)}")
@@ -120,6 +124,26 @@ def shown_lines(fact: MasterShown) -> list[str]:
     return lines
 
 
+def ntp_line(ntp: NtpState, wanted: tuple[str, ...]) -> str:
+    """``*NTP*: a, b ✓ (as the lab sets…)``, or what differs: the lab's servers, astute.yaml, ntpd."""
+    shown = f"*NTP*: {', '.join(ntp.configured) or 'no servers'}"
+    if ntp.matches(wanted):
+        return f"{shown} ✓ (as the lab sets; ntpd runs with them)"
+    return f"{shown} ✗ ({ntp_mismatch(ntp, wanted)})"
+
+
+def ntp_mismatch(ntp: NtpState, wanted: tuple[str, ...]) -> str:
+    """What keeps the master's NTP from being the lab's, ``; ``-separated."""
+    differs = [f"the lab sets {', '.join(wanted)}"] if ntp.configured != wanted else []
+    if ntp.listed != ntp.configured:
+        differs.append(f"astute.yaml lists {', '.join(ntp.listed) or 'none'}")
+    if not ntp.running:
+        differs.append("ntpd is stopped")
+    elif ntp.stale:
+        differs.append("ntpd started before ntp.conf was last edited")
+    return "; ".join(differs)
+
+
 def _services(services: Sequence[Service]) -> str:
     """``up 2 days: postgres, rabbitmq … · up 5 minutes: nailgun, nginx · ✗ not ready: ostf``."""
     groups: dict[str, list[str]] = {}
@@ -131,7 +155,7 @@ def _services(services: Sequence[Service]) -> str:
 
 def fix_button(lab: str) -> Button:
     return Button(ButtonAction.FIX_MASTER, "Fix the master", lab, style="primary",
-                  confirm=f"Set up the Fuel master of {lab} as its spec says (passwords, feature groups, ISO)?")
+                  confirm=f"Set up the Fuel master of {lab} as its spec says (passwords, feature groups, NTP, ISO)?")
 
 
 class MasterVoice(OneShotVoice[MasterFact]):

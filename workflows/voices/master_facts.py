@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from core.host_key_trust import KeyTrust, RecordedHostKey
 from integrations.fuel.install_watch import InstallStage
+from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, MasterOverview
 
 
@@ -61,10 +62,11 @@ class IsoDetached:
 
 @dataclass(frozen=True)
 class SetupAction:
-    """One post-install action and what it did (its summary is safe to post)."""
+    """One post-install action and what it did (its summary and warning are safe to post)."""
 
     summary: str
     changed: bool
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class MasterShown:
     iso_problems: tuple[str, ...]
     fixes: tuple[str, ...]
     host_key: RecordedHostKey | None = None
+    ntp: NtpState | None = None                  # where the NTP servers are, and the lab's
+    ntp_wanted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
