@@ -115,7 +115,8 @@ def test_two_replicas_and_five_running_jobs_never_earn_a_429(sessions, slack) ->
     updates = len(slack.calls("chat.update"))
     allowance = 50 / 60 * SCALE * (time.monotonic() - started) + 5
     offered = len(jobs) * RUN_SECONDS * SCALE / 3
-    assert len(jobs) <= updates <= allowance < offered      # edits slowed to the allowance and coalesced
+    assert updates <= allowance and updates < offered      # edits slowed to the allowance and coalesced
+    # (how many edits: none at all when a loaded machine delivers each slot once, at its last word)
     for channel in CHANNELS:                      # every post arrived, in order
         posted = [m.text for m in slack.channel(channel).messages if "news" in m.text]
         assert posted == [f"{channel} news {i}" for i in range(24)]
