@@ -31,14 +31,14 @@ from commands.lease_policy import LeaseRules, read_lease_rules
 from commands.roles import Role
 from core.errors import ConfigError, PermissionDenied
 from core.mrkdwn import subteam, who
+from core.slack_ids import USER_ID
 
 # Each command's least role, read from its class (help lists them; a test checks none is missing).
 REQUIRED_ROLES: Mapping[type[Command], Role] = {command: command.role for command in COMMANDS}
 
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
-_SECTIONS = {"users": (_USER_ID, "a Slack user id (U… or W…)"),
+_SECTIONS = {"users": (USER_ID, "a Slack user id (U… or W…)"),
              "groups": (_GROUP_ID, "a Slack user-group id (S…)"),
              "channels": (_CHANNEL_ID, "a Slack channel id (C… or G…)")}
 _LAB_SECTIONS = ("leases", "approvals")       # shared labs: commands.lease_policy

@@ -23,6 +23,7 @@ from commands.command import Command, Param, ParamKind
 from core.buttons import ButtonAction
 from core.durations import Duration, NotADuration, parse_duration
 from core.errors import CommandError
+from core.slack_ids import USER_ID_PATTERN
 from jobs.timezones import canonical_zone
 
 MAX_LENGTH = 1000
@@ -34,7 +35,7 @@ _TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
 _LABEL = r"(?:\|[A-Za-z0-9._@-]{0,80})?"           # Slack's "|name" after an escaped id
 _CHANNEL_ID = re.compile(rf"<#([CG][A-Z0-9]{{2,}}){_LABEL}>|([CG][A-Z0-9]{{6,}})")
 _CHANNEL_NAME = re.compile(r"#?([a-z0-9][a-z0-9._-]{0,79})")
-_MENTION = re.compile(rf"<@[UW][A-Z0-9]{{2,}}{_LABEL}>|<!subteam\^S[A-Z0-9]{{2,}}{_LABEL}>|<!here>"
+_MENTION = re.compile(rf"<@{USER_ID_PATTERN}{_LABEL}>|<!subteam\^S[A-Z0-9]{{2,}}{_LABEL}>|<!here>"
                       r"|@[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _TRANSLATIONS = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
                                "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
@@ -44,7 +45,7 @@ _WORD_LISTS = {"<testsets>", "<topic>"}
 _NODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _LOG_SOURCE = re.compile(r"[a-z0-9][a-z0-9/_.-]{0,63}")
 _LEVEL = re.compile(r"[a-z]{2,12}")
-_USER = re.compile(rf"<@([UW][A-Z0-9]{{2,}}){_LABEL}>|([UW][A-Z0-9]{{6,}})|(@[A-Za-z0-9][A-Za-z0-9._-]{{0,79}})")
+_USER = re.compile(rf"<@({USER_ID_PATTERN}){_LABEL}>|([UW][A-Z0-9]{{6,}})|(@[A-Za-z0-9][A-Za-z0-9._-]{{0,79}})")
 MAX_LINES = 1000
 _SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _REASON_LIMIT = 200
