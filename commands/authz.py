@@ -24,7 +24,7 @@ from typing import Mapping
 
 import yaml
 
-from commands import replies
+from commands import help_replies
 from commands.catalog import COMMANDS
 from commands.command import Command
 from commands.lease_policy import LeaseRules, read_lease_rules
@@ -137,7 +137,7 @@ class Policy:
         have = self.role_for(user_id, channel_id, groups)
         needed = required_role(command)
         if have < needed:
-            raise PermissionDenied(replies.denied(
+            raise PermissionDenied(help_replies.denied(
                 activity=command.activity, needed=needed.label, have=have.label,
                 admins=self.admin_mentions(), channels=self.channels_granting(needed)))
         return have
