@@ -49,9 +49,10 @@ def hundred_vm_lab(sim: VcsimProcess, vms: int) -> Lab:
 
 
 def serial_create(session: Session, lab: Lab) -> None:
-    """The way before: ``ensure_vms`` (inventory and MACs read once, then each VM created, read, its
-    boot order set and read, one private collector per wait) and ``power_on`` per VM (the VM looked
-    up in the datacenter's inventory, its power state read, two waits, a read back)."""
+    """The way before: the retired ``VSphereClient.ensure_vms`` (inventory and MACs read once, then
+    each VM created, read, its boot order set and read, one private collector per wait) and
+    ``power_on`` per VM (the VM looked up in the datacenter's inventory, its power state read, two
+    waits, a read back)."""
     placement = resolve_placement(session, lab.vcenter)
     inventory: dict[type, list[str]] = {vim.VirtualMachine: ["name", "config.annotation"], vim.DistributedVirtualSwitch: ["name", "uuid"],
                  vim.Network: ["name"], DVPG: ["name", "key", "config.distributedVirtualSwitch"]}

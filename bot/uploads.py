@@ -49,6 +49,7 @@ def upload_kwargs(stored: OutboxFile, *, comment: str, upload_dir: Path | None) 
         raise FileGone("file_outside_data_dir", f"{path} is not under fuelbot's data dir ({root or 'none set'})")
     if not path.is_file():
         raise FileGone("file_gone", f"{path} is gone from fuelbot's host")
-    if path.stat().st_size != stored.size:
-        raise FileGone("file_changed", f"{path} is {path.stat().st_size} bytes, {stored.size} when queued")
+    size = path.stat().st_size
+    if size != stored.size:
+        raise FileGone("file_changed", f"{path} is {size} bytes, {stored.size} when queued")
     return {**kwargs, "file": str(path)}

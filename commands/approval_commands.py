@@ -6,7 +6,7 @@ same transaction that marks the request approved; a request past its time is exp
 """
 from __future__ import annotations
 
-from commands import replies, snapshot_replies
+from commands import help_replies, snapshot_replies
 from commands.api import Reply
 from commands.catalog_shared import ApproveRequest
 from commands.dispatch import handles
@@ -35,7 +35,7 @@ def approve_request(command: ApproveRequest, request: Request) -> Reply:
     needed = Role.from_label(approval.required_role)
     if request.role < needed:
         policy = request.services.policy
-        raise PermissionDenied(replies.denied(
+        raise PermissionDenied(help_replies.denied(
             activity=f"Approving a {approval.action}", needed=needed.label, have=request.role.label,
             admins=policy.admin_mentions(), channels=policy.channels_granting(needed)))
     mine = request.user_id == approval.requester

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from commands import replies
+from commands import audit_replies
 from commands.api import Reply
 from commands.catalog import ShowAudit
 from commands.dispatch import handles
@@ -20,11 +20,11 @@ SHOWN = 30               # lines in one reply; narrower filters show the rest
 def show_audit(command: ShowAudit, request: Request) -> Reply:
     lab = find_lab(request, command.lab).name if command.lab else None
     if command.user is not None and command.user.startswith("@"):
-        raise CommandError(replies.user_not_an_id(command.user))
+        raise CommandError(audit_replies.user_not_an_id(command.user))
     since_text = str(command.since or DEFAULT_SINCE)
     since = request.now - (command.since or DEFAULT_SINCE)
     entries = audit_trail(request.session, since=since, lab=lab, user=command.user, limit=SHOWN + 1)
-    lines = [replies.audit_line(at=e.at, actor=e.actor, kind=e.kind, message=e.message, job_id=e.job_id,
+    lines = [audit_replies.audit_line(at=e.at, actor=e.actor, kind=e.kind, message=e.message, job_id=e.job_id,
                                 lab=e.lab if lab is None else None) for e in entries[:SHOWN]]
-    return Reply(replies.audit_overview(lines, lab=lab, user=command.user, since=since_text,
+    return Reply(audit_replies.audit_overview(lines, lab=lab, user=command.user, since=since_text,
                                         more=len(entries) > SHOWN))

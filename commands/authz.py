@@ -24,21 +24,21 @@ from typing import Mapping
 
 import yaml
 
-from commands import replies
+from commands import help_replies
 from commands.catalog import COMMANDS
 from commands.command import Command
 from commands.lease_policy import LeaseRules, read_lease_rules
 from commands.roles import Role
 from core.errors import ConfigError, PermissionDenied
 from core.mrkdwn import subteam, who
+from core.slack_ids import USER_ID
 
 # Each command's least role, read from its class (help lists them; a test checks none is missing).
 REQUIRED_ROLES: Mapping[type[Command], Role] = {command: command.role for command in COMMANDS}
 
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _GROUP_ID = re.compile(r"S[A-Z0-9]{2,}")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
-_SECTIONS = {"users": (_USER_ID, "a Slack user id (U… or W…)"),
+_SECTIONS = {"users": (USER_ID, "a Slack user id (U… or W…)"),
              "groups": (_GROUP_ID, "a Slack user-group id (S…)"),
              "channels": (_CHANNEL_ID, "a Slack channel id (C… or G…)")}
 _LAB_SECTIONS = ("leases", "approvals")       # shared labs: commands.lease_policy
@@ -143,7 +143,7 @@ class Policy:
         have = self.role_for(user_id, channel_id, groups)
         needed = required_role(command)
         if have < needed:
-            raise PermissionDenied(replies.denied(
+            raise PermissionDenied(help_replies.denied(
                 activity=refused_activity(command, needed), needed=needed.label, have=have.label,
                 admins=self.admin_mentions(), channels=self.channels_granting(needed)))
         return have

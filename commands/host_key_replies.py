@@ -1,7 +1,7 @@
 """What fuelbot says when ``/fuel master <lab> --trust-key`` is given something that is not a fingerprint."""
 from __future__ import annotations
 
-from commands.replies import echo
+from commands.echo import echo
 from core.host_key_trust import CONSOLE_COMMAND
 
 

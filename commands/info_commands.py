@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commands import replies
+from commands import help_replies, job_replies, lab_replies, time_phrases
 from commands.api import Reply
 from commands.authz import REQUIRED_ROLES
 from commands.roles import Role
@@ -47,10 +47,10 @@ def _role_note(command: type[Command]) -> str | None:
 def help_text(role: Role, topic: str | None = None) -> str:
     """One line per command, or the usage, example and role of the commands under ``topic``."""
     if topic is None:
-        lines = [replies.help_line(c.usage, summary(c), _role_note(c)) for c in COMMANDS]
-        return replies.help_overview(lines, role.label)
+        lines = [help_replies.help_line(c.usage, summary(c), _role_note(c)) for c in COMMANDS]
+        return help_replies.help_overview(lines, role.label)
     chosen = [BY_NAME[topic]] if topic in BY_NAME else [c for c in COMMANDS if c.name.startswith(f"{topic} ")]
-    return "\n\n".join(replies.help_command(usage_line=c.usage, summary=summary(c), example=c.example,
+    return "\n\n".join(help_replies.help_command(usage_line=c.usage, summary=summary(c), example=c.example,
                                             needs=REQUIRED_ROLES[c].label, flags=_flag_roles(c), have=role.label)
                         for c in chosen)
 
@@ -86,25 +86,25 @@ def list_labs(command: ListLabs, request: Request) -> Reply:
         last = request.session.scalar(select(Job).where(Job.lab == name).order_by(Job.id.desc()).limit(1))
         holder = active_mutating_job(request.session, name)
         env = lab.environment
-        lines.append(replies.lab_line(
+        lines.append(lab_replies.lab_line(
             name=name, nodes=_nodes(lab), environment=f"{env.release} · {env.mode} · {env.compute}",
-            last=(f"{last.kind} #{last.id} {last.state} {replies.ago(last.finished_at or last.created_at, request.now)}"
-                  if last else "no jobs yet"),
+            last=(f"{last.kind} #{last.id} {last.state} "
+                  f"{time_phrases.ago(last.finished_at or last.created_at, request.now)}" if last else "no jobs yet"),
             busy=f"{holder.kind} #{holder.id} {holder.state}" if holder else None,
             lease=lease_notices.held(request.session, name, request.now),
             observed=_observed(states.get(name), request.now)))
     by_file = sorted(Path(p.file).name for p in problems)     # a file's name, never the server's path
     for source, group in groupby(by_file):
-        lines.append(replies.invalid_spec_line(source, len(list(group))))
-    return Reply(replies.labs_overview(lines))
+        lines.append(lab_replies.invalid_spec_line(source, len(list(group))))
+    return Reply(lab_replies.labs_overview(lines))
 
 
 @handles(ListJobs)
 def list_jobs_command(command: ListJobs, request: Request) -> Reply:
     jobs = list_jobs(request.session, lab=command.lab, limit=RECENT_JOBS)
-    lines = [replies.job_line(job_id=j.id, kind=j.kind, lab=j.lab, state=j.state, step=step_of(j),
-                              requester=j.requester, age=replies.ago(j.created_at, request.now)) for j in jobs]
-    return Reply(replies.jobs_overview(lines, command.lab))
+    lines = [job_replies.job_line(job_id=j.id, kind=j.kind, lab=j.lab, state=j.state, step=step_of(j),
+                              requester=j.requester, age=time_phrases.ago(j.created_at, request.now)) for j in jobs]
+    return Reply(job_replies.jobs_overview(lines, command.lab))
 
 
 @handles(ShowJob)
@@ -112,8 +112,8 @@ def show_job(command: ShowJob, request: Request) -> Reply:
     job = get_job(request.session, command.job_id)
     events = list(request.session.scalars(select(JobEvent).where(JobEvent.job_id == job.id)
                                           .order_by(JobEvent.id.desc()).limit(RECENT_EVENTS)))
-    lines = [replies.event_line(at=e.at, actor=e.actor, kind=e.kind, message=e.message) for e in reversed(events)]
-    return Reply(replies.job_detail(
+    lines = [job_replies.event_line(at=e.at, actor=e.actor, kind=e.kind, message=e.message) for e in reversed(events)]
+    return Reply(job_replies.job_detail(
         job_id=job.id, subject=subject_of(job), requester=job.requester, state=job.state, step=step_of(job),
         progress=job.progress or 0, created=_when(job.created_at, request) or "—", started=_when(job.started_at, request),
         finished=_when(job.finished_at, request), error=job.error, cancel_requested=bool(job.cancel_requested),
@@ -127,5 +127,5 @@ def _page(request: Request, job_id: int) -> dict[str, Any]:
 
 
 def _when(moment: datetime | None, request: Request) -> str | None:
-    return f"{replies.stamp(moment)} ({replies.ago(moment, request.now)})" if moment else None
+    return f"{time_phrases.stamp(moment)} ({time_phrases.ago(moment, request.now)})" if moment else None
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from commands import confirmations, lease_replies, replies, routing
+from commands import confirmations, job_replies, lab_replies, lease_replies, routing, time_phrases
 from commands.api import Button, Reply
 from commands.catalog import COMMANDS, CancelJob, DestroyLab
 from commands.command import JobCommand
@@ -40,8 +40,8 @@ def find_lab(request: Request, name: str) -> Lab:
     broken = [p for p in problems if Path(p.file).stem == name]
     if broken:
         first = replace(broken[0], file=Path(broken[0].file).name)    # never the server's path
-        raise CommandError(replies.invalid_lab_spec(name, first.file, str(first), len(broken) - 1))
-    raise CommandError(replies.no_such_lab(name, sorted(labs)))
+        raise CommandError(lab_replies.invalid_lab_spec(name, first.file, str(first), len(broken) - 1))
+    raise CommandError(lab_replies.no_such_lab(name, sorted(labs)))
 
 
 def lab_or_all(request: Request, name: str | None) -> str | None:
@@ -51,7 +51,7 @@ def lab_or_all(request: Request, name: str | None) -> str | None:
 
 def subject_of(job: Job) -> str:
     """``Deploy of *lab1*``: how replies name a job."""
-    return replies.job_subject(job.kind, job.lab, fix=bool((job.params or {}).get("fix")))
+    return job_replies.job_subject(job.kind, job.lab, fix=bool((job.params or {}).get("fix")))
 
 
 def step_of(job: Job | JobLine) -> str | None:
@@ -91,7 +91,7 @@ def submit_for(request: Request, *, kind: JobKind, lab: str | None, params: dict
     requester = requester or request.user_id
     overriding = None
     if lab and kind.is_mutating(params):
-        overriding = check_lease(request, lab=lab, activity=activity or replies.job_subject(kind, lab),
+        overriding = check_lease(request, lab=lab, activity=activity or job_replies.job_subject(kind, lab),
                                  override=override, requester=requester)
     if channel is None:
         lab_channel = find_lab(request, lab).channel if lab and request.direct else None
@@ -112,7 +112,7 @@ def submit_for(request: Request, *, kind: JobKind, lab: str | None, params: dict
 def _queued_reply(request: Request, job: Job) -> Reply:
     if job.channel and job.channel != request.channel_id:
         return Reply(routing.queued_elsewhere(subject_of(job), job.id, job.channel))
-    return Reply(replies.queued(subject_of(job), job.id))
+    return Reply(job_replies.queued(subject_of(job), job.id))
 
 
 def _join_or_refuse(request: Request, *, kind: JobKind, lab: str | None, params: dict[str, Any]) -> Reply | None:
@@ -120,12 +120,12 @@ def _join_or_refuse(request: Request, *, kind: JobKind, lab: str | None, params:
     if not kind.is_mutating(params):
         twin = identical_queued(request.session, kind=kind, lab=lab, params=params)
         if twin is not None:
-            return Reply(replies.already_queued(subject_of(twin), twin.id, requester=twin.requester,
+            return Reply(job_replies.already_queued(subject_of(twin), twin.id, requester=twin.requester,
                                                 channel=twin.channel, viewer=request.user_id))
     crowded = crowding(request.session, request.services.fair_share, kind=kind, lab=lab, requester=request.user_id,
                        channel=request.channel_id, params=params)
     if crowded is not None:
-        raise CommandError(replies.crowded(crowded.limit, count=crowded.count, waiting=crowded.waiting, lab=lab,
+        raise CommandError(job_replies.crowded(crowded.limit, count=crowded.count, waiting=crowded.waiting, lab=lab,
                                            channel=request.channel_id))
     return None
 
@@ -136,8 +136,8 @@ def busy_text(request: Request, busy: LabBusy) -> str:
     if holder is None:                   # it finished between the check and now
         return str(busy)
     started = holder.state == JobState.RUNNING and holder.started_at is not None
-    since = replies.ago(holder.started_at if started else holder.created_at, request.now)
-    return replies.lab_busy(lab=holder.lab_lock or holder.lab or "", kind=holder.kind, job_id=holder.id,
+    since = time_phrases.ago(holder.started_at if started else holder.created_at, request.now)
+    return job_replies.lab_busy(lab=holder.lab_lock or holder.lab or "", kind=holder.kind, job_id=holder.id,
                             requester=holder.requester, since=since, started=started, channel=holder.channel,
                             viewer=request.user_id)
 
@@ -162,7 +162,7 @@ def _look_up(request: Request, *, kind: JobKind, lab: str | None, params: dict[s
     crowded = crowding(request.session, request.services.fair_share, kind=kind, lab=lab, requester=request.user_id,
                        channel=request.channel_id, params=params)
     if crowded is not None:
-        raise CommandError(replies.crowded(crowded.limit, count=crowded.count, waiting=crowded.waiting, lab=lab,
+        raise CommandError(job_replies.crowded(crowded.limit, count=crowded.count, waiting=crowded.waiting, lab=lab,
                                            channel=request.channel_id))
     channel = routing.answer_channel(typed_in=request.channel_id, direct=request.direct, user_id=request.user_id)
     submission = submit(request.session, kind=kind, requester=request.user_id, lab=lab, channel=channel,
@@ -170,7 +170,7 @@ def _look_up(request: Request, *, kind: JobKind, lab: str | None, params: dict[s
     job = submission.job
     if submission.created:
         job.context = {**(job.context or {}), "in_place": True}
-    return Reply(replies.looking(subject_of(job), job.id, in_dm=channel.startswith(DM_PREFIX)))
+    return Reply(job_replies.looking(subject_of(job), job.id, in_dm=channel.startswith(DM_PREFIX)))
 
 
 for _command in COMMANDS:          # a command whose work is one job needs no handler of its own
@@ -199,11 +199,11 @@ def destroy_lab(command: DestroyLab, request: Request) -> Reply:
     lease = check_lease(request, lab=lab, activity=command.activity, override=True)
     nonce = confirmations.issue(request.session, action="destroy", lab=lab, requester=request.user_id,
                                 now=request.now)
-    button = Button(action_id=ButtonAction.CONFIRM_DESTROY, label=replies.destroy_button(lab),
+    button = Button(action_id=ButtonAction.CONFIRM_DESTROY, label=job_replies.destroy_button(lab),
                     value=confirmations.button_value(lab, nonce), style="danger",
-                    confirm=replies.destroy_confirm(lab))
+                    confirm=job_replies.destroy_confirm(lab))
     warning = "" if lease is None else " " + lease_replies.destroy_overrides(lease.holder, lease.expires_at)
-    return Reply(replies.destroy_prompt(lab) + warning, buttons=(button,))
+    return Reply(job_replies.destroy_prompt(lab) + warning, buttons=(button,))
 
 
 @handles(CancelJob)
@@ -214,6 +214,6 @@ def cancel_job(command: CancelJob, request: Request) -> Reply:
     job = request_cancel(request.session, command.job_id, actor=request.user_id)
     if job.state == JobState.CANCELLED:
         announce_cancelled_before_start(request.session, job, actor=request.user_id)
-        return Reply(replies.cancelled_now(job.id, subject_of(job)))
-    return Reply(replies.cancel_requested(job.id, subject_of(job), fuel_deploy=job.kind == JobKind.DEPLOY,
+        return Reply(job_replies.cancelled_now(job.id, subject_of(job)))
+    return Reply(job_replies.cancel_requested(job.id, subject_of(job), fuel_deploy=job.kind == JobKind.DEPLOY,
                                           already=already))

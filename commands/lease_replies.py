@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from commands.replies import echo
+from commands.echo import echo
 from core.durations import EXAMPLES, Duration, say_duration
 from core.mrkdwn import moment, who
 

@@ -3,7 +3,7 @@
 Slack rewrites what people type: straight quotes become curly ones, ``--`` becomes an em dash
 on macOS, spaces become non-breaking. :func:`normalise` undoes that before ``shlex`` splits the
 words, then an argparse parser made to raise (errbot's trick) reads each command's params and
-every value is validated by kind. Error texts never contain raw input: see ``replies.echo``.
+every value is validated by kind. Error texts never contain raw input: see ``commands.echo``.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Callable, NoReturn
 
-from commands import lease_replies, replies
+from commands import lease_replies, parse_replies
+from commands.echo import echo
 from commands.host_key_replies import bad_fingerprint
 from commands.snapshot_replies import bad_approval_id, bad_snapshot_name
 from commands.catalog import BY_BUTTON, BY_NAME, DEFAULT_TESTSETS, TESTSETS, ShowHelp
@@ -25,6 +26,7 @@ from core.buttons import ButtonAction
 from core.durations import Duration, NotADuration, parse_duration
 from core.errors import CommandError
 from core.host_key_trust import Fingerprint, NotAFingerprint
+from core.slack_ids import USER_ID_PATTERN
 from jobs.timezones import canonical_zone
 
 MAX_LENGTH = 1000
@@ -36,7 +38,7 @@ _TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-/]{0,63}")
 _LABEL = r"(?:\|[A-Za-z0-9._@-]{0,80})?"           # Slack's "|name" after an escaped id
 _CHANNEL_ID = re.compile(rf"<#([CG][A-Z0-9]{{2,}}){_LABEL}>|([CG][A-Z0-9]{{6,}})")
 _CHANNEL_NAME = re.compile(r"#?([a-z0-9][a-z0-9._-]{0,79})")
-_MENTION = re.compile(rf"<@[UW][A-Z0-9]{{2,}}{_LABEL}>|<!subteam\^S[A-Z0-9]{{2,}}{_LABEL}>|<!here>"
+_MENTION = re.compile(rf"<@{USER_ID_PATTERN}{_LABEL}>|<!subteam\^S[A-Z0-9]{{2,}}{_LABEL}>|<!here>"
                       r"|@[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _TRANSLATIONS = str.maketrans({"“": '"', "”": '"', "„": '"', "‟": '"', "″": '"', "«": '"', "»": '"',
                                "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
@@ -46,7 +48,7 @@ _WORD_LISTS = {"<testsets>", "<topic>"}
 _NODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _LOG_SOURCE = re.compile(r"[a-z0-9][a-z0-9/_.-]{0,63}")
 _LEVEL = re.compile(r"[a-z]{2,12}")
-_USER = re.compile(rf"<@([UW][A-Z0-9]{{2,}}){_LABEL}>|([UW][A-Z0-9]{{6,}})|(@[A-Za-z0-9][A-Za-z0-9._-]{{0,79}})")
+_USER = re.compile(rf"<@({USER_ID_PATTERN}){_LABEL}>|([UW][A-Z0-9]{{6,}})|(@[A-Za-z0-9][A-Za-z0-9._-]{{0,79}})")
 MAX_LINES = 1000
 _SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _REASON_LIMIT = 200
@@ -83,7 +85,7 @@ def tokenize(text: str) -> list[str]:
     try:
         return shlex.split(text)
     except ValueError:
-        raise CommandError(replies.unbalanced_quote()) from None
+        raise CommandError(parse_replies.unbalanced_quote()) from None
 
 
 def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
@@ -95,7 +97,7 @@ def suggest(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
 def parse(text: str) -> Command:
     """The command ``text`` stands for; CommandError (safe to show) when it cannot be understood."""
     if len(text) > MAX_LENGTH:
-        raise CommandError(replies.too_long(MAX_LENGTH))
+        raise CommandError(parse_replies.too_long(MAX_LENGTH))
     words = tokenize(normalise(text))
     if not words:
         return ShowHelp()
@@ -106,10 +108,10 @@ def parse(text: str) -> Command:
         with _PARSING:
             namespace, extras = _argument_parser(kind.name).parse_known_intermixed_args(rest)
     except _Malformed as exc:
-        raise CommandError(replies.usage(kind.usage, kind.example, _explain(str(exc)))) from None
+        raise CommandError(parse_replies.usage(kind.usage, kind.example, _explain(str(exc)))) from None
     values = {param.field: _convert(param, getattr(namespace, param.field)) for param in kind.params}
     if extras:
-        raise CommandError(replies.usage(kind.usage, kind.example, replies.unexpected(" ".join(extras))))
+        raise CommandError(parse_replies.usage(kind.usage, kind.example, parse_replies.unexpected(" ".join(extras))))
     return kind(**values)
 
 
@@ -118,7 +120,7 @@ def parse_click(action_id: str, value: str) -> Command:
     try:
         kind = BY_BUTTON[ButtonAction(action_id)]
     except ValueError:
-        raise CommandError(replies.unknown_action(action_id)) from None
+        raise CommandError(parse_replies.unknown_action(action_id)) from None
     word, extra = kind.click_parts(value)
     return replace(kind.clicked(_CONVERTERS[kind.params[0].kind](word)), **extra)
 
@@ -129,10 +131,11 @@ def _command_for(words: list[str]) -> tuple[type[Command], list[str]]:
     if subcommands:
         sub = words[1].lower() if len(words) > 1 else None
         if sub not in subcommands:
-            raise CommandError(replies.unknown_subcommand(verb, sub, subcommands, suggest(sub or "", subcommands)))
+            raise CommandError(parse_replies.unknown_subcommand(verb, sub, subcommands,
+                                                                suggest(sub or "", subcommands)))
         return BY_NAME[f"{verb} {sub}"], words[2:]
     if verb not in BY_NAME:
-        raise CommandError(replies.unknown_command(words[0], suggest(verb, _verbs())))
+        raise CommandError(parse_replies.unknown_command(words[0], suggest(verb, _verbs())))
     return BY_NAME[verb], words[1:]
 
 
@@ -169,13 +172,13 @@ def _explain(message: str) -> str:
         names = [n.strip() for n in message.split(":", 1)[1].split(",")]
         # Intermixed parsing lists optional word lists (test sets) as missing too; they are not.
         names = [n for n in names if n not in _WORD_LISTS] or names
-        return replies.missing(", ".join(f"`{n}`" for n in names))
+        return parse_replies.missing(", ".join(f"`{n}`" for n in names))
     if message.startswith("unrecognized arguments:"):
-        return replies.unexpected(message.split(":", 1)[1].strip())
+        return parse_replies.unexpected(message.split(":", 1)[1].strip())
     match = re.match(r"argument (\S+): expected (?:at least )?one argument", message)
     if match:
-        return replies.needs_value(match.group(1).split("/")[0])
-    return replies.echo(message)
+        return parse_replies.needs_value(match.group(1).split("/")[0])
+    return echo(message)
 
 
 def _convert(param: Param, value: Any) -> object:     # value: as argparse read it
@@ -199,14 +202,14 @@ def _convert(param: Param, value: Any) -> object:     # value: as argparse read 
 def lab_name(value: str) -> str:
     """``value`` when it is a well-formed lab name (it may still not exist)."""
     if not LAB_NAME.fullmatch(value):
-        raise CommandError(replies.bad_lab_name(value))
+        raise CommandError(parse_replies.bad_lab_name(value))
     return value
 
 
 def _number(value: str, what: str, listing: str) -> int:
     match = _NUMBER.fullmatch(value)
     if not match or not 0 < int(match.group(1)) <= _MAX_ID:
-        raise CommandError(replies.bad_number(value, what, listing))
+        raise CommandError(parse_replies.bad_number(value, what, listing))
     return int(match.group(1))
 
 
@@ -224,7 +227,7 @@ def _testsets(values: list[str]) -> tuple[str, ...]:
     for value in values:
         name = value.lower().replace("-", "_")
         if name not in TESTSETS:
-            raise CommandError(replies.unknown_testset(value, TESTSETS, suggest(name, TESTSETS)))
+            raise CommandError(parse_replies.unknown_testset(value, TESTSETS, suggest(name, TESTSETS)))
         if name not in chosen:
             chosen.append(name)
     return tuple(chosen) or DEFAULT_TESTSETS
@@ -236,33 +239,33 @@ def _topic(values: list[str]) -> str | None:
     topic = " ".join(values).lower().removeprefix("/fuel ").strip()
     if topic in BY_NAME or topic in _verbs():
         return topic
-    raise CommandError(replies.unknown_help_topic(topic, suggest(topic, _verbs())))
+    raise CommandError(parse_replies.unknown_help_topic(topic, suggest(topic, _verbs())))
 
 
 def node(value: str) -> str:
     """A word naming a node (checked against Fuel by the job): node-7, 7 or a VM name."""
     if not _NODE.fullmatch(value):
-        raise CommandError(replies.bad_node(value))
+        raise CommandError(parse_replies.bad_node(value))
     return value
 
 
 def log_source(value: str) -> str:
     """A word naming a log (checked against Fuel's sources by the job): astute, puppet, install/puppet."""
     if not _LOG_SOURCE.fullmatch(value.lower()):
-        raise CommandError(replies.bad_log_source(value))
+        raise CommandError(parse_replies.bad_log_source(value))
     return value.lower()
 
 
 def level(value: str) -> str:
     """A level word (each log has its own levels; the job checks it against the log's)."""
     if not _LEVEL.fullmatch(value.lower()):
-        raise CommandError(replies.bad_level(value))
+        raise CommandError(parse_replies.bad_level(value))
     return value.lower()
 
 
 def count(value: str) -> int:
     if not value.isdigit() or not 0 < int(value) <= MAX_LINES:
-        raise CommandError(replies.bad_count(value, MAX_LINES))
+        raise CommandError(parse_replies.bad_count(value, MAX_LINES))
     return int(value)
 
 
@@ -270,7 +273,7 @@ def user(value: str) -> str:
     """A Slack user id, from ``<@U123|name>`` (how Slack sends a typed @mention) or ``U123``; ``@name`` as typed."""
     match = _USER.fullmatch(value)
     if not match:
-        raise CommandError(replies.bad_user(value))
+        raise CommandError(parse_replies.bad_user(value))
     return match.group(1) or match.group(2) or match.group(3)
 
 
@@ -290,16 +293,16 @@ def cron(value: str) -> str:
     """A syntactically plausible 5-field crontab; ``jobs.schedules`` checks the values."""
     fields = value.split()
     if len(fields) == 1:
-        raise CommandError(replies.cron_not_quoted(value))
+        raise CommandError(parse_replies.cron_not_quoted(value))
     if not _CRON_TEXT.fullmatch(value) or len(fields) != 5:
-        raise CommandError(replies.bad_cron(value))
+        raise CommandError(parse_replies.bad_cron(value))
     return " ".join(fields)
 
 
 def timezone(value: str) -> str:
     """A canonical IANA zone name (``jobs.timezones``): ``Europe`` or ``US/Eastern`` say what to type."""
     if not _TIMEZONE.fullmatch(value):
-        raise CommandError(replies.bad_timezone(value))
+        raise CommandError(parse_replies.bad_timezone(value))
     return canonical_zone(value)
 
 
@@ -311,12 +314,12 @@ def channel(value: str) -> str:
     match = _CHANNEL_NAME.fullmatch(value)
     if match:
         return match.group(1)
-    raise CommandError(replies.bad_channel(value))
+    raise CommandError(parse_replies.bad_channel(value))
 
 
 def mention(value: str) -> str:
     if not _MENTION.fullmatch(value):
-        raise CommandError(replies.bad_mention(value))
+        raise CommandError(parse_replies.bad_mention(value))
     return value
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from commands import replies
+from commands import schedule_replies
 from commands.api import Reply
 from commands.catalog import ListSchedules, ScheduleDigest, ScheduleHealth, SnoozeAlerts, Unschedule
 from commands.dispatch import handles
@@ -41,7 +41,7 @@ def _channel_for(request: Request, channel: str | None) -> str:
     """Where a schedule may post: the channel it is typed in, or any channel for an admin."""
     if channel is None or channel == request.channel_id or request.role >= Role.ADMIN:
         return channel or request.channel_id
-    raise PermissionDenied(replies.schedule_elsewhere(channel), audit="schedules post where they are made")
+    raise PermissionDenied(schedule_replies.schedule_elsewhere(channel), audit="schedules post where they are made")
 
 
 @handles(ScheduleHealth)
@@ -63,14 +63,14 @@ def _schedule(request: Request, *, kind: JobKind, lab: str | None, cron: str, ti
     schedule = create_schedule(request.session, kind=kind, cron=cron, timezone=timezone, channel=channel,
                                created_by=request.user_id, lab=lab, mention=mention, params=params, now=request.now)
     if schedule.next_fire_at is None:
-        raise CommandError(replies.never_fires(cron))
+        raise CommandError(schedule_replies.never_fires(cron))
     record_event(request.session, None, actor=request.user_id, kind="scheduled",
                  message=f"schedule #{schedule.id}: {canonical}")
     return Reply(_created_text(schedule, existed=False))
 
 
 def _subject(schedule: Schedule) -> str:
-    return replies.schedule_subject(JobKind(schedule.kind).label.lower(), schedule.lab,
+    return schedule_replies.schedule_subject(JobKind(schedule.kind).label.lower(), schedule.lab,
                                     (schedule.params or {}).get("testsets", ()))
 
 
@@ -82,25 +82,25 @@ def _local(moment: datetime | None, timezone: str) -> str:
 
 
 def _created_text(schedule: Schedule, *, existed: bool) -> str:
-    return replies.schedule_created(schedule_id=schedule.id, subject=_subject(schedule), cron=schedule.cron,
+    return schedule_replies.schedule_created(schedule_id=schedule.id, subject=_subject(schedule), cron=schedule.cron,
                                     timezone=schedule.timezone, channel=schedule.channel,
                                     next_fire=_local(schedule.next_fire_at, schedule.timezone), existed=existed)
 
 
 @handles(ListSchedules)
 def show_schedules(command: ListSchedules, request: Request) -> Reply:
-    lines = [replies.schedule_line(schedule_id=s.id, subject=_subject(s), cron=s.cron, timezone=s.timezone,
+    lines = [schedule_replies.schedule_line(schedule_id=s.id, subject=_subject(s), cron=s.cron, timezone=s.timezone,
                                    channel=s.channel, next_fire=_local(s.next_fire_at, s.timezone),
                                    created_by=s.created_by, snoozed=_snoozed(s, request.now))
              for s in list_schedules(request.session)]
-    return Reply(replies.schedules_overview(lines))
+    return Reply(schedule_replies.schedules_overview(lines))
 
 
 def _snoozed(schedule: Schedule, now: datetime) -> str | None:
     """``until Tue 2025-03-04 14:00 CET by <@U…>`` while the schedule's alerts are snoozed."""
     if schedule.snoozed_until is None or schedule.snoozed_until <= now:
         return None
-    return replies.snoozed_until(_local(schedule.snoozed_until, schedule.timezone), schedule.snoozed_by)
+    return schedule_replies.snoozed_until(_local(schedule.snoozed_until, schedule.timezone), schedule.snoozed_by)
 
 
 @handles(SnoozeAlerts)
@@ -109,13 +109,13 @@ def snooze(command: SnoozeAlerts, request: Request) -> Reply:
     if command.target.startswith("#"):
         schedule = request.session.get(Schedule, int(command.target[1:]))
         if schedule is None or not schedule.enabled:
-            raise CommandError(replies.no_such_schedule(int(command.target[1:])))
+            raise CommandError(schedule_replies.no_such_schedule(int(command.target[1:])))
         chosen = [schedule]
     else:
         lab = find_lab(request, command.target).name
         chosen = [s for s in list_schedules(request.session) if s.lab == lab]
         if not chosen:
-            raise CommandError(replies.nothing_to_snooze(lab))
+            raise CommandError(schedule_replies.nothing_to_snooze(lab))
     until = None if isinstance(command.length, str) else request.now + command.length
     for schedule in chosen:
         schedule.snoozed_until, schedule.snoozed_by = until, (request.user_id if until else None)
@@ -126,8 +126,8 @@ def snooze(command: SnoozeAlerts, request: Request) -> Reply:
                             else "alerts back on"))
     subjects = [f"#{s.id} {_subject(s)}" for s in chosen]
     if until is None:
-        return Reply(replies.snooze_ended(subjects))
-    return Reply(replies.snoozed(subjects, until=_local(until, chosen[0].timezone), length=str(command.length),
+        return Reply(schedule_replies.snooze_ended(subjects))
+    return Reply(schedule_replies.snoozed(subjects, until=_local(until, chosen[0].timezone), length=str(command.length),
                                  target=command.target.lstrip("#")))
 
 
@@ -136,4 +136,4 @@ def unschedule(command: Unschedule, request: Request) -> Reply:
     schedule = delete_schedule(request.session, command.schedule_id)
     record_event(request.session, None, actor=request.user_id, kind="unscheduled",
                  message=f"schedule #{schedule.id} ({schedule.kind} {schedule.cron} {schedule.timezone}) removed")
-    return Reply(replies.unscheduled(schedule.id, _subject(schedule), schedule.cron, schedule.timezone))
+    return Reply(schedule_replies.unscheduled(schedule.id, _subject(schedule), schedule.cron, schedule.timezone))

@@ -6,7 +6,7 @@ requester confirms with a button (and, on a shared lab, a second person approves
 """
 from __future__ import annotations
 
-from commands import replies, snapshot_replies
+from commands import snapshot_replies, time_phrases
 from commands.api import Reply
 from commands.approval_requests import open_request
 from commands.catalog_shared import ListSnapshots, RollbackLab, SnapshotLab
@@ -35,7 +35,7 @@ def snapshot_lab(command: SnapshotLab, request: Request) -> Reply:
     existing = lab_snapshots.find(request.session, lab, name)
     if existing is not None:
         raise CommandError(snapshot_replies.snapshot_exists(lab=lab, name=name, by=existing.created_by,
-                                                            ago=replies.ago(existing.created_at, request.now)))
+                                                            ago=time_phrases.ago(existing.created_at, request.now)))
     return submit_job(request, kind=JobKind.SNAPSHOT, lab=lab, params={"name": name}, activity=command.activity)
 
 
@@ -43,7 +43,7 @@ def snapshot_lab(command: SnapshotLab, request: Request) -> Reply:
 def list_snapshots(command: ListSnapshots, request: Request) -> Reply:
     lab = find_lab(request, command.lab).name
     lines = [snapshot_replies.snapshot_line(
-        name=s.name, state=s.state, ago=replies.ago(s.created_at, request.now), by=s.created_by, vms=len(s.vms),
+        name=s.name, state=s.state, ago=time_phrases.ago(s.created_at, request.now), by=s.created_by, vms=len(s.vms),
         master=any(vm.role == "master" for vm in s.vms), size_bytes=lab_snapshots.size_of(s),
         trigger=s.trigger if s.automatic else None, job_id=s.job_id, job_ended=_job_ended(request, s))
         for s in lab_snapshots.of_lab(request.session, lab)]
@@ -92,6 +92,7 @@ def rollback_lab(command: RollbackLab, request: Request) -> Reply:
                             second_person=lab.shared)
     master = next((vm.vm_name for vm in snapshot.vms if vm.role == "master"), None)
     nodes = sum(1 for vm in snapshot.vms if vm.role == "node")
-    return Reply(snapshot_replies.rollback_prompt(approval=approval, ago=replies.ago(snapshot.created_at, request.now),
+    taken = time_phrases.ago(snapshot.created_at, request.now)
+    return Reply(snapshot_replies.rollback_prompt(approval=approval, ago=taken,
                                                   by=snapshot.created_by, nodes=nodes, master=master),
                  buttons=(snapshot_replies.rollback_button(approval),))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from commands.replies import echo
+from commands.echo import echo
 from core.buttons import Button, ButtonAction
 from core.mrkdwn import channel_ref, moment, who
 from core.sizes import say_size

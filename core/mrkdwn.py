@@ -23,17 +23,14 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from core.slack_ids import CHANNEL_ID, CHANNEL_ID_PATTERN, GROUP_ID, GROUP_ID_PATTERN, USER_ID, USER_ID_PATTERN
+
 TOKEN_OPEN, TOKEN_CLOSE = "\ue000", "\ue001"          # Unicode private use: never typed, never sent
 _MARKERS = re.compile(f"[{TOKEN_OPEN}{TOKEN_CLOSE}]")
 _TOKEN = re.compile(f"{TOKEN_OPEN}([^{TOKEN_OPEN}{TOKEN_CLOSE}]*){TOKEN_CLOSE}")
 
-# Slack's ids are a type letter and upper-case letters and digits, never an underscore (slack-api-specs
-# defs_user_id: ^[UW][A-Z0-9]{2,}$): anything else in <@…> is not a mention; Slack shows the brackets.
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
-_GROUP_ID = re.compile(r"S[A-Z0-9]+")
 # The only shapes a token may have; anything else renders as the plain, escaped text it holds.
-_ALLOWED = re.compile(r"@[UW][A-Z0-9]{2,}|#[CGD][A-Z0-9]+|!subteam\^S[A-Z0-9]+|!here"
+_ALLOWED = re.compile(rf"@{USER_ID_PATTERN}|#{CHANNEL_ID_PATTERN}|!subteam\^{GROUP_ID_PATTERN}|!here"
                       r"|!date\^\d+\^[{}a-z_ ]+\|(?P<fallback>[0-9: -]+ UTC)"
                       r"|(?P<url>(?:https?://|mailto:)[^\s|<>]+)\|(?P<label>.*)", re.DOTALL)
 # A mention as ``commands.parser`` accepts it (what Slack puts in a slash command's text).
@@ -53,17 +50,17 @@ def who(requester: str, *, viewer: str | None = None) -> str:
         return "you"
     if requester.startswith("schedule:"):
         return f"schedule #{requester.split(':', 1)[1]}"
-    return _token(f"@{requester}") if _USER_ID.fullmatch(requester) else requester
+    return _token(f"@{requester}") if USER_ID.fullmatch(requester) else requester
 
 
 def channel_ref(channel: str) -> str:
     """A channel link for an id (``<#C…>``), else ``#name``."""
-    return _token(f"#{channel}") if _CHANNEL_ID.fullmatch(channel) else f"#{channel.lstrip('#')}"
+    return _token(f"#{channel}") if CHANNEL_ID.fullmatch(channel) else f"#{channel.lstrip('#')}"
 
 
 def subteam(group_id: str) -> str:
     """A user group mention (``<!subteam^S…>``), for an id; anything else as plain text."""
-    return _token(f"!subteam^{group_id}") if _GROUP_ID.fullmatch(group_id) else group_id
+    return _token(f"!subteam^{group_id}") if GROUP_ID.fullmatch(group_id) else group_id
 
 
 def mention(typed: str) -> str:

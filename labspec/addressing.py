@@ -9,10 +9,11 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from labspec.document import Reader, Section
 from labspec.fuel60 import ENV_NETWORKS, VLAN_MAX
 from labspec.model import Network, draft
 from labspec.problems import ProblemLog
+from labspec.reader import Reader
+from labspec.section import Section
 
 NETWORK_FIELDS = ("cidr", "gateway", "vlan", "ip_range")
 NETWORKS_FIELDS = ENV_NETWORKS + ("vlan_tagging",)

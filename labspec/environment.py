@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from labspec.addressing import NETWORKS_FIELDS, check_floating, ipv4_problem, read_networks, read_range
-from labspec.document import Reader, Section
+from labspec.reader import Reader
+from labspec.section import Section
 from labspec.fuel60 import (COMPUTES, IMAGE_BACKENDS, MODES, NETWORK_MANAGERS, NETWORK_PROVIDERS,
                             PROVISIONING, SERVICES, SYSLOG_TRANSPORTS, VOLUME_BACKENDS)
 from labspec.model import RELEASES, Environment, Settings, draft

@@ -1,6 +1,6 @@
 """Turn a lab spec file into a ``Lab``, or raise ``SpecError`` carrying every problem at once.
 
-Two passes. Reading (``labspec.document``) checks each field alone — presence, type, allowed
+Two passes. Reading (``labspec.reader``) checks each field alone — presence, type, allowed
 values, address syntax — and builds a *draft* ``Lab`` in which a field that failed is None (a
 list item that failed keeps its place, so its siblings' paths stay right). The rules
 (``labspec.roles``, ``labspec.wiring``) then check how fields fit together, skipping the Nones.
@@ -18,16 +18,18 @@ from yaml.nodes import ScalarNode
 from core.errors import SpecError
 from labspec import plain_http, roles, vcenter, wiring
 from labspec.addressing import vlan_problem
-from labspec.document import Reader, Section, compose
+from labspec.composer import compose
 from labspec.environment import ENVIRONMENT_FIELDS, read_environment
 from labspec.fuel60 import MASTER_MIN_DISK_GB, MASTER_MIN_MEMORY_MB
 from labspec.master_setup import SETUP_FIELDS, read_setup
+from labspec.reader import Reader
+from labspec.section import Section
 from labspec import master_setup
 from labspec.model import (FUEL_NETWORKS, NIC_TYPES, ROLES, DistributedPortGroup, FuelMaster, Lab, Nic, NodeSpec,
                            StandardPortGroup, VMSpec, VSphereNetworks, draft)
-from labspec.vcenter import VCENTER_FIELDS, name_problem, read_vcenter, url_problem
 from labspec.problems import ProblemLog
 from labspec.sharing import SHARING_FIELDS, read_sharing
+from labspec.vcenter import VCENTER_FIELDS, name_problem, read_vcenter, url_problem
 
 TOP_FIELDS = ("name", "channel", "oncall", "vcenter", "vsphere_networks", "fuel", "environment", "nodes",
               *SHARING_FIELDS)

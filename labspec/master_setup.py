@@ -14,9 +14,10 @@ import ipaddress
 import re
 
 from labspec.addressing import ipv4_problem
-from labspec.document import Check, Section
 from labspec.model import Environment, MasterSetup, NodeSpec
 from labspec.problems import ProblemLog
+from labspec.reader import Check
+from labspec.section import Section
 
 SETUP_FIELDS = ("ip", "netmask", "gateway", "dns", "ntp", "hostname", "root_password", "feature_groups", "ssh_port")
 FEATURE_GROUPS = ("mirantis", "experimental")   # the groups 6.0's openstack.yaml and UI test for

@@ -9,8 +9,8 @@
 """
 from __future__ import annotations
 
-from labspec.document import Section
 from labspec.model import LEASE_ON_EXPIRY, SNAPSHOT_BEFORE, LeasePolicy, SnapshotPolicy, draft
+from labspec.section import Section
 
 SHARING_FIELDS = ("shared", "lease", "snapshots")
 MAX_KEEP = 30      # vSphere supports 32 snapshots in a chain; manual ones need room too

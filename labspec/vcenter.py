@@ -14,9 +14,9 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from labspec.document import Section
 from labspec.model import VCenterTarget, draft
 from labspec.problems import ProblemLog
+from labspec.section import Section
 
 VCENTER_FIELDS = ("url", "user", "password", "datacenter", "cluster", "datastore", "insecure", "ca_file",
                   "folder", "resource_pool", "thumbprint", "allow_http")

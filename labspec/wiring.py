@@ -7,9 +7,9 @@ Works on a draft ``Lab`` (see ``labspec.loader``): None means "unreadable, alrea
 """
 from __future__ import annotations
 
-from labspec.document import suggest
 from labspec.fuel60 import ADMIN_NETWORK, MAX_NICS, NOVA_BRIDGE, NOVA_UPLINK
 from labspec.model import Lab, VMSpec
+from labspec.problem_text import suggest
 from labspec.problems import ProblemLog
 
 _PG = "vsphere_networks"

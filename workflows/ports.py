@@ -60,8 +60,6 @@ class VSpherePort(Protocol):
     def ensure_vm(self, spec: VMSpec, *, lab: str) -> VMInfo:
         """Create the VM (marked as ``lab``'s) unless ``lab`` already owns one by that name."""
 
-    def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]: ...
-
     def plan_vms(self, specs: Sequence[VMSpec]) -> list[VMPlan]:
         """A fresh instance UUID per VM about to be created: record them, then ``provision``."""
 
@@ -89,9 +87,6 @@ class VSpherePort(Protocol):
 
     def power_off(self, name: str) -> VMInfo:
         """Power the VM off (already off is fine)."""
-
-    def destroy_vm(self, name: str) -> bool:
-        """Power off and delete a VM; False when there was none."""
 
     def snapshots(self, vm: str) -> list[SnapshotInfo]:
         """Every snapshot of VM ``vm``, with the bytes each takes."""

@@ -190,11 +190,6 @@ class VSphereClient:
         """Create the VM unless ``lab`` already owns one by that name; pool and datastore come from the target."""
         return vms.ensure(self._session, self._ready(), self.target, spec, lab=lab)
 
-    @guarded("ensuring VMs")
-    def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
-        """``ensure_vm`` for several VMs with one inventory read (a 100-node lab is 100 VMs)."""
-        return vms.ensure_many(self._session, self._ready(), self.target, list(specs), lab=lab)
-
     @staticmethod
     def plan_vms(specs: Sequence[VMSpec]) -> list[VMPlan]:
         """Fresh instance UUIDs for VMs about to be created: record them, then call :meth:`provision`."""
@@ -235,11 +230,6 @@ class VSphereClient:
     def power_off(self, name: str) -> VMInfo:
         """Power the VM off (already off is fine)."""
         return vms.set_power(self._session, self._ready(), name, on=False)
-
-    @guarded("deleting a VM")
-    def destroy_vm(self, name: str) -> bool:
-        """Power off and delete a VM fuelbot created; False when it did not exist."""
-        return vms.destroy(self._session, self._ready(), name)
 
     # The Fuel master's VM (see integrations.vsphere.master_vm) ----------------------------------
     @guarded("reading the Fuel master VM's boot devices")

@@ -1,8 +1,9 @@
-"""Lab VMs one by one: look up by name, power on/off, destroy, read back.
+"""Lab VMs one by one: look up by name, power on/off, read back.
 
 Creation goes through :mod:`integrations.vsphere.provision` (one pass for any number of VMs);
-``ensure``/``ensure_many`` keep the older by-name contract on top of it. A VM fuelbot did not
-create (no ``fuelbot lab=<lab>`` annotation) is never adopted, changed or destroyed.
+``ensure`` keeps the older by-name contract on top of it. A VM fuelbot did not create (no
+``fuelbot lab=<lab>`` annotation) is never adopted or changed; deleting is
+:func:`integrations.vsphere.ownership.destroy_owned`'s, by record.
 """
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from pyVmomi import vim
 
 from core.errors import VSphereError
 from integrations.vsphere.collector import Row, retrieve, wait_for, wait_for_task
-from integrations.vsphere.info import OWNER_PREFIX, VMInfo
+from integrations.vsphere.info import VMInfo
 from integrations.vsphere.inventory import VM_PATHS, Placement, to_info
 from integrations.vsphere.provision import provision
 from integrations.vsphere.session import Session
 from labspec.model import VCenterTarget, VMSpec, VSphereNetworks
 
-__all__ = ["all_vms", "destroy", "ensure", "ensure_many", "find", "read", "set_power", "to_info"]
+__all__ = ["all_vms", "ensure", "find", "read", "set_power", "to_info"]
 
 TASK_TIMEOUT = 300.0
 POWER_TIMEOUT = 120.0
@@ -76,16 +77,11 @@ def _require(session: Session, placement: Placement, name: str) -> tuple[Any, di
 
 def ensure(session: Session, placement: Placement, target: VCenterTarget, spec: VMSpec, *, lab: str,
            declared: VSphereNetworks | None = None) -> VMInfo:
-    """Create the VM of ``spec`` unless a VM of that name, owned by ``lab``, already exists."""
-    return ensure_many(session, placement, target, [spec], lab=lab, declared=declared)[0]
-
-
-def ensure_many(session: Session, placement: Placement, target: VCenterTarget, specs: list[VMSpec], *, lab: str,
-                declared: VSphereNetworks | None = None) -> list[VMInfo]:
-    """``ensure`` for several VMs in one pass (created in the lab's folder, boot order set, left powered off)."""
-    report = provision(session, placement, target, specs, lab=lab, declared=declared, power_on=False)
+    """Create the VM of ``spec`` unless a VM of that name, owned by ``lab``, already exists (in the lab's
+    folder, boot order set, left powered off)."""
+    report = provision(session, placement, target, [spec], lab=lab, declared=declared, power_on=False)
     report.raise_for_failures()
-    return list(report.vms)
+    return report.vms[0]
 
 
 def set_power(session: Session, placement: Placement, name: str, *, on: bool) -> VMInfo:
@@ -103,17 +99,3 @@ def set_power(session: Session, placement: Placement, name: str, *, on: bool) ->
                  lambda v: v.get("runtime.powerState") == wanted, timeout=POWER_TIMEOUT,
                  what=f"{name} to be {wanted}")
     return read(session, vm, names)
-
-
-def destroy(session: Session, placement: Placement, name: str) -> bool:
-    """Power off and delete a VM fuelbot created; False when there was none."""
-    rows = _inventory(session, placement, ("name", "config.annotation"))
-    row = _vm_named(rows, name)
-    if row is None:
-        return False
-    if not any(line.startswith(OWNER_PREFIX) for line in (row.get("config.annotation") or "").splitlines()):
-        raise VSphereError(f"VM {name!r} was not created by fuelbot; refusing to delete it", obj=name,
-                           fix="delete it in vCenter yourself if it really belongs to the lab")
-    set_power(session, placement, name, on=False)
-    wait_for_task(session, row.obj.Destroy_Task(), timeout=TASK_TIMEOUT, what=f"deleting VM {name}")
-    return True

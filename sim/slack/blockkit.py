@@ -28,16 +28,18 @@ from typing import Any, Iterator
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
+from core.slack_ids import CHANNEL_ID_PATTERN, GROUP_ID_PATTERN, USER_ID_PATTERN
+
 MAX_BLOCKS = 50
 FIELD_TEXT_LIMIT = 2000
 MESSAGE_TEXT_LIMIT = 40_000          # Slack truncates longer text (2018-04 changelog)
 TEXT_TYPES = ("plain_text", "mrkdwn")
 
 _SEQUENCE = re.compile(
-    r"<(?:[@][UW][A-Z0-9]{2,}(?:\|[^<>]*)?"           # user mention
-    r"|#[CGD][A-Z0-9]+(?:\|[^<>]*)?"                # channel link
+    rf"<(?:[@]{USER_ID_PATTERN}(?:\|[^<>]*)?"          # user mention
+    rf"|#{CHANNEL_ID_PATTERN}(?:\|[^<>]*)?"          # channel link
     r"|!(?:here|channel|everyone)(?:\|[^<>]*)?"     # special mentions
-    r"|!subteam\^S[A-Z0-9]+(?:\|[^<>]*)?"           # user group mention
+    rf"|!subteam\^{GROUP_ID_PATTERN}(?:\|[^<>]*)?"   # user group mention
     r"|!date\^[^<>|]+(?:\|[^<>]*)?"                 # date formatting
     r"|(?:https?|mailto|slack):[^<>|\s]+(?:\|[^<>]*)?"   # link, with an optional label
     r")>")

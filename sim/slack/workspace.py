@@ -11,7 +11,6 @@ use them, messages, ephemerals, uploads). ``sim.slack.faults`` injects outages a
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 import time
 from dataclasses import replace
@@ -21,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import yaml
 
+from core.slack_ids import USER_ID
 from sim.slack import hooks
 from sim.slack.calls import Answer, ApiCall
 from sim.slack.channels import Channel, ChannelError, ChannelSnapshot, Kind
@@ -33,7 +33,6 @@ from sim.slack.socket_mode import LocalSocket
 from sim.slack.web_api import API
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
-USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")   # slack-api-specs defs_user_id: ^[UW][A-Z0-9]{2,}$
 RESPONSE_URL_USES = hooks.RESPONSE_URL_USES
 
 

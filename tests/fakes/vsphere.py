@@ -110,6 +110,13 @@ class FakeVSphere:
         return self.vm_store.add(replace(source.info, name=clone, instance_uuid=str(uuid.uuid4()), nics=(),
                                          power_state="poweredOff"), source.folder if folder is None else folder)
 
+    def delete_vm(self, name: str) -> None:
+        """Someone deletes a VM (and so its snapshots) in the vSphere client."""
+        vm = self.vm_store.one(name)
+        assert vm is not None, name
+        del self.vm_store.by_moid[vm.info.moid]
+        self.vm_snapshots.pop(name, None)
+
     def set_notes(self, name: str, notes: str) -> None:
         """Someone edits a VM's notes (annotation) in the vSphere client."""
         vm = self.vm_store.one(name)
@@ -238,14 +245,11 @@ class FakeVSphere:
 
     # -- VMs -----------------------------------------------------------------------------------------
     def ensure_vm(self, spec: VMSpec, *, lab: str) -> VMInfo:
-        return self.ensure_vms([spec], lab=lab)[0]
-
-    def ensure_vms(self, specs: list[VMSpec], *, lab: str) -> list[VMInfo]:
-        """The older by-name path (``vms.ensure_many``): in the lab's folder, left powered off."""
-        self._use("ensure_vms")
-        report = vsphere_vms.provision(self, lab, specs, folder=self.lab_folder(lab), plans=None, power_on=False)
+        """The older by-name path (``vms.ensure``): in the lab's folder, left powered off."""
+        self._use("ensure_vm")
+        report = vsphere_vms.provision(self, lab, [spec], folder=self.lab_folder(lab), plans=None, power_on=False)
         report.raise_for_failures()
-        return list(report.vms)
+        return report.vms[0]
 
     @staticmethod
     def plan_vms(specs: Sequence[VMSpec]) -> list[VMPlan]:
@@ -322,18 +326,6 @@ class FakeVSphere:
         if snapshot not in {s.moref for s in held}:
             return False
         self.vm_snapshots[vm] = [s for s in held if s.moref != snapshot]
-        return True
-
-    def destroy_vm(self, name: str) -> bool:
-        self._use("destroy_vm")
-        vm = self.vm_store.one(name)
-        if vm is None:
-            return False
-        if not any(line.startswith("fuelbot lab=") for line in vm.info.annotation.splitlines()):
-            raise VSphereError(f"VM {name!r} was not created by fuelbot; refusing to delete it", obj=name,
-                               fix="delete it in vCenter yourself if it really belongs to the lab")
-        del self.vm_store.by_moid[vm.info.moid]
-        self.vm_snapshots.pop(name, None)
         return True
 
     def _master(self, name: str) -> VMInfo:

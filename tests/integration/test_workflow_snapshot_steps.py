@@ -51,7 +51,8 @@ def _lab_vms(h: Harness) -> None:
     """The master (running) and lab1's controller (created by fuelbot, running)."""
     h.vsphere.fix_portgroups(h.lab)
     h.vsphere.add_vm("fuel-master", power_state="poweredOn", memory_mb=2048)
-    h.vsphere.ensure_vms([n.vm for n in h.lab.nodes], lab=h.lab.name)
+    for node in h.lab.nodes:
+        h.vsphere.ensure_vm(node.vm, lab=h.lab.name)
     h.vsphere.power_on(NODE)
 
 
@@ -133,17 +134,18 @@ def test_a_lab_changed_since_its_set_is_refused_and_nothing_is_reverted(sessions
     _lab_vms(h)
     set_id = _snapshot(h, sessions)
     if change == "recreate":
-        h.vsphere.destroy_vm(NODE)
-        h.vsphere.ensure_vms([n.vm for n in h.lab.nodes], lab="lab1")
+        h.vsphere.delete_vm(NODE)
+        for node in h.lab.nodes:
+            h.vsphere.ensure_vm(node.vm, lab="lab1")
     elif change == "delete_snapshot":
         [taken] = h.vsphere.snapshots(NODE)
         h.vsphere.remove_snapshot(NODE, taken.moref)
     elif change == "destroy":
-        h.vsphere.destroy_vm(NODE)
+        h.vsphere.delete_vm(NODE)
     else:
         cinder = replace(h.lab.nodes[0], vm=replace(h.lab.nodes[0].vm, name="lab1-cinder-1"), roles=("cinder",))
         h.lab = replace(h.lab, nodes=h.lab.nodes + (cinder,))
-        h.vsphere.ensure_vms([cinder.vm], lab="lab1")
+        h.vsphere.ensure_vm(cinder.vm, lab="lab1")
     with pytest.raises(StepFailed) as refused:
         rollback.step_check(_rollback_run(h, sessions, set_id))
     assert problem in str(refused.value) and "nothing was reverted" in str(refused.value)

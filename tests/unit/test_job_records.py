@@ -64,7 +64,7 @@ def test_a_deploy_in_flight_across_the_upgrade_follows_its_task_to_the_end() -> 
     """The previous version's row, resumed at follow_deploy by the new runner: no second Deploy Changes."""
     h = Harness()
     h.vsphere.fix_portgroups(h.lab)
-    (vm,) = h.vsphere.ensure_vms([h.lab.nodes[0].vm], lab="lab1")
+    vm = h.vsphere.ensure_vm(h.lab.nodes[0].vm, lab="lab1")
     cluster = h.fuel.create_cluster(name="lab1", release_id=1, mode=Mode.MULTINODE)
     node = h.fuel.discover(vm.macs[0], macs=vm.macs)
     h.fuel.assign_roles(cluster.id, {node.id: ["controller"]})

@@ -29,7 +29,7 @@ def _vms(h: Harness) -> dict[str, NodeVm]:
     """The lab's VMs as step_create_vms leaves them (port groups first)."""
     h.vsphere.fix_portgroups(h.lab)
     return {node.name: NodeVm(macs=list(info.macs), pxe_mac=info.macs[0], created=True)
-            for node, info in zip(h.lab.nodes, h.vsphere.ensure_vms([n.vm for n in h.lab.nodes], lab=h.lab.name))}
+            for node, info in zip(h.lab.nodes, [h.vsphere.ensure_vm(n.vm, lab=h.lab.name) for n in h.lab.nodes])}
 
 
 def _finish(h: Harness, task_id: int) -> None:

@@ -143,7 +143,7 @@ def test_destroy_deletes_only_what_matches_its_record_and_says_why_it_left_the_r
     deploy_vsphere.step_create_vms(_deploy_run(h))
     h.vsphere.clone_vm("lab1-node-1", "lab1-node-1-copy")            # a user's clone: same notes, in the folder
     h.vsphere.set_notes("lab1-node-2", "taken over by the storage team")
-    h.vsphere.destroy_vm("lab1-node-3")                                # someone deleted it already
+    h.vsphere.delete_vm("lab1-node-3")                                # someone deleted it already
     _with_nodes(h, "lab1-node-1", "lab1-node-2", "lab1-node-3", "lab1-node-4")
     h.vsphere.add_vm("lab1-node-4", annotation=owner_annotation("lab1"))   # an older fuelbot's, unrecorded
     run = h.run(JobRecord(), DestroyVoice(), kind="destroy")
