@@ -74,6 +74,7 @@ class ServerHandle:
         self.url = f"http://{_loose(server).effective_host}:{_loose(server).effective_port}"
 
     def stop(self) -> None:
+        """Close the server and its connections; a second call, or one after the loop ended, does no harm."""
         # Everything in the event loop's map is closed by the loop's own thread (the trigger runs
         # the thunk there); the loop ends when the map is empty.
         server = _loose(self._server)
@@ -83,8 +84,16 @@ class ServerHandle:
                 if dispatcher is not server.trigger:
                     dispatcher.close()
             server.trigger.close()
-        server.trigger.pull_trigger(close_all)
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            try:
+                server.trigger.pull_trigger(close_all)
+            except OSError:        # the trigger is closed already: the loop is ending by itself
+                pass
+            self._thread.join(timeout=5)
+        if self._thread.is_alive():
+            log.warning("the HTTP server's loop did not end within 5 s of its stop")
+        elif server._map:          # the loop ended before it ran close_all: nobody else touches the map now
+            close_all()
         self._server.task_dispatcher.shutdown(timeout=5)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sim.fuel.dispatch import Dispatcher
 from sim.fuel.errors import DropConnection
+from sim.ports import bind_again
 
 log = logging.getLogger(__name__)
 _MAX_BODY = 64 * 1024 * 1024
@@ -83,7 +84,8 @@ class FuelHttpServer(ThreadingHTTPServer):
             if self._closed or not self.down:
                 return
             self.socket = socket.socket(self.address_family, self.socket_type)
-            self.server_bind()
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            bind_again(self.socket, self.server_address)
             self.server_activate()
             self.down = False
         self.start()

@@ -25,6 +25,7 @@ from sim.fuel.engine import Engine
 from sim.fuel.server import FuelHttpServer
 from sim.fuel.shell import Result, Shell
 from sim.fuel.ssh_server import SshHandlers, SshServer
+from sim.ports import stable_port
 
 
 class FuelSimulator:
@@ -47,6 +48,8 @@ class FuelSimulator:
             raise RuntimeError("the simulator is already running")
         # Not the admin password: its default "admin" would mask that word everywhere.
         register_secret(self.config.vcenter_password)
+        # Ports the kernel will not hand anyone else while the master is down (sim.ports).
+        port, ssh_port = stable_port(host, port), stable_port(host, ssh_port)
         server = FuelHttpServer((host, port), Dispatcher(self.engine, on_outage=self.outage))
         server.start()
         self._server = server

@@ -29,6 +29,7 @@ from paramiko.common import (AUTH_FAILED, AUTH_SUCCESSFUL, OPEN_FAILED_ADMINISTR
                              OPEN_SUCCEEDED)
 
 from sim.fuel.shell import Result
+from sim.ports import bind_again
 
 log = logging.getLogger(__name__)
 BANNER = "SSH-2.0-OpenSSH_5.3"
@@ -122,7 +123,7 @@ class SshServer:
                 return
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(self._address)
+            bind_again(sock, self._address)
             sock.listen(32)
             self._address = sock.getsockname()[:2]
             self._sock = sock
