@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 
 from sim.slack.workspace import LocalSlack
 from sim.slack.signing import post_signed, slash_command_form
-from app import keep_out_of_collections
+from wiring import keep_out_of_collections
 from bot.web import serve_http
 from store.db import make_engine, session_factory
 from store.migrate import upgrade

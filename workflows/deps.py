@@ -1,4 +1,4 @@
-"""What workflows need from the outside world, built once in ``app.py`` and handed to every run."""
+"""What workflows need from the outside world, built once in ``wiring.py`` and handed to every run."""
 from __future__ import annotations
 
 import time

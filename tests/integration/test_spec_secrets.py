@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from app import build_runtime
+from wiring import build_runtime
 from commands.api import Invocation
 from commands.handlers import handle
 from core.settings import Settings

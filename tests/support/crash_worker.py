@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from typing import Any
 
-from app import build_runtime
+from wiring import build_runtime
 from core.settings import Settings
 from workflows.deploy import DeployWorkflow
 from workflows.deps import WorkflowDeps

@@ -1,7 +1,8 @@
 """The shape of the house: what ships never imports the embedded lab, and layers point one way.
 
-Every ``import`` in the product packages is read from the source (nothing is executed), so an
-import hidden in a function body counts as much as one at the top of a module.
+Every ``import`` in the product packages and the two top-level modules is read from the source
+(nothing is executed), so an import hidden in a function body counts as much as one at the top of
+a module.
 """
 from __future__ import annotations
 
@@ -23,7 +24,15 @@ ALLOWED: dict[str, frozenset[str]] = {
     "workflows": frozenset({"core", "integrations", "jobs", "labspec", "store"}),
     "bot": frozenset({"commands", "core", "jobs", "store"}),
 }
-OURS = set(ALLOWED) | {"sim", "app", "tests", "bench", "migrations"}
+# The top-level modules: ``wiring.py`` builds a process from every product package, and never the
+# embedded lab; ``app.py``, the command line, starts what wiring builds, and its console and lab
+# sub-commands (only they, see SIM_COMMANDS) start the embedded lab.
+TOP_LEVEL: dict[str, frozenset[str]] = {
+    "wiring": frozenset(ALLOWED),
+    "app": frozenset(ALLOWED) | {"wiring", "sim"},
+}
+SIM_COMMANDS = frozenset({"run_console", "run_lab"})
+OURS = set(ALLOWED) | set(TOP_LEVEL) | {"sim", "tests", "bench", "migrations"}
 
 
 def imported_packages(path: Path) -> set[tuple[str, int]]:
@@ -54,6 +63,38 @@ def product_modules() -> list[tuple[str, Path]]:
 def test_every_product_package_is_checked() -> None:
     packages = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     assert packages - {"sim", "tests", "bench", "migrations"} == set(ALLOWED)
+
+
+def test_every_top_level_module_is_checked() -> None:
+    assert {p.stem for p in ROOT.glob("*.py")} == set(TOP_LEVEL)
+
+
+@pytest.mark.parametrize("module", sorted(TOP_LEVEL))
+def test_top_level_imports_point_one_way(module: str) -> None:
+    path = ROOT / f"{module}.py"
+    wrong = sorted(f"{path.name}:{line} imports {top}"
+                   for top, line in imported_packages(path) if top != module and top not in TOP_LEVEL[module])
+    assert not wrong, "a top-level module imports what it must not (see TOP_LEVEL):\n" + "\n".join(wrong)
+
+
+def sim_imports_outside(path: Path, functions: frozenset[str]) -> list[int]:
+    """Lines of ``path`` that import the embedded lab anywhere but in the top-level ``functions``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    allowed = {line for function in tree.body
+               if isinstance(function, ast.FunctionDef) and function.name in functions
+               for line in range(function.lineno, (function.end_lineno or function.lineno) + 1)}
+    return sorted(line for top, line in imported_packages(path) if top == "sim" and line not in allowed)
+
+
+def test_only_the_console_and_the_lab_start_the_embedded_lab() -> None:
+    assert sim_imports_outside(ROOT / "app.py", SIM_COMMANDS) == []
+
+
+def test_the_sim_checker_sees_an_import_outside_the_lab_commands(tmp_path: Path) -> None:
+    module = tmp_path / "app.py"
+    module.write_text("import sim.lab\n\ndef run_lab():\n    from sim.lab import EmbeddedLab\n\n"
+                      "def serve():\n    from sim.slack.workspace import LocalSlack\n")
+    assert sim_imports_outside(module, SIM_COMMANDS) == [1, 7]
 
 
 @pytest.mark.parametrize(("package", "path"), product_modules(), ids=lambda v: str(v).rsplit("/", 2)[-1])
