@@ -27,7 +27,7 @@ from commands.command import Command
 from core.buttons import ButtonAction
 
 __all__ = [
-    "BY_BUTTON", "BY_NAME", "COMMANDS", "DEFAULT_TESTSETS", "TESTSETS", "AdoptVms", "ApproveRequest",
+    "BY_BUTTON", "BY_NAME", "COMMANDS", "DEFAULT_TESTSETS", "TESTSETS", "VERBS", "AdoptVms", "ApproveRequest",
     "BackupMaster", "CancelJob", "DeployLab", "DestroyLab", "ExtendLease", "ListBackups", "ListJobs", "ListLabs",
     "ListNodes", "ListSchedules", "ListSnapshots", "PlanDeploy", "ReadLogs", "ReleaseLab", "ReserveLab", "ResetLab",
     "RollbackLab", "RunHealth", "RunPreflight", "ScheduleDigest", "ScheduleHealth", "ShowAudit", "ShowDigest",
@@ -44,3 +44,4 @@ COMMANDS: tuple[type[Command], ...] = (
 )
 BY_NAME: dict[str, type[Command]] = {command.name: command for command in COMMANDS}
 BY_BUTTON: dict[ButtonAction, type[Command]] = {command.button: command for command in COMMANDS if command.button}
+VERBS: tuple[str, ...] = tuple(sorted({name.split(" ", 1)[0] for name in BY_NAME}))    # a command's first word

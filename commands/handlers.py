@@ -19,9 +19,10 @@ from commands import approval_commands, lease_commands, snapshot_commands  # noq
 from commands.api import ActionInvocation, CommandServices, Invocation, Reply
 from commands.authz import Policy
 from commands.catalog import ShowHelp
+from commands.clicks import parse_click
 from commands.command import Command
 from commands.dispatch import HANDLERS
-from commands.parser import parse, parse_click
+from commands.parser import parse
 from commands.request import Request
 from core.errors import CommandError, JobError, PermissionDenied, StaleAction
 from jobs.queue import record_event

@@ -33,7 +33,7 @@ _TOKEN = re.compile(f"{TOKEN_OPEN}([^{TOKEN_OPEN}{TOKEN_CLOSE}]*){TOKEN_CLOSE}")
 _ALLOWED = re.compile(rf"@{USER_ID_PATTERN}|#{CHANNEL_ID_PATTERN}|!subteam\^{GROUP_ID_PATTERN}|!here"
                       r"|!date\^\d+\^[{}a-z_ ]+\|(?P<fallback>[0-9: -]+ UTC)"
                       r"|(?P<url>(?:https?://|mailto:)[^\s|<>]+)\|(?P<label>.*)", re.DOTALL)
-# A mention as ``commands.parser`` accepts it (what Slack puts in a slash command's text).
+# A mention as ``commands.param_values`` accepts it (what Slack puts in a slash command's text).
 _TYPED_MENTION = re.compile(r"<@(?P<user>[UW][A-Z0-9]+)(?:\|[^<>]*)?>|<!subteam\^(?P<group>S[A-Z0-9]+)(?:\|[^<>]*)?>"
                             r"|(?P<here><!here>)")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -66,7 +66,7 @@ def subteam(group_id: str) -> str:
 def mention(typed: str) -> str:
     """A mention people chose (``--mention``): a person, a user group or ``@here``; else plain text.
 
-    ``typed`` is what ``commands.parser`` validated: Slack's ``<@U…|name>``, ``<!subteam^S…|name>``,
+    ``typed`` is what ``commands.param_values`` validated: Slack's ``<@U…|name>``, ``<!subteam^S…|name>``,
     ``<!here>``, or a bare ``@name``, which Slack shows as the text it is.
     """
     found = _TYPED_MENTION.fullmatch(typed.strip())

@@ -6,7 +6,9 @@ import pytest
 from commands.catalog import (CancelJob, DeployLab, DestroyLab, ListJobs, ListLabs, ListNodes, ListSchedules,
                               PlanDeploy, ResetLab, RunHealth, RunPreflight, ScheduleDigest, ScheduleHealth,
                               ShowDigest, ShowHelp, ShowJob, ShowMaster, ShowStatus, Unschedule)
-from commands.parser import normalise, parse, parse_click
+from commands.clicks import parse_click
+from commands.parser import parse
+from commands.words import normalise
 from core.errors import CommandError
 
 SHA = "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8"     # a host key's fingerprint, as ssh-keygen prints it

@@ -9,8 +9,9 @@ import pytest
 from commands.authz import Policy
 from commands.catalog_shared import (ApproveRequest, ExtendLease, ListSnapshots, ReleaseLab, ReserveLab, RollbackLab,
                                      SnapshotLab)
+from commands.clicks import parse_click
 from commands.lease_policy import DEFAULT_REMINDERS
-from commands.parser import parse, parse_click
+from commands.parser import parse
 from commands.roles import Role
 from core.durations import Duration, NotADuration, parse_duration, say_duration
 from core.errors import CommandError, ConfigError
