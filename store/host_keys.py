@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.host_key_trust import HostKey, RecordedHostKey
+from store.db import changed_rows
 from store.models import MasterHostKey
 from store.types import utcnow
 
@@ -25,9 +26,8 @@ class HostKeyStore:
         self._sessions = sessions
 
     def recorded(self, address: str) -> tuple[str, str] | None:
-        with self._sessions() as session:
-            row = session.scalar(select(MasterHostKey).where(MasterHostKey.address == address))
-            return (row.key_type, row.key_base64) if row is not None else None
+        entry = self.entry(address)
+        return (entry.key.key_type, entry.key.key_base64) if entry is not None else None
 
     def record(self, address: str, key_type: str, key_base64: str) -> None:
         try:
@@ -59,9 +59,8 @@ class HostKeyStore:
         """Record ``new`` for ``address`` if ``old`` is still recorded (compare and set: a replica that
         trusted another key meanwhile wins, and this one says so); False otherwise."""
         with self._sessions() as session, session.begin():
-            changed = session.execute(
-                update(MasterHostKey)
-                .where(MasterHostKey.address == address, MasterHostKey.key_type == old.key_type,
-                       MasterHostKey.key_base64 == old.key_base64)
-                .values(key_type=new.key_type, key_base64=new.key_base64, recorded_at=utcnow()))
-            return bool(changed.rowcount == 1)   # type: ignore[attr-defined]
+            return changed_rows(session, update(MasterHostKey)
+                                .where(MasterHostKey.address == address, MasterHostKey.key_type == old.key_type,
+                                       MasterHostKey.key_base64 == old.key_base64)
+                                .values(key_type=new.key_type, key_base64=new.key_base64,
+                                        recorded_at=utcnow())) == 1

@@ -12,7 +12,7 @@ from typing import Any
 
 from core.errors import MasterError
 from integrations.fuel.install_watch import InstallStage
-from integrations.fuel.master_setup import Outcome
+from integrations.fuel.master_outcome import Outcome
 from workflows.ports import MasterPort, VSpherePort
 from workflows.records import MasterProgress
 from workflows.run import Run

@@ -16,7 +16,7 @@ from integrations.fuel.logs import LogPage, LogSource
 from integrations.fuel.master_backup import MasterBackup
 from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
-from integrations.fuel.master_setup import Outcome
+from integrations.fuel.master_outcome import Outcome
 from integrations.fuel.models import Cluster, FuelVersion, Interface, Node, Notification, Release, Task
 from integrations.fuel.testruns import TestRun, TestSet
 from integrations.vsphere.adoption import Adoption

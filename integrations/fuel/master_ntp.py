@@ -29,6 +29,7 @@ from typing import Callable
 import yaml
 
 from core.errors import MasterError
+from integrations.fuel.master_outcome import Outcome
 from integrations.fuel.ssh import MasterShell
 
 ASTUTE_YAML = "/etc/fuel/astute.yaml"
@@ -51,15 +52,6 @@ class NtpState:
 
     def matches(self, wanted: tuple[str, ...]) -> bool:
         return self.listed == self.configured == wanted and self.running and not self.stale
-
-
-@dataclass(frozen=True)
-class NtpApplied:
-    """What ``ensure`` did: whether it changed anything, the summary and a warning (both safe to post)."""
-
-    changed: bool
-    summary: str
-    warning: str | None = None
 
 
 class NotEditable(ValueError):
@@ -113,7 +105,7 @@ def read(shell: MasterShell) -> NtpState:
     return _state(shell, *_files(shell))
 
 
-def ensure(shell: MasterShell, wanted: tuple[str, ...]) -> NtpApplied:
+def ensure(shell: MasterShell, wanted: tuple[str, ...]) -> Outcome:
     """astute.yaml and ntp.conf list ``wanted``; ntpd restarted with them (fuelmenu's stop, ntpdate, start)."""
     astute, conf = _files(shell)
     state = _state(shell, astute, conf)
@@ -124,13 +116,12 @@ def ensure(shell: MasterShell, wanted: tuple[str, ...]) -> NtpApplied:
     if state.configured != wanted:
         _edit(shell, NTP_CONF, _plan(shell, conf_edit, conf, wanted))
         edited.append("ntp.conf")
-    after = read(shell) if edited else state
-    if (after.listed, after.configured) != (wanted, wanted):
+    if edited and _servers(shell, *_files(shell)) != (wanted, wanted):
         raise MasterError(f"Editing {ASTUTE_YAML} and {NTP_CONF} on the Fuel master at {shell.address} did not "
                           f"leave the NTP servers {', '.join(wanted)}", fix="set them with `fuelmenu` (Time Sync)")
     shown = f"NTP servers {', '.join(wanted)}"
     if not edited and state.running and not state.stale:
-        return NtpApplied(False, shown)
+        return Outcome(False, shown)
     shell.run("service ntpd stop", check=False)          # fails harmlessly when ntpd is not running
     sync = shell.run(shlex.join(["ntpdate", "-t5", wanted[0]]), check=False)
     shell.run("service ntpd start")
@@ -140,26 +131,31 @@ def ensure(shell: MasterShell, wanted: tuple[str, ...]) -> NtpApplied:
         warning = (f"`ntpdate -t5 {wanted[0]}` could not set the master's clock ({said}); the servers are set and "
                    "ntpd keeps trying (NTP errors are not fatal, as fuelmenu says)")
     what = f"{' and '.join(edited)} edited, ntpd restarted" if edited else "ntpd restarted to read ntp.conf"
-    return NtpApplied(True, f"{shown}: {what}", warning)
+    return Outcome(True, f"{shown}: {what}", warning)
 
 
 def _files(shell: MasterShell) -> tuple[str, str]:
     return shell.run(f"cat {ASTUTE_YAML}").stdout, shell.run(f"cat {NTP_CONF}").stdout
 
 
-def _state(shell: MasterShell, astute: str, conf: str) -> NtpState:
+def _servers(shell: MasterShell, astute: str, conf: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(astute.yaml's servers, ntp.conf's servers)."""
     try:
-        listed = astute_servers(astute)
+        return astute_servers(astute), conf_servers(conf)
     except NotEditable as problem:
         raise MasterError(f"{problem} on the Fuel master at {shell.address}",
                           fix=f"repair {ASTUTE_YAML} (fuelmenu's settings) by hand") from None
+
+
+def _state(shell: MasterShell, astute: str, conf: str) -> NtpState:
+    listed, configured = _servers(shell, astute, conf)
     running = shell.run("service ntpd status", check=False).status == 0
     stale = False
     if running:
         # ``%y``: "2014-12-26 14:21:35.123456789 +0000", to the nanosecond on ext4; one zone, so text order is time order
         times = shell.run(shlex.join(["stat", "-c", "%y", NTP_CONF, NTPD_PID]), check=False).stdout.splitlines()
         stale = len(times) == 2 and times[1] < times[0]
-    return NtpState(listed=listed, configured=conf_servers(conf), running=running, stale=stale)
+    return NtpState(listed=listed, configured=configured, running=running, stale=stale)
 
 
 def _plan(shell: MasterShell, plan: EditPlan, text: str, wanted: tuple[str, ...]) -> list[str]:

@@ -25,7 +25,6 @@ import logging
 import re
 import shlex
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import requests
@@ -37,6 +36,7 @@ from integrations.fuel import master_backup, master_ntp, master_overview
 from integrations.fuel.install_watch import InstallStage, probe
 from integrations.fuel.keystone import KeystoneAccount
 from integrations.fuel.master_backup import MasterBackup
+from integrations.fuel.master_outcome import Outcome
 from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, MasterOverview
 from integrations.fuel.models import FuelVersion
@@ -48,15 +48,6 @@ from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster, MasterSetup
 log = logging.getLogger(__name__)
 VERSION_YAML = "/etc/fuel/version.yaml"
 _ITEM = re.compile(r"^    - (\S+)$")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What an action did; ``summary`` and ``warning`` (what went wrong without failing it) are safe to post."""
-
-    changed: bool
-    summary: str
-    warning: str | None = None
 
 
 class FuelMasterSetup:
@@ -108,7 +99,7 @@ class FuelMasterSetup:
         The presented key is read without logging in (no password is offered to a master whose key
         changed); the record is replaced only if it is still the one judged against.
         """
-        entry = self.keys.entry(self.address)
+        entry = self.host_key()
         recorded = entry.key if entry is not None else None
         presented = presented_key(self.ssh_host, self.setup.ssh_port, timeout=self.timeout,
                                   prefer=recorded.key_type if recorded is not None else None)
@@ -272,8 +263,7 @@ class FuelMasterSetup:
         return master_ntp.read(self.root())
 
     def ensure_ntp(self) -> Outcome:
-        applied = master_ntp.ensure(self.root(), self.setup.ntp)
-        return Outcome(applied.changed, applied.summary, applied.warning)
+        return master_ntp.ensure(self.root(), self.setup.ntp)
 
     def sync_cobbler(self) -> Outcome:
         out = self.root().run("dockerctl shell cobbler cobbler sync").stdout

@@ -21,7 +21,7 @@ from integrations.fuel.install_watch import InstallStage
 from integrations.fuel.master_backup import BACKUP_ROOT, MasterBackup
 from integrations.fuel.master_ntp import NtpState
 from integrations.fuel.master_overview import DefaultLogins, FeatureGroups, Filesystem, MasterOverview, Service
-from integrations.fuel.master_setup import Outcome
+from integrations.fuel.master_outcome import Outcome
 from integrations.fuel.ssh import trust_command
 from labspec.model import ADMIN_DEFAULT, ROOT_DEFAULT, FuelMaster, MasterSetup
 from sim.fuel.host import CONTAINERS
