@@ -59,11 +59,6 @@ class CommandOutput:
     stderr: str
 
 
-def fingerprint(key_base64: str) -> str:
-    """``SHA256:…`` as ``ssh-keygen -l`` prints it."""
-    return HostKey("", key_base64).sha256
-
-
 def trust_command(lab: str | None, presented: HostKey) -> str:
     """The fix for a changed key: compare on the console, then the command that trusts the new key."""
     return (f"check the master's console (`{CONSOLE_COMMAND}` prints its fingerprint); if it is {presented.sha256} "
@@ -111,7 +106,7 @@ def _record_first_key(keys: HostKeys, address: str) -> "paramiko.MissingHostKeyP
         def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
             keys.record(address, key.get_name(), key.get_base64())
             log.info("recorded the SSH host key of the Fuel master at %s (%s %s)", address, key.get_name(),
-                     fingerprint(key.get_base64()))
+                     HostKey(key.get_name(), key.get_base64()).sha256)
     return RecordFirstKey()
 
 

@@ -17,7 +17,8 @@ from core.redact import scrub
 from integrations.fuel.install_watch import InstallStage, probe, wait_installed
 from integrations.fuel.keystone import KeystoneAccount
 from integrations.fuel.master_setup import FuelMasterSetup
-from integrations.fuel.ssh import MasterShell, fingerprint
+from core.host_key_trust import HostKey
+from integrations.fuel.ssh import MasterShell
 from labspec.model import FuelMaster, MasterSetup
 from sim.fuel import FuelSimulator
 from core.host_key_trust import HostKey
@@ -115,7 +116,7 @@ def test_a_changed_host_key_stops_before_the_password_is_sent(fuelsim: FuelSimul
     with pytest.raises(MasterError) as caught:
         shell.run("hostname")
     text = str(caught.value)
-    assert "host key of the Fuel master at" in text and fingerprint(other.get_base64()) in text
+    assert "host key of the Fuel master at" in text and HostKey(other.get_name(), other.get_base64()).sha256 in text
     assert "sent no password" in text and "r00tme" not in text
     assert keys.forget(address) and shell.run("hostname").stdout == "fuel.domain.tld\n"
 
